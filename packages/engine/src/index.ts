@@ -1,0 +1,8 @@
+export type {
+  ConversationItem, JsonSchema, ToolSpec, ToolChoice, OutputFormat, SamplingOptions, GenerateRequest,
+  FinishReason, Usage, Timings, EngineEvent, ModelInfo, EngineStats, Engine,
+} from './engine-types.js';
+export { EngineError } from './engine-error.js';
+export type { EngineErrorCode } from './engine-error.js';
+export { ScriptedEngine } from './scripted-engine.js';
+export type { ScriptStep, ScriptedEngineOptions } from './scripted-engine.js';

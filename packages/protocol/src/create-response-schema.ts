@@ -1,0 +1,62 @@
+import { z } from 'zod';
+import { inputItemSchema } from './input-item-schema.js';
+import { jsonSchemaSchema, toolChoiceSchema, toolSchema } from './tool-schema.js';
+
+/** `text.format`: plain text, any JSON object, or JSON matching a schema. */
+export const textFormatSchema = z.discriminatedUnion('type', [
+  z.object({ type: z.literal('text') }),
+  z.object({ type: z.literal('json_object') }),
+  z.object({
+    type: z.literal('json_schema'),
+    name: z.string().min(1).max(64),
+    schema: jsonSchemaSchema,
+    strict: z.boolean().nullish(),
+    description: z.string().optional(),
+  }),
+]);
+export type TextFormat = z.infer<typeof textFormatSchema>;
+
+export const reasoningConfigSchema = z.object({
+  effort: z.enum(['none', 'minimal', 'low', 'medium', 'high', 'xhigh', 'max']).nullish(),
+  summary: z.enum(['auto', 'concise', 'detailed']).nullish(),
+  generate_summary: z.enum(['auto', 'concise', 'detailed']).nullish(),
+}).loose();
+
+export const metadataSchema = z.record(z.string().max(64), z.string().max(512))
+  .refine((m) => Object.keys(m).length <= 16, 'metadata may hold at most 16 keys');
+
+/**
+ * Body of `POST /v1/responses` (and of a WebSocket `response.create`). Fields this schema does not
+ * list are dropped, not rejected: OpenAI clients send extras (client_metadata, prompt_cache_options).
+ */
+export const createResponseSchema = z.object({
+  model: z.string().min(1).max(256),
+  input: z.union([z.string(), z.array(inputItemSchema)]).optional(),
+  instructions: z.string().nullish(),
+  tools: z.array(toolSchema).nullish(),
+  tool_choice: toolChoiceSchema.nullish(),
+  parallel_tool_calls: z.boolean().nullish(),
+  previous_response_id: z.string().min(1).max(512).nullish(),
+  store: z.boolean().nullish(),
+  stream: z.boolean().nullish(),
+  stream_options: z.object({ include_obfuscation: z.boolean().optional() }).loose().nullish(),
+  max_output_tokens: z.number().int().min(1).nullish(),
+  temperature: z.number().min(0).max(2).nullish(),
+  top_p: z.number().min(0).max(1).nullish(),
+  top_logprobs: z.number().int().min(0).max(20).nullish(),
+  seed: z.number().int().nullish(),
+  reasoning: reasoningConfigSchema.nullish(),
+  text: z.object({
+    format: textFormatSchema.optional(),
+    verbosity: z.enum(['low', 'medium', 'high']).nullish(),
+  }).loose().nullish(),
+  truncation: z.enum(['auto', 'disabled']).nullish(),
+  include: z.array(z.string()).nullish(),
+  prompt_cache_key: z.string().max(1024).nullish(),
+  metadata: metadataSchema.nullish(),
+  background: z.boolean().nullish(),
+  service_tier: z.string().nullish(),
+  user: z.string().nullish(),
+  max_tool_calls: z.number().int().min(1).nullish(),
+});
+export type CreateResponseBody = z.infer<typeof createResponseSchema>;

@@ -1,0 +1,18 @@
+export { ApiError, apiErrors } from './api-error.js';
+export type { ApiErrorBody, ApiErrorType } from './api-error.js';
+export { createResponseSchema, textFormatSchema, reasoningConfigSchema } from './create-response-schema.js';
+export type { CreateResponseBody, TextFormat } from './create-response-schema.js';
+export {
+  inputItemSchema, inputContentPartSchema, messageItemSchema, functionCallItemSchema,
+  functionCallOutputItemSchema, customToolCallItemSchema, customToolCallOutputItemSchema,
+  reasoningItemSchema, itemReferenceSchema, DROPPED_ITEM_TYPES,
+} from './input-item-schema.js';
+export type { InputItem, InputContentPart, MessageInputItem } from './input-item-schema.js';
+export { toolSchema, toolChoiceSchema, functionToolSchema, customToolSchema, HOSTED_TOOL_TYPES } from './tool-schema.js';
+export type { Tool, ToolChoice, FunctionTool, CustomTool } from './tool-schema.js';
+export type {
+  ResponseObject, ResponseStatus, OutputItem, OutputMessageItem, OutputTextPart, FunctionCallOutputItem,
+  CustomToolCallOutputItem, ReasoningOutputItem, Usage, ItemStatus, ResponseError,
+} from './response-types.js';
+export type { ResponseStreamEvent, ResponseStreamEventType } from './stream-events.js';
+export { parseCreateResponse } from './parse-create-response.js';

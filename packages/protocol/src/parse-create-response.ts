@@ -1,0 +1,90 @@
+import type { z } from 'zod';
+import { ApiError, apiErrors } from './api-error.js';
+import { createResponseSchema, type CreateResponseBody } from './create-response-schema.js';
+import { DROPPED_ITEM_TYPES } from './input-item-schema.js';
+
+const KNOWN_ITEM_TYPES = new Set<string>([
+  'message', 'function_call', 'function_call_output', 'custom_tool_call', 'custom_tool_call_output',
+  'reasoning', 'item_reference', 'compaction', ...DROPPED_ITEM_TYPES,
+]);
+
+/**
+ * Parses an untrusted create-response body into a typed request, or throws an `ApiError` whose
+ * `param` names the offending field the way OpenAI does (`tools[0].type`, `input[2].call_id`).
+ */
+export function parseCreateResponse(body: unknown): CreateResponseBody {
+  if (typeof body !== 'object' || body === null || Array.isArray(body)) {
+    throw apiErrors.invalidType('body', 'The request body must be a JSON object.');
+  }
+  const record = body as Record<string, unknown>;
+  if (record['model'] === undefined || record['model'] === null) throw apiErrors.missing('model');
+  checkItemTypes(record['input']);
+  const parsed = createResponseSchema.safeParse(body);
+  if (!parsed.success) throw issueToApiError(parsed.error.issues, body);
+  return parsed.data;
+}
+
+function checkItemTypes(input: unknown): void {
+  if (!Array.isArray(input)) return;
+  input.forEach((item: unknown, index) => {
+    if (typeof item !== 'object' || item === null || Array.isArray(item)) {
+      throw apiErrors.invalidType(`input[${index}]`, `Invalid type for 'input[${index}]': expected an object.`);
+    }
+    const type = (item as Record<string, unknown>)['type'];
+    if (type === undefined) return;
+    if (typeof type !== 'string' || !KNOWN_ITEM_TYPES.has(type)) {
+      throw apiErrors.invalidValue(
+        `input[${index}].type`,
+        `Invalid value for 'input[${index}].type': unsupported input item type${typeof type === 'string' ? ` '${type.slice(0, 64)}'` : ''}.`,
+      );
+    }
+  });
+}
+
+/** Maps the first zod issue to the spec's error table (§4.2). */
+export function issueToApiError(issues: readonly z.core.$ZodIssue[], body: unknown): ApiError {
+  const issue = deepestIssue(issues);
+  if (!issue) return apiErrors.invalidValue('body', 'Invalid request body.');
+  const param = formatPath(issue.path);
+  if (issue.code === 'invalid_type') {
+    if (valueAt(body, issue.path) === undefined) return apiErrors.missing(param);
+    return apiErrors.invalidType(param, `Invalid type for '${param}': expected ${issue.expected}.`);
+  }
+  return apiErrors.invalidValue(param, `Invalid value for '${param}': ${issue.message}.`);
+}
+
+/** Unions report nested failures; the one with the longest path is the most useful to a client. */
+function deepestIssue(issues: readonly z.core.$ZodIssue[]): z.core.$ZodIssue | undefined {
+  let best: z.core.$ZodIssue | undefined;
+  const visit = (list: readonly z.core.$ZodIssue[], prefix: readonly PropertyKey[]): void => {
+    for (const issue of list) {
+      const full = { ...issue, path: [...prefix, ...issue.path] } as z.core.$ZodIssue;
+      if (issue.code === 'invalid_union' && issue.errors.length > 0) {
+        for (const branch of issue.errors) visit(branch, full.path);
+        if (!best) best = full;
+        continue;
+      }
+      if (!best || full.path.length > best.path.length) best = full;
+    }
+  };
+  visit(issues, []);
+  return best;
+}
+
+function formatPath(path: readonly PropertyKey[]): string {
+  let out = '';
+  for (const key of path) {
+    if (typeof key === 'number') out += `[${key}]`;
+    else out += out ? `.${String(key)}` : String(key);
+  }
+  return out || 'body';
+}
+
+function valueAt(body: unknown, path: readonly PropertyKey[]): unknown {
+  let value: unknown = body;
+  for (const key of path) {
+    if (typeof value !== 'object' || value === null) return undefined;
+    value = (value as Record<PropertyKey, unknown>)[key];
+  }
+  return value;
+}
