@@ -1,0 +1,55 @@
+export interface StreamTiming {
+  ttftMs: number;
+  inputTokens: number;
+  cachedTokens: number;
+  outputTokens: number;
+  /** Output tokens after the first, over the time from the first to the last text delta. */
+  decodeTokensPerSecond: number;
+  text: string;
+}
+
+/** One streamed `POST /v1/responses`, timed from the client side of a real socket. */
+export async function timedStream(baseUrl: string, body: Record<string, unknown>, apiKey = 'bench'): Promise<StreamTiming> {
+  const started = performance.now();
+  const response = await fetch(`${baseUrl}/v1/responses`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${apiKey}` },
+    body: JSON.stringify({ ...body, stream: true }),
+  });
+  if (!response.ok || !response.body) throw new Error(`HTTP ${response.status}: ${await response.text()}`);
+  const decoder = new TextDecoder();
+  let buffer = '';
+  let first = 0;
+  let last = 0;
+  let text = '';
+  let usage: { input_tokens: number; output_tokens: number; input_tokens_details: { cached_tokens: number } } | undefined;
+  for await (const chunk of response.body) {
+    buffer += decoder.decode(chunk as Uint8Array, { stream: true });
+    let end: number;
+    while ((end = buffer.indexOf('\n\n')) >= 0) {
+      const frame = buffer.slice(0, end);
+      buffer = buffer.slice(end + 2);
+      const data = frame.split('\n').find((line) => line.startsWith('data: '));
+      if (!data) continue;
+      const event = JSON.parse(data.slice(6)) as { type: string; delta?: string; response?: { usage?: typeof usage; error?: unknown } };
+      if (event.type === 'response.output_text.delta' || event.type === 'response.function_call_arguments.delta') {
+        last = performance.now();
+        if (first === 0) first = last;
+        text += event.delta ?? '';
+      } else if (event.type === 'response.completed' || event.type === 'response.incomplete') {
+        usage = event.response?.usage;
+      } else if (event.type === 'response.failed') {
+        throw new Error(`response failed: ${JSON.stringify(event.response?.error)}`);
+      }
+    }
+  }
+  if (!usage) throw new Error('stream ended without a terminal event');
+  return {
+    ttftMs: first - started,
+    inputTokens: usage.input_tokens,
+    cachedTokens: usage.input_tokens_details.cached_tokens,
+    outputTokens: usage.output_tokens,
+    decodeTokensPerSecond: usage.output_tokens > 1 && last > first ? ((usage.output_tokens - 1) * 1000) / (last - first) : 0,
+    text,
+  };
+}

@@ -1,0 +1,44 @@
+#!/usr/bin/env node
+import { CliError } from './cli-error.js';
+import { modelsCommand, MODELS_USAGE } from './models-command.js';
+import { serveCommand, SERVE_USAGE } from './serve-command.js';
+
+const USAGE = `spark: a real-time coding assistant serving the OpenAI Responses API
+
+Commands:
+  spark serve [options]        run the Responses API server on the embedded engine
+  spark models pull|list|rm    manage cached GGUF models
+
+${SERVE_USAGE}
+
+${MODELS_USAGE}`;
+
+async function main(argv: readonly string[]): Promise<void> {
+  const controller = new AbortController();
+  const stop = (): void => controller.abort();
+  process.once('SIGINT', stop);
+  process.once('SIGTERM', stop);
+  try {
+    const [command, ...rest] = argv;
+    switch (command) {
+      case 'serve': await serveCommand(rest, controller.signal); break;
+      case 'models': await modelsCommand(rest, controller.signal); break;
+      case undefined: case 'help': case '--help': case '-h': process.stdout.write(`${USAGE}\n`); break;
+      default: throw new CliError(`unknown command '${command}'\n\n${USAGE}`);
+    }
+  } finally {
+    process.off('SIGINT', stop);
+    process.off('SIGTERM', stop);
+  }
+}
+
+main(process.argv.slice(2)).catch((error: unknown) => {
+  if (error instanceof CliError) {
+    process.stderr.write(`${error.message}\n`);
+    process.exitCode = error.exitCode;
+    return;
+  }
+  const code = typeof error === 'object' && error !== null && 'code' in error ? ` [${String((error as { code: unknown }).code)}]` : '';
+  process.stderr.write(`spark: ${error instanceof Error ? error.message : String(error)}${code}\n`);
+  process.exitCode = 1;
+});

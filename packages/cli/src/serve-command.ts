@@ -1,0 +1,90 @@
+import { basename } from 'node:path';
+import { parseArgs } from 'node:util';
+import { DEFAULT_MODEL_ALIAS, LlamaEngine } from '@spark/engine-llama';
+import { DEFAULT_PORT, startServer } from '@spark/server';
+import { CliError } from './cli-error.js';
+import { pullWithProgress } from './pull-with-progress.js';
+
+export const SERVE_USAGE = `Usage: spark serve [options]
+  --model <alias|path.gguf>  model to serve; repeatable (default: ${DEFAULT_MODEL_ALIAS}, pulled on first use;
+                             when the hub is unreachable the offline fallback model is used)
+  --host <addr>              bind address (default 127.0.0.1; any other needs an API key)
+  --port <n>                 port (default ${DEFAULT_PORT}; env SPARK_PORT)
+  --api-key <key>            require "Authorization: Bearer <key>"; repeatable (env SPARK_API_KEY, comma-separated)
+  --ctx <tokens>             context size per sequence (default: model's, at most 8192)
+  --sequences <n>            parallel sequences kept warm per model (default 4)
+  --threads <n>              CPU threads (default: all cores)
+  --db <path>                SQLite file for stored responses (default ~/.local/share/spark/responses.db)
+  --offline                  never contact the model hub`;
+
+export async function serveCommand(argv: readonly string[], signal: AbortSignal): Promise<void> {
+  const { values } = parseArgs({
+    args: [...argv],
+    options: {
+      model: { type: 'string', multiple: true },
+      host: { type: 'string' },
+      port: { type: 'string' },
+      'api-key': { type: 'string', multiple: true },
+      ctx: { type: 'string' },
+      sequences: { type: 'string' },
+      threads: { type: 'string' },
+      db: { type: 'string' },
+      offline: { type: 'boolean' },
+    },
+  });
+  const env = process.env;
+  const specs = values.model ?? [env['SPARK_MODEL'] ?? DEFAULT_MODEL_ALIAS];
+  const apiKeys = [...(values['api-key'] ?? []), ...(env['SPARK_API_KEY']?.split(',').map((k) => k.trim()).filter(Boolean) ?? [])];
+  const port = intOption('port', values.port ?? env['SPARK_PORT']) ?? DEFAULT_PORT;
+  const contextSize = intOption('ctx', values.ctx);
+  const sequences = intOption('sequences', values.sequences);
+  const threads = intOption('threads', values.threads);
+
+  const models: Array<{ id: string; path: string }> = [];
+  for (const spec of specs) {
+    const local = await pullWithProgress(spec, { signal, ...(values.offline ? { offline: true } : {}) });
+    models.push({ id: local.alias || basename(local.path, '.gguf'), path: local.path });
+  }
+  process.stderr.write(`loading ${models.map((m) => m.id).join(', ')}...\n`);
+  const engine = await LlamaEngine.create({
+    models,
+    ...(contextSize === undefined ? {} : { contextSize }),
+    ...(sequences === undefined ? {} : { sequences }),
+    ...(threads === undefined ? {} : { threads }),
+  });
+  let server;
+  try {
+    server = await startServer({
+      engine,
+      port,
+      ...(values.host ? { host: values.host } : {}),
+      ...(apiKeys.length > 0 ? { apiKeys } : {}),
+      ...(values.db ? { dbPath: values.db } : {}),
+      logger: consoleLogger,
+    });
+  } catch (error) {
+    await engine.dispose();
+    throw error;
+  }
+  process.stderr.write(`spark serve: ${server.url}/v1 (models: ${models.map((m) => m.id).join(', ')})\n`);
+  await new Promise<void>((resolve) => {
+    if (signal.aborted) resolve();
+    else signal.addEventListener('abort', () => resolve(), { once: true });
+  });
+  process.stderr.write('shutting down...\n');
+  await server.close();
+  await engine.dispose();
+}
+
+const consoleLogger = {
+  info: (msg: string): void => { process.stderr.write(`${msg}\n`); },
+  warn: (msg: string): void => { process.stderr.write(`warning: ${msg}\n`); },
+  error: (msg: string): void => { process.stderr.write(`error: ${msg}\n`); },
+};
+
+function intOption(name: string, raw: string | undefined): number | undefined {
+  if (raw === undefined) return undefined;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < 0) throw new CliError(`--${name} must be a non-negative integer, got '${raw}'`);
+  return value;
+}
