@@ -60,7 +60,9 @@ function deepestIssue(issues: readonly z.core.$ZodIssue[]): z.core.$ZodIssue | u
     for (const issue of list) {
       const full = { ...issue, path: [...prefix, ...issue.path] } as z.core.$ZodIssue;
       if (issue.code === 'invalid_union' && issue.errors.length > 0) {
-        for (const branch of issue.errors) visit(branch, full.path);
+        // Report from the branches whose `type` discriminator matched, when there are any.
+        const matched = issue.errors.filter((branch) => !branch.some(isTypeMismatch));
+        for (const branch of matched.length > 0 ? matched : issue.errors) visit(branch, full.path);
         if (!best) best = full;
         continue;
       }
@@ -69,6 +71,10 @@ function deepestIssue(issues: readonly z.core.$ZodIssue[]): z.core.$ZodIssue | u
   };
   visit(issues, []);
   return best;
+}
+
+function isTypeMismatch(issue: z.core.$ZodIssue): boolean {
+  return issue.path.length === 1 && issue.path[0] === 'type' && (issue.code === 'invalid_value' || issue.code === 'invalid_type');
 }
 
 function formatPath(path: readonly PropertyKey[]): string {

@@ -31,6 +31,8 @@ export interface FunctionCallOutputItem {
   name: string;
   arguments: string;
   status: ItemStatus;
+  /** Set when the tool was declared inside a `namespace` tool (Codex echoes it back). */
+  namespace?: string;
 }
 
 export interface CustomToolCallOutputItem {
@@ -40,6 +42,8 @@ export interface CustomToolCallOutputItem {
   name: string;
   input: string;
   status: ItemStatus;
+  /** Set when the tool was declared inside a `namespace` tool (Codex echoes it back). */
+  namespace?: string;
 }
 
 export interface ReasoningOutputItem {

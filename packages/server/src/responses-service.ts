@@ -1,0 +1,241 @@
+import type { EngineEvent } from '@spark/engine';
+import { ApiError, apiErrors, type CreateResponseBody, type ResponseObject, type ResponseStreamEvent } from '@spark/protocol';
+import { buildGenerateRequest } from './build-generate-request.js';
+import type { ContextItem } from './context-item.js';
+import type { EngineResolver } from './engine-resolver.js';
+import type { Metrics } from './metrics.js';
+import { newId } from './new-id.js';
+import { primeEvents } from './prime-events.js';
+import { resolveContext } from './resolve-context.js';
+import { createResponseObject } from './response-object.js';
+import type { ResponseStore } from './response-store.js';
+import type { Logger } from './server-options.js';
+import { streamResponse, type AbortKind } from './stream-response.js';
+import { toApiError } from './to-api-error.js';
+
+export interface ResponsesServiceOptions {
+  resolver: EngineResolver;
+  store: ResponseStore;
+  metrics: Metrics;
+  logger: Logger;
+  defaultTemperature: number;
+  maxConcurrentRequests: number;
+  retryAfterSeconds: number;
+}
+
+/** One accepted generation, owned by the transport that created it. */
+export interface ResponseRun {
+  readonly id: string;
+  /**
+   * The stream events, for exactly one consumer. Leaving the loop early interrupts the
+   * generation; the partial response is still stored (when `store` is true).
+   */
+  readonly events: AsyncIterable<ResponseStreamEvent>;
+  /** Settles with the final response, after it was stored. */
+  readonly finished: Promise<ResponseObject>;
+  /** Stops the generation within one token; the first reason given wins. */
+  abort(kind: AbortKind): void;
+}
+
+interface RunState {
+  id: string;
+  controller: AbortController;
+  abortKind: AbortKind | undefined;
+  snapshot: ResponseObject;
+  inputItems: readonly ContextItem[];
+  settled: boolean;
+  resolveFinished: (response: ResponseObject) => void;
+  finished: Promise<ResponseObject>;
+  detach: () => void;
+}
+
+/**
+ * Creates, tracks, cancels and stores responses, independent of the transport: HTTP (JSON and
+ * SSE) today, WebSocket later. Validation happens in `create`, which resolves only once the
+ * engine accepted the request (its first event), so every error before that is an `ApiError`.
+ */
+export class ResponsesService {
+  private readonly runs = new Map<string, RunState>();
+  private reserved = 0;
+
+  constructor(private readonly options: ResponsesServiceOptions) {}
+
+  /** Generations accepted and not yet finished. */
+  get inFlight(): number {
+    return this.reserved;
+  }
+
+  /** The in-progress snapshot of a response this server is generating, if any. */
+  inFlightSnapshot(id: string): ResponseObject | undefined {
+    return this.runs.get(id)?.snapshot;
+  }
+
+  /**
+   * Validates the request, resolves its context and starts the engine. `signal` is the
+   * transport's: its abort (client gone) interrupts the generation.
+   */
+  async create(body: CreateResponseBody, signal?: AbortSignal): Promise<ResponseRun> {
+    if (body.background) {
+      throw new ApiError(400, 'invalid_request_error', 'unsupported_parameter', "Background responses are not supported by this server: omit 'background' or set it to false.", 'background');
+    }
+    if (body.input === undefined && !body.previous_response_id) throw apiErrors.missing('input');
+    const engine = this.options.resolver.engineFor(body.model);
+    if (!engine) throw apiErrors.modelNotFound(body.model);
+    if (this.reserved >= this.options.maxConcurrentRequests) throw apiErrors.overloaded(this.options.retryAfterSeconds);
+    this.reserved += 1;
+    const startedAt = performance.now();
+    try {
+      const context = await resolveContext(body, this.options.store);
+      const controller = new AbortController();
+      const { request, toolSet } = buildGenerateRequest(body, context, { defaultTemperature: this.options.defaultTemperature, signal: controller.signal });
+      const state = this.newRunState(createResponseObject(body, newId('resp'), Math.floor(Date.now() / 1000)), context, controller);
+      const onTransportAbort = (): void => abortRun(state, 'interrupted');
+      if (signal?.aborted) abortRun(state, 'interrupted');
+      signal?.addEventListener('abort', onTransportAbort, { once: true });
+      state.detach = () => signal?.removeEventListener('abort', onTransportAbort);
+      let primed: AsyncIterable<EngineEvent>;
+      try {
+        primed = await primeEvents(engine.generate(request));
+      } catch (error) {
+        state.detach();
+        throw error;
+      }
+      this.runs.set(state.id, state);
+      const events = streamResponse({
+        response: state.snapshot,
+        events: this.observe(primed, startedAt),
+        abortKind: () => state.abortKind,
+        toolOrigin: toolSet.origin,
+      });
+      return {
+        id: state.id,
+        events: this.drive(state, events),
+        finished: state.finished,
+        abort: (kind) => abortRun(state, kind),
+      };
+    } catch (error) {
+      this.reserved -= 1;
+      throw toApiError(error, this.options.retryAfterSeconds);
+    }
+  }
+
+  /**
+   * Cancels an in-flight response this server owns and answers with its final state
+   * (`cancelled`, or whatever it reached first); a finished stored response is returned as is.
+   */
+  async cancel(id: string): Promise<ResponseObject> {
+    const run = this.runs.get(id);
+    if (run) {
+      abortRun(run, 'cancelled');
+      return run.finished;
+    }
+    const stored = await this.options.store.get(id);
+    if (!stored) throw apiErrors.responseNotFound(id);
+    return stored.response;
+  }
+
+  /** Interrupts every in-flight generation and waits (up to `graceMs`) for them to be stored. */
+  async shutdown(graceMs: number): Promise<void> {
+    const pending = [...this.runs.values()];
+    for (const run of pending) abortRun(run, 'interrupted');
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([
+      Promise.allSettled(pending.map((run) => run.finished)),
+      new Promise<void>((resolve) => { timer = setTimeout(resolve, graceMs); timer.unref(); }),
+    ]);
+    clearTimeout(timer);
+  }
+
+  private newRunState(snapshot: ResponseObject, inputItems: readonly ContextItem[], controller: AbortController): RunState {
+    let resolveFinished: (response: ResponseObject) => void = () => undefined;
+    const finished = new Promise<ResponseObject>((resolve) => { resolveFinished = resolve; });
+    return { id: snapshot.id, controller, abortKind: undefined, snapshot, inputItems, settled: false, resolveFinished, finished, detach: () => undefined };
+  }
+
+  /**
+   * Runs the event sequence for its one consumer. The terminal event is yielded only after the
+   * response was stored, so a client that chains on `response.completed` finds it. A consumer
+   * that leaves early interrupts the engine, and the rest is drained here to store the partial
+   * response.
+   */
+  private async *drive(state: RunState, events: AsyncGenerator<ResponseStreamEvent, void, undefined>): AsyncGenerator<ResponseStreamEvent, void, undefined> {
+    let final: ResponseObject | undefined;
+    try {
+      for (let next = await events.next(); !next.done; next = await events.next()) {
+        const event = next.value;
+        if (isTerminal(event)) {
+          final = event.response;
+          await this.settle(state, final);
+        }
+        yield event;
+      }
+    } finally {
+      if (!final) {
+        abortRun(state, 'interrupted');
+        try {
+          for (let next = await events.next(); !next.done; next = await events.next()) {
+            if (isTerminal(next.value)) final = next.value.response;
+          }
+        } catch (error) {
+          this.options.logger.error(`response ${state.id}: ${describe(error)}`);
+        }
+        await this.settle(state, final ?? {
+          ...state.snapshot, status: 'failed', error: { code: 'server_error', message: 'The response ended unexpectedly.' },
+        });
+      }
+    }
+  }
+
+  private async settle(state: RunState, final: ResponseObject): Promise<void> {
+    if (state.settled) return;
+    state.settled = true;
+    state.detach();
+    if (final.store) {
+      try {
+        await this.options.store.put({ response: final, inputItems: state.inputItems });
+      } catch (error) {
+        this.options.logger.error(`could not store response ${state.id}: ${describe(error)}`);
+      }
+    }
+    this.runs.delete(state.id);
+    this.reserved -= 1;
+    state.resolveFinished(final);
+  }
+
+  /** Records time to first token and decode speed, and logs engine failures, as events pass. */
+  private async *observe(events: AsyncIterable<EngineEvent>, startedAt: number): AsyncGenerator<EngineEvent, void, undefined> {
+    let first = true;
+    try {
+      for await (const event of events) {
+        if (first && (event.type === 'text-delta' || event.type === 'tool-call-start')) {
+          first = false;
+          this.options.metrics.observeTimeToFirstToken((performance.now() - startedAt) / 1000);
+        }
+        if (event.type === 'finish' && event.timings.decodeTokens > 0) {
+          this.options.metrics.observeOutputTokensPerSecond(event.timings.decodeTokensPerSecond);
+        }
+        yield event;
+      }
+    } catch (error) {
+      this.options.logger.error(`engine failed mid-response: ${describe(error)}`);
+      throw error;
+    }
+  }
+}
+
+function abortRun(state: RunState, kind: AbortKind): void {
+  if (state.controller.signal.aborted) return;
+  state.abortKind = kind;
+  state.controller.abort();
+}
+
+type TerminalEvent = Extract<ResponseStreamEvent, { response: ResponseObject }> & { type: 'response.completed' | 'response.incomplete' | 'response.failed' };
+
+/** The one event that ends a response's stream. */
+export function isTerminal(event: ResponseStreamEvent): event is TerminalEvent {
+  return event.type === 'response.completed' || event.type === 'response.incomplete' || event.type === 'response.failed';
+}
+
+function describe(error: unknown): string {
+  return error instanceof Error ? `${error.name}: ${error.message}` : 'unknown error';
+}

@@ -1,0 +1,86 @@
+import type { Engine } from '@spark/engine';
+
+/** Port `spark serve` listens on when none is given. */
+export const DEFAULT_PORT = 8000;
+/** Loopback only by default: any other address needs API keys. */
+export const DEFAULT_HOST = '127.0.0.1';
+/** Largest accepted request body (Codex resends whole histories over HTTP). */
+export const DEFAULT_MAX_BODY_BYTES = 32 * 1024 * 1024;
+/** Generations in flight at once; more are answered 429 with retry-after. */
+export const DEFAULT_MAX_CONCURRENT_REQUESTS = 64;
+/** SSE comment ping interval while a stream has nothing else to say. */
+export const DEFAULT_KEEP_ALIVE_MS = 15_000;
+/** Seconds a client is told to wait after a 429. */
+export const DEFAULT_RETRY_AFTER_SECONDS = 1;
+/** How long `close()` waits for aborted generations to settle before dropping sockets. */
+export const DEFAULT_SHUTDOWN_GRACE_MS = 5_000;
+
+/** Every limit the server enforces; each has a documented default. */
+export interface ServerLimits {
+  maxBodyBytes: number;
+  maxConcurrentRequests: number;
+  keepAliveMs: number;
+  retryAfterSeconds: number;
+  shutdownGraceMs: number;
+}
+
+export const DEFAULT_LIMITS: Readonly<ServerLimits> = Object.freeze({
+  maxBodyBytes: DEFAULT_MAX_BODY_BYTES,
+  maxConcurrentRequests: DEFAULT_MAX_CONCURRENT_REQUESTS,
+  keepAliveMs: DEFAULT_KEEP_ALIVE_MS,
+  retryAfterSeconds: DEFAULT_RETRY_AFTER_SECONDS,
+  shutdownGraceMs: DEFAULT_SHUTDOWN_GRACE_MS,
+});
+
+/** Where the server reports what happened; messages never contain request or model payloads. */
+export interface Logger {
+  info(msg: string): void;
+  warn(msg: string): void;
+  error(msg: string): void;
+}
+
+/** Options of `startServer`. */
+export interface ServerOptions {
+  /** One engine serving all of its `listModels()` ids. */
+  engine: Engine;
+  /** Default '127.0.0.1'. */
+  host?: string;
+  /** Default 8000 (`DEFAULT_PORT`); 0 picks an ephemeral port. */
+  port?: number;
+  /** Bearer keys; required (non-empty) when `host` is not loopback. */
+  apiKeys?: readonly string[];
+  /** SQLite file for stored responses; ':memory:' allowed. Default `${XDG_DATA_HOME:-~/.local/share}/spark/responses.db`. */
+  dbPath?: string;
+  limits?: Partial<ServerLimits>;
+  /** Sampling temperature when a request sets none. Default 0 (greedy). */
+  defaultTemperature?: number;
+  logger?: Logger;
+}
+
+/** A listening server. */
+export interface RunningServer {
+  /** `http://host:port`, without a trailing slash and without `/v1`. */
+  url: string;
+  host: string;
+  port: number;
+  /** Stops accepting, ends in-flight responses as incomplete, closes sockets and the store. */
+  close(): Promise<void>;
+}
+
+export const defaultLogger: Logger = {
+  info: () => undefined,
+  warn: (msg) => { process.stderr.write(`spark server warning: ${msg}\n`); },
+  error: (msg) => { process.stderr.write(`spark server error: ${msg}\n`); },
+};
+
+/** Merges partial limits over the defaults and rejects nonsense values early. */
+export function resolveLimits(partial: Partial<ServerLimits> = {}): ServerLimits {
+  const limits: ServerLimits = { ...DEFAULT_LIMITS };
+  for (const key of Object.keys(DEFAULT_LIMITS) as Array<keyof ServerLimits>) {
+    const value = partial[key];
+    if (value === undefined) continue;
+    if (!Number.isFinite(value) || value <= 0) throw new Error(`Server limit ${key} must be a positive number, got ${String(value)}.`);
+    limits[key] = value;
+  }
+  return limits;
+}

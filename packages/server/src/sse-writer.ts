@@ -1,0 +1,95 @@
+import type { ServerResponse } from 'node:http';
+import type { ResponseStreamEvent } from '@spark/protocol';
+
+/** The keep-alive comment written while a stream has nothing else to say. */
+export const SSE_PING = ': ping\n\n';
+
+/**
+ * Frames one SSE event. This is the only place `event:`/`data:` bytes are produced; a field
+ * holding CR or LF would split the frame, so it is refused rather than written.
+ */
+export function formatSseEvent(event: string, data: string): string {
+  if (/[\r\n]/.test(event)) throw new Error('SSE event names may not contain CR or LF.');
+  if (/[\r\n]/.test(data)) throw new Error('SSE data must be a single line.');
+  return `event: ${event}\ndata: ${data}\n\n`;
+}
+
+export interface SseWriterOptions {
+  /** Interval of `: ping` comments while no event was written. */
+  keepAliveMs: number;
+  /** Extra response headers (x-request-id). */
+  headers?: Record<string, string>;
+}
+
+/**
+ * Writes Responses stream events to one HTTP response. `send` resolves once the bytes are
+ * accepted (waiting for 'drain' when the socket buffer is full), so a slow client slows only
+ * its own stream; after the peer is gone it resolves at once and writes nothing.
+ */
+export class SseWriter {
+  private wroteSinceTick = false;
+  private readonly timer: NodeJS.Timeout;
+  private ended = false;
+  private peerGone = false;
+
+  constructor(private readonly res: ServerResponse, options: SseWriterOptions) {
+    this.timer = setInterval(() => this.tick(), options.keepAliveMs);
+    this.timer.unref();
+    if (res.destroyed) {
+      this.peerGone = true;
+      clearInterval(this.timer);
+      return;
+    }
+    res.writeHead(200, {
+      ...options.headers,
+      'content-type': 'text/event-stream',
+      'cache-control': 'no-cache',
+      'x-accel-buffering': 'no',
+    });
+    res.flushHeaders();
+    res.once('close', () => { this.peerGone = true; clearInterval(this.timer); });
+  }
+
+  /** True once the peer went away or `end()` was called. */
+  get closed(): boolean {
+    return this.ended || this.peerGone || this.res.destroyed || this.res.writableEnded;
+  }
+
+  async send(event: ResponseStreamEvent): Promise<void> {
+    await this.write(formatSseEvent(event.type, JSON.stringify(event)));
+  }
+
+  /** Ends the stream after the terminal event; the server never sends `[DONE]`. */
+  end(): void {
+    clearInterval(this.timer);
+    if (this.closed) return;
+    this.ended = true;
+    this.res.end();
+  }
+
+  private tick(): void {
+    if (this.closed) { clearInterval(this.timer); return; }
+    // Skip the ping while the client is still reading earlier bytes or just got an event.
+    if (!this.wroteSinceTick && this.res.writableNeedDrain === false) this.res.write(SSE_PING);
+    this.wroteSinceTick = false;
+  }
+
+  private async write(chunk: string): Promise<void> {
+    if (this.closed) return;
+    this.wroteSinceTick = true;
+    if (this.res.write(chunk)) return;
+    await waitForDrain(this.res);
+  }
+}
+
+function waitForDrain(res: ServerResponse): Promise<void> {
+  return new Promise((resolve) => {
+    const done = (): void => {
+      res.off('drain', done);
+      res.off('close', done);
+      resolve();
+    };
+    res.on('drain', done);
+    res.on('close', done);
+  });
+}

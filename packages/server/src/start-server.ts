@@ -1,0 +1,105 @@
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { createBearerCheck, isLoopbackHost } from './auth.js';
+import { createEngineResolver } from './engine-resolver.js';
+import { createRequestHandler } from './handle-request.js';
+import { Metrics } from './metrics.js';
+import type { RouteHandler, ServerDeps } from './route-context.js';
+import { Router } from './router.js';
+import { ResponsesService } from './responses-service.js';
+import { createResponseRoute } from './routes/create-response-route.js';
+import { healthRoute } from './routes/health-route.js';
+import { inputItemsRoute } from './routes/input-items-route.js';
+import { metricsRoute } from './routes/metrics-route.js';
+import { listModelsRoute, retrieveModelRoute } from './routes/models-route.js';
+import { websocketUpgradeRoute } from './routes/websocket-upgrade-route.js';
+import { cancelResponseRoute, deleteResponseRoute, retrieveResponseRoute } from './routes/response-by-id-routes.js';
+import { DEFAULT_HOST, DEFAULT_PORT, defaultLogger, resolveLimits, type RunningServer, type ServerOptions } from './server-options.js';
+import { defaultDbPath, SqliteResponseStore } from './sqlite-response-store.js';
+
+/**
+ * Starts `spark serve`'s HTTP server: the Responses API (JSON and SSE), models, health and
+ * metrics. Refuses a non-loopback `host` without API keys. Resolves once listening.
+ */
+export async function startServer(options: ServerOptions): Promise<RunningServer> {
+  const host = options.host ?? DEFAULT_HOST;
+  const port = options.port ?? DEFAULT_PORT;
+  if (!Number.isInteger(port) || port < 0 || port > 65_535) throw new Error(`Invalid port ${String(port)}: expected an integer from 0 to 65535.`);
+  const apiKeys = (options.apiKeys ?? []).filter((key) => key.length > 0);
+  if (!isLoopbackHost(host) && apiKeys.length === 0) {
+    throw new Error(`Refusing to listen on ${host} without an API key: anyone who can reach it could use the models. Pass an API key (--api-key or SPARK_API_KEY), or bind 127.0.0.1.`);
+  }
+  const limits = resolveLimits(options.limits);
+  const logger = options.logger ?? defaultLogger;
+  const store = new SqliteResponseStore(options.dbPath ?? defaultDbPath());
+  const resolver = createEngineResolver([options.engine]);
+  const metrics = new Metrics();
+  const service = new ResponsesService({
+    resolver, store, metrics, logger,
+    defaultTemperature: options.defaultTemperature ?? 0,
+    maxConcurrentRequests: limits.maxConcurrentRequests,
+    retryAfterSeconds: limits.retryAfterSeconds,
+  });
+  const deps: ServerDeps = { service, store, resolver, metrics, limits, logger };
+  const router = new Router<RouteHandler>()
+    .add('POST', '/v1/responses', createResponseRoute(deps))
+    .add('GET', '/v1/responses', websocketUpgradeRoute())
+    .add('GET', '/v1/responses/:id', retrieveResponseRoute(deps))
+    .add('DELETE', '/v1/responses/:id', deleteResponseRoute(deps))
+    .add('POST', '/v1/responses/:id/cancel', cancelResponseRoute(deps))
+    .add('GET', '/v1/responses/:id/input_items', inputItemsRoute(deps))
+    .add('GET', '/v1/models', listModelsRoute(deps))
+    .add('GET', '/v1/models/:id', retrieveModelRoute(deps))
+    .add('GET', '/healthz', healthRoute())
+    .add('GET', '/metrics', metricsRoute(deps));
+
+  const pending = new Set<Promise<void>>();
+  const server = createServer(createRequestHandler({
+    router, metrics, logger, pending,
+    checkAuth: apiKeys.length > 0 ? createBearerCheck(apiKeys) : undefined,
+    retryAfterSeconds: limits.retryAfterSeconds,
+  }));
+  try {
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(port, host, () => {
+        server.off('error', reject);
+        resolve();
+      });
+    });
+  } catch (error) {
+    await store.close();
+    throw error;
+  }
+  server.on('error', (error) => logger.error(`http server: ${error.message}`));
+  const address = server.address() as AddressInfo;
+  const urlHost = address.family === 'IPv6' || host.includes(':') ? `[${address.address}]` : host;
+  const url = `http://${urlHost}:${address.port}`;
+  logger.info(`spark server listening on ${url}`);
+
+  let closing: Promise<void> | undefined;
+  const close = (): Promise<void> => {
+    closing ??= (async () => {
+      const stopped = new Promise<void>((resolve) => server.close(() => resolve()));
+      server.closeIdleConnections();
+      const deadline = Date.now() + limits.shutdownGraceMs;
+      await service.shutdown(limits.shutdownGraceMs);
+      // Let handlers write the interrupted responses they now hold, within the same grace period.
+      await settleWithin([...pending], deadline - Date.now());
+      server.closeAllConnections();
+      await stopped;
+      await store.close();
+    })();
+    return closing;
+  };
+  return { url, host: address.address, port: address.port, close };
+}
+
+async function settleWithin(promises: ReadonlyArray<Promise<void>>, ms: number): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  await Promise.race([
+    Promise.allSettled(promises),
+    new Promise<void>((resolve) => { timer = setTimeout(resolve, Math.max(0, ms)); timer.unref(); }),
+  ]);
+  clearTimeout(timer);
+}

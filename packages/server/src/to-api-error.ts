@@ -1,0 +1,52 @@
+import { EngineError } from '@spark/engine';
+import { ApiError, apiErrors, type ResponseError } from '@spark/protocol';
+
+/**
+ * Maps any failure before the first SSE byte to the HTTP error of spec §4.2, once. Unknown
+ * errors become a generic 500 whose message reveals nothing; the caller logs the detail.
+ */
+export function toApiError(error: unknown, retryAfterSeconds: number): ApiError {
+  if (ApiError.is(error)) return error;
+  if (!EngineError.is(error)) return serverError(error);
+  switch (error.code) {
+    case 'model_not_found':
+      return new ApiError(404, 'invalid_request_error', 'model_not_found', error.message, error.param ?? 'model', { cause: error });
+    case 'context_length_exceeded':
+      return new ApiError(400, 'invalid_request_error', 'context_length_exceeded', error.message, error.param ?? 'input', { cause: error });
+    case 'invalid_request':
+      return new ApiError(400, 'invalid_request_error', 'invalid_value', error.message, error.param ?? null, { cause: error });
+    case 'overloaded':
+      return apiErrors.overloaded(retryAfterSeconds);
+    case 'model_load_failed':
+    case 'internal':
+      return serverError(error);
+    default: {
+      const unreachable: never = error.code;
+      return unreachable;
+    }
+  }
+}
+
+/** A 500 whose message reveals nothing; the original stays as `cause` for the log. */
+function serverError(cause: unknown): ApiError {
+  return new ApiError(500, 'server_error', 'server_error', 'The server had an error while processing your request.', null, { cause });
+}
+
+/** The `response.error` of a response that failed after streaming began (spec §4.3). */
+export function toResponseError(error: unknown): ResponseError {
+  if (EngineError.is(error) && error.code === 'context_length_exceeded') {
+    return { code: 'context_length_exceeded', message: error.message };
+  }
+  return { code: 'server_error', message: 'The model failed while generating the response.' };
+}
+
+/** The HTTP error a non-streaming request answers with when its response failed. */
+export function responseErrorToApiError(error: ResponseError): ApiError {
+  if (error.code === 'context_length_exceeded') return apiErrors.contextLengthExceeded(error.message);
+  return apiErrors.server(error.message);
+}
+
+/** Whether a failure is worth an error log line (client mistakes are not). */
+export function isServerFault(error: ApiError): boolean {
+  return error.status >= 500;
+}
