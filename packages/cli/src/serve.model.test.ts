@@ -1,0 +1,210 @@
+// End to end: the real server on the real engine (SmolLM2 GGUF), driven by the official SDK.
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import OpenAI from 'openai';
+import type { Engine, EngineEvent, GenerateRequest } from '@spark/engine';
+import { LlamaEngine, resolveModel } from '@spark/engine-llama';
+import { startServer, type RunningServer } from '@spark/server';
+
+const MODEL = 'smollm2-135m';
+
+/** Forwards to the real engine and records what happened after each request's abort signal fired. */
+class ObservedEngine implements Engine {
+  readonly name = 'observed';
+  readonly afterAbort: number[] = [];
+  constructor(private readonly inner: Engine) {}
+  listModels(): ReturnType<Engine['listModels']> { return this.inner.listModels(); }
+  stats(): ReturnType<Engine['stats']> { return this.inner.stats(); }
+  dispose(): Promise<void> { return this.inner.dispose(); }
+  generate(request: GenerateRequest): AsyncIterable<EngineEvent> {
+    const events = this.inner.generate(request);
+    const record = this.afterAbort;
+    return (async function* observe() {
+      let tokensAfterAbort = 0;
+      try {
+        for await (const event of events) {
+          if (request.signal.aborted && (event.type === 'text-delta' || event.type === 'tool-call-delta')) tokensAfterAbort += 1;
+          yield event;
+        }
+      } finally {
+        if (request.signal.aborted) record.push(tokensAfterAbort);
+      }
+    })();
+  }
+}
+
+describe('spark serve on SmolLM2 with the openai SDK', () => {
+  let engine: ObservedEngine;
+  let server: RunningServer;
+  let client: OpenAI;
+
+  before(async () => {
+    const local = await resolveModel(MODEL, { pull: true });
+    engine = new ObservedEngine(await LlamaEngine.create({ models: [{ id: MODEL, path: local.path }], contextSize: 4096, sequences: 2 }));
+    server = await startServer({ engine, port: 0, dbPath: ':memory:' });
+    client = new OpenAI({ baseURL: `${server.url}/v1`, apiKey: 'local', maxRetries: 0 });
+  });
+
+  after(async () => {
+    await server.close();
+    await engine.dispose();
+  });
+
+  it('creates a response without streaming', async () => {
+    const response = await client.responses.create({ model: MODEL, input: 'Say hello.', max_output_tokens: 24, temperature: 0 });
+    assert.equal(response.object, 'response');
+    assert.ok(['completed', 'incomplete'].includes(response.status ?? ''));
+    assert.ok(response.output_text.length > 0);
+    assert.ok((response.usage?.input_tokens ?? 0) > 0);
+    assert.ok((response.usage?.output_tokens ?? 0) > 0);
+  });
+
+  it('streams, and the SDK accumulator agrees with the deltas', async () => {
+    const stream = client.responses.stream({ model: MODEL, input: 'Name three colors.', max_output_tokens: 32, temperature: 0 });
+    let deltas = '';
+    const types: string[] = [];
+    for await (const event of stream) {
+      types.push(event.type);
+      if (event.type === 'response.output_text.delta') deltas += event.delta;
+    }
+    const final = await stream.finalResponse();
+    assert.equal(types[0], 'response.created');
+    assert.ok(['response.completed', 'response.incomplete'].includes(types.at(-1) ?? ''));
+    assert.equal(final.output_text, deltas);
+    assert.ok(deltas.length > 0);
+  });
+
+  it('retrieves, lists input items of, chains from and deletes a stored response', async () => {
+    const first = await client.responses.create({ model: MODEL, input: 'My name is Ada.', instructions: 'Be brief.', max_output_tokens: 16, temperature: 0 });
+    const fetched = await client.responses.retrieve(first.id);
+    assert.equal(fetched.id, first.id);
+    assert.equal(fetched.output_text, first.output_text);
+    const items = await client.responses.inputItems.list(first.id);
+    assert.ok(items.data.length >= 1);
+    const second = await client.responses.create({ model: MODEL, previous_response_id: first.id, input: 'What is my name?', max_output_tokens: 16, temperature: 0 });
+    assert.equal(second.previous_response_id, first.id);
+    assert.equal(second.instructions, null);
+    // The second turn resent the first one's context: it must come mostly from the warm KV cache.
+    assert.ok((second.usage?.input_tokens_details.cached_tokens ?? 0) > 0);
+    await client.responses.delete(first.id);
+    await assert.rejects(client.responses.retrieve(first.id), (error: unknown) => error instanceof OpenAI.NotFoundError);
+  });
+
+  it('forces a function call whose arguments match the schema, then takes its output', async () => {
+    const tools: OpenAI.Responses.Tool[] = [{
+      type: 'function', name: 'get_weather', description: 'Weather for a city', strict: true,
+      parameters: { type: 'object', properties: { city: { type: 'string' }, days: { type: 'integer' } }, required: ['city', 'days'], additionalProperties: false },
+    }];
+    const call = await client.responses.create({
+      model: MODEL, input: 'What is the weather in Paris for 3 days?', tools, tool_choice: { type: 'function', name: 'get_weather' }, temperature: 0,
+    });
+    const fc = call.output.find((item) => item.type === 'function_call');
+    assert.ok(fc && fc.type === 'function_call');
+    assert.equal(fc.name, 'get_weather');
+    const args = JSON.parse(fc.arguments) as Record<string, unknown>;
+    assert.equal(typeof args['city'], 'string');
+    assert.ok(Number.isInteger(args['days']));
+    const answer = await client.responses.create({
+      model: MODEL, previous_response_id: call.id, tools, max_output_tokens: 24, temperature: 0,
+      input: [{ type: 'function_call_output', call_id: fc.call_id, output: '{"forecast":"sunny"}' }],
+    });
+    assert.ok(answer.output.length > 0);
+    assert.equal(answer.output.some((item) => item.type === 'function_call'), false);
+  });
+
+  it('streams a forced call through the SDK stream helper', async () => {
+    const stream = client.responses.stream({
+      model: MODEL, input: 'Look up the file list.', temperature: 0, tool_choice: 'required',
+      tools: [{ type: 'function', name: 'list_files', strict: true, parameters: { type: 'object', properties: { path: { type: 'string' } }, required: ['path'], additionalProperties: false } }],
+    });
+    const final = await stream.finalResponse();
+    const fc = final.output.find((item) => item.type === 'function_call');
+    assert.ok(fc && fc.type === 'function_call');
+    assert.equal(typeof (JSON.parse(fc.arguments) as { path: unknown }).path, 'string');
+  });
+
+  it('constrains output to a json_schema', async () => {
+    const response = await client.responses.create({
+      model: MODEL, input: 'Give me a person with a name and an age.', temperature: 0, max_output_tokens: 64,
+      text: { format: { type: 'json_schema', name: 'person', strict: true, schema: { type: 'object', properties: { name: { type: 'string' }, age: { type: 'integer' } }, required: ['name', 'age'], additionalProperties: false } } },
+    });
+    const parsed = JSON.parse(response.output_text) as { name: unknown; age: unknown };
+    assert.equal(typeof parsed.name, 'string');
+    assert.ok(Number.isInteger(parsed.age));
+  });
+
+  it('ends with incomplete at max_output_tokens', async () => {
+    const response = await client.responses.create({ model: MODEL, input: 'Write a long story about the sea.', max_output_tokens: 5, temperature: 0 });
+    assert.equal(response.status, 'incomplete');
+    assert.equal(response.incomplete_details?.reason, 'max_output_tokens');
+    assert.equal(response.usage?.output_tokens, 5);
+  });
+
+  it('cancels an in-flight streamed response from another request', async () => {
+    const stream = await client.responses.create({ model: MODEL, input: 'Count from 1 to 1000, one number per line.', stream: true, temperature: 0 });
+    let id = '';
+    let last = '';
+    for await (const event of stream) {
+      if (event.type === 'response.created') id = event.response.id;
+      if (event.type === 'response.output_text.delta' && id) {
+        const cancelled = await client.responses.cancel(id);
+        assert.equal(cancelled.status, 'cancelled');
+      }
+      last = event.type;
+    }
+    assert.notEqual(last, 'response.completed');
+  });
+
+  it('stops generating within one token when the client disconnects mid-stream', async () => {
+    const before = engine.afterAbort.length;
+    const controller = new AbortController();
+    const response = await fetch(`${server.url}/v1/responses`, {
+      method: 'POST', signal: controller.signal, headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ model: MODEL, input: 'Count from 1 to 1000, one number per line.', stream: true, temperature: 0 }),
+    });
+    const reader = response.body!.getReader();
+    let received = '';
+    while (!received.includes('response.output_text.delta')) {
+      const chunk = await reader.read();
+      if (chunk.done) break;
+      received += Buffer.from(chunk.value).toString();
+    }
+    controller.abort();
+    await waitFor(() => engine.afterAbort.length > before && engine.stats().activeSequences === 0);
+    assert.ok((engine.afterAbort.at(-1) ?? 99) <= 1, `tokens after abort: ${engine.afterAbort.at(-1)}`);
+    // The server keeps serving.
+    const next = await client.responses.create({ model: MODEL, input: 'Hi', max_output_tokens: 4, temperature: 0 });
+    assert.ok(next.id);
+  });
+
+  it('answers bad input with the spec error shape and keeps serving', async () => {
+    const post = (body: string): Promise<Response> => fetch(`${server.url}/v1/responses`, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
+    const cases: Array<[string, number, string | null, string | null]> = [
+      ['{not json', 400, null, null],
+      [JSON.stringify({ model: MODEL, input: 'x', temperature: 'hot' }), 400, 'invalid_type', 'temperature'],
+      [JSON.stringify({ model: 'no-such-model', input: 'x' }), 404, 'model_not_found', 'model'],
+      [JSON.stringify({ model: MODEL, input: 'x', previous_response_id: 'resp_missing' }), 400, 'previous_response_not_found', 'previous_response_id'],
+      [JSON.stringify({ model: MODEL, input: [{ type: 'bogus_item' }] }), 400, 'invalid_value', 'input[0].type'],
+      [JSON.stringify({ model: MODEL, input: 'word '.repeat(6000) }), 400, 'context_length_exceeded', 'input'],
+      [JSON.stringify({ model: MODEL, input: 'x'.repeat(40 * 1024 * 1024) }), 413, null, null],
+    ];
+    for (const [body, status, code, param] of cases) {
+      const response = await post(body);
+      assert.equal(response.status, status, body.slice(0, 60));
+      const error = ((await response.json()) as { error: { type: string; code: string | null; param: string | null; message: string } }).error;
+      assert.equal(typeof error.message, 'string');
+      if (code !== null) assert.equal(error.code, code);
+      if (param !== null) assert.equal(error.param, param);
+    }
+    const ok = await client.responses.create({ model: MODEL, input: 'Hi', max_output_tokens: 4, temperature: 0, foo_unknown_field: 1 } as OpenAI.Responses.ResponseCreateParamsNonStreaming);
+    assert.ok(ok.id);
+  });
+});
+
+async function waitFor(predicate: () => boolean, timeoutMs = 10_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!predicate()) {
+    if (Date.now() > deadline) throw new Error('condition not reached in time');
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+}

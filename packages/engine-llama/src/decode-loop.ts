@@ -1,0 +1,178 @@
+import { LlamaGrammarEvaluationState, type LlamaContextSequence, type LlamaGrammar, type LlamaModel, type Token } from 'node-llama-cpp';
+import type { EngineEvent, FinishReason, SamplingOptions } from '@spark/engine';
+import { createCallId } from './create-call-id.js';
+import type { FunctionCallSyntax } from './function-call-syntax.js';
+import type { GenerationPlan } from './generation-plan.js';
+import { OutputParser, type GrammarSlot } from './output-parser.js';
+
+/** Prompt tokens given to the detokenizer as context for the first output tokens. */
+const PROMPT_TAIL_TOKENS = 8;
+
+/** Compiled grammars one generation may switch between. */
+export interface PlanGrammars {
+  readonly text: LlamaGrammar | undefined;
+  readonly callName: LlamaGrammar | undefined;
+  readonly callArguments: ReadonlyMap<string, LlamaGrammar>;
+}
+
+export interface DecodeLoopOptions {
+  readonly sequence: LlamaContextSequence;
+  readonly model: LlamaModel;
+  readonly plan: GenerationPlan;
+  readonly grammars: PlanGrammars;
+  readonly syntax: FunctionCallSyntax;
+  /** Prompt tokens the pool found already cached in this sequence. */
+  readonly reusablePrefix: number;
+  readonly prefillChunkTokens: number;
+  readonly sampling: SamplingOptions;
+  readonly signal: AbortSignal;
+  /** Called once the cached prefix is known, just before the `prompt` event. */
+  readonly onPrompt?: (cachedInputTokens: number) => void;
+  /** Marks the prefill phase (for per-phase thread counts); returns its end callback. */
+  readonly beginPrefill?: () => () => void;
+}
+
+/**
+ * One generation on one sequence: keeps the reusable KV prefix, prefills the rest in chunks
+ * (abortable between them), then samples token by token through `OutputParser`, checking the
+ * abort signal after every token. Yields `prompt`, the output events and exactly one `finish`.
+ * The caller owns the sequence and must release it when this generator ends, however it ends.
+ */
+export async function* decodeLoop(options: DecodeLoopOptions): AsyncGenerator<EngineEvent, void, undefined> {
+  const { sequence, model, plan, signal } = options;
+  const prompt = plan.promptTokens;
+
+  // Keep the shared prefix, but always evaluate at least the last prompt token: its logits
+  // are what the first output token is sampled from.
+  const reuse = Math.max(0, Math.min(options.reusablePrefix, prompt.length - 1));
+  await sequence.adaptStateToTokens(prompt.slice(0, reuse), false);
+  const cached = sequence.nextTokenIndex;
+  options.onPrompt?.(cached);
+  yield { type: 'prompt', inputTokens: prompt.length, cachedInputTokens: cached };
+
+  const parser = new OutputParser<LlamaGrammarEvaluationState>({
+    detokenize: (tokens, lastTokens) => model.detokenize(tokens as Token[], true, lastTokens as Token[]),
+    tokenize: (text) => model.tokenize(text, false, 'trimLeadingSpace'),
+    suffixTokens: (name) => options.syntax.suffixTokens(name),
+    grammarFor: (slot) => grammarState(model, options.grammars, slot),
+    createCallId,
+    promptTail: prompt.slice(-PROMPT_TAIL_TOKENS),
+    stopTexts: plan.stopTexts,
+    callPrefixes: options.syntax.prefixes,
+    optionalPrefixSpace: options.syntax.optionalPrefixSpace,
+    paramsPrefix: (name) => options.syntax.paramsPrefixString(name),
+    tools: plan.tools,
+    callNames: plan.callNames,
+    start: plan.start,
+    detectCallsInText: plan.detectCallsInText,
+    parallelToolCalls: plan.parallelToolCalls,
+    jsonText: plan.textGrammar !== undefined,
+  });
+
+  let outputTokens = 0;
+  let prefillMs = 0;
+  let decodeMs = 0;
+  const prefillStarted = performance.now();
+  const finish = (reason: FinishReason): EngineEvent => {
+    const decodeTokens = Math.max(0, outputTokens - 1);
+    return {
+      type: 'finish',
+      reason,
+      usage: { inputTokens: prompt.length, cachedInputTokens: cached, outputTokens },
+      timings: {
+        prefillMs,
+        prefillTokens: prompt.length - cached,
+        decodeMs,
+        decodeTokens,
+        decodeTokensPerSecond: decodeMs > 0 && decodeTokens > 0 ? (decodeTokens * 1000) / decodeMs : 0,
+      },
+    };
+  };
+
+  const endPrefill = options.beginPrefill?.() ?? noop;
+  let next = cached;
+  try {
+    while (prompt.length - next > options.prefillChunkTokens) {
+      if (signal.aborted) break;
+      await sequence.evaluateWithoutGeneratingNewTokens(prompt.slice(next, next + options.prefillChunkTokens));
+      next += options.prefillChunkTokens;
+    }
+  } catch (error) {
+    endPrefill();
+    throw error;
+  }
+  if (signal.aborted) {
+    endPrefill();
+    prefillMs = performance.now() - prefillStarted;
+    yield finish('aborted');
+    return;
+  }
+
+  const tokens = sequence.evaluate(prompt.slice(next), {
+    temperature: options.sampling.temperature,
+    ...(options.sampling.topP === undefined ? {} : { topP: options.sampling.topP }),
+    ...(options.sampling.seed === undefined ? {} : { seed: options.sampling.seed }),
+    grammarEvaluationState: () => parser.grammar,
+    yieldEogToken: false,
+  });
+  try {
+    let input: Token[] | undefined;
+    for (;;) {
+      const started = performance.now();
+      const step = await tokens.next(input);
+      const elapsed = performance.now() - started;
+      if (outputTokens === 0) {
+        prefillMs = performance.now() - prefillStarted;
+        endPrefill();
+      }
+      else if (!step.done) decodeMs += elapsed;
+      if (step.done === true) {
+        const ended = parser.end();
+        yield* ended.events;
+        yield finish(ended.reason);
+        return;
+      }
+      // Abort wins over the token that was in flight: nothing sampled after it is shown.
+      if (signal.aborted) {
+        yield* stopWith(parser, 'aborted', finish);
+        return;
+      }
+      outputTokens += 1;
+      const result = parser.accept(step.value);
+      yield* result.events;
+      if (result.stop) {
+        yield finish(result.stop);
+        return;
+      }
+      input = result.inject as Token[] | undefined;
+      // Stop before llama.cpp would shift the context: the conversation no longer fits.
+      const contextFull = sequence.nextTokenIndex + (input?.length ?? 1) > sequence.contextSize - 1;
+      if (outputTokens >= plan.maxOutputTokens || contextFull) {
+        yield* stopWith(parser, 'length', finish);
+        return;
+      }
+      if (signal.aborted) {
+        yield* stopWith(parser, 'aborted', finish);
+        return;
+      }
+    }
+  } finally {
+    endPrefill();
+    await tokens.return();
+  }
+}
+
+function noop(): void {}
+
+function* stopWith(parser: OutputParser<unknown>, reason: 'length' | 'aborted', finish: (reason: FinishReason) => EngineEvent): Generator<EngineEvent> {
+  const interrupted = parser.interrupt(reason);
+  yield* interrupted.events;
+  yield finish(interrupted.reason);
+}
+
+function grammarState(model: LlamaModel, grammars: PlanGrammars, slot: GrammarSlot): LlamaGrammarEvaluationState | undefined {
+  const grammar = slot.type === 'text' ? grammars.text
+    : slot.type === 'call-name' ? grammars.callName
+    : grammars.callArguments.get(slot.name);
+  return grammar ? new LlamaGrammarEvaluationState({ model, grammar }) : undefined;
+}

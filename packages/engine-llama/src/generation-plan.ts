@@ -1,0 +1,138 @@
+import type { ChatModelFunctions, GbnfJsonSchema, LlamaText, Token } from 'node-llama-cpp';
+import { EngineError, type GenerateRequest, type ToolSpec } from '@spark/engine';
+import { ANY_JSON_OBJECT_SCHEMA, normalizeJsonSchema } from './normalize-json-schema.js';
+import { renderConversation, type RenderTarget } from './render-conversation.js';
+
+/** A tool the model may call in this generation, with the schema its arguments must satisfy. */
+export interface ToolPlan {
+  readonly name: string;
+  readonly kind: 'function' | 'custom';
+  readonly schema: GbnfJsonSchema;
+}
+
+/** Custom (freeform) tools are offered as functions taking one string, until their grammars land. */
+export const CUSTOM_TOOL_SCHEMA: GbnfJsonSchema = {
+  type: 'object',
+  properties: { input: { type: 'string' } },
+  required: ['input'],
+};
+
+/** Where decoding starts: free text, the name of a forced call, or the arguments of a named one. */
+export type StartMode = { type: 'text' } | { type: 'call-name' } | { type: 'call-arguments'; name: string };
+
+export interface GenerationPlan {
+  readonly promptTokens: Token[];
+  readonly stopTexts: readonly string[];
+  /** Tools that may be called; empty when tools are not offered (none given, or tool_choice none). */
+  readonly tools: ReadonlyMap<string, ToolPlan>;
+  /** Names the model may call (all tools, or the named one); empty when no call can happen. */
+  readonly callNames: readonly string[];
+  readonly start: StartMode;
+  /** Whether free text is watched for the call prefix (tool_choice auto). */
+  readonly detectCallsInText: boolean;
+  readonly parallelToolCalls: boolean;
+  /** Grammar for the whole text, for structured output. */
+  readonly textGrammar: { type: 'json_object' } | { type: 'json_schema'; schema: GbnfJsonSchema } | undefined;
+  /** Cap on sampled tokens: max_output_tokens, and what the context has room for. */
+  readonly maxOutputTokens: number;
+}
+
+export interface PlanTarget extends RenderTarget {
+  readonly id: string;
+  readonly contextSize: number;
+}
+
+/**
+ * Validates a request against one model and renders its prompt; everything here is synchronous
+ * so that bad requests fail before the first event. Throws EngineError 'invalid_request' or
+ * 'context_length_exceeded'.
+ */
+export function planGeneration(target: PlanTarget, request: GenerateRequest): GenerationPlan {
+  if (request.maxOutputTokens !== undefined && (!Number.isInteger(request.maxOutputTokens) || request.maxOutputTokens < 1)) {
+    throw new EngineError('invalid_request', 'max_output_tokens must be a positive integer.', { param: 'max_output_tokens' });
+  }
+  const choice = request.toolChoice;
+  const allTools = planTools(request.tools);
+  const offered = choice.type === 'none' ? new Map<string, ToolPlan>() : allTools;
+  if (choice.type === 'required' && offered.size === 0) {
+    throw new EngineError('invalid_request', 'tool_choice "required" needs at least one tool.', { param: 'tool_choice' });
+  }
+  if (choice.type === 'named' && !offered.has(choice.name)) {
+    throw new EngineError('invalid_request', `tool_choice names a tool that is not in tools: ${choice.name}`, { param: 'tool_choice' });
+  }
+
+  const start: StartMode = choice.type === 'required' ? { type: 'call-name' }
+    : choice.type === 'named' ? { type: 'call-arguments', name: choice.name }
+    : { type: 'text' };
+  let continuation: LlamaText | undefined;
+  if (start.type === 'call-name') {
+    // The prefix is written as if the model had produced it; with an optional space after it the
+    // space is left to the name grammar, so the model keeps its natural " name" token.
+    continuation = target.syntax.prefix;
+    if (target.syntax.optionalPrefixSpace) continuation = continuation.trimEnd();
+  } else if (start.type === 'call-arguments') {
+    continuation = target.syntax.callOpening(start.name);
+  }
+
+  const rendered = renderConversation(target, request.conversation, offered.size > 0 ? documentedFunctions(request.tools, offered) : undefined, continuation);
+  const promptTokens = rendered.tokens;
+  if (promptTokens.length >= target.contextSize) {
+    throw new EngineError(
+      'context_length_exceeded',
+      `The prompt has ${promptTokens.length} tokens, but model ${target.id} holds ${target.contextSize} tokens per conversation and at least 1 must remain for output.`,
+      { param: 'input' },
+    );
+  }
+
+  const format = request.outputFormat;
+  const textGrammar = format.type === 'json_schema' ? { type: 'json_schema' as const, schema: normalizeJsonSchema(format.schema, 'text.format.schema') }
+    : format.type === 'json_object' ? { type: 'json_object' as const }
+    : undefined;
+  const room = target.contextSize - promptTokens.length;
+  // With structured output the JSON grammar rules out the call prefix anyway.
+  const detectCallsInText = choice.type === 'auto' && offered.size > 0 && textGrammar === undefined;
+  const callsPossible = detectCallsInText || start.type !== 'text';
+
+  return {
+    promptTokens,
+    stopTexts: rendered.stopTexts,
+    tools: offered,
+    callNames: !callsPossible ? [] : choice.type === 'named' ? [choice.name] : [...offered.keys()],
+    start,
+    detectCallsInText,
+    parallelToolCalls: request.parallelToolCalls,
+    textGrammar,
+    maxOutputTokens: Math.min(request.maxOutputTokens ?? room, room),
+  };
+}
+
+function planTools(tools: readonly ToolSpec[]): Map<string, ToolPlan> {
+  const plans = new Map<string, ToolPlan>();
+  tools.forEach((tool, index) => {
+    const param = `tools[${index}]`;
+    if (tool.name === '' || /\s/.test(tool.name)) {
+      throw new EngineError('invalid_request', `Tool names must be non-empty and contain no whitespace (${param}).`, { param: `${param}.name` });
+    }
+    if (plans.has(tool.name)) throw new EngineError('invalid_request', `Duplicate tool name: ${tool.name}`, { param: `${param}.name` });
+    const schema = tool.kind === 'custom' ? CUSTOM_TOOL_SCHEMA
+      : tool.parameters === undefined ? ANY_JSON_OBJECT_SCHEMA
+      : normalizeJsonSchema(tool.parameters, `${param}.parameters`);
+    plans.set(tool.name, { name: tool.name, kind: tool.kind, schema });
+  });
+  return plans;
+}
+
+/** The functions block the wrapper documents in the system prompt. */
+function documentedFunctions(tools: readonly ToolSpec[], offered: ReadonlyMap<string, ToolPlan>): ChatModelFunctions {
+  const functions: Record<string, ChatModelFunctions[string]> = {};
+  for (const tool of tools) {
+    const plan = offered.get(tool.name);
+    if (!plan) continue;
+    const declaresParams = tool.kind === 'custom' || tool.parameters !== undefined;
+    functions[tool.name] = {
+      ...(tool.description === undefined ? {} : { description: tool.description }),
+      ...(declaresParams ? { params: plan.schema } : {}),
+    };
+  }
+  return functions;
+}

@@ -1,0 +1,85 @@
+import { availableParallelism } from 'node:os';
+
+/** Tokens per sequence when neither the caller nor a smaller training context says otherwise. */
+export const DEFAULT_CONTEXT_SIZE = 8192;
+/** Parallel sequences (KV cache slots) per model when no memory budget is given. */
+export const DEFAULT_SEQUENCES = 4;
+/** Upper bound on sequences derived from a memory budget. */
+export const MAX_SEQUENCES = 16;
+/** Prompt tokens evaluated between two abort checks during prefill. */
+export const DEFAULT_PREFILL_CHUNK_TOKENS = 256;
+/** Requests that may wait for a busy model before new ones are refused as overloaded. */
+export const DEFAULT_MAX_QUEUED_REQUESTS = 16;
+
+export interface LlamaEngineOptions {
+  /** Models to serve: the id clients use, and the GGUF file. Each is loaded once. */
+  models: ReadonlyArray<{ id: string; path: string }>;
+  /** Tokens per sequence (one conversation). Default: min(model's training context, DEFAULT_CONTEXT_SIZE). */
+  contextSize?: number;
+  /** Parallel sequences per model. Default: what fits kvMemoryBudgetBytes, else DEFAULT_SEQUENCES. */
+  sequences?: number;
+  /** Memory one model's context (KV cache and compute buffers) may take; used to derive `sequences`. */
+  kvMemoryBudgetBytes?: number;
+  /** CPU threads for prompt evaluation (prefill), and the cap for all evaluation. Default: all cores. */
+  threads?: number;
+  /**
+   * CPU threads while only decoding (one token per step is memory-bound). Default: half of
+   * `threads`, at least 1 (on 2 cores: 1, measured ~68 vs ~50 tok/s and steadier).
+   */
+  decodeThreads?: number;
+  /** Flash attention (faster long prefill, less memory). Default true. */
+  flashAttention?: boolean;
+  /** GPU offload: false = CPU only, 'auto' = whatever node-llama-cpp finds. Default false. */
+  gpu?: false | 'auto';
+  /** Prompt tokens evaluated between abort checks. Default DEFAULT_PREFILL_CHUNK_TOKENS. */
+  prefillChunkTokens?: number;
+  /** Requests waiting for a sequence before EngineError 'overloaded'. Default DEFAULT_MAX_QUEUED_REQUESTS. */
+  maxQueuedRequests?: number;
+  /**
+   * Keep the full KV cache on sliding-window-attention models (Gemma 3...), so any cached prefix
+   * can be reused rather than only the last window. Costs memory on those models. Default true.
+   */
+  swaFullCache?: boolean;
+}
+
+/** Options with every default applied (except what depends on the model itself). */
+export interface ResolvedEngineOptions {
+  readonly contextSize: number | undefined;
+  readonly sequences: number | undefined;
+  readonly kvMemoryBudgetBytes: number | undefined;
+  readonly threads: number;
+  readonly decodeThreads: number;
+  readonly flashAttention: boolean;
+  readonly gpu: false | 'auto';
+  readonly prefillChunkTokens: number;
+  readonly maxQueuedRequests: number;
+  readonly swaFullCache: boolean;
+}
+
+export function resolveEngineOptions(options: LlamaEngineOptions): ResolvedEngineOptions {
+  const threads = positive('threads', options.threads) ?? availableParallelism();
+  return {
+    contextSize: positive('contextSize', options.contextSize),
+    sequences: positive('sequences', options.sequences),
+    kvMemoryBudgetBytes: positive('kvMemoryBudgetBytes', options.kvMemoryBudgetBytes),
+    threads,
+    decodeThreads: Math.min(threads, positive('decodeThreads', options.decodeThreads) ?? Math.max(1, Math.floor(threads / 2))),
+    flashAttention: options.flashAttention ?? true,
+    gpu: options.gpu ?? false,
+    prefillChunkTokens: positive('prefillChunkTokens', options.prefillChunkTokens) ?? DEFAULT_PREFILL_CHUNK_TOKENS,
+    maxQueuedRequests: nonNegative('maxQueuedRequests', options.maxQueuedRequests) ?? DEFAULT_MAX_QUEUED_REQUESTS,
+    swaFullCache: options.swaFullCache ?? true,
+  };
+}
+
+function positive(name: string, value: number | undefined): number | undefined {
+  if (value === undefined || value === 0) return undefined;
+  if (!Number.isInteger(value) || value < 0) throw new RangeError(`LlamaEngine option ${name} must be a positive integer, got ${value}`);
+  return value;
+}
+
+function nonNegative(name: string, value: number | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  if (!Number.isInteger(value) || value < 0) throw new RangeError(`LlamaEngine option ${name} must be a non-negative integer, got ${value}`);
+  return value;
+}

@@ -1,0 +1,72 @@
+import { stat } from 'node:fs/promises';
+import { resolveChatWrapper, type ChatWrapper, type Llama, type LlamaContext, type LlamaContextSequence, type LlamaModel } from 'node-llama-cpp';
+import { EngineError } from '@spark/engine';
+import { resolveFunctionCallSyntax, type FunctionCallSyntax } from './function-call-syntax.js';
+import { DEFAULT_CONTEXT_SIZE, DEFAULT_SEQUENCES, MAX_SEQUENCES, type ResolvedEngineOptions } from './llama-engine-options.js';
+import { SequencePool } from './sequence-pool.js';
+
+/** One loaded model with its context, chat template and pool of sequences. */
+export interface ModelRuntime {
+  readonly id: string;
+  readonly path: string;
+  readonly model: LlamaModel;
+  readonly context: LlamaContext;
+  readonly wrapper: ChatWrapper;
+  readonly syntax: FunctionCallSyntax;
+  readonly pool: SequencePool<LlamaContextSequence>;
+  /** Tokens one sequence holds. */
+  readonly contextSize: number;
+  /** The GGUF file's modification time, in Unix seconds. */
+  readonly createdAt: number;
+}
+
+/** Loads a GGUF, creates one context with `sequences` sequences and resolves its chat wrapper. */
+export async function loadModelRuntime(llama: Llama, spec: { id: string; path: string }, options: ResolvedEngineOptions): Promise<ModelRuntime> {
+  let model: LlamaModel | undefined;
+  try {
+    const createdAt = Math.floor((await stat(spec.path)).mtimeMs / 1000);
+    model = await llama.loadModel({ modelPath: spec.path });
+    const contextSize = options.contextSize ?? Math.min(model.trainContextSize || DEFAULT_CONTEXT_SIZE, DEFAULT_CONTEXT_SIZE);
+    const sequences = options.sequences ?? (options.kvMemoryBudgetBytes === undefined
+      ? DEFAULT_SEQUENCES
+      : await sequencesForBudget(model, contextSize, options.kvMemoryBudgetBytes, options));
+    const context = await model.createContext({
+      contextSize,
+      sequences,
+      threads: options.threads,
+      flashAttention: options.flashAttention,
+      swaFullCache: options.swaFullCache,
+    });
+    const handles = Array.from({ length: sequences }, () => context.getSequence());
+    const wrapper = resolveChatWrapper(model);
+    return {
+      id: spec.id,
+      path: spec.path,
+      model,
+      context,
+      wrapper,
+      syntax: resolveFunctionCallSyntax(wrapper, model),
+      pool: new SequencePool(handles, options.maxQueuedRequests),
+      contextSize: context.contextSize,
+      createdAt,
+    };
+  } catch (cause) {
+    await model?.dispose();
+    throw new EngineError('model_load_failed', `Could not load model ${spec.id}.`, { cause });
+  }
+}
+
+/** The most sequences whose estimated context memory fits the budget (at least one). */
+async function sequencesForBudget(model: LlamaModel, contextSize: number, budget: number, options: ResolvedEngineOptions): Promise<number> {
+  for (let sequences = MAX_SEQUENCES; sequences > 1; sequences--) {
+    const estimate = await model.fileInsights.estimateContextResourceRequirementsV2({
+      contextSize,
+      sequences,
+      modelGpuLayers: model.gpuLayers,
+      flashAttention: options.flashAttention,
+      swaFullCache: options.swaFullCache,
+    });
+    if (estimate.cpuRam + estimate.gpuVram <= budget) return sequences;
+  }
+  return 1;
+}

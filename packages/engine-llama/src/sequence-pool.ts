@@ -1,0 +1,123 @@
+import { EngineError } from '@spark/engine';
+import { pickSequenceSlot, type SlotView } from './pick-sequence-slot.js';
+
+interface Slot<S> extends SlotView {
+  readonly sequence: S;
+  busy: boolean;
+  tokens: readonly number[];
+  lastUsed: number;
+  cacheKey: string | undefined;
+}
+
+/** A sequence lent to one generation; hand it back with `SequencePool.release`. */
+export interface SequenceLease<S> {
+  readonly sequence: S;
+  readonly slot: number;
+  /** Prompt tokens already in the sequence's KV cache when it was picked. */
+  readonly commonPrefix: number;
+}
+
+interface Waiter<S> {
+  prompt: readonly number[];
+  cacheKey: string | undefined;
+  resolve: (lease: SequenceLease<S> | undefined) => void;
+  reject: (error: Error) => void;
+}
+
+/**
+ * The sequences of one context, lent out one generation at a time. Picks the idle sequence whose
+ * cached tokens share the longest prefix with the prompt; when all are busy, requests wait in a
+ * FIFO queue of bounded length (beyond it: EngineError 'overloaded').
+ */
+export class SequencePool<S> {
+  private readonly slots: Slot<S>[];
+  private readonly queue: Waiter<S>[] = [];
+  private readonly maxQueued: number;
+  private clock = 0;
+  private closed = false;
+
+  constructor(sequences: readonly S[], maxQueued: number) {
+    this.slots = sequences.map((sequence) => ({ sequence, busy: false, tokens: [], lastUsed: 0, cacheKey: undefined }));
+    this.maxQueued = maxQueued;
+  }
+
+  /** Sequences currently lent out. */
+  get active(): number {
+    return this.slots.filter((slot) => slot.busy).length;
+  }
+
+  /** Requests waiting for a sequence. */
+  get queued(): number {
+    return this.queue.length;
+  }
+
+  get size(): number {
+    return this.slots.length;
+  }
+
+  /**
+   * Lends the best idle sequence, or waits for one. Resolves `undefined` when `signal` aborts
+   * while waiting; rejects with EngineError 'overloaded' when the queue is full.
+   */
+  acquire(prompt: readonly number[], cacheKey: string | undefined, signal: AbortSignal): Promise<SequenceLease<S> | undefined> {
+    if (this.closed) return Promise.reject(new EngineError('internal', 'The engine is shutting down.'));
+    if (signal.aborted) return Promise.resolve(undefined);
+    if (this.queue.length === 0) {
+      const lease = this.tryLend(prompt, cacheKey);
+      if (lease) return Promise.resolve(lease);
+    }
+    if (this.queue.length >= this.maxQueued) {
+      return Promise.reject(new EngineError('overloaded', `All ${this.slots.length} sequences are busy and ${this.queue.length} requests are already queued; retry later.`));
+    }
+    return new Promise((resolve, reject) => {
+      const onAbort = (): void => {
+        const index = this.queue.indexOf(waiter);
+        if (index >= 0) this.queue.splice(index, 1);
+        resolve(undefined);
+      };
+      const waiter: Waiter<S> = {
+        prompt,
+        cacheKey,
+        resolve: (lease) => { signal.removeEventListener('abort', onAbort); resolve(lease); },
+        reject: (error) => { signal.removeEventListener('abort', onAbort); reject(error); },
+      };
+      signal.addEventListener('abort', onAbort, { once: true });
+      this.queue.push(waiter);
+    });
+  }
+
+  /** Takes a sequence back; `tokens` is what its KV cache now holds. Wakes the next waiter. */
+  release(lease: SequenceLease<S>, tokens: readonly number[], cacheKey: string | undefined): void {
+    const slot = this.slots[lease.slot];
+    if (!slot || !slot.busy) return;
+    slot.busy = false;
+    slot.tokens = tokens;
+    slot.cacheKey = cacheKey;
+    slot.lastUsed = ++this.clock;
+    const waiter = this.queue.shift();
+    if (!waiter) return;
+    const next = this.tryLend(waiter.prompt, waiter.cacheKey);
+    if (next) waiter.resolve(next);
+    else this.queue.unshift(waiter);
+  }
+
+  /** Rejects every waiter and refuses new requests (engine disposal). */
+  close(error: Error): void {
+    this.closed = true;
+    for (const waiter of this.queue.splice(0)) waiter.reject(error);
+  }
+
+  /** The tokens the pool believes a slot holds (for tests and diagnostics). */
+  slotTokens(slot: number): readonly number[] {
+    return this.slots[slot]?.tokens ?? [];
+  }
+
+  private tryLend(prompt: readonly number[], cacheKey: string | undefined): SequenceLease<S> | undefined {
+    const pick = pickSequenceSlot(this.slots, prompt, cacheKey);
+    if (!pick) return undefined;
+    const slot = this.slots[pick.index];
+    if (!slot) return undefined;
+    slot.busy = true;
+    return { sequence: slot.sequence, slot: pick.index, commonPrefix: pick.commonPrefix };
+  }
+}
