@@ -10,7 +10,10 @@ export interface DirectRunResult {
 export interface EngineSettings {
   contextSize: number;
   sequences: number;
+  /** Threads while prefilling. */
   threads: number;
+  /** Threads while decoding (one token per step is memory-bound: fewer threads are faster here). */
+  decodeThreads: number;
 }
 
 /**
@@ -22,6 +25,7 @@ export class DirectLlama {
     private readonly llama: Llama,
     readonly model: LlamaModel,
     private readonly context: LlamaContext,
+    private readonly settings: EngineSettings,
   ) {}
 
   static async load(path: string, settings: EngineSettings): Promise<DirectLlama> {
@@ -33,7 +37,7 @@ export class DirectLlama {
       threads: settings.threads,
       flashAttention: true,
     });
-    return new DirectLlama(llama, model, context);
+    return new DirectLlama(llama, model, context, settings);
   }
 
   countTokens(text: string): number {
@@ -51,13 +55,15 @@ export class DirectLlama {
   async run(tokens: Token[], maxTokens: number): Promise<DirectRunResult> {
     const sequence = this.context.getSequence();
     try {
+      // The same phase policy as the engine: wide batches get all threads, decoding fewer.
+      this.llama.maxThreads = this.settings.threads;
       const started = performance.now();
       let first = 0;
       let last = 0;
       let count = 0;
       for await (const _token of sequence.evaluate(tokens, { temperature: 0 })) {
         last = performance.now();
-        if (count === 0) first = last;
+        if (count === 0) { first = last; this.llama.maxThreads = this.settings.decodeThreads; }
         count += 1;
         if (count >= maxTokens) break;
       }
@@ -68,7 +74,7 @@ export class DirectLlama {
         decodeTokensPerSecond: count > 1 ? ((count - 1) * 1000) / (last - first) : 0,
       };
     } finally {
-      sequence.dispose();
+      await sequence.dispose();
     }
   }
 

@@ -19,7 +19,7 @@ async function main(): Promise<void> {
   await benchServeVsDirect({
     modelAlias: local.alias,
     modelPath: local.path,
-    settings: { contextSize: 8192, sequences: 4, threads },
+    settings: { contextSize: 8192, sequences: 4, threads, decodeThreads: Math.max(1, Math.floor(threads / 2)) },
     repeats: values.quick ? 1 : Number(values.repeats),
     decodeTokens: Number(values['decode-tokens']),
     promptSizes: [1024, 4096],

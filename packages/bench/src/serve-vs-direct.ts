@@ -60,7 +60,7 @@ export async function benchServeVsDirect(options: ServeBenchOptions): Promise<vo
   const serverTtft = new Map<number, number[]>();
   const serverPrefill = new Map<number, number[]>();
   const serverDecode: number[] = [];
-  let reuse: { withReuse: number[]; without: number[]; cached: number[]; input: number[] } = { withReuse: [], without: [], cached: [], input: [] };
+  let reuse: Awaited<ReturnType<typeof measureReuse>> | undefined;
   try {
     await timedStream(server.url, { model, input: 'warm up', max_output_tokens: 2, temperature: 0 });
     for (const size of options.promptSizes) {
@@ -91,6 +91,7 @@ export async function benchServeVsDirect(options: ServeBenchOptions): Promise<vo
   for (const row of rows) console.log(pad(row.label, 30) + pad(fmt(row.direct), 14) + pad(fmt(row.server), 14) + fmt(row.server / row.direct, 3));
   const decodeRatio = median(serverDecode) / median(directDecode);
   console.log(`decode ratio server/in-process: ${fmt(decodeRatio, 3)} (goal >= 0.95: ${decodeRatio >= 0.95 ? 'met' : 'MISSED'})`);
+  if (!reuse) return;
   const withReuse = median(reuse.withReuse);
   const without = median(reuse.without);
   console.log(`\n== longest-prefix reuse on a resent ~${Math.max(...options.promptSizes)}-token history ==`);

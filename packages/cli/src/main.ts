@@ -38,7 +38,7 @@ main(process.argv.slice(2)).catch((error: unknown) => {
     process.exitCode = error.exitCode;
     return;
   }
-  const code = typeof error === 'object' && error !== null && 'code' in error ? ` [${String((error as { code: unknown }).code)}]` : '';
+  const code = typeof error === 'object' && error !== null && 'code' in error ? ` [${String(error.code)}]` : '';
   process.stderr.write(`spark: ${error instanceof Error ? error.message : String(error)}${code}\n`);
   process.exitCode = 1;
 });

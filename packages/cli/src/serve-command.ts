@@ -13,7 +13,8 @@ export const SERVE_USAGE = `Usage: spark serve [options]
   --api-key <key>            require "Authorization: Bearer <key>"; repeatable (env SPARK_API_KEY, comma-separated)
   --ctx <tokens>             context size per sequence (default: model's, at most 8192)
   --sequences <n>            parallel sequences kept warm per model (default 4)
-  --threads <n>              CPU threads (default: all cores)
+  --threads <n>              CPU threads for prompt prefill (default: all cores)
+  --decode-threads <n>       CPU threads while only decoding (default: half of --threads)
   --db <path>                SQLite file for stored responses (default ~/.local/share/spark/responses.db)
   --offline                  never contact the model hub`;
 
@@ -28,6 +29,7 @@ export async function serveCommand(argv: readonly string[], signal: AbortSignal)
       ctx: { type: 'string' },
       sequences: { type: 'string' },
       threads: { type: 'string' },
+      'decode-threads': { type: 'string' },
       db: { type: 'string' },
       offline: { type: 'boolean' },
     },
@@ -39,6 +41,7 @@ export async function serveCommand(argv: readonly string[], signal: AbortSignal)
   const contextSize = intOption('ctx', values.ctx);
   const sequences = intOption('sequences', values.sequences);
   const threads = intOption('threads', values.threads);
+  const decodeThreads = intOption('decode-threads', values['decode-threads']);
 
   const models: Array<{ id: string; path: string }> = [];
   for (const spec of specs) {
@@ -51,6 +54,7 @@ export async function serveCommand(argv: readonly string[], signal: AbortSignal)
     ...(contextSize === undefined ? {} : { contextSize }),
     ...(sequences === undefined ? {} : { sequences }),
     ...(threads === undefined ? {} : { threads }),
+    ...(decodeThreads === undefined ? {} : { decodeThreads }),
   });
   let server;
   try {
