@@ -27,57 +27,49 @@ export async function benchServeVsDirect(options: ServeBenchOptions): Promise<vo
   const prompts = new Map<number, string[]>();
   const rows: Row[] = [];
 
-  // In-process baseline first, then the server, so the two never share the two cores.
+  // Both paths stay loaded and their runs alternate (in-process, server, in-process, ...), so
+  // background load on the two cores hits both sides alike; only one of them runs at a time.
   const direct = await DirectLlama.load(options.modelPath, settings);
   const directTtft = new Map<number, number[]>();
   const directPrefill = new Map<number, number[]>();
   const directDecode: number[] = [];
-  try {
-    for (const size of options.promptSizes) {
-      const list: string[] = [];
-      for (let r = 0; r < repeats * 2; r++) list.push(fillerPrompt(size, `${size}-${r}-${Math.random().toString(36).slice(2, 8)}`, (t) => direct.countTokens(t)));
-      prompts.set(size, list);
-      for (let r = 0; r < repeats; r++) {
-        const tokens = direct.renderUserPrompt(list[r] ?? '');
-        const result = await direct.run(tokens, 1);
-        push(directTtft, size, result.ttftMs);
-        push(directPrefill, size, (result.promptTokens * 1000) / result.ttftMs);
-      }
-    }
-    for (let r = 0; r < repeats; r++) {
-      const result = await direct.run(direct.renderUserPrompt(DECODE_PROMPT), options.decodeTokens);
-      directDecode.push(result.decodeTokensPerSecond);
-    }
-  } finally {
-    await direct.dispose();
-  }
-
-  const server = await spawnServer([
-    '--model', options.modelPath, '--ctx', String(settings.contextSize),
-    '--sequences', String(settings.sequences), '--threads', String(settings.threads),
-  ]);
-  const model = await servedModelId(server.url);
   const serverTtft = new Map<number, number[]>();
   const serverPrefill = new Map<number, number[]>();
   const serverDecode: number[] = [];
   let reuse: Awaited<ReturnType<typeof measureReuse>> | undefined;
   try {
-    await timedStream(server.url, { model, input: 'warm up', max_output_tokens: 2, temperature: 0 });
-    for (const size of options.promptSizes) {
-      const list = prompts.get(size) ?? [];
-      for (let r = 0; r < repeats; r++) {
-        const result = await timedStream(server.url, { model, input: list[repeats + r], max_output_tokens: 1, temperature: 0, store: false });
-        push(serverTtft, size, result.ttftMs);
-        push(serverPrefill, size, ((result.inputTokens - result.cachedTokens) * 1000) / result.ttftMs);
+    const server = await spawnServer([
+      '--model', options.modelPath, '--ctx', String(settings.contextSize), '--sequences', String(settings.sequences),
+      '--threads', String(settings.threads), '--decode-threads', String(settings.decodeThreads),
+    ]);
+    try {
+      const model = await servedModelId(server.url);
+      await timedStream(server.url, { model, input: 'warm up', max_output_tokens: 2, temperature: 0 });
+      for (const size of options.promptSizes) {
+        const list: string[] = [];
+        for (let r = 0; r < repeats * 2; r++) list.push(fillerPrompt(size, `${size}-${r}-${Math.random().toString(36).slice(2, 8)}`, (t) => direct.countTokens(t)));
+        prompts.set(size, list);
+        for (let r = 0; r < repeats; r++) {
+          const local = await direct.run(direct.renderUserPrompt(list[r] ?? ''), 1);
+          push(directTtft, size, local.ttftMs);
+          push(directPrefill, size, (local.promptTokens * 1000) / local.ttftMs);
+          const remote = await timedStream(server.url, { model, input: list[repeats + r], max_output_tokens: 1, temperature: 0, store: false });
+          push(serverTtft, size, remote.ttftMs);
+          push(serverPrefill, size, ((remote.inputTokens - remote.cachedTokens) * 1000) / remote.ttftMs);
+        }
       }
+      for (let r = 0; r < repeats; r++) {
+        const local = await direct.run(direct.renderUserPrompt(DECODE_PROMPT), options.decodeTokens);
+        directDecode.push(local.decodeTokensPerSecond);
+        const remote = await timedStream(server.url, { model, input: DECODE_PROMPT, max_output_tokens: options.decodeTokens, temperature: 0, store: false });
+        serverDecode.push(remote.decodeTokensPerSecond);
+      }
+      reuse = await measureReuse(server.url, model, prompts.get(Math.max(...options.promptSizes)) ?? [], repeats);
+    } finally {
+      await server.stop();
     }
-    for (let r = 0; r < repeats; r++) {
-      const result = await timedStream(server.url, { model, input: DECODE_PROMPT, max_output_tokens: options.decodeTokens, temperature: 0, store: false });
-      serverDecode.push(result.decodeTokensPerSecond);
-    }
-    reuse = await measureReuse(server.url, model, prompts.get(Math.max(...options.promptSizes)) ?? [], repeats);
   } finally {
-    await server.stop();
+    await direct.dispose();
   }
 
   for (const size of options.promptSizes) {
