@@ -1,7 +1,13 @@
 import { availableParallelism } from 'node:os';
 import { parseArgs } from 'node:util';
 import { resolveModel } from '@spark/engine-llama';
+import { benchGateway } from './gateway-bench.js';
+import { benchRealtime } from './realtime-bench.js';
 import { benchServeVsDirect } from './serve-vs-direct.js';
+import { benchTurns } from './turns-bench.js';
+
+const WORKLOADS = ['serve', 'turns', 'gateway', 'realtime'] as const;
+type Workload = (typeof WORKLOADS)[number];
 
 /** `npm run bench`: every figure is a ratio measured side by side in this one run. */
 async function main(): Promise<void> {
@@ -12,15 +18,26 @@ async function main(): Promise<void> {
       'decode-tokens': { type: 'string', default: '128' },
       threads: { type: 'string' },
       quick: { type: 'boolean', default: false },
+      only: { type: 'string', multiple: true },
     },
   });
+  const only = new Set<Workload>((values.only ?? [...WORKLOADS]).map((name) => {
+    if (!(WORKLOADS as readonly string[]).includes(name)) throw new Error(`unknown workload ${name}; choose from ${WORKLOADS.join(', ')}`);
+    return name as Workload;
+  }));
   const local = await resolveModel(values.model, { pull: true });
   const threads = values.threads ? Number(values.threads) : availableParallelism();
-  await benchServeVsDirect({
+  const decodeThreads = Math.max(1, Math.floor(threads / 2));
+  const repeats = values.quick ? 1 : Number(values.repeats);
+  const serverArgs = ['--model', local.path, '--ctx', '8192', '--threads', String(threads), '--decode-threads', String(decodeThreads)];
+  if (only.has('gateway')) await benchGateway();
+  if (only.has('realtime')) await benchRealtime({ modelId: local.alias, modelPath: local.path, threads, decodeThreads, repeats });
+  if (only.has('turns')) await benchTurns({ modelPath: local.path, serverArgs, maxOutputTokens: 40 });
+  if (only.has('serve')) await benchServeVsDirect({
     modelAlias: local.alias,
     modelPath: local.path,
-    settings: { contextSize: 8192, sequences: 4, threads, decodeThreads: Math.max(1, Math.floor(threads / 2)) },
-    repeats: values.quick ? 1 : Number(values.repeats),
+    settings: { contextSize: 8192, sequences: 4, threads, decodeThreads },
+    repeats,
     decodeTokens: Number(values['decode-tokens']),
     promptSizes: [1024, 4096],
   });

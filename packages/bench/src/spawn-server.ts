@@ -3,15 +3,20 @@ import { fileURLToPath } from 'node:url';
 
 export interface SpawnedServer {
   url: string;
+  pid: number;
   stop(): Promise<void>;
 }
 
 const START_TIMEOUT_MS = 120_000;
 
-/** Runs `spark serve` as a child process, the way a user runs it, and waits for its URL. */
-export async function spawnServer(args: readonly string[]): Promise<SpawnedServer> {
+/**
+ * Runs `spark serve` as a child process, the way a user runs it, and waits for its URL. `entry`
+ * replaces the CLI with another script that prints the same ready line (the scripted server).
+ */
+export async function spawnServer(args: readonly string[], entry?: string): Promise<SpawnedServer> {
   const cli = fileURLToPath(new URL('../../cli/dist/main.js', import.meta.url));
-  const child = spawn(process.execPath, [cli, 'serve', '--port', '0', '--db', ':memory:', ...args], { stdio: ['ignore', 'inherit', 'pipe'] });
+  const argv = entry ? [entry, ...args] : [cli, 'serve', '--port', '0', '--db', ':memory:', ...args];
+  const child = spawn(process.execPath, argv, { stdio: ['ignore', 'inherit', 'pipe'] });
   const url = await new Promise<string>((resolve, reject) => {
     let log = '';
     const timer = setTimeout(() => { child.kill(); reject(new Error(`spark serve did not start:\n${log}`)); }, START_TIMEOUT_MS);
@@ -23,7 +28,7 @@ export async function spawnServer(args: readonly string[]): Promise<SpawnedServe
     child.once('exit', (code) => { clearTimeout(timer); reject(new Error(`spark serve exited with ${code}:\n${log}`)); });
   });
   child.stderr?.resume();
-  return { url, stop: () => stopChild(child) };
+  return { url, pid: child.pid ?? 0, stop: () => stopChild(child) };
 }
 
 function stopChild(child: ChildProcess): Promise<void> {

@@ -6,6 +6,8 @@ export interface StreamTiming {
   /** Output tokens after the first, over the time from the first to the last text delta. */
   decodeTokensPerSecond: number;
   text: string;
+  /** The terminal response's output items, as a client would echo them back. */
+  output: unknown[];
 }
 
 /** One streamed `POST /v1/responses`, timed from the client side of a real socket. */
@@ -23,6 +25,7 @@ export async function timedStream(baseUrl: string, body: Record<string, unknown>
   let last = 0;
   let text = '';
   let usage: { input_tokens: number; output_tokens: number; input_tokens_details: { cached_tokens: number } } | undefined;
+  let output: unknown[] = [];
   for await (const chunk of response.body) {
     buffer += decoder.decode(chunk as Uint8Array, { stream: true });
     let end: number;
@@ -31,13 +34,14 @@ export async function timedStream(baseUrl: string, body: Record<string, unknown>
       buffer = buffer.slice(end + 2);
       const data = frame.split('\n').find((line) => line.startsWith('data: '));
       if (!data) continue;
-      const event = JSON.parse(data.slice(6)) as { type: string; delta?: string; response?: { usage?: typeof usage; error?: unknown } };
+      const event = JSON.parse(data.slice(6)) as { type: string; delta?: string; response?: { usage?: typeof usage; error?: unknown; output?: unknown[] } };
       if (event.type === 'response.output_text.delta' || event.type === 'response.function_call_arguments.delta') {
         last = performance.now();
         if (first === 0) first = last;
         text += event.delta ?? '';
       } else if (event.type === 'response.completed' || event.type === 'response.incomplete') {
         usage = event.response?.usage;
+        output = event.response?.output ?? [];
       } else if (event.type === 'response.failed') {
         throw new Error(`response failed: ${JSON.stringify(event.response?.error)}`);
       }
@@ -51,5 +55,6 @@ export async function timedStream(baseUrl: string, body: Record<string, unknown>
     outputTokens: usage.output_tokens,
     decodeTokensPerSecond: usage.output_tokens > 1 && last > first ? ((usage.output_tokens - 1) * 1000) / (last - first) : 0,
     text,
+    output,
   };
 }

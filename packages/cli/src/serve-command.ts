@@ -16,7 +16,11 @@ export const SERVE_USAGE = `Usage: spark serve [options]
   --threads <n>              CPU threads for prompt prefill (default: all cores)
   --decode-threads <n>       CPU threads while only decoding (default: half of --threads)
   --db <path>                SQLite file for stored responses (default ~/.local/share/spark/responses.db)
-  --offline                  never contact the model hub`;
+  --offline                  never contact the model hub
+  --no-prefix-reuse          prefill every prompt in full (no KV reuse; a benchmark baseline)
+  --no-websocket             answer WebSocket upgrades with 426 (clients fall back to HTTP)
+  --ws-allowed-origin <o>    browser Origin allowed to open a WebSocket; repeatable, '*' for any
+                             (default: localhost and the server's own IP only)`;
 
 export async function serveCommand(argv: readonly string[], signal: AbortSignal): Promise<void> {
   const { values } = parseArgs({
@@ -32,6 +36,9 @@ export async function serveCommand(argv: readonly string[], signal: AbortSignal)
       'decode-threads': { type: 'string' },
       db: { type: 'string' },
       offline: { type: 'boolean' },
+      'no-websocket': { type: 'boolean' },
+      'no-prefix-reuse': { type: 'boolean' },
+      'ws-allowed-origin': { type: 'string', multiple: true },
     },
   });
   const env = process.env;
@@ -55,6 +62,7 @@ export async function serveCommand(argv: readonly string[], signal: AbortSignal)
     ...(sequences === undefined ? {} : { sequences }),
     ...(threads === undefined ? {} : { threads }),
     ...(decodeThreads === undefined ? {} : { decodeThreads }),
+    ...(values['no-prefix-reuse'] ? { prefixReuse: false } : {}),
   });
   let server;
   try {
@@ -64,6 +72,7 @@ export async function serveCommand(argv: readonly string[], signal: AbortSignal)
       ...(values.host ? { host: values.host } : {}),
       ...(apiKeys.length > 0 ? { apiKeys } : {}),
       ...(values.db ? { dbPath: values.db } : {}),
+      websocket: values['no-websocket'] ? false : { ...(values['ws-allowed-origin'] ? { allowedOrigins: values['ws-allowed-origin'] } : {}) },
       logger: consoleLogger,
     });
   } catch (error) {

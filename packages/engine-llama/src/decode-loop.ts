@@ -4,6 +4,7 @@ import { createCallId } from './create-call-id.js';
 import type { FunctionCallSyntax } from './function-call-syntax.js';
 import type { GenerationPlan } from './generation-plan.js';
 import { OutputParser, type GrammarSlot } from './output-parser.js';
+import type { SequenceGate } from './sequence-gate.js';
 
 /** Prompt tokens given to the detokenizer as context for the first output tokens. */
 const PROMPT_TAIL_TOKENS = 8;
@@ -17,6 +18,8 @@ export interface PlanGrammars {
 
 export interface DecodeLoopOptions {
   readonly sequence: LlamaContextSequence;
+  /** Every evaluation step on `sequence` runs through it (a KV copy may read the sequence). */
+  readonly gate: SequenceGate;
   readonly model: LlamaModel;
   readonly plan: GenerationPlan;
   readonly grammars: PlanGrammars;
@@ -39,13 +42,13 @@ export interface DecodeLoopOptions {
  * The caller owns the sequence and must release it when this generator ends, however it ends.
  */
 export async function* decodeLoop(options: DecodeLoopOptions): AsyncGenerator<EngineEvent, void, undefined> {
-  const { sequence, model, plan, signal } = options;
+  const { sequence, gate, model, plan, signal } = options;
   const prompt = plan.promptTokens;
 
   // Keep the shared prefix, but always evaluate at least the last prompt token: its logits
   // are what the first output token is sampled from.
   const reuse = Math.max(0, Math.min(options.reusablePrefix, prompt.length - 1));
-  await sequence.adaptStateToTokens(prompt.slice(0, reuse), false);
+  await gate.run(() => sequence.adaptStateToTokens(prompt.slice(0, reuse), false));
   const cached = sequence.nextTokenIndex;
   options.onPrompt?.(cached);
   yield { type: 'prompt', inputTokens: prompt.length, cachedInputTokens: cached };
@@ -94,7 +97,8 @@ export async function* decodeLoop(options: DecodeLoopOptions): AsyncGenerator<En
   try {
     while (prompt.length - next > options.prefillChunkTokens) {
       if (signal.aborted) break;
-      await sequence.evaluateWithoutGeneratingNewTokens(prompt.slice(next, next + options.prefillChunkTokens));
+      const chunk = prompt.slice(next, next + options.prefillChunkTokens);
+      await gate.run(() => sequence.evaluateWithoutGeneratingNewTokens(chunk));
       next += options.prefillChunkTokens;
     }
   } catch (error) {
@@ -119,7 +123,7 @@ export async function* decodeLoop(options: DecodeLoopOptions): AsyncGenerator<En
     let input: Token[] | undefined;
     for (;;) {
       const started = performance.now();
-      const step = await tokens.next(input);
+      const step = await gate.run(() => tokens.next(input));
       const elapsed = performance.now() - started;
       if (outputTokens === 0) {
         prefillMs = performance.now() - prefillStarted;

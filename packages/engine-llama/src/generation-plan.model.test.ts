@@ -1,10 +1,12 @@
 // Request planning on the real model's chat template: rendered prompts must be prefix-stable (a
 // history that extends another tokenizes to a sequence starting with the other's tokens, or KV
-// reuse dies), and bad requests must fail synchronously with the right error.
+// reuse dies), continuations must tokenize like a full render, and bad requests must fail
+// synchronously with the right error.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { getLlama, resolveChatWrapper, type Llama, type LlamaModel, type Token } from 'node-llama-cpp';
 import { EngineError, type ConversationItem, type GenerateRequest, type ToolSpec } from '@spark/engine';
+import { LlamaStateData, type ContinuationSource } from './continuation-state.js';
 import { resolveFunctionCallSyntax } from './function-call-syntax.js';
 import { planGeneration, type PlanTarget } from './generation-plan.js';
 
@@ -120,5 +122,54 @@ describe('rendered prompts are prefix-stable', () => {
     rejects('invalid_request', { outputFormat: { type: 'json_schema', schema: { enum: [] }, strict: true } }, 'text.format.schema');
     const small = { ...target, contextSize: 16 };
     assert.throws(() => planGeneration(small, request(conversation)), (error) => EngineError.is(error) && error.code === 'context_length_exceeded' && /16 tokens/.test(error.message));
+  });
+
+  /** The state a generation of `conversation` leaves when it sampled `sampled` and emitted `output`. */
+  const stateOf = (conversation: ConversationItem[], sampled: string, output: ConversationItem[], extra: Partial<GenerateRequest> = {}): ContinuationSource => {
+    const plan = planGeneration(target, request(conversation, extra));
+    const generated = model.tokenize(sampled, false, 'trimLeadingSpace');
+    return { tokens: [...plan.promptTokens, ...generated], data: new LlamaStateData('m', [...conversation, ...output], plan.promptText, plan.promptTokens.length) };
+  };
+  const text = (of: readonly Token[]): string => model.detokenize(of, true);
+
+  it('continues a state by tokenizing only what follows it, as a full render would', () => {
+    const conversation: ConversationItem[] = [{ type: 'user', text: 'Hi!' }];
+    const answer: ConversationItem[] = [{ type: 'assistant', text: 'Hello! How can I help?' }];
+    const state = stateOf(conversation, 'Hello! How can I help?', answer);
+    const added: ConversationItem[] = [{ type: 'user', text: 'Tell me a joke.' }];
+    const continued = planGeneration(target, request(added), state).promptTokens;
+    assertPrefix(state.tokens, continued);
+    assert.deepEqual(continued, tokens([...conversation, ...answer, ...added]));
+  });
+
+  it('leaves out evaluated output the client never saw (text held back at an abort)', () => {
+    const conversation: ConversationItem[] = [{ type: 'user', text: 'Hi!' }];
+    const shown: ConversationItem[] = [{ type: 'assistant', text: 'Hello there' }];
+    // The cache holds " ||" (it might have opened a call); the client only saw "Hello there".
+    const state = stateOf(conversation, 'Hello there ||', shown);
+    const added: ConversationItem[] = [{ type: 'user', text: 'Go on.' }];
+    const continued = planGeneration(target, request(added), state).promptTokens;
+    const full = tokens([...conversation, ...shown, ...added]);
+    assert.equal(text(continued), text(full));
+    const kept = state.tokens.length - model.tokenize(' ||', false, 'trimLeadingSpace').length;
+    assertPrefix(state.tokens.slice(0, kept), continued);
+  });
+
+  it('renders the whole history again when the tools changed', () => {
+    const conversation: ConversationItem[] = [{ type: 'user', text: 'Hi!' }];
+    const answer: ConversationItem[] = [{ type: 'assistant', text: 'Hello!' }];
+    const state = stateOf(conversation, 'Hello!', answer, { tools: [] });
+    const added: ConversationItem[] = [{ type: 'user', text: 'Weather in Oslo?' }];
+    assert.deepEqual(planGeneration(target, request(added), state).promptTokens, tokens([...conversation, ...answer, ...added]));
+  });
+
+  it('stops a prefill-only prompt where the next turn begins', () => {
+    const conversation: ConversationItem[] = [{ type: 'system', text: 'Be brief.' }];
+    const warm = planGeneration(target, request(conversation, { prefillOnly: true }));
+    assertPrefix(warm.promptTokens, tokens([...conversation, { type: 'user', text: 'Hi' }]));
+    assertPrefix(warm.promptTokens, tokens(conversation));
+    const state: ContinuationSource = { tokens: warm.promptTokens, data: new LlamaStateData('m', conversation, warm.promptText, warm.promptTokens.length) };
+    assert.deepEqual(planGeneration(target, request([], {}), state).promptTokens, tokens(conversation));
+    assert.deepEqual(planGeneration(target, request([{ type: 'user', text: 'Hi' }]), state).promptTokens, tokens([...conversation, { type: 'user', text: 'Hi' }]));
   });
 });

@@ -1,7 +1,13 @@
 import type { ChatModelFunctions, GbnfJsonSchema, LlamaText, Token } from 'node-llama-cpp';
-import { EngineError, type GenerateRequest, type ToolSpec } from '@spark/engine';
+import { EngineError, type ConversationItem, type GenerateRequest, type ToolSpec } from '@spark/engine';
+import type { ContinuationSource } from './continuation-state.js';
+import { continuePrompt } from './continue-prompt.js';
+import { commonLlamaTextPrefix } from './llama-text-prefix.js';
 import { ANY_JSON_OBJECT_SCHEMA, normalizeJsonSchema } from './normalize-json-schema.js';
 import { renderConversation, type RenderTarget } from './render-conversation.js';
+
+/** A turn appended to a render only to see where the next turn would begin (prefill-only requests). */
+export const PROBE_USER_TURN: ConversationItem = { type: 'user', text: '.' };
 
 /** A tool the model may call in this generation, with the schema its arguments must satisfy. */
 export interface ToolPlan {
@@ -22,6 +28,17 @@ export type StartMode = { type: 'text' } | { type: 'call-name' } | { type: 'call
 
 export interface GenerationPlan {
   readonly promptTokens: Token[];
+  /** The text `promptTokens` represent. */
+  readonly promptText: LlamaText;
+  /** The whole conversation the prompt renders: a continued state's items, then the request's. */
+  readonly conversation: readonly ConversationItem[];
+  /** Functions documented in the prompt (needed to render the same history again). */
+  readonly functions: ChatModelFunctions | undefined;
+  /**
+   * Evaluate the prompt and generate nothing. The prompt then stops where the next turn would
+   * begin (before the generation prompt), so whatever is sent next extends it.
+   */
+  readonly prefillOnly: boolean;
   readonly stopTexts: readonly string[];
   /** Tools that may be called; empty when tools are not offered (none given, or tool_choice none). */
   readonly tools: ReadonlyMap<string, ToolPlan>;
@@ -44,10 +61,11 @@ export interface PlanTarget extends RenderTarget {
 
 /**
  * Validates a request against one model and renders its prompt; everything here is synchronous
- * so that bad requests fail before the first event. Throws EngineError 'invalid_request' or
- * 'context_length_exceeded'.
+ * so that bad requests fail before the first event. With `from` (a validated `continueFrom`) the
+ * request's items follow the state's and only the text after the state is tokenized. Throws
+ * EngineError 'invalid_request' or 'context_length_exceeded'.
  */
-export function planGeneration(target: PlanTarget, request: GenerateRequest): GenerationPlan {
+export function planGeneration(target: PlanTarget, request: GenerateRequest, from?: ContinuationSource): GenerationPlan {
   if (request.maxOutputTokens !== undefined && (!Number.isInteger(request.maxOutputTokens) || request.maxOutputTokens < 1)) {
     throw new EngineError('invalid_request', 'max_output_tokens must be a positive integer.', { param: 'max_output_tokens' });
   }
@@ -64,8 +82,11 @@ export function planGeneration(target: PlanTarget, request: GenerateRequest): Ge
   const start: StartMode = choice.type === 'required' ? { type: 'call-name' }
     : choice.type === 'named' ? { type: 'call-arguments', name: choice.name }
     : { type: 'text' };
+  const prefillOnly = request.prefillOnly === true;
   let continuation: LlamaText | undefined;
-  if (start.type === 'call-name') {
+  if (prefillOnly) {
+    // Nothing is generated, so nothing is forced.
+  } else if (start.type === 'call-name') {
     // The prefix is written as if the model had produced it; with an optional space after it the
     // space is left to the name grammar, so the model keeps its natural " name" token.
     continuation = target.syntax.prefix;
@@ -74,8 +95,14 @@ export function planGeneration(target: PlanTarget, request: GenerateRequest): Ge
     continuation = target.syntax.callOpening(start.name);
   }
 
-  const rendered = renderConversation(target, request.conversation, offered.size > 0 ? documentedFunctions(request.tools, offered) : undefined, continuation);
-  const promptTokens = rendered.tokens;
+  const conversation = from ? [...from.data.items, ...request.conversation] : request.conversation;
+  const functions = offered.size > 0 ? documentedFunctions(request.tools, offered) : undefined;
+  const rendered = renderConversation(target, conversation, functions, continuation);
+  const promptText = prefillOnly
+    ? commonLlamaTextPrefix(rendered.text, renderConversation(target, [...conversation, PROBE_USER_TURN], functions).text)
+    : rendered.text;
+  const continued = from ? continuePrompt(target.model, from, promptText) : undefined;
+  const promptTokens = continued?.tokens ?? promptText.tokenize(target.model.tokenizer);
   if (promptTokens.length >= target.contextSize) {
     throw new EngineError(
       'context_length_exceeded',
@@ -95,6 +122,10 @@ export function planGeneration(target: PlanTarget, request: GenerateRequest): Ge
 
   return {
     promptTokens,
+    promptText,
+    conversation,
+    functions,
+    prefillOnly,
     stopTexts: rendered.stopTexts,
     tools: offered,
     callNames: !callsPossible ? [] : choice.type === 'named' ? [choice.name] : [...offered.keys()],

@@ -3,6 +3,8 @@ export {
   DEFAULT_CONTEXT_SIZE, DEFAULT_SEQUENCES, MAX_SEQUENCES, DEFAULT_PREFILL_CHUNK_TOKENS, DEFAULT_MAX_QUEUED_REQUESTS,
 } from './llama-engine-options.js';
 export type { LlamaEngineOptions } from './llama-engine-options.js';
+export { MIN_KV_COPY_TOKENS } from './pick-sequence-slot.js';
+export type { KvCopy, KvCopyMethod } from './copy-sequence-prefix.js';
 export { DEFAULT_MODEL_ALIAS, MODEL_CATALOG, findCatalogEntry } from './model-registry/catalog.js';
 export type { CatalogEntry, ModelSource, PypiPart } from './model-registry/catalog.js';
 export { modelCacheDir } from './model-registry/model-cache-dir.js';

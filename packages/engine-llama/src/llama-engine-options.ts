@@ -1,4 +1,6 @@
 import { availableParallelism } from 'node:os';
+import type { KvCopy } from './copy-sequence-prefix.js';
+import { MIN_KV_COPY_TOKENS } from './pick-sequence-slot.js';
 
 /** Tokens per sequence when neither the caller nor a smaller training context says otherwise. */
 export const DEFAULT_CONTEXT_SIZE = 8192;
@@ -40,6 +42,18 @@ export interface LlamaEngineOptions {
    * can be reused rather than only the last window. Costs memory on those models. Default true.
    */
   swaFullCache?: boolean;
+  /**
+   * Prefill tokens a KV copy must save before a request forks another (busy) sequence's cached
+   * prefix instead of evaluating it. Default MIN_KV_COPY_TOKENS.
+   */
+  kvCopyMinTokens?: number;
+  /** Called after every KV prefix copy (fork), for metrics and logs. */
+  onKvCopy?: (copy: KvCopy) => void;
+  /**
+   * Reuse cached KV prefixes across requests. Default true; false makes every request prefill its
+   * whole prompt on a cleared sequence (the stateless baseline benchmarks compare against).
+   */
+  prefixReuse?: boolean;
 }
 
 /** Options with every default applied (except what depends on the model itself). */
@@ -54,6 +68,9 @@ export interface ResolvedEngineOptions {
   readonly prefillChunkTokens: number;
   readonly maxQueuedRequests: number;
   readonly swaFullCache: boolean;
+  readonly kvCopyMinTokens: number;
+  readonly onKvCopy: ((copy: KvCopy) => void) | undefined;
+  readonly prefixReuse: boolean;
 }
 
 export function resolveEngineOptions(options: LlamaEngineOptions): ResolvedEngineOptions {
@@ -69,6 +86,9 @@ export function resolveEngineOptions(options: LlamaEngineOptions): ResolvedEngin
     prefillChunkTokens: positive('prefillChunkTokens', options.prefillChunkTokens) ?? DEFAULT_PREFILL_CHUNK_TOKENS,
     maxQueuedRequests: nonNegative('maxQueuedRequests', options.maxQueuedRequests) ?? DEFAULT_MAX_QUEUED_REQUESTS,
     swaFullCache: options.swaFullCache ?? true,
+    kvCopyMinTokens: positive('kvCopyMinTokens', options.kvCopyMinTokens) ?? MIN_KV_COPY_TOKENS,
+    onKvCopy: options.onKvCopy,
+    prefixReuse: options.prefixReuse ?? true,
   };
 }
 

@@ -1,22 +1,36 @@
-import { getLlama, type Llama, type LlamaContextSequence, type LlamaGrammar } from 'node-llama-cpp';
-import { EngineError, type Engine, type EngineEvent, type EngineStats, type GenerateRequest, type ModelInfo } from '@spark/engine';
+import { getLlama, type Llama, type LlamaContextSequence, type LlamaGrammar, type Token } from 'node-llama-cpp';
+import {
+  EngineError, type Engine, type EngineEvent, type EngineStats, type GenerateRequest, type GenerationState, type ModelInfo,
+} from '@spark/engine';
+import { readContinuation } from './continuation-state.js';
+import { copySequencePrefix } from './copy-sequence-prefix.js';
 import { decodeLoop, type PlanGrammars } from './decode-loop.js';
 import { functionNameGbnf } from './function-name-grammar.js';
 import { planGeneration, type GenerationPlan } from './generation-plan.js';
+import { generationState } from './generation-state.js';
 import { GrammarCache } from './grammar-cache.js';
 import { resolveEngineOptions, type LlamaEngineOptions, type ResolvedEngineOptions } from './llama-engine-options.js';
-import { loadModelRuntime, type ModelRuntime } from './model-runtime.js';
+import { loadModelRuntime, type ModelRuntime, type PooledSequence } from './model-runtime.js';
+import { OutputItems } from './output-items.js';
 import { PhaseThreads } from './phase-threads.js';
-import { MIN_PREFIX_REUSE_TOKENS } from './pick-sequence-slot.js';
+import { commonPrefixLength, MIN_PREFIX_REUSE_TOKENS } from './pick-sequence-slot.js';
+import { prefillOnlyLoop } from './prefill-only-loop.js';
+import { SequenceGate } from './sequence-gate.js';
+import type { SequenceLease } from './sequence-pool.js';
+
+const NO_GRAMMARS: PlanGrammars = { text: undefined, callName: undefined, callArguments: new Map() };
 
 /**
  * The embedded llama.cpp engine (node-llama-cpp): each model loaded once with one context of
  * several sequences; requests go to the idle sequence whose KV cache shares the longest prefix
- * with their prompt, and decode on the low-level sequence API with grammar-constrained tool
- * calls and structured output.
+ * with their prompt (or copy it from a busy one), and decode on the low-level sequence API with
+ * grammar-constrained tool calls and structured output. Every generation that got past its
+ * prefill finishes with a `state` that a continuation (`continueFrom`) extends without
+ * re-rendering or re-tokenizing the history.
  */
 export class LlamaEngine implements Engine {
   readonly name = 'llama';
+  readonly supportsContinuation = true;
   private readonly llama: Llama;
   private readonly runtimes: ReadonlyMap<string, ModelRuntime>;
   private readonly options: ResolvedEngineOptions;
@@ -79,7 +93,8 @@ export class LlamaEngine implements Engine {
     if (this.disposed) throw new EngineError('internal', 'The engine has been disposed.');
     const runtime = this.runtimes.get(request.model);
     if (!runtime) throw new EngineError('model_not_found', `Unknown model ${request.model}`, { param: 'model' });
-    const plan = planGeneration(runtime, request);
+    const from = request.continueFrom && readContinuation(request.continueFrom, { engine: this.name, model: runtime.id, modelPath: runtime.path });
+    const plan = planGeneration(runtime, request, from);
     return this.run(runtime, plan, request);
   }
 
@@ -92,7 +107,7 @@ export class LlamaEngine implements Engine {
   }
 
   private async *run(runtime: ModelRuntime, plan: GenerationPlan, request: GenerateRequest): AsyncGenerator<EngineEvent, void, undefined> {
-    const grammars = await this.compileGrammars(runtime, plan);
+    const grammars = plan.prefillOnly ? NO_GRAMMARS : await this.compileGrammars(runtime, plan);
     const lease = await runtime.pool.acquire(plan.promptTokens, request.cacheKey, request.signal);
     if (!lease) {
       // Aborted while waiting for a sequence: a normal, empty ending.
@@ -105,28 +120,86 @@ export class LlamaEngine implements Engine {
       };
       return;
     }
+    const { sequence, gate } = lease.sequence;
     try {
-      yield* decodeLoop({
-        sequence: lease.sequence,
-        model: runtime.model,
+      const common = {
+        sequence,
+        gate,
         plan,
-        grammars,
-        syntax: runtime.syntax,
-        reusablePrefix: lease.commonPrefix,
+        reusablePrefix: !this.options.prefixReuse ? 0 : lease.copyFrom ? await this.copyPrefix(lease, plan) : lease.commonPrefix,
         prefillChunkTokens: this.options.prefillChunkTokens,
-        sampling: request.sampling,
         signal: request.signal,
         beginPrefill: () => this.threads.beginPrefill(),
-        onPrompt: (cached) => {
+        onPrompt: (cached: number) => {
           // The template's first tokens are shared by every prompt; a hit must save real work.
           if (cached >= MIN_PREFIX_REUSE_TOKENS) this.kvReuseHits += 1;
           else this.kvReuseMisses += 1;
         },
-      });
+      };
+      const events = plan.prefillOnly ? prefillOnlyLoop(common)
+        : decodeLoop({ ...common, model: runtime.model, grammars, syntax: runtime.syntax, sampling: request.sampling });
+      const output = new OutputItems();
+      for await (const event of events) {
+        if (event.type !== 'finish') {
+          output.observe(event);
+          yield event;
+          continue;
+        }
+        const state = this.stateAfter(runtime, plan, sequence, output);
+        yield state ? { ...event, state } : event;
+      }
     } catch (error) {
       throw EngineError.is(error) ? error : new EngineError('internal', `Generation on model ${runtime.id} failed.`, { cause: error });
     } finally {
-      runtime.pool.release(lease, cachedTokens(lease.sequence), request.cacheKey);
+      runtime.pool.release(lease, cachedTokens(sequence), request.cacheKey);
+    }
+  }
+
+  /**
+   * Forks: copies the KV prefix the pool expects another sequence (usually one busy with an
+   * earlier turn of the same history) to share with the prompt into the leased sequence, with
+   * both sequences between evaluation steps. Returns the prompt tokens the leased sequence
+   * holds afterwards. Skips the copy when the source does not (yet, or any more) hold enough.
+   */
+  private async copyPrefix(lease: SequenceLease<PooledSequence>, plan: GenerationPlan): Promise<number> {
+    const source = lease.copyFrom;
+    const target = lease.sequence.sequence;
+    // A cache that cannot be cut at any token (sliding window without the full cache, recurrent
+    // state) cannot keep just a prefix of a copy.
+    if (!source || target.needsCheckpoints) return lease.commonPrefix;
+    const prompt = plan.promptTokens;
+    // A generation must evaluate its last prompt token itself (its logits pick the first output).
+    const limit = plan.prefillOnly ? prompt.length : prompt.length - 1;
+    return SequenceGate.runBoth({ gate: lease.sequence.gate, order: lease.slot }, { gate: source.sequence.gate, order: source.slot }, async () => {
+      const held = commonPrefixLength(cachedTokens(target), prompt);
+      const available = Math.min(commonPrefixLength(cachedTokens(source.sequence.sequence), prompt), limit);
+      if (available - held < this.options.kvCopyMinTokens) return held;
+      try {
+        const copy = await copySequencePrefix(target, source.sequence.sequence, available);
+        if (!copy) return commonPrefixLength(cachedTokens(target), prompt);
+        this.options.onKvCopy?.(copy);
+        return copy.tokens;
+      } catch {
+        // A failed copy only costs the prefill it would have saved.
+        await target.clearHistory();
+        return 0;
+      }
+    });
+  }
+
+  /** The finish state of a generation; none when it ended before its prompt was evaluated. */
+  private stateAfter(runtime: ModelRuntime, plan: GenerationPlan, sequence: LlamaContextSequence, output: OutputItems): GenerationState | undefined {
+    try {
+      return generationState({
+        owner: { engine: this.name, model: runtime.id, modelPath: runtime.path },
+        target: runtime,
+        plan,
+        cached: cachedTokens(sequence),
+        output: output.items(),
+      });
+    } catch {
+      // A state only saves work later; its absence makes the next turn resend its history.
+      return undefined;
     }
   }
 
@@ -152,7 +225,7 @@ export class LlamaEngine implements Engine {
 }
 
 /** What the sequence's KV cache holds now, as the pool's prefix-match input. */
-function cachedTokens(sequence: LlamaContextSequence): readonly number[] {
+function cachedTokens(sequence: LlamaContextSequence): readonly Token[] {
   return sequence.disposed ? [] : sequence.contextTokens;
 }
 

@@ -3,7 +3,14 @@ import { resolveChatWrapper, type ChatWrapper, type Llama, type LlamaContext, ty
 import { EngineError } from '@spark/engine';
 import { resolveFunctionCallSyntax, type FunctionCallSyntax } from './function-call-syntax.js';
 import { DEFAULT_CONTEXT_SIZE, DEFAULT_SEQUENCES, MAX_SEQUENCES, type ResolvedEngineOptions } from './llama-engine-options.js';
+import { SequenceGate } from './sequence-gate.js';
 import { SequencePool } from './sequence-pool.js';
+
+/** One sequence of a model's context, with the gate its evaluation steps pass through. */
+export interface PooledSequence {
+  readonly sequence: LlamaContextSequence;
+  readonly gate: SequenceGate;
+}
 
 /** One loaded model with its context, chat template and pool of sequences. */
 export interface ModelRuntime {
@@ -13,7 +20,7 @@ export interface ModelRuntime {
   readonly context: LlamaContext;
   readonly wrapper: ChatWrapper;
   readonly syntax: FunctionCallSyntax;
-  readonly pool: SequencePool<LlamaContextSequence>;
+  readonly pool: SequencePool<PooledSequence>;
   /** Tokens one sequence holds. */
   readonly contextSize: number;
   /** The GGUF file's modification time, in Unix seconds. */
@@ -37,7 +44,7 @@ export async function loadModelRuntime(llama: Llama, spec: { id: string; path: s
       flashAttention: options.flashAttention,
       swaFullCache: options.swaFullCache,
     });
-    const handles = Array.from({ length: sequences }, () => context.getSequence());
+    const handles = Array.from({ length: sequences }, (): PooledSequence => ({ sequence: context.getSequence(), gate: new SequenceGate() }));
     const wrapper = resolveChatWrapper(model);
     return {
       id: spec.id,
@@ -46,7 +53,7 @@ export async function loadModelRuntime(llama: Llama, spec: { id: string; path: s
       context,
       wrapper,
       syntax: resolveFunctionCallSyntax(wrapper, model),
-      pool: new SequencePool(handles, options.maxQueuedRequests),
+      pool: new SequencePool(handles, options.maxQueuedRequests, options.kvCopyMinTokens),
       contextSize: context.contextSize,
       createdAt,
     };

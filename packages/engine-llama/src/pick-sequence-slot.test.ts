@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { commonPrefixLength, MIN_PREFIX_REUSE_TOKENS, pickSequenceSlot, type SlotView } from './pick-sequence-slot.js';
+import { commonPrefixLength, MIN_PREFIX_REUSE_TOKENS, pickCopySource, pickSequenceSlot, type SlotView } from './pick-sequence-slot.js';
 
 const range = (from: number, to: number): number[] => Array.from({ length: to - from }, (_, i) => from + i);
 const slot = (tokens: number[], lastUsed: number, extra: Partial<SlotView> = {}): SlotView => ({ busy: false, tokens, lastUsed, cacheKey: undefined, ...extra });
@@ -44,5 +44,31 @@ describe('pickSequenceSlot', () => {
 
   it('returns undefined when every slot is busy', () => {
     assert.equal(pickSequenceSlot([slot([], 0, { busy: true })], [1]), undefined);
+  });
+});
+
+describe('pickCopySource', () => {
+  const prompt = range(0, 600);
+
+  it('names a busy slot that holds a much longer prefix than the picked one', () => {
+    const slots = [slot(range(0, 500), 3, { busy: true }), slot([], 0)];
+    const pick = pickSequenceSlot(slots, prompt);
+    assert.deepEqual(pick, { index: 1, commonPrefix: 0 });
+    assert.deepEqual(pickCopySource(slots, prompt, pick, 256), { index: 0, commonPrefix: 500 });
+  });
+
+  it('copies nothing when the saving is under the threshold', () => {
+    const slots = [slot(range(0, 500), 3, { busy: true }), slot(range(0, 300), 1)];
+    const pick = pickSequenceSlot(slots, prompt);
+    assert.deepEqual(pick, { index: 1, commonPrefix: 300 });
+    assert.equal(pickCopySource(slots, prompt, pick, 256), undefined);
+    assert.deepEqual(pickCopySource(slots, prompt, pick, 200), { index: 0, commonPrefix: 500 });
+  });
+
+  it('never proposes an idle slot: the pick already has the best idle prefix', () => {
+    const slots = [slot(range(0, 500), 3), slot([], 0)];
+    const pick = pickSequenceSlot(slots, prompt);
+    assert.ok(pick);
+    assert.equal(pickCopySource(slots, prompt, pick, 256), undefined);
   });
 });

@@ -20,6 +20,13 @@ export interface SlotPick {
  */
 export const MIN_PREFIX_REUSE_TOKENS = 16;
 
+/**
+ * Copying another sequence's KV prefix (a fork) must save at least this many tokens of prefill
+ * over the prefix the picked sequence already holds; below it, a copy (whole-cache memcpy or a
+ * state file) is not clearly cheaper than evaluating the tokens.
+ */
+export const MIN_KV_COPY_TOKENS = 256;
+
 /** Number of leading elements `a` and `b` share. */
 export function commonPrefixLength(a: readonly number[], b: readonly number[]): number {
   const max = Math.min(a.length, b.length);
@@ -62,4 +69,21 @@ function isBetter(a: Candidate, b: Candidate): boolean {
   if (a.score !== b.score) return a.score > b.score;
   if (a.keyMatch !== b.keyMatch) return a.keyMatch;
   return a.lastUsed < b.lastUsed;
+}
+
+/**
+ * A slot to copy a KV prefix from instead of prefilling it: the one, busy or idle, other than
+ * the picked slot, whose tokens (for a busy slot: the prompt it was lent for) share the longest
+ * prefix with the prompt, when that prefix beats the picked slot's by at least `minTokens`. An
+ * idle slot never does (the pick already took the best idle one), so in practice it is a busy
+ * sequence holding the history a concurrent request forks from.
+ */
+export function pickCopySource(slots: readonly SlotView[], prompt: readonly number[], pick: SlotPick, minTokens: number): SlotPick | undefined {
+  let best: SlotPick | undefined;
+  slots.forEach((slot, index) => {
+    if (index === pick.index) return;
+    const commonPrefix = commonPrefixLength(slot.tokens, prompt);
+    if (!best || commonPrefix > best.commonPrefix) best = { index, commonPrefix };
+  });
+  return best && best.commonPrefix - pick.commonPrefix >= minTokens ? best : undefined;
 }

@@ -1,4 +1,4 @@
-import { LlamaText, type ChatModelFunctions, type ChatWrapper, type LlamaModel, type Token } from 'node-llama-cpp';
+import { LlamaText, type ChatModelFunctions, type ChatWrapper, type LlamaModel } from 'node-llama-cpp';
 import type { ConversationItem } from '@spark/engine';
 import type { FunctionCallSyntax } from './function-call-syntax.js';
 import { llamaTextMatchString } from './llama-text-match-string.js';
@@ -11,17 +11,17 @@ export interface RenderTarget {
 }
 
 export interface RenderedConversation {
-  /** The prompt, special tokens honoured. */
-  readonly tokens: Token[];
+  /** The prompt as text (tokenize with `text.tokenize(model.tokenizer)`: special tokens honoured). */
+  readonly text: LlamaText;
   /** Texts that end the turn when generated (the template's stop triggers, as matched text). */
   readonly stopTexts: readonly string[];
 }
 
 /**
  * Renders a conversation with the model's chat wrapper (`generateContextState`, functions
- * documented in the system prompt) and tokenizes it. Calls in the history are rendered from
- * their raw text, so a re-sent history tokenizes to what the KV cache already holds.
- * `continuation` is appended as if the model had produced it (a forced call's opening).
+ * documented in the system prompt); string work only, no tokenization. Calls in the history are
+ * rendered from their raw text, so a re-sent history tokenizes to what the KV cache already
+ * holds. `continuation` is appended as if the model had produced it (a forced call's opening).
  */
 export function renderConversation(
   target: RenderTarget,
@@ -38,5 +38,5 @@ export function renderConversation(
   const text = continuation ? LlamaText([state.contextText, continuation]) : state.contextText;
   const stopTexts = [...new Set(state.stopGenerationTriggers.map((trigger) => llamaTextMatchString(trigger, target.model)))]
     .filter((trigger) => trigger.length > 0);
-  return { tokens: text.tokenize(target.model.tokenizer), stopTexts };
+  return { text, stopTexts };
 }

@@ -79,4 +79,28 @@ describe('SequencePool', () => {
     pool.release(lease, [1, 2, 3], 'key');
     assert.deepEqual(pool.slotTokens(0), [1, 2, 3]);
   });
+
+  it('proposes copying the prefix of a busy sequence (a fork) and knows busy ones by their prompt', async () => {
+    const pool = new SequencePool(['a', 'b'], 0, 256);
+    const history = prompt(1000, 400);
+    const first = await pool.acquire([...history, 1], undefined, never);
+    assert.ok(first);
+    assert.deepEqual(pool.slotTokens(first.slot), [...history, 1]);
+    const fork = await pool.acquire([...history, 2], undefined, never);
+    assert.ok(fork && fork.slot !== first.slot);
+    assert.deepEqual(fork.copyFrom, { sequence: first.sequence, slot: first.slot, commonPrefix: 400 });
+    pool.release(first, [...history, 1], undefined);
+    pool.release(fork, [...history, 2], undefined);
+    // Idle again: the longest prefix is simply picked, nothing to copy.
+    const again = await pool.acquire([...history, 3], undefined, never);
+    assert.equal(again?.copyFrom, undefined);
+    assert.equal(again?.commonPrefix, 400);
+  });
+
+  it('proposes no copy for a short shared prefix', async () => {
+    const pool = new SequencePool(['a', 'b'], 0, 256);
+    await pool.acquire([...prompt(1, 100), 1], undefined, never);
+    const other = await pool.acquire([...prompt(1, 100), 2], undefined, never);
+    assert.equal(other?.copyFrom, undefined);
+  });
 });

@@ -1,5 +1,5 @@
 import { EngineError } from '@spark/engine';
-import { pickSequenceSlot, type SlotView } from './pick-sequence-slot.js';
+import { MIN_KV_COPY_TOKENS, pickCopySource, pickSequenceSlot, type SlotView } from './pick-sequence-slot.js';
 
 interface Slot<S> extends SlotView {
   readonly sequence: S;
@@ -15,6 +15,12 @@ export interface SequenceLease<S> {
   readonly slot: number;
   /** Prompt tokens already in the sequence's KV cache when it was picked. */
   readonly commonPrefix: number;
+  /**
+   * Another sequence (usually busy) expected to hold a much longer prefix of the prompt: copy
+   * its KV prefix into `sequence` before prefilling. `commonPrefix` is the pool's estimate; the
+   * copier checks what the source really holds.
+   */
+  readonly copyFrom?: { readonly sequence: S; readonly slot: number; readonly commonPrefix: number };
 }
 
 interface Waiter<S> {
@@ -26,19 +32,23 @@ interface Waiter<S> {
 
 /**
  * The sequences of one context, lent out one generation at a time. Picks the idle sequence whose
- * cached tokens share the longest prefix with the prompt; when all are busy, requests wait in a
- * FIFO queue of bounded length (beyond it: EngineError 'overloaded').
+ * cached tokens share the longest prefix with the prompt, and names a sequence to copy a longer
+ * prefix from when a busy one holds it (a fork); when all are busy, requests wait in a FIFO
+ * queue of bounded length (beyond it: EngineError 'overloaded').
  */
 export class SequencePool<S> {
   private readonly slots: Slot<S>[];
   private readonly queue: Waiter<S>[] = [];
   private readonly maxQueued: number;
+  private readonly minCopyTokens: number;
   private clock = 0;
   private closed = false;
 
-  constructor(sequences: readonly S[], maxQueued: number) {
+  /** `minCopyTokens`: prefill a copy must save to be proposed (Infinity: never copy). */
+  constructor(sequences: readonly S[], maxQueued: number, minCopyTokens = MIN_KV_COPY_TOKENS) {
     this.slots = sequences.map((sequence) => ({ sequence, busy: false, tokens: [], lastUsed: 0, cacheKey: undefined }));
     this.maxQueued = maxQueued;
+    this.minCopyTokens = minCopyTokens;
   }
 
   /** Sequences currently lent out. */
@@ -107,7 +117,7 @@ export class SequencePool<S> {
     for (const waiter of this.queue.splice(0)) waiter.reject(error);
   }
 
-  /** The tokens the pool believes a slot holds (for tests and diagnostics). */
+  /** The tokens the pool believes a slot holds, or (busy) will hold (for tests and diagnostics). */
   slotTokens(slot: number): readonly number[] {
     return this.slots[slot]?.tokens ?? [];
   }
@@ -117,7 +127,16 @@ export class SequencePool<S> {
     if (!pick) return undefined;
     const slot = this.slots[pick.index];
     if (!slot) return undefined;
+    const source = pickCopySource(this.slots, prompt, pick, this.minCopyTokens);
+    const copyFrom = source && this.slots[source.index];
     slot.busy = true;
-    return { sequence: slot.sequence, slot: pick.index, commonPrefix: pick.commonPrefix };
+    // While busy, the slot is known by the prompt it evaluates: what a fork would copy from it.
+    slot.tokens = prompt;
+    return {
+      sequence: slot.sequence,
+      slot: pick.index,
+      commonPrefix: pick.commonPrefix,
+      ...(source && copyFrom ? { copyFrom: { sequence: copyFrom.sequence, slot: source.index, commonPrefix: source.commonPrefix } } : {}),
+    };
   }
 }

@@ -34,6 +34,21 @@ export interface SamplingOptions {
   seed?: number;
 }
 
+/**
+ * The exact token state a generation left in the engine's KV cache (prompt + output as
+ * evaluated). A WebSocket connection keeps one per response, so a continuation sends only new
+ * items and the engine neither re-renders nor re-tokenizes the history. Only the engine that
+ * produced a state can read its `data`.
+ */
+export interface GenerationState {
+  readonly engine: string;
+  readonly model: string;
+  /** Token ids of everything the state covers, in order. */
+  readonly tokens: readonly number[];
+  /** Engine-private data for rendering a continuation. */
+  readonly data: unknown;
+}
+
 export interface GenerateRequest {
   model: string;
   conversation: readonly ConversationItem[];
@@ -48,6 +63,14 @@ export interface GenerateRequest {
   cacheKey?: string;
   /** Stops decoding within one token; the generation then finishes with reason `aborted`. */
   signal: AbortSignal;
+  /**
+   * Continue from a previous generation of the same engine and model: `conversation` then holds
+   * only the items that follow it (e.g. tool outputs, a steering message). The earlier output,
+   * partial or not, is part of the state.
+   */
+  continueFrom?: GenerationState;
+  /** Prefill only (Responses `generate: false`): evaluate the prompt, emit no output, finish `stop`. */
+  prefillOnly?: boolean;
 }
 
 export type FinishReason = 'stop' | 'length' | 'tool_calls' | 'aborted';
@@ -80,7 +103,7 @@ export type EngineEvent =
   | { type: 'tool-call-start'; callId: string; name: string; kind: 'function' | 'custom' }
   | { type: 'tool-call-delta'; callId: string; delta: string }
   | { type: 'tool-call-end'; callId: string; arguments: string }
-  | { type: 'finish'; reason: FinishReason; usage: Usage; timings: Timings };
+  | { type: 'finish'; reason: FinishReason; usage: Usage; timings: Timings; state?: GenerationState };
 
 export interface ModelInfo {
   id: string;
@@ -100,6 +123,8 @@ export interface EngineStats {
 
 export interface Engine {
   readonly name: string;
+  /** True when `finish` carries a `state` and `continueFrom` is honoured. */
+  readonly supportsContinuation?: boolean;
   listModels(): readonly ModelInfo[];
   /**
    * Starts a generation. Validation failures (unknown model, context overflow, bad schema) are

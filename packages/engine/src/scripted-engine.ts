@@ -1,5 +1,7 @@
 import { EngineError } from './engine-error.js';
-import type { Engine, EngineEvent, EngineStats, GenerateRequest, ModelInfo } from './engine-types.js';
+import type {
+  ConversationItem, Engine, EngineEvent, EngineStats, FinishReason, GenerateRequest, GenerationState, ModelInfo,
+} from './engine-types.js';
 
 /** One step a scripted generation plays back. */
 export type ScriptStep =
@@ -10,25 +12,39 @@ export type ScriptStep =
 export interface ScriptedEngineOptions {
   models?: readonly string[];
   contextSize?: number;
-  /** Decides what each request produces. Default: echo the last user text. */
+  /**
+   * Decides what each request produces. Default: echo the last user text. A continuation
+   * (`continueFrom`) is scripted from its full conversation, so it plays back exactly what the
+   * same request with the whole history would.
+   */
   script?: (request: GenerateRequest) => readonly ScriptStep[];
   /** Delay before every emitted token, to make streams observable. Default 0. */
   tokenDelayMs?: number;
 }
 
+/** What a scripted `GenerationState` holds in `data`: the conversation it covers, output included. */
+interface ScriptedStateData {
+  readonly kind: 'scripted';
+  readonly conversation: readonly ConversationItem[];
+}
+
 /**
  * A deterministic engine for protocol tests: "tokens" are whitespace-separated chunks, and it
- * honours max tokens, abort and context size exactly like a real engine would.
+ * honours max tokens, abort, context size, continuation (`continueFrom`) and prefill-only
+ * requests exactly like a real engine would. Its `GenerationState` is the whole conversation
+ * so far, output included; a continuation counts that part as cached input.
  */
 export class ScriptedEngine implements Engine {
   readonly name = 'scripted';
+  readonly supportsContinuation = true;
   private readonly models: readonly string[];
   private readonly contextSize: number;
   private readonly script: (request: GenerateRequest) => readonly ScriptStep[];
   private readonly tokenDelayMs: number;
   private active = 0;
   private callCounter = 0;
-  /** Every request the engine received, for assertions. */
+  private reuseHits = 0;
+  /** Every request the engine received, as received (a continuation holds only its new items), for assertions. */
   readonly requests: GenerateRequest[] = [];
 
   constructor(options: ScriptedEngineOptions = {}) {
@@ -43,28 +59,52 @@ export class ScriptedEngine implements Engine {
   }
 
   stats(): EngineStats {
-    return { activeSequences: this.active, kvReuseHits: 0, kvReuseMisses: 0 };
+    return { activeSequences: this.active, kvReuseHits: this.reuseHits, kvReuseMisses: 0 };
   }
 
   generate(request: GenerateRequest): AsyncIterable<EngineEvent> {
     if (!this.models.includes(request.model)) throw new EngineError('model_not_found', `Unknown model ${request.model}`, { param: 'model' });
-    const inputTokens = countTokens(request.conversation.map((item) => ('text' in item ? item.text : 'output' in item ? item.output : item.arguments)).join(' '));
+    const previous = request.continueFrom === undefined ? undefined : this.readState(request.continueFrom, request.model);
+    const conversation = [...(previous?.conversation ?? []), ...request.conversation];
+    const inputTokens = countTokens(conversationText(conversation));
     if (inputTokens >= this.contextSize) {
       throw new EngineError('context_length_exceeded', `The prompt has ${inputTokens} tokens; the model's context window is ${this.contextSize}.`, { param: 'input' });
     }
     this.requests.push(request);
-    const steps = this.script(request);
-    return this.run(request, steps, inputTokens);
+    const cachedInputTokens = previous ? Math.min(previous.tokens, inputTokens) : 0;
+    if (previous) this.reuseHits += 1;
+    const steps = request.prefillOnly ? [] : this.script(previous ? { ...request, conversation } : request);
+    return this.run(request, steps, conversation, { inputTokens, cachedInputTokens });
   }
 
-  private async *run(request: GenerateRequest, steps: readonly ScriptStep[], inputTokens: number): AsyncGenerator<EngineEvent> {
+  /** Checks that a state is one of ours for this model; anything else is a caller bug. */
+  private readState(state: GenerationState, model: string): { conversation: readonly ConversationItem[]; tokens: number } {
+    if (state.engine !== this.name || state.model !== model || !isScriptedStateData(state.data)) {
+      throw new EngineError('invalid_request', 'continueFrom holds a state this engine did not produce for this model.');
+    }
+    return { conversation: state.data.conversation, tokens: state.tokens.length };
+  }
+
+  private async *run(
+    request: GenerateRequest,
+    steps: readonly ScriptStep[],
+    conversation: readonly ConversationItem[],
+    prompt: { inputTokens: number; cachedInputTokens: number },
+  ): AsyncGenerator<EngineEvent> {
     this.active += 1;
     const started = performance.now();
+    const { inputTokens, cachedInputTokens } = prompt;
+    const output: ConversationItem[] = [];
     let outputTokens = 0;
-    let reason: 'stop' | 'length' | 'tool_calls' | 'aborted' = 'stop';
+    let reason: FinishReason = 'stop';
     const limit = request.maxOutputTokens ?? this.contextSize - inputTokens;
+    const appendText = (delta: string): void => {
+      const last = output.at(-1);
+      if (last?.type === 'assistant') output[output.length - 1] = { type: 'assistant', text: last.text + delta };
+      else output.push({ type: 'assistant', text: delta });
+    };
     try {
-      yield { type: 'prompt', inputTokens, cachedInputTokens: 0 };
+      yield { type: 'prompt', inputTokens, cachedInputTokens };
       outer: for (const step of steps) {
         if (step.type === 'delay') {
           await sleep(step.ms, request.signal);
@@ -76,6 +116,7 @@ export class ScriptedEngine implements Engine {
             if (request.signal.aborted) { reason = 'aborted'; break outer; }
             if (outputTokens >= limit) { reason = 'length'; break outer; }
             outputTokens += 1;
+            appendText(token);
             yield { type: 'text-delta', delta: token };
           }
           continue;
@@ -83,12 +124,14 @@ export class ScriptedEngine implements Engine {
         if (request.signal.aborted) { reason = 'aborted'; break; }
         this.callCounter += 1;
         const callId = `call_scripted_${this.callCounter}`;
-        yield { type: 'tool-call-start', callId, name: step.name, kind: step.kind ?? 'function' };
+        const kind = step.kind ?? 'function';
+        yield { type: 'tool-call-start', callId, name: step.name, kind };
         const half = Math.ceil(step.arguments.length / 2);
         for (const delta of [step.arguments.slice(0, half), step.arguments.slice(half)]) {
           if (delta) yield { type: 'tool-call-delta', callId, delta };
         }
         outputTokens += 1;
+        output.push({ type: 'tool_call', callId, name: step.name, arguments: step.arguments, kind });
         yield { type: 'tool-call-end', callId, arguments: step.arguments };
         reason = 'tool_calls';
       }
@@ -97,11 +140,17 @@ export class ScriptedEngine implements Engine {
       this.active -= 1;
     }
     const decodeMs = performance.now() - started;
+    const covered = [...conversation, ...output];
+    const data: ScriptedStateData = { kind: 'scripted', conversation: covered };
     yield {
       type: 'finish',
       reason,
-      usage: { inputTokens, cachedInputTokens: 0, outputTokens },
-      timings: { prefillMs: 0, prefillTokens: inputTokens, decodeMs, decodeTokens: outputTokens, decodeTokensPerSecond: decodeMs > 0 ? (outputTokens * 1000) / decodeMs : 0 },
+      usage: { inputTokens, cachedInputTokens, outputTokens },
+      timings: {
+        prefillMs: 0, prefillTokens: inputTokens - cachedInputTokens, decodeMs, decodeTokens: outputTokens,
+        decodeTokensPerSecond: decodeMs > 0 ? (outputTokens * 1000) / decodeMs : 0,
+      },
+      state: { engine: this.name, model: request.model, tokens: tokenIds(conversationText(covered)), data },
     };
   }
 
@@ -110,8 +159,26 @@ export class ScriptedEngine implements Engine {
   }
 }
 
+function isScriptedStateData(value: unknown): value is ScriptedStateData {
+  return typeof value === 'object' && value !== null && (value as { kind?: unknown }).kind === 'scripted'
+    && Array.isArray((value as { conversation?: unknown }).conversation);
+}
+
+function conversationText(conversation: readonly ConversationItem[]): string {
+  return conversation.map((item) => ('text' in item ? item.text : 'output' in item ? item.output : item.arguments)).join(' ');
+}
+
 function countTokens(text: string): number {
   return text.split(/\s+/).filter(Boolean).length;
+}
+
+/** Stable fake token ids: a small hash of each whitespace-separated chunk. */
+function tokenIds(text: string): number[] {
+  return text.split(/\s+/).filter(Boolean).map((chunk) => {
+    let hash = 0;
+    for (let index = 0; index < chunk.length; index += 1) hash = (hash * 31 + chunk.charCodeAt(index)) % 50_021;
+    return hash;
+  });
 }
 
 function echoLastUser(request: GenerateRequest): readonly ScriptStep[] {

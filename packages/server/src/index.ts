@@ -4,8 +4,14 @@ export {
   DEFAULT_KEEP_ALIVE_MS, DEFAULT_RETRY_AFTER_SECONDS, DEFAULT_SHUTDOWN_GRACE_MS,
 } from './server-options.js';
 export type { ServerOptions, ServerLimits, RunningServer, Logger } from './server-options.js';
+export {
+  DEFAULT_WS_LIMITS, DEFAULT_WS_MAX_PAYLOAD_BYTES, DEFAULT_WS_MAX_NAMED_LANES, DEFAULT_WS_MAX_ACTIVE_RESPONSES,
+  DEFAULT_WS_MAX_QUEUED_REQUESTS, DEFAULT_WS_MAX_CONNECTION_AGE_MS, DEFAULT_WS_MAX_CACHED_RESPONSES,
+  DEFAULT_WS_MAX_PENDING_STEERS, DEFAULT_WS_HIGH_WATER_MARK_BYTES, DEFAULT_WS_MAX_BUFFERED_BYTES, DEFAULT_WS_PING_INTERVAL_MS,
+} from './websocket/ws-limits.js';
+export type { WebSocketOptions, WebSocketLimits } from './websocket/ws-limits.js';
 export { ResponsesService } from './responses-service.js';
-export type { ResponseRun, ResponsesServiceOptions } from './responses-service.js';
+export type { ResponseRun, ResponsesServiceOptions, CreateResponseOptions, KnownResponse } from './responses-service.js';
 export { streamResponse } from './stream-response.js';
 export type { StreamResponseOptions, AbortKind } from './stream-response.js';
 export { SqliteResponseStore, defaultDbPath } from './sqlite-response-store.js';

@@ -42,6 +42,8 @@ export class Metrics {
   private readonly requests = new Map<string, { method: string; route: string; status: number; count: number }>();
   private readonly ttft = new Histogram(TTFT_BUCKETS);
   private readonly decodeRate = new Histogram(TOKENS_PER_SECOND_BUCKETS);
+  private websockets = 0;
+  private websocketsTotal = 0;
 
   /** Counts one answered HTTP request; `route` is the route pattern, never the raw path. */
   countRequest(method: string, route: string, status: number): void {
@@ -49,6 +51,16 @@ export class Metrics {
     const entry = this.requests.get(key);
     if (entry) entry.count += 1;
     else this.requests.set(key, { method, route, status, count: 1 });
+  }
+
+  /** A WebSocket connection completed its handshake. */
+  websocketOpened(): void {
+    this.websockets += 1;
+    this.websocketsTotal += 1;
+  }
+
+  websocketClosed(): void {
+    this.websockets -= 1;
   }
 
   observeTimeToFirstToken(seconds: number): void {
@@ -82,6 +94,12 @@ export class Metrics {
       '# HELP spark_inflight_responses Responses currently being generated.',
       '# TYPE spark_inflight_responses gauge',
       `spark_inflight_responses ${gauges.inFlightResponses}`,
+      '# HELP spark_websocket_connections WebSocket connections currently open.',
+      '# TYPE spark_websocket_connections gauge',
+      `spark_websocket_connections ${this.websockets}`,
+      '# HELP spark_websocket_connections_total WebSocket connections accepted.',
+      '# TYPE spark_websocket_connections_total counter',
+      `spark_websocket_connections_total ${this.websocketsTotal}`,
     );
     return `${lines.join('\n')}\n`;
   }

@@ -3,14 +3,18 @@ import { isItemReference, outputToContextItem, toContextItem, type ContextItem }
 import type { ResponseStore } from './response-store.js';
 
 /**
- * The full resolved input of a request: the stored `previous_response_id` context (its
- * resolved input, then its output) followed by this request's items, with `item_reference`s
- * replaced by the items they name and ids assigned. Instructions are not part of it: they are
- * never inherited. Throws 400 `previous_response_not_found` or 400 for an unknown reference.
+ * The full resolved input of a request: the `previous_response_id` context (its resolved input,
+ * then its output) followed by this request's items, with `item_reference`s replaced by the
+ * items they name and ids assigned. Instructions are not part of it: they are never inherited.
+ * The previous context comes from `known` when the transport already holds it (a WebSocket
+ * connection's memory), else from the store. Throws 400 `previous_response_not_found` or 400
+ * for an unknown reference.
  */
-export async function resolveContext(body: CreateResponseBody, store: ResponseStore): Promise<ContextItem[]> {
+export async function resolveContext(body: CreateResponseBody, store: ResponseStore, known?: readonly ContextItem[]): Promise<ContextItem[]> {
   const previous: ContextItem[] = [];
-  if (body.previous_response_id) {
+  if (known) {
+    previous.push(...known);
+  } else if (body.previous_response_id) {
     const stored = await store.get(body.previous_response_id);
     if (!stored) throw apiErrors.previousResponseNotFound(body.previous_response_id);
     previous.push(...stored.inputItems, ...stored.response.output.map(outputToContextItem));

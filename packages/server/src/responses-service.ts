@@ -1,6 +1,6 @@
-import type { EngineEvent } from '@spark/engine';
+import { EngineError, type Engine, type EngineEvent, type GenerationState } from '@spark/engine';
 import { ApiError, apiErrors, type CreateResponseBody, type ResponseObject, type ResponseStreamEvent } from '@spark/protocol';
-import { buildGenerateRequest } from './build-generate-request.js';
+import { buildGenerateRequest, type BuiltGenerateRequest, type ContinuationBase } from './build-generate-request.js';
 import type { ContextItem } from './context-item.js';
 import type { EngineResolver } from './engine-resolver.js';
 import type { Metrics } from './metrics.js';
@@ -23,9 +23,39 @@ export interface ResponsesServiceOptions {
   retryAfterSeconds: number;
 }
 
+/** A previous response as a transport remembers it (a WebSocket connection's memory). */
+export interface KnownResponse {
+  /** Its full context: resolved input, then output items. */
+  items: readonly ContextItem[];
+  /** The engine state it finished with, when the engine reported one. */
+  state?: GenerationState;
+  /** The `promptKey` of its request: a state is continued only under the same prompt settings. */
+  promptKey?: string;
+}
+
+export interface CreateResponseOptions {
+  /** The transport's signal: its abort (client gone) interrupts the generation. */
+  signal?: AbortSignal;
+  /**
+   * The `previous_response_id` response, already known to the transport: its context is used
+   * instead of the store's, and its state is continued when the engine and prompt allow it.
+   */
+  previous?: KnownResponse;
+  /** Responses `generate: false` (WebSocket warm-up): prefill the prompt, output nothing. */
+  prefillOnly?: boolean;
+}
+
 /** One accepted generation, owned by the transport that created it. */
 export interface ResponseRun {
   readonly id: string;
+  /** The full resolved context the response was generated from (what `input_items` lists). */
+  readonly inputItems: readonly ContextItem[];
+  /** Prompt settings other than the conversation; see `buildGenerateRequest`. */
+  readonly promptKey: string;
+  /** True when the engine continued `previous.state` and received only the new items. */
+  readonly continued: boolean;
+  /** The engine state the generation finished with; set once the terminal event was yielded. */
+  generationState(): GenerationState | undefined;
   /**
    * The stream events, for exactly one consumer. Leaving the loop early interrupts the
    * generation; the partial response is still stored (when `store` is true).
@@ -47,11 +77,12 @@ interface RunState {
   resolveFinished: (response: ResponseObject) => void;
   finished: Promise<ResponseObject>;
   detach: () => void;
+  generationState: GenerationState | undefined;
 }
 
 /**
- * Creates, tracks, cancels and stores responses, independent of the transport: HTTP (JSON and
- * SSE) today, WebSocket later. Validation happens in `create`, which resolves only once the
+ * Creates, tracks, cancels and stores responses, independent of the transport (HTTP JSON and
+ * SSE, WebSocket). Validation happens in `create`, which resolves only once the
  * engine accepted the request (its first event), so every error before that is an `ApiError`.
  */
 export class ResponsesService {
@@ -71,10 +102,11 @@ export class ResponsesService {
   }
 
   /**
-   * Validates the request, resolves its context and starts the engine. `signal` is the
+   * Validates the request, resolves its context and starts the engine. `options.signal` is the
    * transport's: its abort (client gone) interrupts the generation.
    */
-  async create(body: CreateResponseBody, signal?: AbortSignal): Promise<ResponseRun> {
+  async create(body: CreateResponseBody, options: CreateResponseOptions = {}): Promise<ResponseRun> {
+    const { signal, previous, prefillOnly } = options;
     if (body.background) {
       throw new ApiError(400, 'invalid_request_error', 'unsupported_parameter', "Background responses are not supported by this server: omit 'background' or set it to false.", 'background');
     }
@@ -85,9 +117,17 @@ export class ResponsesService {
     this.reserved += 1;
     const startedAt = performance.now();
     try {
-      const context = await resolveContext(body, this.options.store);
+      const context = await resolveContext(body, this.options.store, previous?.items);
       const controller = new AbortController();
-      const { request, toolSet } = buildGenerateRequest(body, context, { defaultTemperature: this.options.defaultTemperature, signal: controller.signal });
+      const continueFrom = continuationBase(previous, engine, body.model);
+      const build = (from: ContinuationBase | undefined): BuiltGenerateRequest => buildGenerateRequest(body, context, {
+        defaultTemperature: this.options.defaultTemperature,
+        signal: controller.signal,
+        ...(from ? { continueFrom: from } : {}),
+        ...(prefillOnly ? { prefillOnly: true } : {}),
+      });
+      let built = build(continueFrom);
+      const { toolSet } = built;
       const state = this.newRunState(createResponseObject(body, newId('resp'), Math.floor(Date.now() / 1000)), context, controller);
       const onTransportAbort = (): void => abortRun(state, 'interrupted');
       if (signal?.aborted) abortRun(state, 'interrupted');
@@ -95,7 +135,16 @@ export class ResponsesService {
       state.detach = () => signal?.removeEventListener('abort', onTransportAbort);
       let primed: AsyncIterable<EngineEvent>;
       try {
-        primed = await primeEvents(engine.generate(request));
+        try {
+          primed = await primeEvents(engine.generate(built.request));
+        } catch (error) {
+          // An engine that can no longer continue a state (say, its sequence was recycled) refuses it
+          // before any work: render the whole conversation instead, so the client never sees it.
+          if (!built.continued || !EngineError.is(error) || error.code !== 'invalid_request') throw error;
+          this.options.logger.warn(`engine ${engine.name} refused a continuation state (${error.message}); rendering the full conversation`);
+          built = build(undefined);
+          primed = await primeEvents(engine.generate(built.request));
+        }
       } catch (error) {
         state.detach();
         throw error;
@@ -103,12 +152,16 @@ export class ResponsesService {
       this.runs.set(state.id, state);
       const events = streamResponse({
         response: state.snapshot,
-        events: this.observe(primed, startedAt),
+        events: this.observe(primed, startedAt, state),
         abortKind: () => state.abortKind,
         toolOrigin: toolSet.origin,
       });
       return {
         id: state.id,
+        inputItems: context,
+        promptKey: built.promptKey,
+        continued: built.continued,
+        generationState: () => state.generationState,
         events: this.drive(state, events),
         finished: state.finished,
         abort: (kind) => abortRun(state, kind),
@@ -149,7 +202,10 @@ export class ResponsesService {
   private newRunState(snapshot: ResponseObject, inputItems: readonly ContextItem[], controller: AbortController): RunState {
     let resolveFinished: (response: ResponseObject) => void = () => undefined;
     const finished = new Promise<ResponseObject>((resolve) => { resolveFinished = resolve; });
-    return { id: snapshot.id, controller, abortKind: undefined, snapshot, inputItems, settled: false, resolveFinished, finished, detach: () => undefined };
+    return {
+      id: snapshot.id, controller, abortKind: undefined, snapshot, inputItems, settled: false, resolveFinished, finished,
+      detach: () => undefined, generationState: undefined,
+    };
   }
 
   /**
@@ -202,8 +258,8 @@ export class ResponsesService {
     state.resolveFinished(final);
   }
 
-  /** Records time to first token and decode speed, and logs engine failures, as events pass. */
-  private async *observe(events: AsyncIterable<EngineEvent>, startedAt: number): AsyncGenerator<EngineEvent, void, undefined> {
+  /** Records time to first token, decode speed and the final engine state, and logs engine failures, as events pass. */
+  private async *observe(events: AsyncIterable<EngineEvent>, startedAt: number, run: RunState): AsyncGenerator<EngineEvent, void, undefined> {
     let first = true;
     try {
       for await (const event of events) {
@@ -211,8 +267,9 @@ export class ResponsesService {
           first = false;
           this.options.metrics.observeTimeToFirstToken((performance.now() - startedAt) / 1000);
         }
-        if (event.type === 'finish' && event.timings.decodeTokens > 0) {
-          this.options.metrics.observeOutputTokensPerSecond(event.timings.decodeTokensPerSecond);
+        if (event.type === 'finish') {
+          run.generationState = event.state;
+          if (event.timings.decodeTokens > 0) this.options.metrics.observeOutputTokensPerSecond(event.timings.decodeTokensPerSecond);
         }
         yield event;
       }
@@ -221,6 +278,17 @@ export class ResponsesService {
       throw error;
     }
   }
+}
+
+/**
+ * The previous response's state when this engine can continue it: it supports continuation and
+ * produced the state for the same model. `buildGenerateRequest` still checks the prompt settings.
+ */
+function continuationBase(previous: KnownResponse | undefined, engine: Engine, model: string): ContinuationBase | undefined {
+  const state = previous?.state;
+  if (!previous || !state || previous.promptKey === undefined || engine.supportsContinuation !== true) return undefined;
+  if (state.engine !== engine.name || state.model !== model) return undefined;
+  return { state, itemCount: previous.items.length, promptKey: previous.promptKey };
 }
 
 function abortRun(state: RunState, kind: AbortKind): void {

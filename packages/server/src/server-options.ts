@@ -1,4 +1,5 @@
 import type { Engine } from '@spark/engine';
+import type { WebSocketOptions } from './websocket/ws-limits.js';
 
 /** Port `spark serve` listens on when none is given. */
 export const DEFAULT_PORT = 8000;
@@ -52,6 +53,11 @@ export interface ServerOptions {
   /** SQLite file for stored responses; ':memory:' allowed. Default `${XDG_DATA_HOME:-~/.local/share}/spark/responses.db`. */
   dbPath?: string;
   limits?: Partial<ServerLimits>;
+  /**
+   * The WebSocket mode on `GET /v1/responses` (spec §3): on by default; `false` answers every
+   * upgrade with 426 so clients fall back to HTTP; an object sets allowed browser origins and limits.
+   */
+  websocket?: boolean | WebSocketOptions;
   /** Sampling temperature when a request sets none. Default 0 (greedy). */
   defaultTemperature?: number;
   logger?: Logger;

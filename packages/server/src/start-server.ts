@@ -16,10 +16,12 @@ import { websocketUpgradeRoute } from './routes/websocket-upgrade-route.js';
 import { cancelResponseRoute, deleteResponseRoute, retrieveResponseRoute } from './routes/response-by-id-routes.js';
 import { DEFAULT_HOST, DEFAULT_PORT, defaultLogger, resolveLimits, type RunningServer, type ServerOptions } from './server-options.js';
 import { defaultDbPath, SqliteResponseStore } from './sqlite-response-store.js';
+import { resolveWebSocketSettings } from './websocket/ws-limits.js';
+import { attachWebSocketTransport } from './websocket/ws-upgrade.js';
 
 /**
- * Starts `spark serve`'s HTTP server: the Responses API (JSON and SSE), models, health and
- * metrics. Refuses a non-loopback `host` without API keys. Resolves once listening.
+ * Starts `spark serve`'s HTTP server: the Responses API (JSON, SSE and WebSocket mode), models,
+ * health and metrics. Refuses a non-loopback `host` without API keys. Resolves once listening.
  */
 export async function startServer(options: ServerOptions): Promise<RunningServer> {
   const host = options.host ?? DEFAULT_HOST;
@@ -30,6 +32,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     throw new Error(`Refusing to listen on ${host} without an API key: anyone who can reach it could use the models. Pass an API key (--api-key or SPARK_API_KEY), or bind 127.0.0.1.`);
   }
   const limits = resolveLimits(options.limits);
+  const websocket = resolveWebSocketSettings(options.websocket);
   const logger = options.logger ?? defaultLogger;
   const store = new SqliteResponseStore(options.dbPath ?? defaultDbPath());
   const resolver = createEngineResolver([options.engine]);
@@ -54,11 +57,14 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     .add('GET', '/metrics', metricsRoute(deps));
 
   const pending = new Set<Promise<void>>();
+  const checkAuth = apiKeys.length > 0 ? createBearerCheck(apiKeys) : undefined;
   const server = createServer(createRequestHandler({
-    router, metrics, logger, pending,
-    checkAuth: apiKeys.length > 0 ? createBearerCheck(apiKeys) : undefined,
+    router, metrics, logger, pending, checkAuth,
     retryAfterSeconds: limits.retryAfterSeconds,
   }));
+  const sockets = attachWebSocketTransport(server, {
+    service, metrics, logger, settings: websocket, checkAuth, retryAfterSeconds: limits.retryAfterSeconds,
+  });
   try {
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
@@ -84,8 +90,8 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       server.closeIdleConnections();
       const deadline = Date.now() + limits.shutdownGraceMs;
       await service.shutdown(limits.shutdownGraceMs);
-      // Let handlers write the interrupted responses they now hold, within the same grace period.
-      await settleWithin([...pending], deadline - Date.now());
+      // Let handlers and WebSocket lanes write the interrupted responses they now hold, within the same grace period.
+      await Promise.all([settleWithin([...pending], deadline - Date.now()), sockets.close(deadline - Date.now())]);
       server.closeAllConnections();
       await stopped;
       await store.close();

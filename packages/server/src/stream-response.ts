@@ -6,8 +6,11 @@ import type {
 import { newId } from './new-id.js';
 import { toResponseError } from './to-api-error.js';
 
-/** Why an aborted generation stopped: the cancel endpoint, or the client going away. */
-export type AbortKind = 'cancelled' | 'interrupted';
+/**
+ * Why an aborted generation stopped: a cancel (endpoint or WebSocket `response.cancel`), the
+ * client going away, or a WebSocket `response.steer` that continues in a successor response.
+ */
+export type AbortKind = 'cancelled' | 'interrupted' | 'steered';
 
 /** Distributive Omit, so each event keeps its own fields. */
 type EventBody<E> = E extends ResponseStreamEvent ? Omit<E, 'sequence_number'> : never;
@@ -175,12 +178,12 @@ export async function* streamResponse(options: StreamResponseOptions): AsyncGene
     case 'aborted': {
       // The Responses stream has no `response.cancelled` event: a cancelled response ends
       // with `response.incomplete` whose status says `cancelled`.
-      const cancelled = options.abortKind?.() === 'cancelled';
+      const kind = options.abortKind?.();
       yield stamp({
         type: 'response.incomplete',
-        response: cancelled
+        response: kind === 'cancelled'
           ? { ...final, status: 'cancelled', usage }
-          : { ...final, status: 'incomplete', incomplete_details: { reason: 'interrupted' }, usage },
+          : { ...final, status: 'incomplete', incomplete_details: { reason: kind === 'steered' ? 'steered' : 'interrupted' }, usage },
       });
       return;
     }

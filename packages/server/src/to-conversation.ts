@@ -11,12 +11,15 @@ type ToolOutput = Extract<ContextItem, { type: 'function_call_output' }>['output
  * call id. Reasoning, compaction and hosted-tool items are dropped. A tool output whose
  * `call_id` matches no call in the context is a 400 (param `input`).
  *
- * `flatToolName` maps a call's (namespace, name) to the name the model was shown.
+ * `flatToolName` maps a call's (namespace, name) to the name the model was shown. Items before
+ * `emitFrom` only pair tool outputs with their calls and are not emitted: a continuation sends
+ * the engine just the items after its state (pass no instructions then).
  */
 export function toConversation(
   instructions: string | null | undefined,
   items: readonly ContextItem[],
   flatToolName: (name: string, namespace: string | undefined) => string = (name) => name,
+  emitFrom = 0,
 ): ConversationItem[] {
   const conversation: ConversationItem[] = [];
   if (instructions) conversation.push({ type: 'system', text: instructions });
@@ -29,7 +32,7 @@ export function toConversation(
       if (typeof callId === 'string') droppedCalls.add(callId);
     }
   }
-  for (const item of items) {
+  for (const item of items.slice(emitFrom)) {
     switch (item.type) {
       case 'message': {
         const text = joinText(item.content);

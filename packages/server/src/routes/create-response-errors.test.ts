@@ -180,15 +180,15 @@ void describe('POST /v1/responses bad input', () => {
     assert.equal(wrongGet.status, 405);
   });
 
-  void it('answers a WebSocket upgrade on /v1/responses with 426 (not supported yet)', async () => {
+  void it('hands a WebSocket upgrade on /v1/responses to the WebSocket mode (101; 426 when disabled: see websocket/ws-upgrade.test.ts)', async () => {
     const status = await new Promise<number>((resolve, reject) => {
       const req = httpRequest(`${t.url}/v1/responses`, { headers: { connection: 'Upgrade', upgrade: 'websocket', 'sec-websocket-version': '13', 'sec-websocket-key': 'dGhlIHNhbXBsZSBub25jZQ==' } });
       req.on('response', (res) => { res.resume(); resolve(res.statusCode ?? 0); });
-      req.on('upgrade', () => reject(new Error('upgraded')));
+      req.on('upgrade', (res, socket) => { socket.destroy(); resolve(res.statusCode ?? 0); });
       req.on('error', reject);
       req.end();
     });
-    assert.equal(status, 426);
+    assert.equal(status, 101);
   });
 
   void it('keeps serving others during and after bad input', async () => {

@@ -17,7 +17,7 @@ export function createResponseRoute(deps: ServerDeps): RouteHandler {
     const transport = new AbortController();
     const onClose = (): void => { if (!res.writableFinished) transport.abort(); };
     res.once('close', onClose);
-    const run = await deps.service.create(body, transport.signal);
+    const run = await deps.service.create(body, { signal: transport.signal });
     if (body.stream) await streamSse(run, res, deps.limits.keepAliveMs);
     else await answerJson(run, res);
   };

@@ -1,18 +1,13 @@
-import { ApiError, apiErrors } from '@spark/protocol';
+import { apiErrors } from '@spark/protocol';
 import type { RouteHandler } from '../route-context.js';
-import { sendApiError } from '../send-json.js';
 
 /**
- * `GET /v1/responses`: the WebSocket mode's handshake URL. Until that transport exists, an
- * upgrade request gets 426 (clients such as Codex then fall back to HTTP); a plain GET is 405.
+ * `GET /v1/responses` without an upgrade: 405 (only `POST` creates responses). Upgrade requests
+ * never reach the router: the WebSocket transport (`websocket/ws-upgrade.ts`) takes them.
  */
 export function websocketUpgradeRoute(): RouteHandler {
   return async ({ req, res }) => {
-    if (req.headers.upgrade?.toLowerCase() !== 'websocket') {
-      res.setHeader('allow', 'POST');
-      throw apiErrors.methodNotAllowed(req.method ?? 'GET');
-    }
-    res.setHeader('connection', 'close');
-    sendApiError(res, new ApiError(426, 'invalid_request_error', 'websocket_not_supported', 'This server does not support the WebSocket mode yet; use HTTP POST /v1/responses.'));
+    res.setHeader('allow', 'POST');
+    throw apiErrors.methodNotAllowed(req.method ?? 'GET');
   };
 }

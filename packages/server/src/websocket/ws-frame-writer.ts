@@ -1,0 +1,53 @@
+import { WebSocket } from 'ws';
+
+/** How long a peer closed for not reading gets to take the close frame before the socket is dropped. */
+export const NOT_READING_CLOSE_GRACE_MS = 5_000;
+
+export interface WsFrameWriterOptions {
+  /** Buffered bytes above which `send` waits for the socket to drain. */
+  highWaterMarkBytes: number;
+  /** Buffered bytes above which the peer counts as not reading and is closed with 1008. */
+  maxBufferedBytes: number;
+}
+
+/**
+ * The one place a connection's JSON frames become bytes. `send` (stream events) resolves once
+ * the socket buffer is back under the high-water mark, so a lane that awaits it stops pulling
+ * engine events while its reader is slow: a slow client slows only its own connection. `sendNow`
+ * (acks, errors) never waits; a peer that lets those pile up past `maxBufferedBytes` is closed.
+ * After the socket closed both write nothing and resolve at once.
+ */
+export class WsFrameWriter {
+  private readonly closed: Promise<void>;
+
+  constructor(private readonly ws: WebSocket, private readonly options: WsFrameWriterOptions) {
+    this.closed = new Promise((resolve) => ws.once('close', () => resolve()));
+  }
+
+  get open(): boolean {
+    return this.ws.readyState === WebSocket.OPEN;
+  }
+
+  async send(frame: object): Promise<void> {
+    if (!this.open) return;
+    const flushed = this.write(JSON.stringify(frame));
+    if (this.ws.bufferedAmount > this.options.highWaterMarkBytes) await flushed;
+  }
+
+  sendNow(frame: object): void {
+    if (!this.open) return;
+    if (this.ws.bufferedAmount > this.options.maxBufferedBytes) {
+      this.ws.close(1008, 'client is not reading');
+      // The close frame waits behind what the peer does not read: drop the socket if it stays stuck.
+      setTimeout(() => this.ws.terminate(), NOT_READING_CLOSE_GRACE_MS).unref();
+      return;
+    }
+    void this.write(JSON.stringify(frame));
+  }
+
+  /** Resolves once the frame was handed to the OS (every earlier frame with it), or the socket closed. */
+  private write(text: string): Promise<void> {
+    const sent = new Promise<void>((resolve) => this.ws.send(text, () => resolve()));
+    return Promise.race([sent, this.closed]);
+  }
+}
