@@ -12,15 +12,16 @@ export interface RealtimeBenchOptions {
   repeats: number;
 }
 
-const LONG_PROMPT = 'Count from 1 to 1000, one number per line.';
+const LONG_PROMPT = 'Write a long, detailed story about a programmer who builds a compiler. Use many paragraphs.';
 const DELTAS_BEFORE_ACTION = 30;
 
 /** Forwards to the real engine and keeps each generation's timings, which the wire does not carry. */
 class TimingEngine implements Engine {
-  readonly name = 'timing';
-  readonly supportsContinuation: boolean;
+  // The inner engine's name: generation states name the engine that can continue them.
+  get name(): string { return this.inner.name; }
+  get supportsContinuation(): boolean { return this.inner.supportsContinuation ?? false; }
   readonly finished: Array<{ request: GenerateRequest; timings: Timings; reason: string }> = [];
-  constructor(private readonly inner: Engine) { this.supportsContinuation = inner.supportsContinuation ?? false; }
+  constructor(private readonly inner: Engine) {}
   listModels(): ReturnType<Engine['listModels']> { return this.inner.listModels(); }
   stats(): ReturnType<Engine['stats']> { return this.inner.stats(); }
   dispose(): Promise<void> { return this.inner.dispose(); }
@@ -52,6 +53,7 @@ export async function benchRealtime(options: RealtimeBenchOptions): Promise<void
   const afterAbort: number[] = [];
   const steerLag: number[] = [];
   const steerPrefill: number[] = [];
+  const steerPrefillTokens: number[] = [];
   try {
     const client = await WsTimingClient.connect(server.url);
     try {
@@ -59,7 +61,7 @@ export async function benchRealtime(options: RealtimeBenchOptions): Promise<void
         // Abort: cancel after some deltas; record every delta that still arrives.
         let cancelAt = 0;
         const deltaTimes: number[] = [];
-        await client.create({ model: options.modelId, input: `${LONG_PROMPT} (${r})`, temperature: 0, store: false }, (timed, id) => {
+        await client.create({ model: options.modelId, input: LONG_PROMPT, temperature: 0, store: false }, (timed, id) => {
           if (timed.event.type !== 'response.output_text.delta') return;
           deltaTimes.push(timed.at);
           if (deltaTimes.length === DELTAS_BEFORE_ACTION) cancelAt = client.send({ type: 'response.cancel', response_id: id });
@@ -74,7 +76,7 @@ export async function benchRealtime(options: RealtimeBenchOptions): Promise<void
         let steerAt = 0;
         let successor: Promise<TimedEvent> | undefined;
         let count = 0;
-        await client.create({ model: options.modelId, input: `${LONG_PROMPT} [${r}]`, temperature: 0, store: false, max_output_tokens: 200 }, (timed, id) => {
+        await client.create({ model: options.modelId, input: LONG_PROMPT, temperature: 0, store: false, max_output_tokens: 200 }, (timed, id) => {
           if (timed.event.type !== 'response.output_text.delta') return;
           count += 1;
           if (count !== DELTAS_BEFORE_ACTION) return;
@@ -92,6 +94,7 @@ export async function benchRealtime(options: RealtimeBenchOptions): Promise<void
         }
         const successorGen = engine.finished.filter((f) => f.request.continueFrom !== undefined).at(-1);
         steerPrefill.push(successorGen?.timings.prefillMs ?? NaN);
+        steerPrefillTokens.push(successorGen?.timings.prefillTokens ?? NaN);
       }
     } finally {
       await client.close();
@@ -106,6 +109,6 @@ export async function benchRealtime(options: RealtimeBenchOptions): Promise<void
   console.log(`abort: last token ${fmt(lag)} ms after response.cancel, ${fmt(median(afterAbort), 0)} token(s) after it; one decode step ${fmt(step)} ms (goal: within one step: ${lag <= step ? 'met' : 'MISSED'})`);
   const steer = median(steerLag);
   const prefill = median(steerPrefill);
-  console.log(`steer: successor's first token ${fmt(steer)} ms after response.steer; its own prefill ${fmt(prefill)} ms (goal <= prefill + 20 ms: ${steer <= prefill + 20 ? 'met' : 'MISSED'})`);
+  console.log(`steer: successor's first token ${fmt(steer)} ms after response.steer; its own prefill ${fmt(prefill)} ms for ${fmt(median(steerPrefillTokens), 0)} tokens (goal <= prefill + 20 ms: ${steer <= prefill + 20 ? 'met' : 'MISSED'})`);
 }
 

@@ -10,7 +10,9 @@ const MODEL = 'smollm2-135m';
 
 /** Forwards to the real engine and records what happened after each request's abort signal fired. */
 class ObservedEngine implements Engine {
-  readonly name = 'observed';
+  // The inner engine's name: generation states name the engine that can continue them.
+  get name(): string { return this.inner.name; }
+  get supportsContinuation(): boolean { return this.inner.supportsContinuation ?? false; }
   readonly afterAbort: number[] = [];
   constructor(private readonly inner: Engine) {}
   listModels(): ReturnType<Engine['listModels']> { return this.inner.listModels(); }

@@ -1,3 +1,4 @@
+import type { Duplex } from 'node:stream';
 import { WebSocket } from 'ws';
 
 /** How long a peer closed for not reading gets to take the close frame before the socket is dropped. */
@@ -19,6 +20,7 @@ export interface WsFrameWriterOptions {
  */
 export class WsFrameWriter {
   private readonly closed: Promise<void>;
+  private corked = false;
 
   constructor(private readonly ws: WebSocket, private readonly options: WsFrameWriterOptions) {
     this.closed = new Promise((resolve) => ws.once('close', () => resolve()));
@@ -47,7 +49,25 @@ export class WsFrameWriter {
 
   /** Resolves once the frame was handed to the OS (every earlier frame with it), or the socket closed. */
   private write(text: string): Promise<void> {
+    this.coalesce();
     const sent = new Promise<void>((resolve) => this.ws.send(text, () => resolve()));
     return Promise.race([sent, this.closed]);
+  }
+
+  /**
+   * Frames written within one tick leave in one syscall: a response's lifecycle events come in
+   * bursts (created, in_progress, item and part added, first delta), and on loopback each write
+   * costs more than building the frame. A lone token delta still leaves at the end of its tick.
+   */
+  private coalesce(): void {
+    // `ws` does not expose its socket; cork/uncork only batches writes, so a missing one is harmless.
+    const socket = (this.ws as unknown as { _socket?: Duplex })._socket;
+    if (this.corked || !socket) return;
+    this.corked = true;
+    socket.cork();
+    process.nextTick(() => {
+      this.corked = false;
+      socket.uncork();
+    });
   }
 }

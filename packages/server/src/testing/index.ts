@@ -1,0 +1,3 @@
+// Test support for suites of other packages (`@spark/server/testing`): not part of the server API.
+export { WsTestClient, endsTurn, responseOf, outputText } from './ws-test-client.js';
+export type { Frame } from './ws-test-client.js';
