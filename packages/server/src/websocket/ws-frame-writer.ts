@@ -20,7 +20,8 @@ export interface WsFrameWriterOptions {
  */
 export class WsFrameWriter {
   private readonly closed: Promise<void>;
-  private corked = false;
+  /** The socket corked for the current tick, if any. */
+  private corked: Duplex | undefined;
 
   constructor(private readonly ws: WebSocket, private readonly options: WsFrameWriterOptions) {
     this.closed = new Promise((resolve) => ws.once('close', () => resolve()));
@@ -38,6 +39,8 @@ export class WsFrameWriter {
 
   sendNow(frame: object): void {
     if (!this.open) return;
+    // Judge the peer by what the kernel would not take, not by this tick's coalesced frames.
+    this.flush();
     if (this.ws.bufferedAmount > this.options.maxBufferedBytes) {
       this.ws.close(1008, 'client is not reading');
       // The close frame waits behind what the peer does not read: drop the socket if it stays stuck.
@@ -63,11 +66,15 @@ export class WsFrameWriter {
     // `ws` does not expose its socket; cork/uncork only batches writes, so a missing one is harmless.
     const socket = (this.ws as unknown as { _socket?: Duplex })._socket;
     if (this.corked || !socket) return;
-    this.corked = true;
+    this.corked = socket;
     socket.cork();
-    process.nextTick(() => {
-      this.corked = false;
-      socket.uncork();
-    });
+    process.nextTick(() => this.flush(socket));
+  }
+
+  /** Hands the coalesced frames to the OS now (once per cork: a stale tick callback is a no-op). */
+  private flush(socket = this.corked): void {
+    if (!socket || this.corked !== socket) return;
+    this.corked = undefined;
+    socket.uncork();
   }
 }
