@@ -21,6 +21,14 @@ describe('pickSequenceSlot', () => {
     assert.deepEqual(pickSequenceSlot(slots, prompt), { index: 1, commonPrefix: long + 5 });
   });
 
+  it('keeps another conversation\'s long cache when only a short prefix is shared and an empty slot is free', () => {
+    const other = [...range(0, long), ...range(1000, 1000 + 4 * long)];
+    const prompt = [...range(0, long), ...range(5000, 5010)];
+    assert.deepEqual(pickSequenceSlot([slot(other, 3), slot([], 0)], prompt), { index: 1, commonPrefix: 0 });
+    // Without a free slot the short match is still better than evicting by age.
+    assert.deepEqual(pickSequenceSlot([slot(other, 3)], prompt), { index: 0, commonPrefix: long });
+  });
+
   it('skips busy slots', () => {
     const prompt = range(0, long + 20);
     const slots = [slot(range(0, long + 10), 5, { busy: true }), slot(range(0, long), 1)];

@@ -39,13 +39,15 @@ export function commonPrefixLength(a: readonly number[], b: readonly number[]): 
  * Picks the idle slot to run a prompt on. The longest common token prefix wins (the most KV to
  * reuse) when it reaches MIN_PREFIX_REUSE_TOKENS; otherwise nothing worth keeping is shared and
  * the least recently used slot is taken (empty ones first), so other conversations' caches
- * survive. Ties go to a slot last used with the same cache key, then to the least recently
+ * survive. An empty slot also beats a match that would discard more cached tokens than it reuses. Ties go to a slot last used with the same cache key, then to the least recently
  * used. Undefined when every slot is busy.
  */
 export function pickSequenceSlot(slots: readonly SlotView[], prompt: readonly number[], cacheKey?: string): SlotPick | undefined {
   let best: Candidate | undefined;
+  let empty: number | undefined;
   slots.forEach((slot, index) => {
     if (slot.busy) return;
+    if (slot.tokens.length === 0 && empty === undefined) empty = index;
     const commonPrefix = commonPrefixLength(slot.tokens, prompt);
     const candidate: Candidate = {
       index,
@@ -56,6 +58,10 @@ export function pickSequenceSlot(slots: readonly SlotView[], prompt: readonly nu
     };
     if (!best || isBetter(candidate, best)) best = candidate;
   });
+  // Reusing a short shared prefix (two prompts that share only a system message) would discard
+  // more of another conversation's cache than it saves; a never-used slot loses nothing.
+  const held = best === undefined ? 0 : slots[best.index]?.tokens.length ?? 0;
+  if (best && empty !== undefined && best.score > 0 && held - best.commonPrefix > best.commonPrefix) return { index: empty, commonPrefix: 0 };
   return best && { index: best.index, commonPrefix: best.commonPrefix };
 }
 
