@@ -1,4 +1,4 @@
-import type { Engine, EngineEvent, GenerateRequest, Timings } from '@spark/engine';
+import { ObservedEngine, type GenerateRequest, type Timings } from '@spark/engine';
 import { LlamaEngine } from '@spark/engine-llama';
 import { startServer } from '@spark/server';
 import { fmt, median } from './stats.js';
@@ -15,38 +15,18 @@ export interface RealtimeBenchOptions {
 const LONG_PROMPT = 'Write a long, detailed story about a programmer who builds a compiler. Use many paragraphs.';
 const DELTAS_BEFORE_ACTION = 30;
 
-/** Forwards to the real engine and keeps each generation's timings, which the wire does not carry. */
-class TimingEngine implements Engine {
-  // The inner engine's name: generation states name the engine that can continue them.
-  get name(): string { return this.inner.name; }
-  get supportsContinuation(): boolean { return this.inner.supportsContinuation ?? false; }
-  readonly finished: Array<{ request: GenerateRequest; timings: Timings; reason: string }> = [];
-  constructor(private readonly inner: Engine) {}
-  listModels(): ReturnType<Engine['listModels']> { return this.inner.listModels(); }
-  stats(): ReturnType<Engine['stats']> { return this.inner.stats(); }
-  dispose(): Promise<void> { return this.inner.dispose(); }
-  generate(request: GenerateRequest): AsyncIterable<EngineEvent> {
-    const events = this.inner.generate(request);
-    const finished = this.finished;
-    return (async function* record() {
-      for await (const event of events) {
-        if (event.type === 'finish') finished.push({ request, timings: event.timings, reason: event.reason });
-        yield event;
-      }
-    })();
-  }
-}
-
 /**
  * Abort and steer latency on the real engine over a WebSocket: how long after the client's
  * `response.cancel` the last token arrives (against one decode step), and how long after a
  * `response.steer` the successor's first token arrives (against the steer's own prefill).
  */
 export async function benchRealtime(options: RealtimeBenchOptions): Promise<void> {
-  const engine = new TimingEngine(await LlamaEngine.create({
+  // Each generation's timings, which the wire does not carry.
+  const finished: Array<{ request: GenerateRequest; timings: Timings }> = [];
+  const engine = new ObservedEngine(await LlamaEngine.create({
     models: [{ id: options.modelId, path: options.modelPath }], contextSize: 8192, sequences: 4,
     threads: options.threads, decodeThreads: options.decodeThreads,
-  }));
+  }), { onEvent: (request, event) => { if (event.type === 'finish') finished.push({ request, timings: event.timings }); } });
   const server = await startServer({ engine, port: 0, dbPath: ':memory:' });
   const abortLag: number[] = [];
   const abortStep: number[] = [];
@@ -92,7 +72,7 @@ export async function benchRealtime(options: RealtimeBenchOptions): Promise<void
         if (first.event.type === 'response.output_text.delta') {
           await client.waitFor((event) => (event.type === 'response.completed' || event.type === 'response.incomplete') && (event['response'] as { id?: string } | undefined)?.id === successorId);
         }
-        const successorGen = engine.finished.filter((f) => f.request.continueFrom !== undefined).at(-1);
+        const successorGen = finished.filter((f) => f.request.continueFrom !== undefined).at(-1);
         steerPrefill.push(successorGen?.timings.prefillMs ?? NaN);
         steerPrefillTokens.push(successorGen?.timings.prefillTokens ?? NaN);
       }

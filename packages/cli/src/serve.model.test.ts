@@ -2,47 +2,22 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import OpenAI from 'openai';
-import type { Engine, EngineEvent, GenerateRequest } from '@spark/engine';
+import { ObservedEngine } from '@spark/engine';
 import { LlamaEngine, resolveModel } from '@spark/engine-llama';
 import { startServer, type RunningServer } from '@spark/server';
+import { watchAborts } from './testing/abort-watch.js';
 
 const MODEL = 'smollm2-135m';
 
-/** Forwards to the real engine and records what happened after each request's abort signal fired. */
-class ObservedEngine implements Engine {
-  // The inner engine's name: generation states name the engine that can continue them.
-  get name(): string { return this.inner.name; }
-  get supportsContinuation(): boolean { return this.inner.supportsContinuation ?? false; }
-  readonly afterAbort: number[] = [];
-  constructor(private readonly inner: Engine) {}
-  listModels(): ReturnType<Engine['listModels']> { return this.inner.listModels(); }
-  stats(): ReturnType<Engine['stats']> { return this.inner.stats(); }
-  dispose(): Promise<void> { return this.inner.dispose(); }
-  generate(request: GenerateRequest): AsyncIterable<EngineEvent> {
-    const events = this.inner.generate(request);
-    const record = this.afterAbort;
-    return (async function* observe() {
-      let tokensAfterAbort = 0;
-      try {
-        for await (const event of events) {
-          if (request.signal.aborted && (event.type === 'text-delta' || event.type === 'tool-call-delta')) tokensAfterAbort += 1;
-          yield event;
-        }
-      } finally {
-        if (request.signal.aborted) record.push(tokensAfterAbort);
-      }
-    })();
-  }
-}
-
 describe('spark serve on SmolLM2 with the openai SDK', () => {
+  const watch = watchAborts();
   let engine: ObservedEngine;
   let server: RunningServer;
   let client: OpenAI;
 
   before(async () => {
     const local = await resolveModel(MODEL, { pull: true });
-    engine = new ObservedEngine(await LlamaEngine.create({ models: [{ id: MODEL, path: local.path }], contextSize: 4096, sequences: 2 }));
+    engine = new ObservedEngine(await LlamaEngine.create({ models: [{ id: MODEL, path: local.path }], contextSize: 4096, sequences: 2 }), watch.observer);
     server = await startServer({ engine, port: 0, dbPath: ':memory:' });
     client = new OpenAI({ baseURL: `${server.url}/v1`, apiKey: 'local', maxRetries: 0 });
   });
@@ -158,7 +133,7 @@ describe('spark serve on SmolLM2 with the openai SDK', () => {
   });
 
   it('stops generating within one token when the client disconnects mid-stream', async () => {
-    const before = engine.afterAbort.length;
+    const before = watch.afterAbort.length;
     const controller = new AbortController();
     const response = await fetch(`${server.url}/v1/responses`, {
       method: 'POST', signal: controller.signal, headers: { 'content-type': 'application/json' },
@@ -172,8 +147,8 @@ describe('spark serve on SmolLM2 with the openai SDK', () => {
       received += Buffer.from(chunk.value).toString();
     }
     controller.abort();
-    await waitFor(() => engine.afterAbort.length > before && engine.stats().activeSequences === 0);
-    assert.ok((engine.afterAbort.at(-1) ?? 99) <= 1, `tokens after abort: ${engine.afterAbort.at(-1)}`);
+    await waitFor(() => watch.afterAbort.length > before && engine.stats().activeSequences === 0);
+    assert.ok((watch.afterAbort.at(-1) ?? 99) <= 1, `tokens after abort: ${watch.afterAbort.at(-1)}`);
     // The server keeps serving.
     const next = await client.responses.create({ model: MODEL, input: 'Hi', max_output_tokens: 4, temperature: 0 });
     assert.ok(next.id);

@@ -4,10 +4,11 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import OpenAI from 'openai';
 import { ResponsesWS } from 'openai/resources/responses/ws';
-import type { Engine, EngineEvent, GenerateRequest } from '@spark/engine';
+import { ObservedEngine } from '@spark/engine';
 import { LlamaEngine, resolveModel } from '@spark/engine-llama';
 import { startServer, type RunningServer } from '@spark/server';
 import { responseOf, WsTestClient, type Frame } from '@spark/server/testing';
+import { watchAborts } from './testing/abort-watch.js';
 
 const MODEL = 'smollm2-135m';
 const LONG = 'Write a long, detailed story about a programmer who builds a compiler. Use many paragraphs.';
@@ -18,44 +19,17 @@ const TOOLS = [{
 // Long enough that a fork's KV copy pays for itself (more than the engine's copy threshold).
 const INSTRUCTIONS = `You are a coding agent. ${'Keep edits small, read before you write, and explain briefly. '.repeat(30)}`;
 
-/** Forwards to the real engine; records what it was asked and how many tokens followed an abort. */
-class ObservedEngine implements Engine {
-  readonly requests: GenerateRequest[] = [];
-  readonly afterAbort: number[] = [];
-  constructor(private readonly inner: Engine) {}
-  get name(): string { return this.inner.name; }
-  get supportsContinuation(): boolean { return this.inner.supportsContinuation ?? false; }
-  listModels(): ReturnType<Engine['listModels']> { return this.inner.listModels(); }
-  stats(): ReturnType<Engine['stats']> { return this.inner.stats(); }
-  dispose(): Promise<void> { return this.inner.dispose(); }
-  generate(request: GenerateRequest): AsyncIterable<EngineEvent> {
-    this.requests.push(request);
-    const events = this.inner.generate(request);
-    const record = this.afterAbort;
-    return (async function* observe() {
-      let tokensAfterAbort = 0;
-      try {
-        for await (const event of events) {
-          if (request.signal.aborted && (event.type === 'text-delta' || event.type === 'tool-call-delta')) tokensAfterAbort += 1;
-          yield event;
-        }
-      } finally {
-        if (request.signal.aborted) record.push(tokensAfterAbort);
-      }
-    })();
-  }
-}
-
 const usage = (frame: Frame | undefined): { input_tokens: number; input_tokens_details: { cached_tokens: number }; output_tokens: number } =>
   (frame?.['response'] as { usage: ReturnType<typeof usage> }).usage;
 
 describe('WebSocket mode on SmolLM2', () => {
+  const watch = watchAborts();
   let engine: ObservedEngine;
   let server: RunningServer;
 
   before(async () => {
     const local = await resolveModel(MODEL, { pull: true });
-    engine = new ObservedEngine(await LlamaEngine.create({ models: [{ id: MODEL, path: local.path }], contextSize: 4096, sequences: 3 }));
+    engine = new ObservedEngine(await LlamaEngine.create({ models: [{ id: MODEL, path: local.path }], contextSize: 4096, sequences: 3 }), watch.observer);
     server = await startServer({ engine, port: 0, dbPath: ':memory:', websocket: { limits: { maxPayloadBytes: 1024 * 1024 } } });
   });
 
@@ -76,11 +50,11 @@ describe('WebSocket mode on SmolLM2', () => {
       let previousTotal = usage(warmDone).input_tokens;
       let input: unknown[] = [];
       for (let turn = 0; turn < 3; turn++) {
-        const before = engine.requests.length;
+        const before = watch.requests.length;
         const frames = await client.create({ ...base, previous_response_id: previous, input });
         const done = frames.at(-1);
         assert.equal(done?.['type'], 'response.completed', JSON.stringify(done));
-        const request = engine.requests[before];
+        const request = watch.requests[before];
         assert.ok(request?.continueFrom, 'the engine continued the previous state');
         assert.equal(request.conversation.length, input.length, 'only the new items reached the engine');
         // Everything the previous turn left in the KV cache is reused: only the new items are prefilled.
@@ -144,7 +118,7 @@ describe('WebSocket mode on SmolLM2', () => {
       const created = await client.waitFor((f) => f['type'] === 'response.created');
       const id = responseOf(created).id;
       await client.waitFor((f) => f['type'] === 'response.output_text.delta');
-      const before = engine.requests.length;
+      const before = watch.requests.length;
       client.send({ type: 'response.steer', previous_response_id: id, input: 'Stop. Just say OK.' });
       const accepted = await client.waitFor((f) => f['type'] === 'response.steer.accepted');
       assert.equal((accepted['steer'] as { previous_response_id: string }).previous_response_id, id);
@@ -153,7 +127,7 @@ describe('WebSocket mode on SmolLM2', () => {
       const successor = await client.waitFor((f) => f['type'] === 'response.created' && responseOf(f).previous_response_id === id);
       const successorId = responseOf(successor).id;
       const done = await client.waitFor((f) => (f['type'] === 'response.completed' || f['type'] === 'response.incomplete') && responseOf(f).id === successorId, 0, 60_000);
-      const request = engine.requests[before];
+      const request = watch.requests[before];
       assert.ok(request?.continueFrom, 'the successor continued the steered state');
       assert.deepEqual(request.conversation, [{ type: 'user', text: 'Stop. Just say OK.' }]);
       // The steered partial output stayed in the KV cache: only the steering message was prefilled.
@@ -183,12 +157,12 @@ describe('WebSocket mode on SmolLM2', () => {
 
   it('stops within one token and frees the sequence when the socket closes mid-stream', async () => {
     const client = await WsTestClient.connect(server.url);
-    const before = engine.afterAbort.length;
+    const before = watch.afterAbort.length;
     client.send({ type: 'response.create', model: MODEL, input: LONG, temperature: 0, store: false });
     await client.waitFor((f) => f['type'] === 'response.output_text.delta');
     client.ws.terminate();
-    await waitFor(() => engine.afterAbort.length > before && engine.stats().activeSequences === 0);
-    assert.ok((engine.afterAbort.at(-1) ?? 99) <= 1, `tokens after close: ${engine.afterAbort.at(-1)}`);
+    await waitFor(() => watch.afterAbort.length > before && engine.stats().activeSequences === 0);
+    assert.ok((watch.afterAbort.at(-1) ?? 99) <= 1, `tokens after close: ${watch.afterAbort.at(-1)}`);
   });
 
   it('answers malformed, unknown and out-of-order frames, and closes on oversized ones', async () => {

@@ -6,3 +6,5 @@ export { EngineError } from './engine-error.js';
 export type { EngineErrorCode } from './engine-error.js';
 export { ScriptedEngine } from './scripted-engine.js';
 export type { ScriptStep, ScriptedEngineOptions } from './scripted-engine.js';
+export { ObservedEngine } from './observed-engine.js';
+export type { GenerationObserver } from './observed-engine.js';

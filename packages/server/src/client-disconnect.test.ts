@@ -1,39 +1,28 @@
 import assert from 'node:assert/strict';
 import { request as httpRequest, type ClientRequest } from 'node:http';
 import { after, before, describe, it } from 'node:test';
-import type { Engine, EngineEvent, GenerateRequest, ScriptedEngine } from '@spark/engine';
+import { ObservedEngine, type GenerateRequest, type ScriptedEngine } from '@spark/engine';
 import { sseEvents } from './testing/sse-frames.js';
 import { startTestServer, TEST_MODEL, waitFor, type TestServer } from './testing/test-server.js';
 
 const LONG_INPUT = Array.from({ length: 400 }, (_, index) => `w${index}`).join(' ');
 
-/** Forwards to the scripted engine and records, per generation, the tokens it produced after its abort fired. */
-class ObservedEngine implements Engine {
-  readonly name = 'observed';
-  readonly tokensAfterAbort: number[] = [];
-  /** Text tokens produced over all generations. */
-  produced = 0;
-  constructor(private readonly inner: ScriptedEngine) {}
-  listModels(): ReturnType<Engine['listModels']> { return this.inner.listModels(); }
-  stats(): ReturnType<Engine['stats']> { return this.inner.stats(); }
-  dispose(): Promise<void> { return this.inner.dispose(); }
-  generate(request: GenerateRequest): AsyncIterable<EngineEvent> {
-    const events = this.inner.generate(request);
-    const record = this.tokensAfterAbort;
-    const count = (): void => { this.produced += 1; };
-    return (async function* observe(): AsyncGenerator<EngineEvent> {
-      let after = 0;
-      try {
-        for await (const event of events) {
-          if (event.type === 'text-delta') count();
-          if (request.signal.aborted && event.type === 'text-delta') after += 1;
-          yield event;
-        }
-      } finally {
-        if (request.signal.aborted) record.push(after);
-      }
-    })();
-  }
+/** Per generation, the text tokens produced after its abort fired; and every text token produced. */
+const watch = { tokensAfterAbort: [] as number[], produced: 0 };
+
+function observe(engine: ScriptedEngine): ObservedEngine {
+  const late = new Map<GenerateRequest, number>();
+  return new ObservedEngine(engine, {
+    onEvent(request, event) {
+      if (event.type !== 'text-delta') return;
+      watch.produced += 1;
+      if (request.signal.aborted) late.set(request, (late.get(request) ?? 0) + 1);
+    },
+    onEnd(request) {
+      if (request.signal.aborted) watch.tokensAfterAbort.push(late.get(request) ?? 0);
+      late.delete(request);
+    },
+  });
 }
 
 /** Sends a request over its own socket and calls `onData` with everything received so far. */
@@ -51,9 +40,8 @@ function open(url: string, body: unknown, onData: (received: string, req: Client
 
 void describe('client disconnect', () => {
   let t: TestServer;
-  let observed: ObservedEngine;
   before(async () => {
-    t = await startTestServer({ engineOptions: { tokenDelayMs: 2 }, wrapEngine: (engine) => (observed = new ObservedEngine(engine)) });
+    t = await startTestServer({ engineOptions: { tokenDelayMs: 2 }, wrapEngine: observe });
   });
   after(async () => { await t.server.close(); });
 
@@ -64,8 +52,8 @@ void describe('client disconnect', () => {
       id ||= String((events[0]?.['response'] as { id?: string } | undefined)?.id ?? '');
       if (events.filter((event) => event['type'] === 'response.output_text.delta').length >= 3) req.destroy();
     }).closed;
-    await waitFor(() => observed.tokensAfterAbort.length === 1 && t.engine.stats().activeSequences === 0);
-    assert.ok((observed.tokensAfterAbort[0] ?? 99) <= 1, `tokens after abort: ${observed.tokensAfterAbort[0]}`);
+    await waitFor(() => watch.tokensAfterAbort.length === 1 && t.engine.stats().activeSequences === 0);
+    assert.ok((watch.tokensAfterAbort[0] ?? 99) <= 1, `tokens after abort: ${watch.tokensAfterAbort[0]}`);
     // Stored as incomplete, with the few tokens that were generated.
     const stored = await t.client.responses.retrieve(id);
     assert.equal(stored.status, 'incomplete');
@@ -75,15 +63,15 @@ void describe('client disconnect', () => {
   });
 
   void it('before a non-streaming answer also aborts the generation', async () => {
-    const before = observed.tokensAfterAbort.length;
-    const producedBefore = observed.produced;
+    const before = watch.tokensAfterAbort.length;
+    const producedBefore = watch.produced;
     const { req, closed } = open(t.url, { model: TEST_MODEL, input: LONG_INPUT });
-    await waitFor(() => observed.produced >= producedBefore + 3);
+    await waitFor(() => watch.produced >= producedBefore + 3);
     req.destroy();
     await closed;
-    await waitFor(() => observed.tokensAfterAbort.length === before + 1 && t.engine.stats().activeSequences === 0);
-    assert.ok((observed.tokensAfterAbort.at(-1) ?? 99) <= 1);
-    assert.ok(observed.produced - producedBefore < 100);
+    await waitFor(() => watch.tokensAfterAbort.length === before + 1 && t.engine.stats().activeSequences === 0);
+    assert.ok((watch.tokensAfterAbort.at(-1) ?? 99) <= 1);
+    assert.ok(watch.produced - producedBefore < 100);
   });
 
   void it('keeps serving after clients left', async () => {

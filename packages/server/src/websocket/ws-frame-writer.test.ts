@@ -1,36 +1,19 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import type { Engine, EngineEvent, GenerateRequest, ScriptedEngine } from '@spark/engine';
+import { ObservedEngine, type ScriptedEngine } from '@spark/engine';
 import { startTestServer, testScript, TEST_MODEL, waitFor, type TestServer } from '../testing/test-server.js';
 import { outputText, responseOf, WsTestClient } from '../testing/ws-test-client.js';
 
 const CHUNK = 'x'.repeat(50_000);
 const BIG_TOKENS = 1000;
 
-/** Counts the text tokens the engine produced, to see whether a generation is paused. */
-class CountingEngine implements Engine {
-  readonly name = 'scripted';
-  readonly supportsContinuation = true;
-  produced = 0;
-  constructor(private readonly inner: ScriptedEngine) {}
-  listModels(): ReturnType<Engine['listModels']> { return this.inner.listModels(); }
-  stats(): ReturnType<Engine['stats']> { return this.inner.stats(); }
-  dispose(): Promise<void> { return this.inner.dispose(); }
-  generate(request: GenerateRequest): AsyncIterable<EngineEvent> {
-    const events = this.inner.generate(request);
-    const count = (): void => { this.produced += 1; };
-    return (async function* counted(): AsyncGenerator<EngineEvent> {
-      for await (const event of events) {
-        if (event.type === 'text-delta') count();
-        yield event;
-      }
-    })();
-  }
-}
+/** Text tokens the engine produced, to see whether a generation is paused. */
+let produced = 0;
+const counting = (engine: ScriptedEngine): ObservedEngine =>
+  new ObservedEngine(engine, { onEvent: (_request, event) => { if (event.type === 'text-delta') produced += 1; } });
 
 void describe('WebSocket backpressure', () => {
   let t: TestServer;
-  let counting: CountingEngine;
   before(async () => {
     t = await startTestServer({
       websocket: { limits: { highWaterMarkBytes: 64 * 1024 } },
@@ -41,7 +24,7 @@ void describe('WebSocket backpressure', () => {
           return testScript(request);
         },
       },
-      wrapEngine: (engine) => (counting = new CountingEngine(engine)),
+      wrapEngine: counting,
     });
   });
   after(async () => { await t.server.close(); });
@@ -52,17 +35,17 @@ void describe('WebSocket backpressure', () => {
     slow.send({ type: 'response.create', model: TEST_MODEL, store: false, input: 'big' });
     // The engine stops being pulled once the socket buffers are full: production stalls far below the total.
     let seen = -1;
-    while (seen !== counting.produced) {
-      seen = counting.produced;
+    while (seen !== produced) {
+      seen = produced;
       await new Promise((resolve) => setTimeout(resolve, 250));
     }
-    assert.ok(counting.produced > 0 && counting.produced < BIG_TOKENS / 2, `produced ${counting.produced} of ${BIG_TOKENS}`);
+    assert.ok(produced > 0 && produced < BIG_TOKENS / 2, `produced ${produced} of ${BIG_TOKENS}`);
     assert.equal(t.engine.stats().activeSequences, 1);
 
     const fast = await WsTestClient.connect(t.url);
     const frames = await fast.create({ model: TEST_MODEL, store: false, input: 'meanwhile' });
     assert.equal(outputText(responseOf(frames.at(-1))), 'You said: meanwhile');
-    assert.ok(counting.produced < BIG_TOKENS / 2, 'the paused generation did not advance');
+    assert.ok(produced < BIG_TOKENS / 2, 'the paused generation did not advance');
     fast.close();
 
     // Leaving while paused releases the sequence.
