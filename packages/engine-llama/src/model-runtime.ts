@@ -2,6 +2,7 @@ import { stat } from 'node:fs/promises';
 import { resolveChatWrapper, type ChatWrapper, type Llama, type LlamaContext, type LlamaContextSequence, type LlamaModel } from 'node-llama-cpp';
 import { EngineError } from '@spark/engine';
 import { resolveFunctionCallSyntax, type FunctionCallSyntax } from './function-call-syntax.js';
+import { withFunctionDocsAfterFirstSystem } from './function-docs-after-first-system.js';
 import { DEFAULT_CONTEXT_SIZE, DEFAULT_SEQUENCES, MAX_SEQUENCES, type ResolvedEngineOptions } from './llama-engine-options.js';
 import { SequenceGate } from './sequence-gate.js';
 import { SequencePool } from './sequence-pool.js';
@@ -45,7 +46,7 @@ export async function loadModelRuntime(llama: Llama, spec: { id: string; path: s
       swaFullCache: options.swaFullCache,
     });
     const handles = Array.from({ length: sequences }, (): PooledSequence => ({ sequence: context.getSequence(), gate: new SequenceGate() }));
-    const wrapper = resolveChatWrapper(model);
+    const wrapper = withFunctionDocsAfterFirstSystem(resolveChatWrapper(model));
     return {
       id: spec.id,
       path: spec.path,
