@@ -1,0 +1,1 @@
+// Typed Responses API client over WebSocket (preferred) and HTTP+SSE.
