@@ -78,8 +78,8 @@ void describe('models, health and metrics', () => {
     const models = [];
     for await (const model of t.client.models.list()) models.push(model);
     assert.deepEqual(models.map((model) => ({ ...model })), [
-      { id: TEST_MODEL, object: 'model', created: 0, owned_by: 'spark' },
-      { id: 'other', object: 'model', created: 0, owned_by: 'spark' },
+      { id: TEST_MODEL, object: 'model', created: 0, owned_by: 'spark', context_window: 4096, max_model_len: 4096 },
+      { id: 'other', object: 'model', created: 0, owned_by: 'spark', context_window: 4096, max_model_len: 4096 },
     ]);
     const one = await t.client.models.retrieve('other');
     assert.equal(one.id, 'other');

@@ -20,6 +20,10 @@ export function retrieveModelRoute(deps: ServerDeps): RouteHandler {
   };
 }
 
-function toModel(info: ModelInfo): { id: string; object: 'model'; created: number; owned_by: string } {
-  return { id: info.id, object: 'model', created: info.createdAt, owned_by: info.ownedBy };
+/**
+ * The model object; `context_window` (Spark) and `max_model_len` (vLLM's name, read by many
+ * clients) carry the real context size, so agents can budget from it instead of guessing.
+ */
+function toModel(info: ModelInfo): { id: string; object: 'model'; created: number; owned_by: string; context_window: number; max_model_len: number } {
+  return { id: info.id, object: 'model', created: info.createdAt, owned_by: info.ownedBy, context_window: info.contextSize, max_model_len: info.contextSize };
 }
