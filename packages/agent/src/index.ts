@@ -20,3 +20,35 @@ export { COMMAND_RULES, SCRIPT_RULES, WRAPPERS, SHELLS, MODULE_RUNNERS, NON_WRIT
 export type { CommandClass, CommandRule, FlagRule, WrapperRule } from './policy/command-table.js';
 export { decideCommand } from './policy/decide-command.js';
 export type { ApprovalMode, CommandPolicy, CommandDecision } from './policy/decide-command.js';
+// Workspace tools.
+export { resolveWorkspacePath } from './tools/resolve-workspace-path.js';
+export type { WorkspacePath } from './tools/resolve-workspace-path.js';
+export { readWorkspaceFile, formatReadResult } from './tools/read-file.js';
+export { listWorkspaceDir } from './tools/list-dir.js';
+export { searchWorkspace, formatSearchResult } from './tools/search.js';
+export { runShell, formatShellResult } from './tools/run-shell.js';
+export type { RunShellOptions, RunShellResult } from './tools/run-shell.js';
+export { ToolError } from './tools/tool-error.js';
+export * from './tools/tool-limits.js';
+export {
+  READ_FILE_TOOL, LIST_DIR_TOOL, SEARCH_TOOL, SHELL_TOOL, APPLY_PATCH_TOOL, APPLY_PATCH_LARK_GRAMMAR, APPLY_PATCH_INSTRUCTIONS, WORKSPACE_TOOLS,
+} from './tools/tool-definitions.js';
+export type { AgentToolDefinition } from './tools/tool-definitions.js';
+export { BASE_SYSTEM_PROMPT, buildSystemPrompt } from './tools/system-prompt.js';
+// History, context, sessions.
+export type { HistoryItem, ToolCallItem, ToolOutputItem } from './history/history-item.js';
+export { historyFromOutput, userMessage } from './history/history-item.js';
+export { ContextBudget, DEFAULT_OUTPUT_RESERVE_TOKENS, DEFAULT_COMPACT_AT, DEFAULT_COMPACT_TO } from './context/context-budget.js';
+export { pruneToolOutputs } from './context/prune-tool-outputs.js';
+export { splitForCompaction, renderTranscript, summaryMessage, SUMMARY_PREFIX } from './context/compact-history.js';
+export { FileTracker } from './context/file-tracker.js';
+export { loadProjectInstructions, AGENTS_FILE } from './context/agents-md.js';
+export { buildInstructions } from './context/build-instructions.js';
+export { Session, SessionError, listSessions, defaultSessionDir, replaySessionFile } from './session/session-store.js';
+export type { SessionState, UndoEntry } from './session/session-store.js';
+// The loop.
+export { Agent, DEFAULT_MAX_STEPS_PER_TURN } from './loop/agent.js';
+export type { AgentOptions } from './loop/agent.js';
+export { AgentError } from './loop/agent-error.js';
+export type { AgentEvent, ApprovalDecision, ApprovalHandler, ApprovalRequest, ResponseStats, TurnStatus } from './loop/agent-events.js';
+export { asksForTests } from './loop/asks-for-tests.js';

@@ -73,6 +73,13 @@ describe('NodePatchFileSystem', () => {
     assert.equal(await readFile(join(outside, 'secret.txt'), 'utf8'), 'secret\n');
   });
 
+  it('refuses a dangling symlink whose target would be created outside', async () => {
+    await symlink(join(outside, 'not-yet.txt'), join(root, 'dangling.txt'));
+    await assert.rejects(fs.write('dangling.txt', 'evil'), isOutside);
+    await assert.rejects(applyPatch(envelope(['*** Add File: dangling.txt', '+evil']), fs), isOutside);
+    await assert.rejects(readFile(join(outside, 'not-yet.txt'), 'utf8'), { code: 'ENOENT' });
+  });
+
   it('an escaping path anywhere in a patch leaves every file untouched', async () => {
     await writeFile(join(root, 'keep.txt'), 'keep\n');
     await assert.rejects(

@@ -1,5 +1,7 @@
-import { mkdir, readFile, realpath, unlink, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, unlink, writeFile } from 'node:fs/promises';
 import { dirname, isAbsolute, relative, resolve, sep } from 'node:path';
+import { resolveWorkspacePath } from '../tools/resolve-workspace-path.js';
+import { ToolError } from '../tools/tool-error.js';
 import { PatchError } from './patch-error.js';
 import type { PatchFileSystem } from './patch-file-system.js';
 
@@ -10,7 +12,6 @@ import type { PatchFileSystem } from './patch-file-system.js';
  */
 export class NodePatchFileSystem implements PatchFileSystem {
   private readonly root: string;
-  private realRoot: Promise<string> | undefined;
 
   constructor(root: string) {
     this.root = resolve(root);
@@ -45,27 +46,17 @@ export class NodePatchFileSystem implements PatchFileSystem {
     if (path.includes('\0')) throw refuse('it contains a NUL character');
     const file = resolve(this.root, path);
     if (!isInside(this.root, file)) throw refuse('it resolves outside the workspace');
-    this.realRoot ??= realpath(this.root);
-    const realRoot = await this.realRoot;
-    // The deepest existing ancestor (or the file itself) decides where symlinks really lead.
-    let probe = file;
-    for (;;) {
-      try {
-        const real = await realpath(probe);
-        if (!(isInside(realRoot, real) || (probe !== file && real === realRoot))) {
-          throw refuse('a symbolic link leads outside the workspace');
-        }
-        break;
-      } catch (error) {
-        if (PatchError.is(error)) throw error;
-        const code = errorCode(error);
-        if (code !== 'ENOENT' && code !== 'ENOTDIR') throw new PatchError('io_error', `Cannot resolve '${path}' (${code ?? 'unknown error'})`, { path, cause: error });
-        const parent = dirname(probe);
-        if (parent === probe) throw refuse('no part of it exists');
-        probe = parent;
-      }
+    // Shared with the read tools: follows every symlink, dangling ones included, so a link whose
+    // target does not exist yet cannot be used to create a file outside.
+    try {
+      const resolved = await resolveWorkspacePath(this.root, path);
+      if (resolved.relative === '') throw refuse('it is the workspace directory itself');
+      return resolved.absolute;
+    } catch (error) {
+      if (PatchError.is(error)) throw error;
+      if (ToolError.is(error) && error.code === 'outside_workspace') throw refuse('a symbolic link leads outside the workspace');
+      throw new PatchError('io_error', `Cannot resolve '${path}' (${error instanceof Error ? error.message : String(error)})`, { path, cause: error });
     }
-    return file;
   }
 }
 

@@ -1,0 +1,66 @@
+import type { HistoryItem } from '../history/history-item.js';
+import { estimateItemsTokens, estimateTextTokens } from './estimate-tokens.js';
+
+/** Tokens kept free for the model's answer, at most: a reply longer than this is rare for edits. */
+export const DEFAULT_OUTPUT_RESERVE_TOKENS = 4096;
+/** Compact once the prompt would fill this share of what is left after the reserve. */
+export const DEFAULT_COMPACT_AT = 0.8;
+/** What compaction aims for, as a share of the same space, so it does not trigger again at once. */
+export const DEFAULT_COMPACT_TO = 0.5;
+
+export interface ContextBudgetOptions {
+  /** The model's real context window in tokens (from the server's model metadata). */
+  contextWindow: number;
+  outputReserveTokens?: number;
+  compactAt?: number;
+  compactTo?: number;
+}
+
+/**
+ * Token accounting for one conversation. Exact where the server has counted (the last
+ * response's input + output tokens cover the history up to its end), estimated from characters
+ * only for the items added since, and fully estimated after the history was rewritten.
+ */
+export class ContextBudget {
+  readonly contextWindow: number;
+  /** Tokens the prompt may use: the window minus the answer reserve. */
+  readonly promptLimit: number;
+  readonly compactThreshold: number;
+  readonly compactTarget: number;
+  private measured: { items: number; tokens: number } | undefined;
+
+  constructor(options: ContextBudgetOptions) {
+    if (!Number.isInteger(options.contextWindow) || options.contextWindow < 512) {
+      throw new RangeError(`contextWindow must be an integer >= 512, got ${options.contextWindow}`);
+    }
+    this.contextWindow = options.contextWindow;
+    const reserve = Math.min(options.outputReserveTokens ?? DEFAULT_OUTPUT_RESERVE_TOKENS, Math.floor(options.contextWindow / 4));
+    this.promptLimit = options.contextWindow - reserve;
+    this.compactThreshold = Math.floor(this.promptLimit * (options.compactAt ?? DEFAULT_COMPACT_AT));
+    this.compactTarget = Math.floor(this.promptLimit * (options.compactTo ?? DEFAULT_COMPACT_TO));
+  }
+
+  /** The server counted `tokens` for the prompt plus output that the first `items` history items make up. */
+  recordUsage(items: number, tokens: number): void {
+    this.measured = { items, tokens };
+  }
+
+  /** The history was rewritten (pruned, summarised, forked): earlier counts no longer apply. */
+  forgetUsage(): void {
+    this.measured = undefined;
+  }
+
+  /** Estimated prompt tokens for `fixedText` (instructions + tool definitions) plus `history`. */
+  estimate(fixedText: string, history: readonly HistoryItem[]): number {
+    const measured = this.measured;
+    if (measured !== undefined && measured.items <= history.length) {
+      return measured.tokens + estimateItemsTokens(history.slice(measured.items));
+    }
+    return estimateTextTokens(fixedText) + estimateItemsTokens(history);
+  }
+
+  /** How many tokens of context are in use, for status displays. */
+  get lastMeasuredTokens(): number | undefined {
+    return this.measured?.tokens;
+  }
+}

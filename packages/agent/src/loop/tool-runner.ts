@@ -1,0 +1,205 @@
+import { z } from 'zod';
+import { applyPatch } from '../apply-patch/apply-patch.js';
+import { NodePatchFileSystem } from '../apply-patch/node-patch-file-system.js';
+import { parsePatch } from '../apply-patch/parse-patch.js';
+import { PatchError } from '../apply-patch/patch-error.js';
+import { undoPatch } from '../apply-patch/undo-patch.js';
+import type { FileTracker } from '../context/file-tracker.js';
+import type { ToolCallItem } from '../history/history-item.js';
+import { decideCommand, type ApprovalMode } from '../policy/decide-command.js';
+import type { UndoEntry } from '../session/session-store.js';
+import { listWorkspaceDir } from '../tools/list-dir.js';
+import { formatReadResult, readWorkspaceFile } from '../tools/read-file.js';
+import { formatShellResult, runShell } from '../tools/run-shell.js';
+import { formatSearchResult, searchWorkspace } from '../tools/search.js';
+import { ToolError } from '../tools/tool-error.js';
+import { DEFAULT_SHELL_OUTPUT_BYTES, DEFAULT_SHELL_TIMEOUT_MS } from '../tools/tool-limits.js';
+import type { AgentEvent, ApprovalDecision, ApprovalHandler, ApprovalRequest } from './agent-events.js';
+
+/** Longest shell timeout the model may ask for. */
+export const MAX_SHELL_TIMEOUT_MS = 10 * 60_000;
+
+export interface ToolRunnerOptions {
+  workspace: string;
+  approval: ApprovalMode;
+  networkAllowed: boolean;
+  fileTracker: FileTracker;
+  approve?: ApprovalHandler;
+  shellTimeoutMs?: number;
+  shellOutputBytes?: number;
+  /** Longest tool output put in the conversation; longer ones keep their head and tail. */
+  maxOutputChars: number;
+}
+
+/** What running one call produced. */
+export interface ToolOutcome {
+  output: string;
+  ok: boolean;
+  exitCode?: number | null;
+  /** Set when a patch was applied: what `undo` restores. */
+  undo?: UndoEntry;
+}
+
+export interface ToolCallContext {
+  signal: AbortSignal;
+  /** The user asked for tests this turn, or allowed them for the session. */
+  testsAllowed: boolean;
+  emit: (event: AgentEvent) => void;
+}
+
+// The model's arguments are untrusted: parsed here, with empty values meaning "default" because
+// Spark's grammar makes every listed property required.
+const readArgs = z.object({ path: z.string(), offset: z.coerce.number().int().min(0).default(0), limit: z.coerce.number().int().min(0).default(0) });
+const listArgs = z.object({ path: z.string().default(''), depth: z.coerce.number().int().min(0).default(0) });
+const searchArgs = z.object({
+  pattern: z.string().min(1),
+  path: z.string().default(''),
+  glob: z.string().default(''),
+  case_sensitive: z.boolean().nullable().optional(),
+});
+const shellArgs = z.object({ command: z.string().min(1), timeout_ms: z.coerce.number().int().min(0).default(0) });
+const patchArgs = z.object({ input: z.string() });
+
+/**
+ * Runs the model's tool calls in the workspace under the session's policy. Every failure becomes
+ * a tool output the model can act on; only aborts end the call without one.
+ */
+export class ToolRunner {
+  private readonly sessionApprovals = new Set<ApprovalRequest['kind']>();
+
+  constructor(private readonly options: ToolRunnerOptions) {}
+
+  async run(call: ToolCallItem, context: ToolCallContext): Promise<ToolOutcome> {
+    try {
+      const outcome = await this.dispatch(call, context);
+      return { ...outcome, output: this.clip(outcome.output) };
+    } catch (error) {
+      if (context.signal.aborted) return { ok: false, output: '[interrupted by the user]' };
+      if (ToolError.is(error) || PatchError.is(error)) return { ok: false, output: `Error (${error.code}): ${error.message}` };
+      if (error instanceof z.ZodError) return { ok: false, output: `Error (invalid_arguments): ${describeZod(error)}. Call ${call.name} again with valid arguments.` };
+      return { ok: false, output: `Error: ${error instanceof Error ? error.message : String(error)}` };
+    }
+  }
+
+  /** Restores an applied patch's files. */
+  async undo(entry: UndoEntry): Promise<string[]> {
+    const fs = new NodePatchFileSystem(this.options.workspace);
+    const snapshot = new Map(entry.files.map((file) => [file.path, file.before ?? undefined]));
+    const restored = await undoPatch(snapshot, fs);
+    for (const path of restored) await this.options.fileTracker.recordCurrent(path);
+    return restored;
+  }
+
+  /** A changed file's current text for a harness note; the tracker then knows this version. */
+  async rereadForNote(path: string): Promise<string> {
+    try {
+      const result = await readWorkspaceFile(this.options.workspace, { path });
+      this.options.fileTracker.record(result.path, { mtimeMs: result.mtimeMs, size: result.size, sha256: result.sha256 });
+      return this.clip(formatReadResult(result));
+    } catch (error) {
+      this.options.fileTracker.forget(path);
+      return `(could not re-read: ${error instanceof Error ? error.message : String(error)})`;
+    }
+  }
+
+  private async dispatch(call: ToolCallItem, context: ToolCallContext): Promise<ToolOutcome> {
+    const { workspace } = this.options;
+    const signal = context.signal;
+    if (call.name === 'apply_patch') {
+      const input = call.type === 'custom_tool_call' ? call.input : patchArgs.parse(parseJson(call.arguments)).input;
+      return this.applyPatch(call.call_id, input, context);
+    }
+    if (call.type !== 'function_call') throw new ToolError('invalid_arguments', `Unknown tool '${call.name}'. Use one of read_file, list_dir, search, shell, apply_patch.`);
+    const args = parseJson(call.arguments);
+    switch (call.name) {
+      case 'read_file': {
+        const parsed = readArgs.parse(args);
+        const result = await readWorkspaceFile(workspace, {
+          path: parsed.path, ...(parsed.offset > 0 ? { offset: parsed.offset } : {}), ...(parsed.limit > 0 ? { limit: parsed.limit } : {}),
+        }, { signal });
+        this.options.fileTracker.record(result.path, { mtimeMs: result.mtimeMs, size: result.size, sha256: result.sha256 });
+        return { ok: true, output: formatReadResult(result) };
+      }
+      case 'list_dir': {
+        const parsed = listArgs.parse(args);
+        const result = await listWorkspaceDir(workspace, { path: parsed.path, ...(parsed.depth > 0 ? { depth: parsed.depth } : {}) }, { signal });
+        return { ok: true, output: result.text };
+      }
+      case 'search': {
+        const parsed = searchArgs.parse(args);
+        const result = await searchWorkspace(workspace, {
+          pattern: parsed.pattern, path: parsed.path, glob: parsed.glob,
+          ...(parsed.case_sensitive === undefined ? {} : { case_sensitive: parsed.case_sensitive }),
+        }, { signal });
+        return { ok: true, output: formatSearchResult(result) };
+      }
+      case 'shell':
+        return this.shell(call.call_id, shellArgs.parse(args), context);
+      default:
+        throw new ToolError('invalid_arguments', `Unknown tool '${call.name}'. Use one of read_file, list_dir, search, shell, apply_patch.`);
+    }
+  }
+
+  private async shell(callId: string, args: z.infer<typeof shellArgs>, context: ToolCallContext): Promise<ToolOutcome> {
+    const decision = decideCommand(args.command, {
+      approval: this.options.approval, testsAllowed: context.testsAllowed, networkAllowed: this.options.networkAllowed,
+    });
+    if (decision.verdict === 'refuse') return { ok: false, output: `Refused by the harness: ${decision.reason}` };
+    if (decision.verdict === 'ask') {
+      const answer = await this.ask({ kind: 'shell', call_id: callId, command: args.command, reason: decision.reason, classes: [...decision.classes] }, context);
+      if (answer === 'deny') return { ok: false, output: 'The user declined to run this command. Do not retry it; continue another way or ask the user.' };
+    }
+    const timeoutMs = Math.min(args.timeout_ms > 0 ? args.timeout_ms : (this.options.shellTimeoutMs ?? DEFAULT_SHELL_TIMEOUT_MS), MAX_SHELL_TIMEOUT_MS);
+    const result = await runShell({
+      command: args.command, cwd: this.options.workspace, timeoutMs,
+      maxOutputBytes: this.options.shellOutputBytes ?? DEFAULT_SHELL_OUTPUT_BYTES, signal: context.signal,
+    });
+    return { ok: result.exitCode === 0 && !result.timedOut, output: formatShellResult(result), exitCode: result.exitCode };
+  }
+
+  private async applyPatch(callId: string, input: string, context: ToolCallContext): Promise<ToolOutcome> {
+    // Parse first: a malformed patch is the model's to fix and needs no approval.
+    const operations = parsePatch(input);
+    if (this.options.approval === 'ask') {
+      const paths = operations.map((op) => op.path);
+      const answer = await this.ask({ kind: 'patch', call_id: callId, patch: input, paths, reason: 'Approval mode "ask": every edit needs the user\'s approval.' }, context);
+      if (answer === 'deny') return { ok: false, output: 'The user declined this patch. Ask what they want changed instead.' };
+    }
+    const fs = new NodePatchFileSystem(this.options.workspace);
+    const result = await applyPatch(operations, fs);
+    const files = [...result.snapshot].map(([path, before]) => ({ path, before: before ?? null }));
+    for (const change of result.changes) await this.options.fileTracker.recordCurrent(change.path);
+    for (const file of files) await this.options.fileTracker.recordCurrent(file.path);
+    context.emit({ type: 'patch.applied', call_id: callId, changes: result.changes.map((change) => ({ kind: change.kind, path: change.path })) });
+    return { ok: true, output: result.summary, undo: { call_id: callId, files } };
+  }
+
+  private async ask(request: ApprovalRequest, context: ToolCallContext): Promise<ApprovalDecision> {
+    if (this.sessionApprovals.has(request.kind)) return 'approve';
+    const summary = request.kind === 'shell' ? request.command : `edit ${request.paths.join(', ')}`;
+    context.emit({ type: 'approval.requested', call_id: request.call_id, kind: request.kind, summary, reason: request.reason });
+    const decision = this.options.approve === undefined ? 'deny' : await this.options.approve(request, context.signal);
+    context.emit({ type: 'approval.decided', call_id: request.call_id, decision });
+    if (decision === 'approve_session') this.sessionApprovals.add(request.kind);
+    return decision;
+  }
+
+  private clip(output: string): string {
+    const max = this.options.maxOutputChars;
+    if (output.length <= max) return output;
+    const half = Math.floor(max / 2);
+    return `${output.slice(0, half)}\n[... ${output.length - 2 * half} characters omitted to fit the context ...]\n${output.slice(-half)}`;
+  }
+}
+
+function parseJson(text: string): unknown {
+  try {
+    return JSON.parse(text === '' ? '{}' : text) as unknown;
+  } catch {
+    throw new ToolError('invalid_arguments', 'The arguments are not valid JSON. Send a JSON object with the documented fields.');
+  }
+}
+
+function describeZod(error: z.ZodError): string {
+  return error.issues.map((issue) => `${issue.path.join('.') || 'arguments'}: ${issue.message}`).join('; ');
+}
