@@ -52,3 +52,5 @@ export type { AgentOptions } from './loop/agent.js';
 export { AgentError } from './loop/agent-error.js';
 export type { AgentEvent, ApprovalDecision, ApprovalHandler, ApprovalRequest, ResponseStats, TurnStatus } from './loop/agent-events.js';
 export { asksForTests } from './loop/asks-for-tests.js';
+export { openAgent, FALLBACK_CONTEXT_WINDOW } from './loop/open-agent.js';
+export type { OpenAgentOptions, OpenedAgent } from './loop/open-agent.js';

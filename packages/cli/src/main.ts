@@ -1,5 +1,7 @@
 #!/usr/bin/env node
 import { CliError } from './cli-error.js';
+import { execCommand, EXEC_USAGE } from './exec-command.js';
+import { sessionsCommand, SESSIONS_USAGE } from './sessions-command.js';
 import { modelsCommand, MODELS_USAGE } from './models-command.js';
 import { serveCommand, SERVE_USAGE } from './serve-command.js';
 
@@ -8,8 +10,15 @@ const USAGE = `spark: a real-time coding assistant serving the OpenAI Responses 
 Commands:
   spark serve [options]        run the Responses API server on the embedded engine
   spark models pull|list|rm    manage cached GGUF models
+  spark exec "task"            run the coding agent headless (--json for JSONL events)
+  spark resume [id|--last] "task"  continue a saved agent session
+  spark sessions               list saved agent sessions
 
 ${SERVE_USAGE}
+
+${EXEC_USAGE}
+
+${SESSIONS_USAGE}
 
 ${MODELS_USAGE}`;
 
@@ -23,6 +32,9 @@ async function main(argv: readonly string[]): Promise<void> {
     switch (command) {
       case 'serve': await serveCommand(rest, controller.signal); break;
       case 'models': await modelsCommand(rest, controller.signal); break;
+      case 'exec': await execCommand(rest, controller.signal); break;
+      case 'resume': await execCommand(rest, controller.signal, { resume: true }); break;
+      case 'sessions': await sessionsCommand(rest); break;
       case undefined: case 'help': case '--help': case '-h': process.stdout.write(`${USAGE}\n`); break;
       default: throw new CliError(`unknown command '${command}'\n\n${USAGE}`);
     }

@@ -28,6 +28,8 @@ export class ContextBudget {
   readonly compactThreshold: number;
   readonly compactTarget: number;
   private measured: { items: number; tokens: number } | undefined;
+  /** Server-counted tokens per estimated token, learned from the last count (1 until then). */
+  private calibration = 1;
 
   constructor(options: ContextBudgetOptions) {
     if (!Number.isInteger(options.contextWindow) || options.contextWindow < 512) {
@@ -40,9 +42,14 @@ export class ContextBudget {
     this.compactTarget = Math.floor(this.promptLimit * (options.compactTo ?? DEFAULT_COMPACT_TO));
   }
 
-  /** The server counted `tokens` for the prompt plus output that the first `items` history items make up. */
-  recordUsage(items: number, tokens: number): void {
-    this.measured = { items, tokens };
+  /**
+   * The server counted `tokens` for the prompt plus output that `history` makes up. The ratio to
+   * our own estimate calibrates later estimates, so numbers before and after a rewrite compare.
+   */
+  recordUsage(fixedText: string, history: readonly HistoryItem[], tokens: number): void {
+    this.measured = { items: history.length, tokens };
+    const estimated = estimateTextTokens(fixedText) + estimateItemsTokens(history);
+    if (estimated > 0 && tokens > 0) this.calibration = Math.min(2, Math.max(0.25, tokens / estimated));
   }
 
   /** The history was rewritten (pruned, summarised, forked): earlier counts no longer apply. */
@@ -54,9 +61,9 @@ export class ContextBudget {
   estimate(fixedText: string, history: readonly HistoryItem[]): number {
     const measured = this.measured;
     if (measured !== undefined && measured.items <= history.length) {
-      return measured.tokens + estimateItemsTokens(history.slice(measured.items));
+      return measured.tokens + Math.ceil(estimateItemsTokens(history.slice(measured.items)) * this.calibration);
     }
-    return estimateTextTokens(fixedText) + estimateItemsTokens(history);
+    return Math.ceil((estimateTextTokens(fixedText) + estimateItemsTokens(history)) * this.calibration);
   }
 
   /** How many tokens of context are in use, for status displays. */

@@ -62,7 +62,7 @@ export function historyFromOutput(output: readonly OutputItem[]): HistoryItem[] 
 
 /** History items as request input (they are already valid input items). */
 export function toInputItems(items: readonly HistoryItem[]): InputItem[] {
-  return items.map((item) => ({ ...item }) as InputItem);
+  return items.map((item) => ({ ...item }));
 }
 
 /** Characters of text an item puts in front of the model (for token estimates). */

@@ -428,7 +428,7 @@ export class Agent {
     const steered = response.status === 'incomplete' && response.incomplete_details?.reason === 'steered';
     if (text !== '') emit({ type: 'message', text, partial: response.status !== 'completed' });
     const usage = response.usage;
-    if (usage !== null) this.budget.recordUsage(this.history.length, usage.input_tokens + usage.output_tokens);
+    if (usage !== null) this.budget.recordUsage(this.fixedText(), this.history, usage.input_tokens + usage.output_tokens);
     this.chain = { responseId: response.id, epoch: this.connection.connectionEpoch, items: this.history.length };
     if (response.status !== 'failed') this.progressSinceCompaction = true;
     emit({ type: 'response.completed', status: steered ? 'steered' : response.status, stats: state.stats(response, request, this.connection.kind) });

@@ -1,0 +1,154 @@
+import assert from 'node:assert/strict';
+import { mkdir, mkdtemp, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, beforeEach, describe, it } from 'node:test';
+import { connectResponses, type ResponsesConnection } from '@spark/client';
+import type { GenerateRequest, ScriptStep } from '@spark/engine';
+import { startTestServer, TEST_MODEL, type TestServer } from '@spark/server/testing';
+import { SUMMARY_INSTRUCTIONS, SUMMARY_PREFIX } from '../context/compact-history.js';
+import { WORKSPACE_TOOLS } from '../tools/tool-definitions.js';
+import { Agent, type AgentOptions } from './agent.js';
+import type { AgentEvent, ApprovalRequest } from './agent-events.js';
+
+const WORDS = `${'ab '.repeat(400)}\n`;
+
+/**
+ * Scripts keyed on the turn's first user message; each returns the steps for the n-th model
+ * request of that turn (n = tool results so far).
+ */
+const FLOWS: Record<string, (results: number) => readonly ScriptStep[]> = {
+
+  'shell policy': (n) => ([
+    [{ type: 'tool_call', name: 'shell', arguments: '{"command":"npm test","timeout_ms":0}' }],
+    [{ type: 'tool_call', name: 'shell', arguments: '{"command":"rm -rf build","timeout_ms":0}' }],
+    [{ type: 'tool_call', name: 'shell', arguments: '{"command":"ls src","timeout_ms":0}' }],
+  ] satisfies ScriptStep[][])[n] ?? [{ type: 'text', text: 'policy done' }],
+  'please run the tests': (n) => n === 0 ? [{ type: 'tool_call', name: 'shell', arguments: '{"command":"npm test","timeout_ms":0}' }] : [{ type: 'text', text: 'ran' }],
+  'stale file': (n) => ([
+    [{ type: 'tool_call', name: 'read_file', arguments: '{"path":"src/greet.ts","offset":0,"limit":0}' }],
+    [{ type: 'tool_call', name: 'shell', arguments: '{"command":"echo \'// touched by a formatter\' >> src/greet.ts","timeout_ms":0}' }],
+  ] satisfies ScriptStep[][])[n] ?? [{ type: 'text', text: 'noted' }],
+  'read many': (n) => n < 8 ? [{ type: 'tool_call', name: 'read_file', arguments: `{"path":"big${n % 4}.txt","offset":0,"limit":0}` }] : [{ type: 'text', text: 'read them all' }],
+  'tool then steer': (n) => n === 0
+    ? [{ type: 'tool_call', name: 'read_file', arguments: '{"path":"src/greet.ts","offset":0,"limit":0}' }, { type: 'delay', ms: 3000 }, { type: 'text', text: 'never' }]
+    : [{ type: 'text', text: 'after steer' }],
+};
+
+function script(request: GenerateRequest): readonly ScriptStep[] {
+  const system = request.conversation.find((item) => item.type === 'system');
+  if (system?.type === 'system' && system.text.startsWith(SUMMARY_INSTRUCTIONS)) return [{ type: 'text', text: 'Read files big0..big3; all hold filler.' }];
+  let start = -1;
+  let flow: ((results: number) => readonly ScriptStep[]) | undefined;
+  request.conversation.forEach((item, index) => {
+    if (item.type !== 'user') return;
+    const key = Object.keys(FLOWS).find((name) => item.text.startsWith(name) || item.text.includes(`current request: ${name}`));
+    if (key !== undefined) { start = index; flow = FLOWS[key]; }
+  });
+  if (flow === undefined) return [{ type: 'text', text: 'ok' }];
+  return flow(request.conversation.slice(start).filter((item) => item.type === 'tool_result').length);
+}
+
+async function collect(events: AsyncIterable<AgentEvent>, onEvent?: (event: AgentEvent) => void): Promise<AgentEvent[]> {
+  const out: AgentEvent[] = [];
+  for await (const event of events) { out.push(event); onEvent?.(event); }
+  return out;
+}
+
+void describe('Agent harness rules (scripted engine)', () => {
+  let t: TestServer;
+  let workspace: string;
+  const connections: ResponsesConnection[] = [];
+
+  before(async () => { t = await startTestServer({ engineOptions: { script, contextSize: 1_000_000 } }); });
+  after(async () => {
+    for (const connection of connections) await connection.close();
+    await t.server.close();
+  });
+  beforeEach(async () => {
+    workspace = await mkdtemp(join(tmpdir(), 'spark-agent-'));
+    await mkdir(join(workspace, 'src'));
+    await writeFile(join(workspace, 'src', 'greet.ts'), 'export const greet = 1;\n');
+    for (let index = 0; index < 4; index += 1) await writeFile(join(workspace, `big${index}.txt`), WORDS);
+  });
+
+  async function agentFor(extra: Partial<AgentOptions> = {}): Promise<Agent> {
+    const connection = await connectResponses({ baseUrl: `${t.url}/v1`, transport: 'websocket' });
+    connections.push(connection);
+    return new Agent({
+      connection, model: TEST_MODEL, workspace, instructions: 'Test agent.', tools: WORKSPACE_TOOLS,
+      contextWindow: 100_000, approval: 'auto-in-workspace', ...extra,
+    });
+  }
+
+  void it('refuses tests unless asked, asks before writes in ask mode, runs reads', async () => {
+    const asked: ApprovalRequest[] = [];
+    const agent = await agentFor({ approval: 'ask', approve: async (request) => { asked.push(request); return 'deny'; } });
+    const events = await collect(agent.run('shell policy check'));
+    const results = events.filter((event) => event.type === 'tool_result');
+    assert.match(results[0]?.output ?? '', /^Refused by the harness: Tests and other slow checks/);
+    assert.match(results[1]?.output ?? '', /declined/);
+    assert.deepEqual(asked.map((request) => request.kind === 'shell' && request.command), ['rm -rf build']);
+    assert.ok(events.some((event) => event.type === 'approval.requested') && events.some((event) => event.type === 'approval.decided'));
+    assert.deepEqual([results[2]?.ok, results[2]?.exit_code], [true, 0]);
+    assert.match(results[2]?.output ?? '', /greet\.ts/);
+
+    // Asking for tests in the message lets this turn run them (here npm fails: there is no package.json).
+    const asking = await collect(agent.run('please run the tests'));
+    const ran = asking.find((event) => event.type === 'tool_result');
+    assert.doesNotMatch(ran?.output ?? '', /Refused/);
+  });
+
+  void it('re-reads a file that changed on disk since the model read it', async () => {
+    const agent = await agentFor();
+    const events = await collect(agent.run('stale file check'));
+    assert.deepEqual(events.filter((event) => event.type === 'file.reread'), [{ type: 'file.reread', path: 'src/greet.ts', deleted: false }]);
+    const note = t.engine.requests.at(-1)?.conversation.find((item) => item.type === 'user' && item.text.includes('changed on disk'));
+    assert.ok(note?.type === 'user' && note.text.includes('// touched by a formatter'), 'the note carries the current content');
+  });
+
+  void it('prunes old tool outputs, then summarises, and finishes the turn inside the window', async () => {
+    const agent = await agentFor({ contextWindow: 4096 });
+    const events = await collect(agent.run('read many files'));
+    const done = events.at(-1);
+    assert.equal(done?.type === 'turn.completed' && done.status, 'completed', JSON.stringify(events.filter((e) => e.type === 'error')));
+    const compactions = events.filter((event) => event.type === 'compaction');
+    assert.ok(compactions.some((event) => event.kind === 'prune'), 'old outputs were pruned');
+    assert.ok(compactions.every((event) => event.tokens_after < event.tokens_before));
+    // Between two compactions there is always a completed model response: no loop.
+    let sinceLast = Infinity;
+    for (const event of events) {
+      if (event.type === 'response.completed') sinceLast += 1;
+      if (event.type === 'compaction') {
+        assert.ok(sinceLast > 0 || event.kind === 'summary', 'a compaction follows progress (or continues the same one)');
+        sinceLast = 0;
+      }
+    }
+    assert.ok(agent.contextTokens <= 4096);
+    assert.ok(agent.items.some((item) => item.type === 'function_call_output' && item.output.startsWith('[output pruned')) ||
+      agent.items.some((item) => item.type === 'message' && item.content.startsWith(SUMMARY_PREFIX)));
+  });
+
+  void it('a turn that cannot fit fails with context_exhausted after one compaction attempt instead of looping', async () => {
+    const agent = await agentFor({ contextWindow: 1024 });
+    const before = t.engine.requests.length;
+    const events = await collect(agent.run(`huge ${'word '.repeat(3000)}`));
+    const done = events.at(-1);
+    assert.equal(done?.type === 'turn.completed' && done.status, 'failed');
+    assert.equal(events.find((event) => event.type === 'error')?.type === 'error' && events.find((event) => event.type === 'error')?.code, 'context_exhausted');
+    assert.ok(t.engine.requests.length - before <= 1, 'at most the one summary request was made');
+  });
+
+  void it('steering a response that called a tool: the server holds it and puts it before the tool result', async () => {
+    const agent = await agentFor();
+    let steered = false;
+    const events = await collect(agent.run('tool then steer'), (event) => {
+      if (event.type === 'tool_input.delta' && !steered) { steered = true; agent.steer('use the cache'); }
+    });
+    assert.deepEqual(events.find((event) => event.type === 'steer.applied'), { type: 'steer.applied', text: 'use the cache', how: 'with_tool_results' });
+    const done = events.at(-1);
+    assert.equal(done?.type === 'turn.completed' && done.final_message, 'after steer');
+    assert.deepEqual(t.engine.requests.at(-1)?.conversation.map((item) => item.type), ['user', 'tool_result'], 'sent once, in front of the result');
+    assert.deepEqual(agent.items.map((item) => item.type === 'message' ? item.role : item.type), ['user', 'function_call', 'user', 'function_call_output', 'assistant']);
+  });
+});

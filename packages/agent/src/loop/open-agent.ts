@@ -1,0 +1,106 @@
+import { connectResponses, type CreateParams, type ResponsesConnection } from '@spark/client';
+import { resolve } from 'node:path';
+import { loadProjectInstructions, type ProjectInstructions } from '../context/agents-md.js';
+import { buildInstructions } from '../context/build-instructions.js';
+import type { ApprovalMode } from '../policy/decide-command.js';
+import { defaultSessionDir, Session, type SessionState } from '../session/session-store.js';
+import { BASE_SYSTEM_PROMPT } from '../tools/system-prompt.js';
+import { APPLY_PATCH_INSTRUCTIONS, WORKSPACE_TOOLS } from '../tools/tool-definitions.js';
+import { Agent } from './agent.js';
+import { AgentError } from './agent-error.js';
+import type { ApprovalHandler } from './agent-events.js';
+
+/** Window assumed when the server does not report one (OpenAI's /v1/models does not). */
+export const FALLBACK_CONTEXT_WINDOW = 128_000;
+
+export interface OpenAgentOptions {
+  /** A Responses endpoint base, e.g. 'http://127.0.0.1:8000/v1' or 'https://api.openai.com/v1'. */
+  baseUrl: string;
+  apiKey?: string;
+  transport?: 'auto' | 'websocket' | 'http';
+  /** Model id; default: the first model the server lists. */
+  model?: string;
+  workspace: string;
+  approval: ApprovalMode;
+  testsAllowed?: boolean;
+  networkAllowed?: boolean;
+  approve?: ApprovalHandler;
+  /** Overrides the server-reported window. */
+  contextWindow?: number;
+  /** Sessions directory (default `defaultSessionDir()`); `false` keeps nothing on disk. */
+  sessionDir?: string | false;
+  /** Resume a session: an id or 'last' (the newest for this workspace). */
+  resume?: string;
+  /** Fork a session (id), at the end of turn `turn` (default: its last). */
+  fork?: { id: string; turn?: number };
+  maxStepsPerTurn?: number;
+  requestOverrides?: Partial<CreateParams>;
+  signal?: AbortSignal;
+}
+
+export interface OpenedAgent {
+  agent: Agent;
+  connection: ResponsesConnection;
+  model: string;
+  contextWindow: number;
+  session: Session | undefined;
+  project: ProjectInstructions;
+}
+
+/**
+ * Everything between "which server and which directory" and a ready agent: connects (WebSocket,
+ * falling back to HTTP), picks the model and its real context window, reads AGENTS.md, builds the
+ * system prompt, and opens (new, resumed or forked) the session.
+ */
+export async function openAgent(options: OpenAgentOptions): Promise<OpenedAgent> {
+  const workspace = resolve(options.workspace);
+  const connection = await connectResponses({
+    baseUrl: options.baseUrl,
+    ...(options.apiKey === undefined ? {} : { apiKey: options.apiKey }),
+    transport: options.transport ?? 'auto',
+  });
+  try {
+    const models = await connection.listModels(options.signal === undefined ? {} : { signal: options.signal });
+    const model = options.model ?? models[0]?.id;
+    if (model === undefined) throw new AgentError('model_not_found', `${options.baseUrl} lists no models; pass --model.`);
+    const listed = models.find((entry) => entry.id === model);
+    if (listed === undefined && models.length > 0 && options.model !== undefined && !isRemote(options.baseUrl)) {
+      throw new AgentError('model_not_found', `${options.baseUrl} does not serve '${model}' (it serves: ${models.map((m) => m.id).join(', ')}).`);
+    }
+    const contextWindow = options.contextWindow ?? listed?.contextWindow ?? FALLBACK_CONTEXT_WINDOW;
+    const project = await loadProjectInstructions(workspace);
+    const testsAllowed = options.testsAllowed ?? false;
+    const instructions = buildInstructions({
+      basePrompt: BASE_SYSTEM_PROMPT, patchInstructions: APPLY_PATCH_INSTRUCTIONS, workspace,
+      approval: options.approval, testsAllowed, projectInstructions: project.text,
+    });
+    let session: Session | undefined;
+    let resume: SessionState | undefined;
+    if (options.sessionDir !== false) {
+      const dir = options.sessionDir ?? defaultSessionDir();
+      if (options.fork !== undefined) ({ session, state: resume } = await Session.fork(dir, options.fork.id, options.fork.turn));
+      else if (options.resume !== undefined) ({ session, state: resume } = await Session.open(dir, options.resume, options.resume === 'last' ? workspace : undefined));
+      else session = await Session.create(dir, { workspace, model });
+    }
+    const agent = new Agent({
+      connection, model, workspace, instructions, tools: WORKSPACE_TOOLS, contextWindow,
+      approval: options.approval, testsAllowed,
+      ...(options.networkAllowed === undefined ? {} : { networkAllowed: options.networkAllowed }),
+      ...(options.approve === undefined ? {} : { approve: options.approve }),
+      ...(session === undefined ? {} : { session }),
+      ...(resume === undefined ? {} : { resume: { history: resume.history, undo: resume.undo, turns: resume.turns } }),
+      ...(options.maxStepsPerTurn === undefined ? {} : { maxStepsPerTurn: options.maxStepsPerTurn }),
+      ...(options.requestOverrides === undefined ? {} : { requestOverrides: options.requestOverrides }),
+    });
+    return { agent, connection, model, contextWindow, session, project };
+  } catch (error) {
+    await connection.close();
+    throw error;
+  }
+}
+
+/** Hosted APIs list models for the account, not all they serve: don't second-guess them. */
+function isRemote(baseUrl: string): boolean {
+  const host = new URL(baseUrl).hostname;
+  return !(host === '127.0.0.1' || host === 'localhost' || host === '::1' || host === '[::1]');
+}

@@ -1,0 +1,199 @@
+import { createInterface } from 'node:readline/promises';
+import { parseArgs } from 'node:util';
+import { AgentError, openAgent, type AgentEvent, type ApprovalHandler, type ApprovalMode, type TurnStatus } from '@spark/agent';
+import { DEFAULT_MODEL_ALIAS } from '@spark/engine-llama';
+import { CliError } from './cli-error.js';
+import { startLocalServer, type LocalServer } from './local-server.js';
+
+export const EXEC_USAGE = `Usage: spark exec [options] "task"      (also: spark resume [id|--last] "task")
+  Runs the coding agent headless in the current directory until it answers.
+  --json                     print every agent event as one JSON object per line (JSONL) on stdout
+  --approval <mode>          ask | auto-in-workspace (default) | never-ask
+                             (ask prompts on the terminal; without one, asked actions are declined)
+  --allow-tests              let the agent run tests and other slow checks (else only when the task asks)
+  --allow-network            let shell commands use the network
+  --model <id|alias|path>    model (default: ${DEFAULT_MODEL_ALIAS} on the embedded engine;
+                             with --server: the server's first model)
+  --server <url>             use this Responses endpoint (e.g. http://127.0.0.1:8000/v1, https://api.openai.com/v1);
+                             default: a running spark serve on SPARK_PORT/8000, else the embedded engine in-process
+  --api-key <key>            key for --server (env SPARK_API_KEY, then OPENAI_API_KEY)
+  --transport <t>            auto (default: WebSocket, HTTP fallback) | websocket | http
+  --cd <dir>                 workspace directory (default: current directory)
+  --resume <id|last>         continue a saved session
+  --fork <id>[:turn]         start a new session from a saved one, as it was after turn N
+  --ephemeral                do not save the session
+  --max-steps <n>            model requests per turn before stopping (default 50)
+  --ctx <tokens>             context size of the embedded engine
+  --offline                  never contact the model hub
+Exit status: 0 answered, 1 failed, 2 usage error, 3 stopped at --max-steps, 130 interrupted.`;
+
+/** Exit status per turn outcome (documented in README). */
+export const EXEC_EXIT_CODES: Record<TurnStatus, number> = { completed: 0, failed: 1, max_steps: 3, interrupted: 130 };
+
+export async function execCommand(argv: readonly string[], signal: AbortSignal, options: { resume?: boolean } = {}): Promise<void> {
+  const { values, positionals } = parseArgs({
+    args: [...argv],
+    allowPositionals: true,
+    options: {
+      json: { type: 'boolean' },
+      approval: { type: 'string' },
+      'allow-tests': { type: 'boolean' },
+      'allow-network': { type: 'boolean' },
+      model: { type: 'string' },
+      server: { type: 'string' },
+      'api-key': { type: 'string' },
+      transport: { type: 'string' },
+      cd: { type: 'string' },
+      resume: { type: 'string' },
+      last: { type: 'boolean' },
+      fork: { type: 'string' },
+      ephemeral: { type: 'boolean' },
+      'max-steps': { type: 'string' },
+      ctx: { type: 'string' },
+      offline: { type: 'boolean' },
+    },
+  });
+  let resume = values.resume;
+  let words = positionals;
+  if (options.resume === true) {
+    // `spark resume [id|--last] "task"`: a leading id-shaped word names the session.
+    if (values.last === true) resume = 'last';
+    else if (words.length > 1 && /^[0-9]{8}-[0-9]{6}-[0-9a-f]{6}$/.test(words[0] ?? '')) { resume = words[0]; words = words.slice(1); }
+    else resume ??= 'last';
+  }
+  const task = words.join(' ').trim();
+  if (task === '') throw new CliError(`spark exec needs a task\n\n${EXEC_USAGE}`);
+  const approval = parseApproval(values.approval);
+  const transport = parseTransport(values.transport);
+  const maxSteps = intOption('max-steps', values['max-steps']);
+  const contextSize = intOption('ctx', values.ctx);
+  const fork = values.fork === undefined ? undefined : parseFork(values.fork);
+  const json = values.json === true;
+  const env = process.env;
+
+  let local: LocalServer | undefined;
+  let baseUrl = values.server ?? env['SPARK_SERVER_URL'];
+  let model = values.model;
+  if (baseUrl === undefined) {
+    local = await startLocalServer({
+      ...(model === undefined ? {} : { model }), signal,
+      ...(values.offline ? { offline: true } : {}),
+      ...(contextSize === undefined ? {} : { contextSize }),
+      probePort: Number(env['SPARK_PORT'] ?? 8000),
+    });
+    baseUrl = local.baseUrl;
+    model = local.model;
+  }
+  const apiKey = values['api-key'] ?? env['SPARK_API_KEY'] ?? env['OPENAI_API_KEY'];
+  const write = (line: string): void => { process.stdout.write(`${line}\n`); };
+  try {
+    const opened = await openAgent({
+      baseUrl, workspace: values.cd ?? process.cwd(), approval, transport, signal,
+      testsAllowed: values['allow-tests'] === true, networkAllowed: values['allow-network'] === true,
+      approve: terminalApproval(json),
+      ...(apiKey === undefined ? {} : { apiKey }),
+      ...(model === undefined ? {} : { model }),
+      ...(values.ephemeral ? { sessionDir: false as const } : {}),
+      ...(resume === undefined ? {} : { resume }),
+      ...(fork === undefined ? {} : { fork }),
+      ...(maxSteps === undefined ? {} : { maxStepsPerTurn: maxSteps }),
+    });
+    const { agent, connection } = opened;
+    const started = {
+      type: 'session.started', session_id: opened.session?.id ?? null, model: opened.model, transport: connection.kind,
+      server: local?.origin === 'in-process' ? 'in-process' : baseUrl, workspace: values.cd ?? process.cwd(), context_window: opened.contextWindow,
+      resumed_turns: agent.items.length > 0 ? agent.items.filter((item) => item.type === 'message' && item.role === 'user').length : 0,
+    };
+    if (json) write(JSON.stringify(started));
+    else process.stderr.write(`spark exec: ${opened.model} over ${connection.kind}${opened.session ? `, session ${opened.session.id}` : ''}\n`);
+    const onAbort = (): void => agent.interrupt();
+    signal.addEventListener('abort', onAbort, { once: true });
+    let status: TurnStatus = 'failed';
+    let finalMessage = '';
+    try {
+      for await (const event of agent.run(task)) {
+        if (json) write(JSON.stringify(event));
+        else reportProgress(event);
+        if (event.type === 'turn.completed') { status = event.status; finalMessage = event.final_message; }
+      }
+    } finally {
+      signal.removeEventListener('abort', onAbort);
+      await connection.close();
+    }
+    if (!json && finalMessage !== '') write(finalMessage);
+    process.exitCode = EXEC_EXIT_CODES[status];
+  } catch (error) {
+    if (error instanceof AgentError && json) {
+      write(JSON.stringify({ type: 'error', code: error.code, message: error.message }));
+      process.exitCode = 1;
+      return;
+    }
+    throw error;
+  } finally {
+    await local?.close();
+  }
+}
+
+/** Human progress on stderr, so stdout carries only the final answer. */
+function reportProgress(event: AgentEvent): void {
+  const line = (text: string): void => { process.stderr.write(`${text}\n`); };
+  switch (event.type) {
+    case 'tool_call': line(`> ${event.name} ${oneLine(event.input, 120)}`); break;
+    case 'tool_result': if (!event.ok) line(`  ! ${oneLine(event.output, 200)}`); break;
+    case 'patch.applied': line(`  patched: ${event.changes.map((c) => `${c.kind} ${c.path}`).join(', ')}`); break;
+    case 'compaction': line(`  (context compacted: ${event.kind}, ~${event.tokens_before} -> ~${event.tokens_after} tokens)`); break;
+    case 'file.reread': line(`  (${event.path} changed on disk: re-read)`); break;
+    case 'warning': line(`warning: ${event.message}`); break;
+    case 'error': line(`error [${event.code}]: ${event.message}`); break;
+    default: break;
+  }
+}
+
+function oneLine(text: string, max: number): string {
+  const flat = text.replace(/\s+/g, ' ').trim();
+  return flat.length > max ? `${flat.slice(0, max - 1)}…` : flat;
+}
+
+/** Asks y/n/a on the terminal when there is one; headless runs decline. */
+function terminalApproval(json: boolean): ApprovalHandler {
+  return async (request, signal) => {
+    if (!process.stdin.isTTY || json) return 'deny';
+    const rl = createInterface({ input: process.stdin, output: process.stderr });
+    try {
+      const what = request.kind === 'shell' ? `run: ${request.command}` : `apply a patch to ${request.paths.join(', ')}`;
+      const answer = (await rl.question(`Allow the agent to ${what}? (${request.reason}) [y]es / [a]lways / [N]o: `, { signal })).trim().toLowerCase();
+      return answer === 'y' || answer === 'yes' ? 'approve' : answer === 'a' || answer === 'always' ? 'approve_session' : 'deny';
+    } catch {
+      return 'deny';
+    } finally {
+      rl.close();
+    }
+  };
+}
+
+function parseApproval(raw: string | undefined): ApprovalMode {
+  const value = raw ?? 'auto-in-workspace';
+  if (value === 'ask' || value === 'auto-in-workspace' || value === 'never-ask') return value;
+  throw new CliError(`--approval must be ask, auto-in-workspace or never-ask, got '${value}'`);
+}
+
+function parseTransport(raw: string | undefined): 'auto' | 'websocket' | 'http' {
+  const value = raw ?? 'auto';
+  if (value === 'auto' || value === 'websocket' || value === 'http') return value;
+  throw new CliError(`--transport must be auto, websocket or http, got '${value}'`);
+}
+
+function parseFork(raw: string): { id: string; turn?: number } {
+  const [id = '', turn] = raw.split(':');
+  if (turn === undefined) return { id };
+  const n = Number(turn);
+  if (!Number.isInteger(n) || n < 0) throw new CliError(`--fork expects <id>[:turn], got '${raw}'`);
+  return { id, turn: n };
+}
+
+function intOption(name: string, raw: string | undefined): number | undefined {
+  if (raw === undefined) return undefined;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value <= 0) throw new CliError(`--${name} must be a positive integer, got '${raw}'`);
+  return value;
+}

@@ -1,0 +1,108 @@
+// `spark exec` as a user runs it: the real binary in a scratch git repo, against a real server
+// (scripted engine, so the flow is exact), JSONL on stdout.
+import assert from 'node:assert/strict';
+import { execFileSync, spawn } from 'node:child_process';
+import { mkdtemp, readdir, readFile, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import type { GenerateRequest, ScriptStep } from '@spark/engine';
+import { startTestServer, TEST_MODEL, type TestServer } from '@spark/server/testing';
+
+const CLI = new URL('./main.js', import.meta.url).pathname;
+const PATCH = '*** Begin Patch\n*** Update File: calc.py\n@@\n-    return a + b\n+    return a + b  # sum\n*** End Patch\n';
+
+function script(request: GenerateRequest): readonly ScriptStep[] {
+  const results = request.conversation.filter((item) => item.type === 'tool_result').length;
+  const last = [...request.conversation].reverse().find((item) => item.type === 'user');
+  if (last?.type === 'user' && last.text.startsWith('and')) return [{ type: 'text', text: 'Still here.' }];
+  if (last?.type === 'user' && last.text.startsWith('loop')) return [{ type: 'tool_call', name: 'list_dir', arguments: '{"path":"","depth":0}' }];
+  if (results === 0) return [{ type: 'tool_call', name: 'read_file', arguments: '{"path":"calc.py","offset":0,"limit":0}' }];
+  if (results === 1) return [{ type: 'tool_call', name: 'apply_patch', arguments: PATCH, kind: 'custom' }];
+  return [{ type: 'text', text: 'Added a comment to add().' }];
+}
+
+interface Run { code: number | null; stdout: string; stderr: string }
+
+function runCli(args: string[], cwd: string, env: Record<string, string>): Promise<Run> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [CLI, ...args], { cwd, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk: Buffer) => { stdout += chunk.toString(); });
+    child.stderr.on('data', (chunk: Buffer) => { stderr += chunk.toString(); });
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
+void describe('spark exec (scripted server)', () => {
+  let t: TestServer;
+  let repo: string;
+  let env: Record<string, string>;
+
+  before(async () => {
+    t = await startTestServer({ engineOptions: { script, contextSize: 100_000 } });
+    repo = await mkdtemp(join(tmpdir(), 'spark-exec-'));
+    await writeFile(join(repo, 'calc.py'), 'def add(a, b):\n    return a + b\n');
+    const git = (...args: string[]): void => { execFileSync('git', args, { cwd: repo, stdio: 'ignore' }); };
+    git('init', '-q');
+    git('add', '.');
+    git('-c', 'user.email=t@example.com', '-c', 'user.name=t', 'commit', '-qm', 'init');
+    env = { SPARK_DATA_DIR: await mkdtemp(join(tmpdir(), 'spark-data-')), SPARK_PORT: '1' };
+  });
+  after(async () => { await t.server.close(); });
+
+  void it('--json streams documented JSONL events, applies the patch in the repo and exits 0', async () => {
+    const run = await runCli(['exec', '--json', '--server', `${t.url}/v1`, '--model', TEST_MODEL, 'Comment the add function.'], repo, env);
+    assert.equal(run.code, 0, run.stderr);
+    const events = run.stdout.trim().split('\n').map((line) => JSON.parse(line) as { type: string; [key: string]: unknown });
+    assert.equal(events[0]?.type, 'session.started');
+    assert.equal(events[0]?.['transport'], 'websocket');
+    assert.equal(events.at(-1)?.type, 'turn.completed');
+    assert.equal(events.at(-1)?.['final_message'], 'Added a comment to add().');
+    const types = new Set(events.map((event) => event.type));
+    for (const type of ['turn.started', 'response.started', 'tool_call', 'tool_result', 'patch.applied', 'response.completed', 'message']) assert.ok(types.has(type), type);
+    const diff = execFileSync('git', ['diff'], { cwd: repo }).toString();
+    assert.match(diff, /^\+ {4}return a \+ b {2}# sum$/m);
+    const sessions = await readdir(join(env['SPARK_DATA_DIR'] ?? '', 'sessions'));
+    assert.deepEqual(sessions, [`${String(events[0]?.['session_id'])}.jsonl`]);
+
+    // Resume the same session headless: its history goes with the next turn.
+    const resumed = await runCli(['resume', '--last', '--json', '--server', `${t.url}/v1`, '--model', TEST_MODEL, 'and now?'], repo, env);
+    assert.equal(resumed.code, 0, resumed.stderr);
+    const again = resumed.stdout.trim().split('\n').map((line) => JSON.parse(line) as { type: string; [key: string]: unknown });
+    assert.equal(again[0]?.['session_id'], events[0]?.['session_id']);
+    assert.equal(again[0]?.['resumed_turns'], 1);
+    assert.equal(again.at(-1)?.['final_message'], 'Still here.');
+    assert.ok((t.engine.requests.at(-1)?.conversation.length ?? 0) >= 8, 'the resumed history was sent');
+  });
+
+  void it('prints only the final message on stdout without --json, and exits 3 at --max-steps', async () => {
+    await writeFile(join(repo, 'calc.py'), 'def add(a, b):\n    return a + b\n');
+    const plain = await runCli(['exec', '--ephemeral', '--server', `${t.url}/v1`, 'Comment the add function.'], repo, env);
+    assert.equal(plain.code, 0, plain.stderr);
+    assert.equal(plain.stdout, 'Added a comment to add().\n');
+    assert.match(plain.stderr, /> read_file/);
+    const looping = await runCli(['exec', '--ephemeral', '--json', '--max-steps', '2', '--server', `${t.url}/v1`, 'loop forever'], repo, env);
+    assert.equal(looping.code, 3);
+    assert.match(looping.stdout, /"status":"max_steps"/);
+  });
+
+  void it('usage errors exit 2 with a message', async () => {
+    const none = await runCli(['exec', '--server', `${t.url}/v1`], repo, env);
+    assert.equal(none.code, 2);
+    assert.match(none.stderr, /needs a task/);
+    const bad = await runCli(['exec', '--approval', 'yolo', '--server', `${t.url}/v1`, 'x'], repo, env);
+    assert.equal(bad.code, 2);
+    assert.match(bad.stderr, /--approval must be/);
+  });
+
+  void it('a server that is down fails with exit 1 and a clear error', async () => {
+    const before = await readFile(join(repo, 'calc.py'), 'utf8');
+    const down = await runCli(['exec', '--server', 'http://127.0.0.1:9/v1', 'x'], repo, env);
+    assert.equal(down.code, 1);
+    assert.match(down.stderr, /spark: /);
+    assert.equal(await readFile(join(repo, 'calc.py'), 'utf8'), before);
+  });
+});

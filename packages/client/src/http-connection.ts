@@ -1,0 +1,141 @@
+import type { InputItem } from '@spark/protocol';
+import { abortedError, ClientError } from './client-error.js';
+import { isTerminalEvent, type ClientEvent } from './client-events.js';
+import type { ResolvedClientOptions } from './client-options.js';
+import { readHttpError } from './http-error.js';
+import { listModels } from './list-models.js';
+import { parseServerMessage } from './parse-server-message.js';
+import type { CreateParams, ModelEntry, ResponsesConnection, StreamOptions } from './responses-connection.js';
+import { SseParser } from './sse-parser.js';
+
+/** Why a stream's request was aborted, so the error names the right cause. */
+type AbortCause = 'caller' | 'closed' | 'timeout';
+
+/**
+ * The Responses API over `POST {baseUrl}/responses` with `stream: true`, read as server-sent
+ * events. Each stream is its own request on the global `fetch`, whose pool keeps connections
+ * alive between turns. No per-connection server state: `previous_response_id` works only for
+ * stored responses, and steering is not available.
+ */
+export class HttpResponsesConnection implements ResponsesConnection {
+  readonly kind = 'http';
+  readonly connectionEpoch = 0;
+  /** Aborts each in-flight stream's request, for `close()`. */
+  private readonly inFlight = new Set<() => void>();
+  private closed = false;
+
+  constructor(private readonly options: ResolvedClientOptions) {}
+
+  async *stream(params: CreateParams, streamOptions: StreamOptions = {}): AsyncGenerator<ClientEvent, void, undefined> {
+    const { signal } = streamOptions;
+    if (this.closed) throw closedError();
+    if (signal?.aborted) throw abortedError(signal.reason);
+    const controller = new AbortController();
+    let cause: AbortCause | undefined;
+    const abort = (why: AbortCause): void => {
+      cause ??= why;
+      controller.abort();
+    };
+    const onAbort = (): void => abort('caller');
+    const onClose = (): void => abort('closed');
+    signal?.addEventListener('abort', onAbort, { once: true });
+    this.inFlight.add(onClose);
+    const fail = (error: unknown, phase: 'connect' | 'read'): ClientError => {
+      if (ClientError.is(error)) return error;
+      switch (cause) {
+        case 'caller': return abortedError(error);
+        case 'closed': return closedError();
+        case 'timeout': return new ClientError('connect_timeout', `The server did not answer within ${this.options.connectTimeoutMs} ms (connectTimeoutMs).`, { cause: error });
+        case undefined: return phase === 'connect'
+          ? new ClientError('connect_failed', 'Could not reach the server.', { cause: error })
+          : new ClientError('connection_closed', 'The connection closed before the response ended.', { cause: error });
+        default: {
+          const unreachable: never = cause;
+          return unreachable;
+        }
+      }
+    };
+    const timer = setTimeout(() => abort('timeout'), this.options.connectTimeoutMs);
+    let reader: ReadableStreamDefaultReader<Uint8Array> | undefined;
+    let ended = false;
+    try {
+      let response: Response;
+      try {
+        response = await fetch(`${this.options.baseUrl}/responses`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', accept: 'text/event-stream', ...this.options.headers },
+          body: JSON.stringify(httpBody(params)),
+          signal: controller.signal,
+        });
+      } catch (error) {
+        throw fail(error, 'connect');
+      } finally {
+        // The limit is on reaching the server; a long generation is not a timeout.
+        clearTimeout(timer);
+      }
+      if (!response.ok) throw await readHttpError(response);
+      if (!response.body || !isEventStream(response.headers.get('content-type'))) {
+        await response.body?.cancel().catch(() => undefined);
+        throw new ClientError('invalid_response', 'The server answered a streaming request without a text/event-stream body.', { status: response.status });
+      }
+      reader = response.body.getReader();
+      const parser = new SseParser(this.options.maxEventBytes);
+      for (;;) {
+        let chunk: Awaited<ReturnType<typeof reader.read>>;
+        try {
+          chunk = await reader.read();
+        } catch (error) {
+          throw fail(error, 'read');
+        }
+        if (chunk.done) throw endedEarly();
+        for (const message of parser.push(chunk.value)) {
+          // Not part of the Responses API, but OpenAI-compatible servers that copy Chat Completions send it.
+          if (message.data === '[DONE]') throw endedEarly();
+          const parsed = parseServerMessage(message.data);
+          if (parsed.kind === 'error') throw parsed.error;
+          if (parsed.kind === 'ignored') continue;
+          yield parsed.event;
+          if (isTerminalEvent(parsed.event)) { ended = true; return; }
+        }
+      }
+    } finally {
+      clearTimeout(timer);
+      signal?.removeEventListener('abort', onAbort);
+      this.inFlight.delete(onClose);
+      // A caller that left early, or a failure, must not leave the server generating for nobody.
+      if (!ended) controller.abort();
+      await reader?.cancel().catch(() => undefined);
+    }
+  }
+
+  steer(_responseId: string, _input: string | InputItem[]): void {
+    throw new ClientError('steering_not_supported', 'Steering needs the WebSocket transport; this connection uses HTTP.');
+  }
+
+  listModels(options: StreamOptions = {}): Promise<ModelEntry[]> {
+    return listModels(this.options, options.signal);
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    for (const abort of [...this.inFlight]) abort();
+  }
+}
+
+/** The HTTP body: `stream: true`, without the WebSocket-only lane. */
+function httpBody(params: CreateParams): Record<string, unknown> {
+  const { stream_id: _lane, ...body } = params;
+  return { ...body, stream: true };
+}
+
+function isEventStream(contentType: string | null): boolean {
+  return contentType?.split(';')[0]?.trim().toLowerCase() === 'text/event-stream';
+}
+
+function endedEarly(): ClientError {
+  return new ClientError('connection_closed', 'The stream ended before the response\'s terminal event.');
+}
+
+function closedError(): ClientError {
+  return new ClientError('connection_closed', 'The connection was closed by close().');
+}
