@@ -1,12 +1,13 @@
 import { availableParallelism } from 'node:os';
 import { parseArgs } from 'node:util';
 import { resolveModel } from '@spark/engine-llama';
+import { benchAgent } from './agent-bench.js';
 import { benchGateway } from './gateway-bench.js';
 import { benchRealtime } from './realtime-bench.js';
 import { benchServeVsDirect } from './serve-vs-direct.js';
 import { benchTurns } from './turns-bench.js';
 
-const WORKLOADS = ['serve', 'turns', 'gateway', 'realtime'] as const;
+const WORKLOADS = ['serve', 'turns', 'gateway', 'realtime', 'agent'] as const;
 type Workload = (typeof WORKLOADS)[number];
 
 /** `npm run bench`: every figure is a ratio measured side by side in this one run. */
@@ -31,6 +32,7 @@ async function main(): Promise<void> {
   const repeats = values.quick ? 1 : Number(values.repeats);
   const serverArgs = ['--model', local.path, '--ctx', '8192', '--threads', String(threads), '--decode-threads', String(decodeThreads)];
   if (only.has('gateway')) await benchGateway();
+  if (only.has('agent')) await benchAgent({ repeats });
   if (only.has('realtime')) await benchRealtime({ modelId: local.alias, modelPath: local.path, threads, decodeThreads, repeats });
   if (only.has('turns')) await benchTurns({ modelPath: local.path, serverArgs, maxOutputTokens: 40 });
   if (only.has('serve')) await benchServeVsDirect({
