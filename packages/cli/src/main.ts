@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 import { CliError } from './cli-error.js';
 import { execCommand, EXEC_USAGE } from './exec-command.js';
+import { interactiveCommand, INTERACTIVE_USAGE } from './interactive/interactive-command.js';
 import { sessionsCommand, SESSIONS_USAGE } from './sessions-command.js';
 import { modelsCommand, MODELS_USAGE } from './models-command.js';
 import { serveCommand, SERVE_USAGE } from './serve-command.js';
@@ -8,11 +9,14 @@ import { serveCommand, SERVE_USAGE } from './serve-command.js';
 const USAGE = `spark: a real-time coding assistant serving the OpenAI Responses API
 
 Commands:
+  spark [options]              the interactive coding agent in this directory (a terminal UI)
   spark serve [options]        run the Responses API server on the embedded engine
   spark models pull|list|rm    manage cached GGUF models
   spark exec "task"            run the coding agent headless (--json for JSONL events)
   spark resume [id|--last] "task"  continue a saved agent session
   spark sessions               list saved agent sessions
+
+${INTERACTIVE_USAGE}
 
 ${SERVE_USAGE}
 
@@ -35,8 +39,12 @@ async function main(argv: readonly string[]): Promise<void> {
       case 'exec': await execCommand(rest, controller.signal); break;
       case 'resume': await execCommand(rest, controller.signal, { resume: true }); break;
       case 'sessions': await sessionsCommand(rest); break;
-      case undefined: case 'help': case '--help': case '-h': process.stdout.write(`${USAGE}\n`); break;
-      default: throw new CliError(`unknown command '${command}'\n\n${USAGE}`);
+      case 'help': case '--help': case '-h': process.stdout.write(`${USAGE}\n`); break;
+      case undefined: await interactiveCommand(rest, controller.signal); break;
+      default:
+        // `spark --model x` starts the interactive agent with options.
+        if (command.startsWith('-')) await interactiveCommand(argv, controller.signal);
+        else throw new CliError(`unknown command '${command}'\n\n${USAGE}`);
     }
   } finally {
     process.off('SIGINT', stop);

@@ -1,0 +1,226 @@
+import { execFile } from 'node:child_process';
+import { readFile } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import { promisify } from 'node:util';
+import { parseArgs } from 'node:util';
+import {
+  defaultSessionDir, listSessions, openAgent, type Agent, type ApprovalMode, type OpenAgentOptions, type OpenedAgent,
+} from '@spark/agent';
+import { DEFAULT_MODEL_ALIAS } from '@spark/engine-llama';
+import { CliError } from '../cli-error.js';
+import { startLocalServer, type LocalServer } from '../local-server.js';
+import { style } from '../tui/ansi.js';
+import { renderUnifiedDiff, unifiedDiff } from '../tui/diff-renderer.js';
+import { configPath, loadConfig, withEnv } from './spark-config.js';
+import { TuiApp, type TuiHost } from './tui-app.js';
+
+const run = promisify(execFile);
+
+export const INTERACTIVE_USAGE = `Usage: spark [options]              the interactive coding agent in this directory
+  --model <id|alias|path>    model (default ${DEFAULT_MODEL_ALIAS}, pulled on first use)
+  --server <url>             a Responses endpoint instead of the embedded engine
+  --api-key <key>            key for --server
+  --approval <mode>          ask (default) | auto-in-workspace | never-ask
+  --allow-tests              let the agent run tests and slow checks this session
+  --allow-network            let commands use the network
+  --transport <t>            auto | websocket | http
+  --resume [id]              continue the last (or a given) session
+  --ctx <tokens>             context size of the embedded engine
+  --offline                  never contact the model hub
+Config: ${'${XDG_CONFIG_HOME:-~/.config}'}/spark/config.json (or SPARK_CONFIG): {"model", "server", "apiKey",
+  "approval", "allowTests", "allowNetwork", "transport", "ctx"}. Env (over the file): SPARK_MODEL,
+  SPARK_SERVER_URL, SPARK_API_KEY, SPARK_APPROVAL; also SPARK_PORT, SPARK_DATA_DIR, SPARK_CACHE_DIR, NO_COLOR.`;
+
+const HELP = [
+  'Enter  send; while the agent works: steer it now (applied at its next token)',
+  'Tab    while the agent works: queue the message for after this turn',
+  'Esc    stop the agent at once (the partial answer stays)',
+  'Up/Down  edit queued messages: Enter saves, Ctrl-X removes, Ctrl-S sends it as a steer now, Esc cancels',
+  'Ctrl-C stop / clear / quit    Ctrl-D quit',
+  '/status  model, server, session, context, last TTFT and tok/s',
+  '/model [id]  list models or switch (history kept)',
+  '/new  start a new session           /resume [id]  list or resume sessions',
+  '/fork [turn]  fork this session (at a turn)   /compact  summarise older turns now',
+  '/undo  restore the files of the last patch    /diff  show changes (git diff, or patches this session)',
+  '/init  write AGENTS.md for this project       /help  this help      /quit  exit',
+];
+
+const INIT_PROMPT = 'Create an AGENTS.md file at the root of this repository for coding agents: explore it briefly (list_dir, read the README and the build files), then write concise sections: project overview, layout, how to build, how to run tests (do not run them), code style and conventions. Keep it under 60 lines. Use apply_patch to add the file.';
+
+export async function interactiveCommand(argv: readonly string[], signal: AbortSignal): Promise<void> {
+  const { values, positionals } = parseArgs({
+    args: [...argv],
+    allowPositionals: true,
+    options: {
+      model: { type: 'string' }, server: { type: 'string' }, 'api-key': { type: 'string' }, approval: { type: 'string' },
+      'allow-tests': { type: 'boolean' }, 'allow-network': { type: 'boolean' }, transport: { type: 'string' },
+      resume: { type: 'boolean' }, ctx: { type: 'string' }, offline: { type: 'boolean' },
+    },
+  });
+  if (process.stdin.isTTY !== true || process.stdout.isTTY !== true) {
+    throw new CliError('spark needs a terminal; for scripts use spark exec "task" (see spark help)');
+  }
+  const config = withEnv(await loadConfig());
+  const approval = (values.approval ?? config.approval ?? 'ask') as ApprovalMode;
+  if (!['ask', 'auto-in-workspace', 'never-ask'].includes(approval)) throw new CliError(`--approval must be ask, auto-in-workspace or never-ask, got '${approval}'`);
+  const transport = (values.transport ?? config.transport ?? 'auto') as 'auto' | 'websocket' | 'http';
+  const ctx = values.ctx === undefined ? config.ctx : Number(values.ctx);
+  const workspace = process.cwd();
+  const serverUrl = values.server ?? config.server;
+  let model = values.model ?? config.model;
+
+  let local: LocalServer | undefined;
+  let baseUrl = serverUrl;
+  if (baseUrl === undefined) {
+    local = await startLocalServer({
+      ...(model === undefined ? {} : { model }), signal, ...(values.offline ? { offline: true } : {}),
+      ...(ctx === undefined ? {} : { contextSize: ctx }), probePort: Number(process.env['SPARK_PORT'] ?? 8000),
+    });
+    baseUrl = local.baseUrl;
+    model = local.model;
+  }
+  const apiKey = values['api-key'] ?? config.apiKey ?? process.env['OPENAI_API_KEY'];
+  const engine = local === undefined ? new URL(baseUrl).host : local.origin === 'in-process' ? 'llama.cpp (in-process)' : 'spark serve';
+
+  // The app exists only after the agent does, but the agent's approval handler must reach it.
+  const appRef: { current?: TuiApp } = {};
+  const base: OpenAgentOptions = {
+    baseUrl, workspace, approval, transport, signal,
+    testsAllowed: values['allow-tests'] ?? config.allowTests ?? false,
+    networkAllowed: values['allow-network'] ?? config.allowNetwork ?? false,
+    approve: (request, approveSignal) => appRef.current === undefined ? Promise.resolve('deny') : appRef.current.approve(request, approveSignal),
+    ...(apiKey === undefined ? {} : { apiKey }),
+  };
+  let opened: OpenedAgent = await openAgent({
+    ...base, ...(model === undefined ? {} : { model }),
+    ...(values.resume === true ? { resume: positionals[0] ?? 'last' } : {}),
+  });
+  let warm: Promise<void> = warmup(opened.agent);
+
+  const reopen = async (extra: Partial<OpenAgentOptions>): Promise<void> => {
+    const next = await openAgent({ ...base, model: opened.model, ...extra });
+    await opened.connection.close();
+    opened = next;
+    warm = warmup(opened.agent);
+  };
+
+  const host: TuiHost = {
+    agent: () => opened.agent,
+    ready: () => warm,
+    describe: () => ({ model: opened.model, engine, transport: opened.connection.kind, sessionId: opened.session?.id }),
+    command: async (name, args, tui) => {
+      const agent = opened.agent;
+      switch (name) {
+        case 'help': case '?': return HELP.map((line) => style.dim(line));
+        case 'quit': case 'exit': case 'q': return 'exit';
+        case 'status': return statusLines(opened, engine, baseUrl, approval, workspace);
+        case 'model': {
+          const models = await opened.connection.listModels();
+          if (args === '') return models.map((m) => `${m.id === opened.model ? '● ' : '  '}${m.id}${m.contextWindow ? style.dim(` (${m.contextWindow} tokens)`) : ''}`);
+          if (!models.some((m) => m.id === args) && local !== undefined) return [style.red(`the server does not serve '${args}'`)];
+          await reopenWithHistory({ model: args });
+          return [style.dim(`model: ${args} (history kept, new session ${opened.session?.id ?? ''})`)];
+        }
+        case 'new':
+          await reopen({});
+          return [style.dim(`new session ${opened.session?.id ?? ''}`)];
+        case 'resume': {
+          if (args === '') {
+            const sessions = (await listSessions(defaultSessionDir())).filter((s) => s.workspace === workspace).slice(0, 10);
+            return sessions.length === 0 ? ['no saved sessions for this directory'] : sessions.map((s) => `${s.id}  ${style.dim(new Date(s.updated_ms).toLocaleString())}`);
+          }
+          await reopen({ resume: args });
+          return [style.dim(`resumed ${opened.session?.id ?? args}: ${opened.agent.items.length} items`)];
+        }
+        case 'fork': {
+          const id = opened.session?.id;
+          if (id === undefined) return ['this session is not saved; nothing to fork'];
+          await opened.session?.flush();
+          const turn = args === '' ? undefined : Number(args);
+          if (turn !== undefined && !Number.isInteger(turn)) return [style.red('/fork takes a turn number')];
+          await reopen({ fork: { id, ...(turn === undefined ? {} : { turn }) } });
+          return [style.dim(`forked ${id}${turn === undefined ? '' : ` at turn ${turn}`} into ${opened.session?.id ?? ''}`)];
+        }
+        case 'compact': {
+          const event = await agent.compact();
+          return [style.dim(event?.type === 'compaction' ? `compacted: ~${event.tokens_before} → ~${event.tokens_after} tokens` : 'nothing to compact')];
+        }
+        case 'undo': {
+          const undone = await agent.undo();
+          return undone === undefined ? ['nothing to undo'] : [style.green(`restored ${undone.restored.join(', ')}`)];
+        }
+        case 'diff': return diffLines(workspace, agent);
+        case 'init':
+          tui.submit(INIT_PROMPT);
+          return [];
+        default:
+          return [style.red(`unknown command /${name} (try /help)`)];
+      }
+    },
+  };
+
+  /** A new agent on another model that keeps this conversation (a new session holding it). */
+  async function reopenWithHistory(extra: Partial<OpenAgentOptions>): Promise<void> {
+    const id = opened.session?.id;
+    if (id !== undefined) {
+      await opened.session?.flush();
+      await reopen({ ...extra, fork: { id } });
+    } else {
+      await reopen(extra);
+    }
+  }
+
+  const app = new TuiApp(host, { input: process.stdin, output: process.stdout });
+  appRef.current = app;
+  const banner = [
+    `${style.bold('spark')} ${style.dim(`· ${opened.model} · ${engine} · ${opened.connection.kind} · ${workspace}`)}`,
+    style.dim(`approval: ${approval}${opened.project.files.length > 0 ? ` · AGENTS.md: ${opened.project.files.length}` : ''} · /help for keys and commands`),
+  ];
+  const onAbort = (): void => opened.agent.interrupt();
+  signal.addEventListener('abort', onAbort);
+  try {
+    await app.run(banner);
+  } finally {
+    signal.removeEventListener('abort', onAbort);
+    await opened.connection.close();
+    await local?.close();
+  }
+}
+
+/** Prefills the system prompt and tools while the user types; failures only cost the warm start. */
+function warmup(agent: Agent): Promise<void> {
+  return agent.warmup().catch(() => undefined);
+}
+
+function statusLines(opened: OpenedAgent, engine: string, baseUrl: string, approval: string, workspace: string): string[] {
+  const agent = opened.agent;
+  return [
+    `model      ${opened.model} (${engine})`,
+    `server     ${baseUrl} over ${opened.connection.kind}`,
+    `session    ${opened.session?.id ?? '(not saved)'}`,
+    `workspace  ${workspace}`,
+    `approval   ${approval}`,
+    `context    ~${agent.contextTokens} of ${agent.contextWindow} tokens, ${agent.items.length} items`,
+    `undo       ${agent.undoable.length} patch(es)`,
+    `AGENTS.md  ${opened.project.files.join(', ') || 'none'}`,
+    `config     ${configPath()}`,
+  ];
+}
+
+/** `git diff` in a repository; otherwise the session's patches against the files now. */
+async function diffLines(workspace: string, agent: Agent): Promise<string[]> {
+  try {
+    const { stdout } = await run('git', ['diff', '--no-color', '--no-ext-diff'], { cwd: workspace, maxBuffer: 16 * 1024 * 1024 });
+    return stdout.trim() === '' ? ['no changes (git diff is empty)'] : renderUnifiedDiff(stdout);
+  } catch {
+    const lines: string[] = [];
+    const first = new Map<string, string | null>();
+    for (const entry of agent.undoable) for (const file of entry.files) if (!first.has(file.path)) first.set(file.path, file.before);
+    for (const [path, before] of first) {
+      const now = await readFile(join(resolve(workspace), path), 'utf8').catch(() => '');
+      lines.push(...renderUnifiedDiff(unifiedDiff(before ?? '', now, path)));
+    }
+    return lines.length === 0 ? ['no changes in this session'] : lines;
+  }
+}
+

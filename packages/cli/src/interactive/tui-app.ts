@@ -1,0 +1,437 @@
+import { appendFileSync } from 'node:fs';
+import type { Agent, AgentEvent, ApprovalDecision, ApprovalRequest } from '@spark/agent';
+import { style } from '../tui/ansi.js';
+import { renderApplyPatch } from '../tui/diff-renderer.js';
+import { KeyParser, type KeyEvent } from '../tui/key-parser.js';
+import { LineEditor } from '../tui/line-editor.js';
+import { LiveRegion } from '../tui/live-region.js';
+import { MarkdownRenderer } from '../tui/markdown-renderer.js';
+import { formatStatusLine } from '../tui/status-line.js';
+import { truncateAnsi } from '../tui/text-width.js';
+
+/** Lines of a tool's output shown under its call (the model sees all of it). */
+export const TOOL_OUTPUT_PREVIEW_LINES = 4;
+
+/** What the app needs from its host: the agent, and how to run slash commands. */
+export interface TuiHost {
+  agent(): Agent;
+  /** Resolves when the agent may start a turn (the warm-up finished). */
+  ready(): Promise<void>;
+  /** Model, engine and transport for the status line. */
+  describe(): { model: string; engine: string; transport: string; sessionId: string | undefined };
+  /** Runs `/name args`; returns lines to print, or 'exit'. May start a turn through `app.submit`. */
+  command(name: string, args: string, app: TuiApp): Promise<string[] | 'exit'>;
+}
+
+export interface TuiIo {
+  input: NodeJS.ReadableStream & { setRawMode?(mode: boolean): unknown; isTTY?: boolean };
+  output: NodeJS.WritableStream & { columns?: number; rows?: number; on(event: 'resize', fn: () => void): unknown };
+}
+
+/** A pending approval the user answers with y / a / n. */
+interface PendingApproval {
+  request: ApprovalRequest;
+  resolve: (decision: ApprovalDecision) => void;
+}
+
+/**
+ * The interactive terminal app: settled output (answer lines, tool calls, diffs) is committed to
+ * scrollback once; the live region below holds the streaming tail, the queue, the input line and
+ * the status line. Keys: Enter sends (or steers while the agent works), Tab queues, Esc stops.
+ */
+export class TuiApp {
+  private readonly region: LiveRegion;
+  private readonly keys = new KeyParser();
+  private readonly editor = new LineEditor();
+  private markdown = new MarkdownRenderer();
+  /** The streaming answer's unfinished last line (raw markdown). */
+  private partial = '';
+  private running = false;
+  private activity = '';
+  private approval: PendingApproval | undefined;
+  /** Index of the queued message being edited in the input line. */
+  private editingQueued: number | undefined;
+  private lastStats: { ttftMs: number | null; tokensPerSecond: number | null } = { ttftMs: null, tokensPerSecond: null };
+  private enterAt: number | undefined;
+  private readonly trace = process.env['SPARK_TUI_TRACE'];
+  private exitResolve: (() => void) | undefined;
+  private closed = false;
+
+  constructor(private readonly host: TuiHost, private readonly io: TuiIo) {
+    this.region = new LiveRegion(io.output);
+    // The live rows are built only when a frame is drawn, not on every token.
+    this.region.setLiveRenderer((columns) => this.buildLive(columns));
+    io.output.on('resize', () => {
+      this.region.resize(io.output.columns ?? 80, io.output.rows ?? 24);
+      this.paint();
+    });
+  }
+
+  /** Runs until the user quits. */
+  async run(banner: string[]): Promise<void> {
+    const input = this.io.input;
+    input.setRawMode?.(true);
+    // Bracketed paste: a pasted newline must not send the message.
+    this.io.output.write('\x1b[?2004h');
+    const onData = (chunk: Buffer | string): void => { for (const event of this.keys.feed(chunk)) this.onKey(event); };
+    input.on('data', onData);
+    input.resume();
+    this.print(banner);
+    this.paint();
+    try {
+      await new Promise<void>((resolve) => { this.exitResolve = resolve; });
+    } finally {
+      this.closed = true;
+      input.off('data', onData);
+      input.setRawMode?.(false);
+      input.pause();
+      this.region.setLive([]);
+      this.region.flush();
+      this.region.close();
+      this.io.output.write('\x1b[?2004l');
+    }
+  }
+
+  /** Prints settled lines (used by commands too). */
+  print(lines: string[]): void {
+    if (lines.length > 0) this.region.commit(lines);
+  }
+
+  /** Starts a turn with `text` (what Enter does when idle; /init uses it too). */
+  submit(text: string): void {
+    this.print([style.bold(style.cyan('› ')) + text]);
+    this.submitted = text;
+    this.running = true;
+    this.enterAt = performance.now();
+    this.traceEvent('enter');
+    this.activity = 'thinking';
+    this.paint();
+    void this.host.ready().then(() => this.consume(this.host.agent().run(text)));
+  }
+
+  /** Handles approval requests from the agent's tool runner. */
+  approve(request: ApprovalRequest, signal: AbortSignal): Promise<ApprovalDecision> {
+    return new Promise((resolve) => {
+      const done = (decision: ApprovalDecision): void => {
+        signal.removeEventListener('abort', onAbort);
+        this.approval = undefined;
+        resolve(decision);
+        this.paint();
+      };
+      const onAbort = (): void => done('deny');
+      signal.addEventListener('abort', onAbort, { once: true });
+      this.approval = { request, resolve: done };
+      this.paint();
+    });
+  }
+
+  private async consume(events: AsyncIterable<AgentEvent>): Promise<void> {
+    try {
+      for await (const event of events) this.onAgentEvent(event);
+    } catch (error) {
+      this.print([style.red(`error: ${error instanceof Error ? error.message : String(error)}`)]);
+    } finally {
+      this.flushPartial();
+      this.running = false;
+      this.activity = '';
+      this.paint();
+    }
+  }
+
+  private onAgentEvent(event: AgentEvent): void {
+    switch (event.type) {
+      case 'turn.started':
+        this.markdown = new MarkdownRenderer();
+        // Queued messages start their own turn: echo them like typed input.
+        if (this.submitted !== event.input) this.print([style.bold(style.cyan('› ')) + style.dim('(queued) ') + event.input]);
+        this.submitted = undefined;
+        this.activity = 'thinking';
+        break;
+      case 'text.delta': {
+        this.activity = '';
+        const text = this.partial + event.delta;
+        const lines = text.split('\n');
+        this.partial = lines.pop() ?? '';
+        if (lines.length > 0) this.print(lines.map((line) => this.markdown.renderLine(line)));
+        if (this.enterAt !== undefined) {
+          // The first character of an answer is drawn at once, not at the next frame.
+          this.paint();
+          this.region.flush();
+          this.traceEvent('first_draw', { ms: performance.now() - this.enterAt });
+          this.enterAt = undefined;
+          return;
+        }
+        break;
+      }
+      case 'tool_input.delta':
+        this.activity = 'writing a tool call';
+        break;
+      case 'message':
+        this.flushPartial();
+        break;
+      case 'tool_call':
+        this.flushPartial();
+        this.activity = `running ${event.name}`;
+        if (event.name === 'apply_patch') this.print(renderApplyPatch(patchText(event.input)));
+        else this.print([`${style.magenta('●')} ${style.bold(event.name)} ${style.dim(describeCall(event.input))}`]);
+        break;
+      case 'tool_result': {
+        this.activity = 'thinking';
+        if (event.name === 'apply_patch' && event.ok) break;
+        const lines = event.output.split('\n');
+        const shown = lines.slice(0, TOOL_OUTPUT_PREVIEW_LINES).map((line, index) => `${index === 0 ? '  ⎿ ' : '    '}${line}`);
+        if (lines.length > TOOL_OUTPUT_PREVIEW_LINES) shown.push(`    … ${lines.length - TOOL_OUTPUT_PREVIEW_LINES} more lines`);
+        this.print(shown.map((line) => (event.ok ? style.dim(line) : style.red(line))));
+        break;
+      }
+      case 'patch.applied':
+        this.print([style.green(`  ⎿ patched ${event.changes.map((change) => `${change.kind} ${change.path}`).join(', ')}`)]);
+        break;
+      case 'steer.applied':
+        this.print([style.yellow(`  ↳ steered: ${event.text}`)]);
+        break;
+      case 'file.reread':
+        this.print([style.dim(`  (${event.path} changed on disk; the model sees the new version)`)]);
+        break;
+      case 'compaction':
+        this.print([style.dim(`  (context compacted by ${event.kind}: ~${event.tokens_before} → ~${event.tokens_after} tokens)`)]);
+        break;
+      case 'response.completed':
+        this.lastStats = { ttftMs: event.stats.ttft_ms, tokensPerSecond: event.stats.tokens_per_second };
+        this.traceEvent('response', { ttft_ms: event.stats.ttft_ms, output_tokens: event.stats.output_tokens });
+        break;
+      case 'warning':
+        this.print([style.yellow(`warning: ${event.message}`)]);
+        break;
+      case 'error':
+        this.print([style.red(`error [${event.code}]: ${event.message}`)]);
+        break;
+      case 'turn.completed':
+        this.flushPartial();
+        if (event.status === 'interrupted') this.print([style.yellow('■ interrupted')]);
+        else if (event.status === 'max_steps') this.print([style.yellow(`■ stopped after ${event.steps} steps`)]);
+        this.traceEvent('turn_completed', { status: event.status, ...this.region.stats });
+        break;
+      default:
+        break;
+    }
+    this.paint();
+  }
+
+  /** The text of the turn the user just sent (echoed already). */
+  private submitted: string | undefined;
+
+  private flushPartial(): void {
+    if (this.partial === '') return;
+    this.print([this.markdown.renderLine(this.partial)]);
+    this.partial = '';
+  }
+
+  private onKey(event: KeyEvent): void {
+    if (this.closed) return;
+    if (this.approval !== undefined) {
+      this.onApprovalKey(event, this.approval);
+      return;
+    }
+    const agent = this.host.agent();
+    if (event.type === 'ctrl') {
+      switch (event.key) {
+        case 'c':
+          if (this.running) agent.interrupt();
+          else if (this.editor.text !== '') this.editor.clear();
+          else this.exitResolve?.();
+          break;
+        case 'd': if (!this.running && this.editor.text === '') this.exitResolve?.(); break;
+        case 'a': this.editor.home(); break;
+        case 'e': this.editor.end(); break;
+        case 'u': this.editor.killToStart(); break;
+        case 'k': this.editor.killToEnd(); break;
+        case 'w': this.editor.deleteWordBack(); break;
+        case 'x': this.removeEditedQueued(); break;
+        case 's': this.promoteEditedQueued(); break;
+        default: break;
+      }
+      this.paint();
+      return;
+    }
+    if (event.type === 'char' || event.type === 'paste') {
+      this.editor.insert(event.text);
+      this.paint();
+      return;
+    }
+    switch (event.name) {
+      case 'escape':
+        if (this.editingQueued !== undefined) { this.editingQueued = undefined; this.editor.clear(); }
+        else if (this.running) agent.interrupt();
+        break;
+      case 'enter': this.onEnter(); break;
+      case 'tab': {
+        const text = this.editor.text.trim();
+        if (this.running && text !== '' && this.editingQueued === undefined) {
+          agent.queue(text);
+          this.editor.clear();
+        }
+        break;
+      }
+      case 'up': this.selectQueued(-1); break;
+      case 'down': this.selectQueued(1); break;
+      case 'left': if (event.ctrl === true || event.meta === true) this.editor.wordLeft(); else this.editor.left(); break;
+      case 'right': if (event.ctrl === true || event.meta === true) this.editor.wordRight(); else this.editor.right(); break;
+      case 'home': this.editor.home(); break;
+      case 'end': this.editor.end(); break;
+      case 'backspace': this.editor.backspace(); break;
+      case 'delete': this.editor.delete(); break;
+      default: break;
+    }
+    this.paint();
+  }
+
+  private onEnter(): void {
+    const agent = this.host.agent();
+    const text = this.editor.text.trim();
+    if (this.editingQueued !== undefined) {
+      // Saving an edited queued message (empty text removes it).
+      agent.editQueued(this.editingQueued, text === '' ? undefined : text);
+      this.editingQueued = undefined;
+      this.editor.clear();
+      return;
+    }
+    if (text === '') return;
+    this.editor.clear();
+    if (this.running) {
+      const how = agent.steer(text);
+      this.print([style.yellow(`  ↳ ${how === 'queued' ? 'queued' : 'steering'}: ${text}`)]);
+      return;
+    }
+    if (text.startsWith('/')) {
+      void this.runCommand(text);
+      return;
+    }
+    this.submit(text);
+  }
+
+  private async runCommand(text: string): Promise<void> {
+    const [name = '', ...rest] = text.slice(1).split(' ');
+    try {
+      const result = await this.host.command(name, rest.join(' ').trim(), this);
+      if (result === 'exit') { this.exitResolve?.(); return; }
+      this.print(result);
+    } catch (error) {
+      this.print([style.red(`/${name}: ${error instanceof Error ? error.message : String(error)}`)]);
+    }
+    this.paint();
+  }
+
+  private selectQueued(direction: -1 | 1): void {
+    const queued = this.host.agent().queuedMessages;
+    if (queued.length === 0) return;
+    if (this.editingQueued === undefined) {
+      if (direction === 1 || this.editor.text !== '') return;
+      this.editingQueued = queued.length - 1;
+    } else {
+      const next = this.editingQueued + direction;
+      if (next < 0) return;
+      if (next >= queued.length) { this.editingQueued = undefined; this.editor.clear(); return; }
+      this.editingQueued = next;
+    }
+    this.editor.set(queued[this.editingQueued] ?? '');
+  }
+
+  private removeEditedQueued(): void {
+    if (this.editingQueued === undefined) return;
+    this.host.agent().editQueued(this.editingQueued, undefined);
+    this.editingQueued = undefined;
+    this.editor.clear();
+  }
+
+  private promoteEditedQueued(): void {
+    if (this.editingQueued === undefined) return;
+    const agent = this.host.agent();
+    const text = this.editor.text.trim();
+    agent.editQueued(this.editingQueued, text === '' ? undefined : text);
+    if (text !== '') {
+      agent.promoteQueued(this.editingQueued);
+      this.print([style.yellow(`  ↳ steering: ${text}`)]);
+    }
+    this.editingQueued = undefined;
+    this.editor.clear();
+  }
+
+  private onApprovalKey(event: KeyEvent, pending: PendingApproval): void {
+    const key = event.type === 'char' ? event.text.toLowerCase() : event.type === 'key' ? event.name : event.type === 'ctrl' ? `ctrl-${event.key}` : '';
+    if (key === 'y' || key === 'enter') pending.resolve('approve');
+    else if (key === 'a') pending.resolve('approve_session');
+    else if (key === 'n' || key === 'escape') pending.resolve('deny');
+    else if (key === 'ctrl-c') { pending.resolve('deny'); this.host.agent().interrupt(); }
+    else return;
+    const verdict = key === 'a' ? 'approved for the session' : key === 'y' || key === 'enter' ? 'approved' : 'declined';
+    this.print([style.dim(`  (${verdict})`)]);
+  }
+
+  /** Marks the live region for redrawing at the next frame. */
+  private paint(): void {
+    if (!this.closed) this.region.invalidate();
+  }
+
+  private buildLive(columns: number): { rows: string[]; cursor: { row: number; col: number } } {
+    const width = Math.max(20, columns);
+    const rows: string[] = [];
+    if (this.partial !== '') rows.push(this.markdown.previewLine(this.partial));
+    if (this.running && this.activity !== '') rows.push(style.dim(`… ${this.activity}  (Esc to stop, Enter to steer, Tab to queue)`));
+    const agent = this.host.agent();
+    agent.queuedMessages.forEach((text, index) => {
+      const marker = index === this.editingQueued ? style.inverse(' editing ') : style.dim(` queued ${index + 1} `);
+      rows.push(truncateAnsi(`${marker} ${text}`, width));
+    });
+    if (this.approval !== undefined) {
+      const request = this.approval.request;
+      const what = request.kind === 'shell' ? `run ${style.bold(request.command)}` : `apply a patch to ${style.bold(request.paths.join(', '))}`;
+      rows.push(style.yellow(`Allow the agent to ${what}?`), style.dim(`  ${request.reason}`), `${style.bold('[y]')}es  ${style.bold('[a]')}lways this session  ${style.bold('[n]')}o`);
+    }
+    const prompt = this.editingQueued !== undefined ? style.inverse('edit› ') + ' ' : this.running ? style.yellow('steer› ') : style.cyan('› ');
+    const input = this.editor.render(prompt, width);
+    const inputTop = rows.length;
+    rows.push(...input.rows);
+    const info = this.host.describe();
+    rows.push(formatStatusLine({
+      model: info.model, engine: info.engine, transport: info.transport,
+      ttftMs: this.lastStats.ttftMs, tokensPerSecond: this.lastStats.tokensPerSecond,
+      contextTokens: agent.contextTokens, contextWindow: agent.contextWindow,
+      ...(info.sessionId === undefined ? {} : { sessionId: info.sessionId }),
+      state: this.approval !== undefined ? 'approval' : this.running ? 'working' : 'ready',
+    }, width));
+    return { rows, cursor: { row: inputTop + input.cursorRow, col: input.cursorCol } };
+  }
+
+  private traceEvent(event: string, extra: Record<string, unknown> = {}): void {
+    if (this.trace === undefined || this.trace === '') return;
+    appendFileSync(this.trace, `${JSON.stringify({ event, t: performance.now(), ...extra })}\n`);
+  }
+
+  /** Render counters, for the benchmark. */
+  get renderStats(): { frames: number; bytesWritten: number; renderMs: number } {
+    return this.region.stats;
+  }
+}
+
+function describeCall(input: string): string {
+  try {
+    const args = JSON.parse(input) as Record<string, unknown>;
+    return Object.entries(args).filter(([, value]) => value !== '' && value !== 0 && value !== null).map(([key, value]) => `${key}=${typeof value === 'string' ? value : JSON.stringify(value)}`).join(' ');
+  } catch {
+    return input.slice(0, 80);
+  }
+}
+
+/** apply_patch arrives as freeform text, or as `{"input": ...}` when a server offered it as a function. */
+function patchText(input: string): string {
+  if (input.trimStart().startsWith('{')) {
+    try {
+      const parsed = JSON.parse(input) as { input?: unknown };
+      if (typeof parsed.input === 'string') return parsed.input;
+    } catch {
+      // freeform after all
+    }
+  }
+  return input;
+}

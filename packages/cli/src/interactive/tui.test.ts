@@ -1,0 +1,136 @@
+// The real `spark` TUI under tmux, driven by keys and read from the screen, against a real server
+// (scripted engine so every flow is exact).
+import assert from 'node:assert/strict';
+import { mkdtemp, readFile, writeFile, stat } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import type { GenerateRequest, ScriptStep } from '@spark/engine';
+import { startTestServer, TEST_MODEL, type TestServer } from '@spark/server/testing';
+import { TmuxSession } from '../testing/tmux.js';
+
+const CLI = new URL('../main.js', import.meta.url).pathname;
+const PATCH = '*** Begin Patch\n*** Update File: notes.txt\n@@\n-draft\n+final\n*** End Patch\n';
+
+function script(request: GenerateRequest): readonly ScriptStep[] {
+  const lastUser = [...request.conversation].reverse().find((item) => item.type === 'user');
+  const text = lastUser?.type === 'user' ? lastUser.text : '';
+  const afterTool = request.conversation.at(-1)?.type === 'tool_result';
+  if (text === 'hello') return [{ type: 'text', text: 'Hello there!\nSecond line with **bold** text.' }];
+  const slow = /^slow (\d+)$/.exec(text);
+  if (slow) {
+    const steps: ScriptStep[] = [];
+    for (let index = 1; index <= Number(slow[1]); index += 1) steps.push({ type: 'delay', ms: 20 }, { type: 'text', text: ` w${index}` });
+    return steps;
+  }
+  if (text === 'run touch') return afterTool ? [{ type: 'text', text: 'Touched.' }] : [{ type: 'tool_call', name: 'shell', arguments: '{"command":"touch approved.txt","timeout_ms":0}' }];
+  if (text === 'patch it') return afterTool ? [{ type: 'text', text: 'Patched.' }] : [{ type: 'tool_call', name: 'apply_patch', arguments: PATCH, kind: 'custom' }];
+  return [{ type: 'text', text: `Echo: ${text}` }];
+}
+
+void describe('spark TUI under tmux', () => {
+  let t: TestServer;
+  let tmux: TmuxSession;
+  let workspace: string;
+
+  before(async () => {
+    t = await startTestServer({ engineOptions: { script, contextSize: 100_000 } });
+    workspace = await mkdtemp(join(tmpdir(), 'spark-tui-'));
+    await writeFile(join(workspace, 'notes.txt'), 'draft\n');
+    const data = await mkdtemp(join(tmpdir(), 'spark-tui-data-'));
+    tmux = await TmuxSession.start([process.execPath, CLI, '--server', `${t.url}/v1`, '--model', TEST_MODEL, '--approval', 'ask'], {
+      cwd: workspace, env: { SPARK_DATA_DIR: data, SPARK_CONFIG: join(data, 'none.json') }, columns: 100, rows: 30,
+    });
+    await tmux.waitFor(/ready/);
+  });
+  after(async () => {
+    await tmux.kill();
+    await t.server.close();
+  });
+
+  async function ask(text: string): Promise<void> {
+    await tmux.type(text);
+    await tmux.keys('Enter');
+  }
+
+  void it('starts with a banner and a status line, answers with rendered markdown', async () => {
+    const start = await tmux.capture();
+    assert.match(start, /spark · scripted/);
+    assert.match(start, /scripted · .*websocket/);
+    await ask('hello');
+    const screen = await tmux.waitFor(/Second line with bold text\./);
+    assert.match(screen, /› hello/);
+    assert.match(screen, /Hello there!/);
+    assert.doesNotMatch(screen, /\*\*bold\*\*/, 'markdown is rendered, not shown raw');
+  });
+
+  void it('shows text while it streams, and Esc stops it at once with the partial answer kept', async () => {
+    await ask('slow 300');
+    const early = await tmux.waitFor(/w5\b/);
+    assert.doesNotMatch(early, /w300\b/);
+    assert.match(early, /working/);
+    const later = await tmux.waitFor(/w15\b/);
+    assert.ok(later.length >= early.length, 'more text appeared while streaming');
+    await tmux.keys('Escape');
+    const stopped = await tmux.waitFor(/interrupted/);
+    assert.doesNotMatch(stopped, /w300\b/);
+    assert.match(stopped, /w15\b/, 'the partial answer stays on screen');
+    await tmux.waitFor(/ready/);
+  });
+
+  void it('Enter while streaming steers the answer mid-stream', async () => {
+    await ask('slow 300');
+    await tmux.waitFor(/w5\b/);
+    await ask('be brief');
+    const screen = await tmux.waitFor(/Echo: be brief/);
+    assert.match(screen, /steer/);
+    assert.doesNotMatch(screen, /w300\b/);
+    await tmux.waitFor(/ready/);
+  });
+
+  void it('Tab queues messages, Up edits a queued one, and they run after the turn', async () => {
+    await ask('slow 150');
+    await tmux.waitFor(/w3\b/);
+    await tmux.type('first');
+    await tmux.keys('Tab');
+    await tmux.type('second');
+    await tmux.keys('Tab');
+    await tmux.waitFor(/queued 2 +second/);
+    await tmux.keys('Up');
+    await tmux.waitFor(/editing/);
+    await tmux.keys('C-u');
+    await tmux.type('second, edited');
+    await tmux.keys('Enter');
+    await tmux.waitFor(/queued 2 +second, edited/);
+    const screen = await tmux.waitFor(/Echo: second, edited/, 30_000);
+    assert.ok(screen.indexOf('Echo: first') < screen.indexOf('Echo: second, edited'), 'queued messages run in order');
+    await tmux.waitFor(/ready/);
+  });
+
+  void it('asks before running a command and runs it once approved', async () => {
+    await ask('run touch');
+    await tmux.waitFor(/Allow the agent to run touch approved\.txt\?/);
+    await assert.rejects(stat(join(workspace, 'approved.txt')), 'nothing runs before approval');
+    await tmux.type('y');
+    await tmux.waitFor(/Touched\./);
+    await stat(join(workspace, 'approved.txt'));
+  });
+
+  void it('shows a patch as a diff and /undo restores the file', async () => {
+    await ask('patch it');
+    await tmux.waitFor(/Allow the agent to apply a patch to notes\.txt\?/);
+    await tmux.type('y');
+    const screen = await tmux.waitFor(/Patched\./);
+    assert.match(screen, /-draft/);
+    assert.match(screen, /\+final/);
+    assert.equal(await readFile(join(workspace, 'notes.txt'), 'utf8'), 'final\n');
+    await ask('/undo');
+    await tmux.waitFor(/restored notes\.txt/);
+    assert.equal(await readFile(join(workspace, 'notes.txt'), 'utf8'), 'draft\n');
+    await ask('/status');
+    await tmux.waitFor(/session +\d{8}-\d{6}-[0-9a-f]{6}/);
+    await ask('/quit');
+    for (let tries = 0; tries < 200 && !(await tmux.dead()); tries += 1) await new Promise((resolve) => setTimeout(resolve, 25));
+    assert.ok(await tmux.dead(), '/quit exits');
+  });
+});
