@@ -116,6 +116,26 @@ void describe('spark TUI under tmux', () => {
     await stat(join(workspace, 'approved.txt'));
   });
 
+  void it('slash commands: /help, /model, /diff, /compact, /fork, /new, /resume, /init', async () => {
+    await ask('/help');
+    await tmux.waitFor(/Tab +while the agent works: queue/);
+    await ask('/model');
+    await tmux.waitFor(/● scripted \(100000 tokens\)/);
+    await ask('/diff');
+    await tmux.waitFor(/no changes in this session|git diff is empty/);
+    await ask('/compact');
+    await tmux.waitFor(/compacted: ~\d+ → ~\d+ tokens|nothing to compact/);
+    await ask('/fork 1');
+    await tmux.waitFor(/forked \d{8}-\d{6}-[0-9a-f]{6} at turn 1 into \d{8}-/);
+    await ask('/new');
+    await tmux.waitFor(/new session \d{8}-/);
+    await ask('/resume');
+    await tmux.waitFor((screen) => (screen.match(/^\d{8}-\d{6}-[0-9a-f]{6} /gm) ?? []).length >= 2);
+    await ask('/init');
+    await tmux.waitFor(/Echo: Create an AGENTS\.md file/);
+    await tmux.waitFor(/ready/);
+  });
+
   void it('shows a patch as a diff and /undo restores the file', async () => {
     await ask('patch it');
     await tmux.waitFor(/Allow the agent to apply a patch to notes\.txt\?/);
