@@ -2,12 +2,14 @@ import { availableParallelism } from 'node:os';
 import { parseArgs } from 'node:util';
 import { resolveModel } from '@spark/engine-llama';
 import { benchAgent } from './agent-bench.js';
+import { benchEdits } from './edits-bench.js';
 import { benchGateway } from './gateway-bench.js';
+import { benchTui } from './tui-bench.js';
 import { benchRealtime } from './realtime-bench.js';
 import { benchServeVsDirect } from './serve-vs-direct.js';
 import { benchTurns } from './turns-bench.js';
 
-const WORKLOADS = ['serve', 'turns', 'gateway', 'realtime', 'agent'] as const;
+const WORKLOADS = ['serve', 'turns', 'gateway', 'realtime', 'agent', 'tui', 'edits'] as const;
 type Workload = (typeof WORKLOADS)[number];
 
 /** `npm run bench`: every figure is a ratio measured side by side in this one run. */
@@ -20,6 +22,9 @@ async function main(): Promise<void> {
       threads: { type: 'string' },
       quick: { type: 'boolean', default: false },
       only: { type: 'string', multiple: true },
+      'verify-threads': { type: 'string' },
+      'edit-prompts': { type: 'string' },
+      'edit-tokens': { type: 'string' },
     },
   });
   const only = new Set<Workload>((values.only ?? [...WORKLOADS]).map((name) => {
@@ -33,8 +38,20 @@ async function main(): Promise<void> {
   const serverArgs = ['--model', local.path, '--ctx', '8192', '--threads', String(threads), '--decode-threads', String(decodeThreads)];
   if (only.has('gateway')) await benchGateway();
   if (only.has('agent')) await benchAgent({ repeats });
+  if (only.has('tui')) await benchTui({ serverArgs, quick: values.quick });
   if (only.has('realtime')) await benchRealtime({ modelId: local.alias, modelPath: local.path, threads, decodeThreads, repeats });
   if (only.has('turns')) await benchTurns({ modelPath: local.path, serverArgs, maxOutputTokens: 40 });
+  if (only.has('edits')) await benchEdits({
+    modelId: local.alias,
+    modelPath: local.path,
+    threads,
+    decodeThreads,
+    verifyThreads: values['verify-threads'] ? Number(values['verify-threads']) : decodeThreads,
+    prompts: Number(values['edit-prompts'] ?? (values.quick ? 6 : 20)),
+    chatPrompts: values.quick ? 4 : 10,
+    maxOutputTokens: Number(values['edit-tokens'] ?? (values.quick ? 160 : 320)),
+    repeats: 1,
+  });
   if (only.has('serve')) await benchServeVsDirect({
     modelAlias: local.alias,
     modelPath: local.path,

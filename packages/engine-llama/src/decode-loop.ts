@@ -5,6 +5,8 @@ import type { FunctionCallSyntax } from './function-call-syntax.js';
 import type { GenerationPlan } from './generation-plan.js';
 import { OutputParser, type GrammarSlot } from './output-parser.js';
 import type { SequenceGate } from './sequence-gate.js';
+import type { Speculator } from './speculator.js';
+import { verifyDraft } from './verify-draft.js';
 
 /** Prompt tokens given to the detokenizer as context for the first output tokens. */
 const PROMPT_TAIL_TOKENS = 8;
@@ -33,6 +35,13 @@ export interface DecodeLoopOptions {
   readonly onPrompt?: (cachedInputTokens: number) => void;
   /** Marks the prefill phase (for per-phase thread counts); returns its end callback. */
   readonly beginPrefill?: () => () => void;
+  /** Marks a verification batch (for per-phase thread counts); returns its end callback. */
+  readonly beginVerify?: () => () => void;
+  /**
+   * Speculative decoding for this generation (greedy, no output grammar): drafts are verified in
+   * one batch whenever the speculator expects that to pay; absent = plain steps only.
+   */
+  readonly speculator?: Speculator;
 }
 
 /**
@@ -42,7 +51,7 @@ export interface DecodeLoopOptions {
  * The caller owns the sequence and must release it when this generator ends, however it ends.
  */
 export async function* decodeLoop(options: DecodeLoopOptions): AsyncGenerator<EngineEvent, void, undefined> {
-  const { sequence, gate, model, plan, signal } = options;
+  const { sequence, gate, model, plan, signal, speculator } = options;
   const prompt = plan.promptTokens;
 
   // Keep the shared prefix, but always evaluate at least the last prompt token: its logits
@@ -81,13 +90,14 @@ export async function* decodeLoop(options: DecodeLoopOptions): AsyncGenerator<En
     return {
       type: 'finish',
       reason,
-      usage: { inputTokens: prompt.length, cachedInputTokens: cached, outputTokens },
+      usage: { inputTokens: prompt.length, cachedInputTokens: cached, outputTokens, ...speculator?.predictionUsage() },
       timings: {
         prefillMs,
         prefillTokens: prompt.length - cached,
         decodeMs,
         decodeTokens,
         decodeTokensPerSecond: decodeMs > 0 && decodeTokens > 0 ? (decodeTokens * 1000) / decodeMs : 0,
+        ...(speculator ? { speculation: speculator.timings() } : {}),
       },
     };
   };
@@ -119,9 +129,84 @@ export async function* decodeLoop(options: DecodeLoopOptions): AsyncGenerator<En
     grammarEvaluationState: () => parser.grammar,
     yieldEogToken: false,
   });
+  /** Erases everything the sequence holds past `length` tokens (a verification's unused tail). */
+  const truncate = async (length: number): Promise<void> => {
+    if (sequence.nextTokenIndex > length) await gate.run(() => sequence.eraseContextTokenRanges([{ start: length, end: sequence.nextTokenIndex }]));
+  };
   try {
+    // What the next step evaluates: a parser's injected tokens, or the last sampled token. After
+    // a verification step the generator's own idea of its last token is stale, so it is explicit.
     let input: Token[] | undefined;
     for (;;) {
+      const pending = outputTokens > 0 && speculator && parser.grammar === undefined ? input : undefined;
+      // Output room (the step's own token comes on top of the draft) and context room, so a
+      // verification batch never makes llama.cpp shift the context.
+      const room = Math.min(plan.maxOutputTokens - outputTokens - 1, sequence.contextSize - 2 - sequence.nextTokenIndex - (pending?.length ?? 0));
+      const draft = pending && speculator ? speculator.plan(pending.length, room) : undefined;
+      if (pending && speculator && draft) {
+        const base = sequence.nextTokenIndex;
+        const started = performance.now();
+        const endBatch = options.beginVerify?.() ?? noop;
+        let verified: Awaited<ReturnType<typeof verifyDraft>>;
+        try {
+          verified = await gate.run(() => verifyDraft(sequence, pending, draft.tokens as Token[]));
+        } finally {
+          endBatch();
+        }
+        const elapsed = performance.now() - started;
+        decodeMs += elapsed;
+        // The sequence keeps the pending tokens and the accepted draft; the bonus token is sampled, not evaluated.
+        const evaluated = base + pending.length;
+        await truncate(evaluated + verified.accepted);
+        const emitted: Token[] = [];
+        const report = (): void => speculator.verified({
+          source: draft.source, batchTokens: pending.length + draft.tokens.length, drafted: draft.tokens.length,
+          accepted: verified.accepted, ms: elapsed, emitted,
+        });
+        if (signal.aborted) {
+          report();
+          await truncate(evaluated);
+          yield* stopWith(parser, 'aborted', finish);
+          return;
+        }
+        let next: Token[] | undefined;
+        for (const token of verified.outputs) {
+          // Ending inside the batch: the sequence keeps what precedes `token`, as after a plain step.
+          const keep = evaluated + emitted.length;
+          if (model.isEogToken(token)) {
+            report();
+            await truncate(keep);
+            const ended = parser.end();
+            yield* ended.events;
+            yield finish(ended.reason);
+            return;
+          }
+          outputTokens += 1;
+          emitted.push(token);
+          const result = parser.accept(token);
+          yield* result.events;
+          // As after a plain step: the sequence would next hold `keep` tokens plus this one.
+          const full = outputTokens >= plan.maxOutputTokens || keep + 1 > sequence.contextSize - 1;
+          const stop = result.stop ?? (full ? 'length' : undefined) ?? (signal.aborted ? 'aborted' : undefined);
+          if (stop !== undefined) {
+            report();
+            await truncate(keep);
+            if (result.stop) yield finish(result.stop);
+            else yield* stopWith(parser, stop === 'aborted' ? 'aborted' : 'length', finish);
+            return;
+          }
+          // A cut token or a switch to a grammar: plain steps from here, the rest of the batch unused.
+          if (result.inject || parser.grammar !== undefined) {
+            next = (result.inject as Token[] | undefined) ?? [token];
+            await truncate(keep);
+            break;
+          }
+        }
+        report();
+        input = next ?? emitted.slice(-1);
+        continue;
+      }
+
       const started = performance.now();
       const step = await gate.run(() => tokens.next(input));
       const elapsed = performance.now() - started;
@@ -141,6 +226,7 @@ export async function* decodeLoop(options: DecodeLoopOptions): AsyncGenerator<En
         yield* stopWith(parser, 'aborted', finish);
         return;
       }
+      speculator?.plainStep(step.value, elapsed, outputTokens > 0 && (input?.length ?? 1) === 1);
       outputTokens += 1;
       const result = parser.accept(step.value);
       yield* result.events;
@@ -148,9 +234,9 @@ export async function* decodeLoop(options: DecodeLoopOptions): AsyncGenerator<En
         yield finish(result.stop);
         return;
       }
-      input = result.inject as Token[] | undefined;
+      input = (result.inject as Token[] | undefined) ?? [step.value];
       // Stop before llama.cpp would shift the context: the conversation no longer fits.
-      const contextFull = sequence.nextTokenIndex + (input?.length ?? 1) > sequence.contextSize - 1;
+      const contextFull = sequence.nextTokenIndex + input.length > sequence.contextSize - 1;
       if (outputTokens >= plan.maxOutputTokens || contextFull) {
         yield* stopWith(parser, 'length', finish);
         return;

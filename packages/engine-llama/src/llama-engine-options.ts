@@ -12,6 +12,8 @@ export const MAX_SEQUENCES = 16;
 export const DEFAULT_PREFILL_CHUNK_TOKENS = 256;
 /** Requests that may wait for a busy model before new ones are refused as overloaded. */
 export const DEFAULT_MAX_QUEUED_REQUESTS = 16;
+/** Longest draft one speculative verification step evaluates. */
+export const DEFAULT_MAX_DRAFT_TOKENS = 64;
 
 export interface LlamaEngineOptions {
   /** Models to serve: the id clients use, and the GGUF file. Each is loaded once. */
@@ -29,6 +31,12 @@ export interface LlamaEngineOptions {
    * `threads`, at least 1 (on 2 cores: 1, measured ~68 vs ~50 tok/s and steadier).
    */
   decodeThreads?: number;
+  /**
+   * CPU threads for a speculative verification batch (a few dozen tokens at once). Default:
+   * `decodeThreads`. On an idle 2-core machine 2 threads made 16-64-token batches ~1.7x cheaper,
+   * but with other work on the cores a 2-thread batch stalled for seconds; 1 thread never did.
+   */
+  verifyThreads?: number;
   /** Flash attention (faster long prefill, less memory). Default true. */
   flashAttention?: boolean;
   /** GPU offload: false = CPU only, 'auto' = whatever node-llama-cpp finds. Default false. */
@@ -54,6 +62,16 @@ export interface LlamaEngineOptions {
    * whole prompt on a cleared sequence (the stateless baseline benchmarks compare against).
    */
   prefixReuse?: boolean;
+  /**
+   * Speculative decoding for greedy generations (temperature 0) without an output grammar:
+   * drafts from the request's `prediction` and from the prompt and output so far are verified in
+   * one batch when the measured costs say it pays. Default true; false = plain decoding only.
+   */
+  speculation?: boolean;
+  /** Draft from the prompt and output so far (prompt lookup), not only from a `prediction`. Default true. */
+  promptLookup?: boolean;
+  /** Longest draft one verification step evaluates. Default DEFAULT_MAX_DRAFT_TOKENS. */
+  maxDraftTokens?: number;
 }
 
 /** Options with every default applied (except what depends on the model itself). */
@@ -63,6 +81,7 @@ export interface ResolvedEngineOptions {
   readonly kvMemoryBudgetBytes: number | undefined;
   readonly threads: number;
   readonly decodeThreads: number;
+  readonly verifyThreads: number;
   readonly flashAttention: boolean;
   readonly gpu: false | 'auto';
   readonly prefillChunkTokens: number;
@@ -71,16 +90,21 @@ export interface ResolvedEngineOptions {
   readonly kvCopyMinTokens: number;
   readonly onKvCopy: ((copy: KvCopy) => void) | undefined;
   readonly prefixReuse: boolean;
+  readonly speculation: boolean;
+  readonly promptLookup: boolean;
+  readonly maxDraftTokens: number;
 }
 
 export function resolveEngineOptions(options: LlamaEngineOptions): ResolvedEngineOptions {
   const threads = positive('threads', options.threads) ?? availableParallelism();
+  const decodeThreads = Math.min(threads, positive('decodeThreads', options.decodeThreads) ?? Math.max(1, Math.floor(threads / 2)));
   return {
     contextSize: positive('contextSize', options.contextSize),
     sequences: positive('sequences', options.sequences),
     kvMemoryBudgetBytes: positive('kvMemoryBudgetBytes', options.kvMemoryBudgetBytes),
     threads,
-    decodeThreads: Math.min(threads, positive('decodeThreads', options.decodeThreads) ?? Math.max(1, Math.floor(threads / 2))),
+    decodeThreads,
+    verifyThreads: Math.min(threads, positive('verifyThreads', options.verifyThreads) ?? decodeThreads),
     flashAttention: options.flashAttention ?? true,
     gpu: options.gpu ?? false,
     prefillChunkTokens: positive('prefillChunkTokens', options.prefillChunkTokens) ?? DEFAULT_PREFILL_CHUNK_TOKENS,
@@ -89,6 +113,9 @@ export function resolveEngineOptions(options: LlamaEngineOptions): ResolvedEngin
     kvCopyMinTokens: positive('kvCopyMinTokens', options.kvCopyMinTokens) ?? MIN_KV_COPY_TOKENS,
     onKvCopy: options.onKvCopy,
     prefixReuse: options.prefixReuse ?? true,
+    speculation: options.speculation ?? true,
+    promptLookup: options.promptLookup ?? true,
+    maxDraftTokens: positive('maxDraftTokens', options.maxDraftTokens) ?? DEFAULT_MAX_DRAFT_TOKENS,
   };
 }
 

@@ -17,6 +17,8 @@ import { commonPrefixLength, MIN_PREFIX_REUSE_TOKENS } from './pick-sequence-slo
 import { prefillOnlyLoop } from './prefill-only-loop.js';
 import { SequenceGate } from './sequence-gate.js';
 import type { SequenceLease } from './sequence-pool.js';
+import { StepCosts } from './speculation-policy.js';
+import { Speculator } from './speculator.js';
 
 const NO_GRAMMARS: PlanGrammars = { text: undefined, callName: undefined, callArguments: new Map() };
 
@@ -36,6 +38,8 @@ export class LlamaEngine implements Engine {
   private readonly options: ResolvedEngineOptions;
   private readonly grammars: GrammarCache;
   private readonly threads: PhaseThreads;
+  /** Measured decode and verification step costs per model id, for speculative decoding. */
+  private readonly stepCosts = new Map<string, StepCosts>();
   private kvReuseHits = 0;
   private kvReuseMisses = 0;
   private disposed = false;
@@ -45,7 +49,7 @@ export class LlamaEngine implements Engine {
     this.runtimes = runtimes;
     this.options = options;
     this.grammars = new GrammarCache(llama);
-    this.threads = new PhaseThreads(llama, options.threads, options.decodeThreads);
+    this.threads = new PhaseThreads(llama, options.threads, options.decodeThreads, options.verifyThreads);
   }
 
   /** Loads every model; throws EngineError 'model_load_failed' (and frees what was loaded) on failure. */
@@ -130,14 +134,16 @@ export class LlamaEngine implements Engine {
         prefillChunkTokens: this.options.prefillChunkTokens,
         signal: request.signal,
         beginPrefill: () => this.threads.beginPrefill(),
+        beginVerify: () => this.threads.beginVerify(),
         onPrompt: (cached: number) => {
           // The template's first tokens are shared by every prompt; a hit must save real work.
           if (cached >= MIN_PREFIX_REUSE_TOKENS) this.kvReuseHits += 1;
           else this.kvReuseMisses += 1;
         },
       };
+      const speculator = this.speculatorFor(runtime, plan, request, sequence);
       const events = plan.prefillOnly ? prefillOnlyLoop(common)
-        : decodeLoop({ ...common, model: runtime.model, grammars, syntax: runtime.syntax, sampling: request.sampling });
+        : decodeLoop({ ...common, model: runtime.model, grammars, syntax: runtime.syntax, sampling: request.sampling, ...(speculator ? { speculator } : {}) });
       const output = new OutputItems();
       for await (const event of events) {
         if (event.type !== 'finish') {
@@ -185,6 +191,25 @@ export class LlamaEngine implements Engine {
         return 0;
       }
     });
+  }
+
+  /**
+   * Speculative decoding for a generation that can use it: greedy sampling (a draft is accepted
+   * only where it equals the argmax) and no grammar from the start (tool calls detected in text
+   * end speculation when they switch to a grammar); a cache that cannot drop a rejected tail
+   * cheaply (recurrent or sliding-window state) does not speculate.
+   */
+  private speculatorFor(runtime: ModelRuntime, plan: GenerationPlan, request: GenerateRequest, sequence: LlamaContextSequence): Speculator | undefined {
+    const { speculation, promptLookup, maxDraftTokens } = this.options;
+    if (!speculation || plan.prefillOnly || request.sampling.temperature !== 0 || plan.textGrammar !== undefined || plan.start.type !== 'text' || sequence.needsCheckpoints) return undefined;
+    const prediction = request.prediction ? runtime.model.tokenize(request.prediction, false, 'trimLeadingSpace').slice(0, runtime.contextSize) : undefined;
+    if (!promptLookup && !prediction?.length) return undefined;
+    let costs = this.stepCosts.get(runtime.id);
+    if (!costs) {
+      costs = new StepCosts();
+      this.stepCosts.set(runtime.id, costs);
+    }
+    return new Speculator({ promptTokens: plan.promptTokens, ...(prediction ? { predictionTokens: prediction } : {}), lookup: promptLookup, costs, maxDraftTokens });
   }
 
   /** The finish state of a generation; none when it ended before its prompt was evaluated. */

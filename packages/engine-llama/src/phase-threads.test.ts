@@ -18,3 +18,18 @@ describe('PhaseThreads', () => {
     assert.equal(cap.maxThreads, 2);
   });
 });
+
+describe('PhaseThreads verification batches', () => {
+  it('uses verification threads during a verification batch unless a prefill runs', () => {
+    const cap = { maxThreads: 0 };
+    const threads = new PhaseThreads(cap, 4, 1, 2);
+    const endVerify = threads.beginVerify();
+    assert.equal(cap.maxThreads, 2);
+    const endPrefill = threads.beginPrefill();
+    assert.equal(cap.maxThreads, 4);
+    endPrefill();
+    assert.equal(cap.maxThreads, 2);
+    endVerify();
+    assert.equal(cap.maxThreads, 1);
+  });
+});

@@ -71,6 +71,12 @@ export interface GenerateRequest {
   continueFrom?: GenerationState;
   /** Prefill only (Responses `generate: false`): evaluate the prompt, emit no output, finish `stop`. */
   prefillOnly?: boolean;
+  /**
+   * Text the output is expected to mostly repeat (OpenAI's Predicted Outputs): an engine that
+   * speculates drafts from it and verifies the drafts, so the output is what it would have been
+   * without it, only sooner. Engines that cannot use it ignore it.
+   */
+  prediction?: string;
 }
 
 export type FinishReason = 'stop' | 'length' | 'tool_calls' | 'aborted';
@@ -80,6 +86,24 @@ export interface Usage {
   /** Prompt tokens served from a reused KV cache instead of being prefilled. */
   cachedInputTokens: number;
   outputTokens: number;
+  /** Output tokens drafted from `prediction` that verification accepted (0 or absent when unused). */
+  acceptedPredictionTokens?: number;
+  /** Tokens drafted from `prediction` that verification rejected: computed, then discarded. */
+  rejectedPredictionTokens?: number;
+}
+
+/** How speculative decoding went in one generation (absent when the engine does not speculate). */
+export interface SpeculationTimings {
+  /** Verification steps: one batch of the pending token plus drafted tokens each. */
+  steps: number;
+  /** Drafted tokens evaluated in those steps. */
+  draftedTokens: number;
+  /** Drafted tokens whose verification accepted them (prediction and prompt lookup together). */
+  acceptedTokens: number;
+  /** Output tokens those steps produced (accepted drafts plus one token from each step). */
+  outputTokens: number;
+  /** Time spent in verification steps (part of `decodeMs`). */
+  verifyMs: number;
 }
 
 export interface Timings {
@@ -90,6 +114,8 @@ export interface Timings {
   decodeTokens: number;
   /** decodeTokens / decodeMs, 0 when nothing was decoded. */
   decodeTokensPerSecond: number;
+  /** Speculative decoding statistics, when the engine speculated or could have. */
+  speculation?: SpeculationTimings;
 }
 
 /**

@@ -83,3 +83,19 @@ void describe('ScriptedEngine continuation', () => {
     assert.throws(() => engine.generate(request([], { continueFrom: wrongModel })), /did not produce/);
   });
 });
+
+void describe('ScriptedEngine prediction', () => {
+  void it('counts prediction chunks the output used as accepted and the rest as rejected', async () => {
+    const engine = new ScriptedEngine({ script: () => [{ type: 'text', text: 'let total = add(a, b);' }] });
+    const finish = finishOf(await collect(engine.generate(request([{ type: 'user', text: 'rename' }], { prediction: 'let sum = add(a, b);' }))));
+    // "let", "=", "add(a," and "b);" are found in order; "sum" is not in the output.
+    assert.equal(finish.usage.acceptedPredictionTokens, 4);
+    assert.equal(finish.usage.rejectedPredictionTokens, 1);
+  });
+
+  void it('reports no prediction counts without a prediction', async () => {
+    const engine = new ScriptedEngine();
+    const finish = finishOf(await collect(engine.generate(request([{ type: 'user', text: 'hi' }]))));
+    assert.equal(finish.usage.acceptedPredictionTokens, undefined);
+  });
+});

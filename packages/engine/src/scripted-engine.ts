@@ -66,7 +66,8 @@ export class ScriptedEngine implements Engine {
     if (!this.models.includes(request.model)) throw new EngineError('model_not_found', `Unknown model ${request.model}`, { param: 'model' });
     const previous = request.continueFrom === undefined ? undefined : this.readState(request.continueFrom, request.model);
     const conversation = [...(previous?.conversation ?? []), ...request.conversation];
-    const inputTokens = countTokens(conversationText(conversation));
+    // Like a real engine, a continuation counts only its new items: what the state covers is known.
+    const inputTokens = (previous?.tokens ?? 0) + countTokens(conversationText(request.conversation));
     if (inputTokens >= this.contextSize) {
       throw new EngineError('context_length_exceeded', `The prompt has ${inputTokens} tokens; the model's context window is ${this.contextSize}.`, { param: 'input' });
     }
@@ -74,22 +75,22 @@ export class ScriptedEngine implements Engine {
     const cachedInputTokens = previous ? Math.min(previous.tokens, inputTokens) : 0;
     if (previous) this.reuseHits += 1;
     const steps = request.prefillOnly ? [] : this.script(previous ? { ...request, conversation } : request);
-    return this.run(request, steps, conversation, { inputTokens, cachedInputTokens });
+    return this.run(request, steps, conversation, { inputTokens, cachedInputTokens, coveredTokenIds: previous?.tokenIds ?? [] });
   }
 
   /** Checks that a state is one of ours for this model; anything else is a caller bug. */
-  private readState(state: GenerationState, model: string): { conversation: readonly ConversationItem[]; tokens: number } {
+  private readState(state: GenerationState, model: string): { conversation: readonly ConversationItem[]; tokens: number; tokenIds: readonly number[] } {
     if (state.engine !== this.name || state.model !== model || !isScriptedStateData(state.data)) {
       throw new EngineError('invalid_request', 'continueFrom holds a state this engine did not produce for this model.');
     }
-    return { conversation: state.data.conversation, tokens: state.tokens.length };
+    return { conversation: state.data.conversation, tokens: state.tokens.length, tokenIds: state.tokens };
   }
 
   private async *run(
     request: GenerateRequest,
     steps: readonly ScriptStep[],
     conversation: readonly ConversationItem[],
-    prompt: { inputTokens: number; cachedInputTokens: number },
+    prompt: { inputTokens: number; cachedInputTokens: number; coveredTokenIds: readonly number[] },
   ): AsyncGenerator<EngineEvent> {
     this.active += 1;
     const started = performance.now();
@@ -141,16 +142,20 @@ export class ScriptedEngine implements Engine {
     }
     const decodeMs = performance.now() - started;
     const covered = [...conversation, ...output];
+    const prediction = request.prediction === undefined ? {} : predictionUsage(request.prediction, output);
     const data: ScriptedStateData = { kind: 'scripted', conversation: covered };
     yield {
       type: 'finish',
       reason,
-      usage: { inputTokens, cachedInputTokens, outputTokens },
+      usage: { inputTokens, cachedInputTokens, outputTokens, ...prediction },
       timings: {
         prefillMs: 0, prefillTokens: inputTokens - cachedInputTokens, decodeMs, decodeTokens: outputTokens,
         decodeTokensPerSecond: decodeMs > 0 ? (outputTokens * 1000) / decodeMs : 0,
       },
-      state: { engine: this.name, model: request.model, tokens: tokenIds(conversationText(covered)), data },
+      state: {
+        engine: this.name, model: request.model, data,
+        tokens: [...prompt.coveredTokenIds, ...tokenIds(conversationText(request.conversation)), ...tokenIds(conversationText(output))],
+      },
     };
   }
 
@@ -179,6 +184,28 @@ function tokenIds(text: string): number[] {
     for (let index = 0; index < chunk.length; index += 1) hash = (hash * 31 + chunk.charCodeAt(index)) % 50_021;
     return hash;
   });
+}
+
+/**
+ * A scripted stand-in for speculative decoding's prediction counts: output chunks found in the
+ * prediction in order (after a mismatch the prediction is searched onward, as a drafter would
+ * re-align) are accepted; the prediction's other chunks are rejected.
+ */
+function predictionUsage(prediction: string, output: readonly ConversationItem[]): { acceptedPredictionTokens: number; rejectedPredictionTokens: number } {
+  const predicted = chunks(prediction);
+  let accepted = 0;
+  let cursor = 0;
+  for (const chunk of chunks(output.map((item) => (item.type === 'assistant' ? item.text : '')).join(' '))) {
+    const found = predicted.indexOf(chunk, cursor);
+    if (found < 0) continue;
+    accepted += 1;
+    cursor = found + 1;
+  }
+  return { acceptedPredictionTokens: accepted, rejectedPredictionTokens: predicted.length - accepted };
+}
+
+function chunks(text: string): string[] {
+  return text.split(/\s+/).filter(Boolean);
 }
 
 function echoLastUser(request: GenerateRequest): readonly ScriptStep[] {

@@ -22,6 +22,25 @@ export const reasoningConfigSchema = z.object({
   generate_summary: z.enum(['auto', 'concise', 'detailed']).nullish(),
 }).loose();
 
+/**
+ * `prediction` (OpenAI's Predicted Outputs, a Spark extension on the Responses API): text the
+ * output is expected to mostly repeat, e.g. the file an edit rewrites. It only makes the output
+ * arrive sooner; what is generated does not change.
+ */
+export const predictionSchema = z.object({
+  type: z.literal('content'),
+  content: z.union([
+    z.string(),
+    z.array(z.object({ type: z.literal('text'), text: z.string() })),
+  ]),
+});
+export type Prediction = z.infer<typeof predictionSchema>;
+
+/** The predicted text of a `prediction`: a string as is, text parts joined. */
+export function predictionText(prediction: Prediction): string {
+  return typeof prediction.content === 'string' ? prediction.content : prediction.content.map((part) => part.text).join('');
+}
+
 export const metadataSchema = z.record(z.string().max(64), z.string().max(512))
   .refine((m) => Object.keys(m).length <= 16, 'metadata may hold at most 16 keys');
 
@@ -58,5 +77,6 @@ export const createResponseSchema = z.object({
   service_tier: z.string().nullish(),
   user: z.string().nullish(),
   max_tool_calls: z.number().int().min(1).nullish(),
+  prediction: predictionSchema.nullish(),
 });
 export type CreateResponseBody = z.infer<typeof createResponseSchema>;

@@ -1,7 +1,7 @@
 export { ApiError, apiErrors } from './api-error.js';
 export type { ApiErrorBody, ApiErrorType } from './api-error.js';
-export { createResponseSchema, textFormatSchema, reasoningConfigSchema } from './create-response-schema.js';
-export type { CreateResponseBody, TextFormat } from './create-response-schema.js';
+export { createResponseSchema, textFormatSchema, reasoningConfigSchema, predictionSchema, predictionText } from './create-response-schema.js';
+export type { CreateResponseBody, TextFormat, Prediction } from './create-response-schema.js';
 export {
   inputItemSchema, inputContentPartSchema, messageItemSchema, functionCallItemSchema,
   functionCallOutputItemSchema, customToolCallItemSchema, customToolCallOutputItemSchema,
@@ -16,3 +16,5 @@ export type {
 } from './response-types.js';
 export type { ResponseStreamEvent, ResponseStreamEventType } from './stream-events.js';
 export { parseCreateResponse } from './parse-create-response.js';
+export { fastApplyRequest, FAST_APPLY_INSTRUCTIONS } from './fast-apply-request.js';
+export type { FastApplyInput } from './fast-apply-request.js';

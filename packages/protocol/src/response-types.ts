@@ -61,7 +61,13 @@ export interface Usage {
   input_tokens: number;
   input_tokens_details: { cached_tokens: number; cache_write_tokens: number };
   output_tokens: number;
-  output_tokens_details: { reasoning_tokens: number };
+  output_tokens_details: {
+    reasoning_tokens: number;
+    /** Output tokens drafted from the request's `prediction` that verification accepted. */
+    accepted_prediction_tokens: number;
+    /** Tokens drafted from the `prediction` that verification rejected (computed, then discarded). */
+    rejected_prediction_tokens: number;
+  };
   total_tokens: number;
 }
 

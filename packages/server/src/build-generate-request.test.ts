@@ -126,4 +126,11 @@ void describe('buildGenerateRequest', () => {
     assert.match(items[2]?.id ?? '', /^fc_/);
     assert.equal(items[3]?.id, 'fco_mine');
   });
+
+  void it('passes the predicted text on without making it part of the prompt key', () => {
+    const predicted = build({ prediction: { type: 'content', content: [{ type: 'text', text: 'a' }, { type: 'text', text: 'b' }] } });
+    assert.equal(predicted.request.prediction, 'ab');
+    assert.equal(predicted.promptKey, build({}).promptKey);
+    assert.equal('prediction' in build({}).request, false);
+  });
 });

@@ -1,5 +1,5 @@
 import type { GenerateRequest, GenerationState } from '@spark/engine';
-import type { CreateResponseBody } from '@spark/protocol';
+import { predictionText, type CreateResponseBody } from '@spark/protocol';
 import type { ContextItem } from './context-item.js';
 import { toConversation } from './to-conversation.js';
 import { toOutputFormat } from './to-output-format.js';
@@ -78,6 +78,8 @@ export function buildGenerateRequest(
     signal: options.signal,
     ...(continued ? { continueFrom: base.state } : {}),
     ...(options.prefillOnly ? { prefillOnly: true } : {}),
+    // A prediction shapes only how fast the output comes, never the prompt: not in promptKey.
+    ...(body.prediction ? { prediction: predictionText(body.prediction) } : {}),
   };
   return { request, toolSet, promptKey, continued };
 }

@@ -54,7 +54,7 @@ void describe('streamResponse', () => {
     }]);
     assert.deepEqual(done.response.usage, {
       input_tokens: 5, input_tokens_details: { cached_tokens: 2, cache_write_tokens: 0 },
-      output_tokens: 3, output_tokens_details: { reasoning_tokens: 0 }, total_tokens: 8,
+      output_tokens: 3, output_tokens_details: { reasoning_tokens: 0, accepted_prediction_tokens: 0, rejected_prediction_tokens: 0 }, total_tokens: 8,
     });
   });
 

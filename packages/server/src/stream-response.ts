@@ -219,7 +219,11 @@ function toUsage(usage: EngineUsage): Usage {
     input_tokens: usage.inputTokens,
     input_tokens_details: { cached_tokens: usage.cachedInputTokens, cache_write_tokens: 0 },
     output_tokens: usage.outputTokens,
-    output_tokens_details: { reasoning_tokens: 0 },
+    output_tokens_details: {
+      reasoning_tokens: 0,
+      accepted_prediction_tokens: usage.acceptedPredictionTokens ?? 0,
+      rejected_prediction_tokens: usage.rejectedPredictionTokens ?? 0,
+    },
     total_tokens: usage.inputTokens + usage.outputTokens,
   };
 }

@@ -34,7 +34,7 @@ void describe('POST /v1/responses', () => {
       `{"id":"${id}","object":"response","created_at":${at},"completed_at":${completed},"status":"${status}","model":"scripted","previous_response_id":null,"store":false,"instructions":null,"metadata":{},"error":null,"incomplete_details":null,"temperature":null,"top_p":null,"max_output_tokens":null,"truncation":"disabled","parallel_tool_calls":true,"tool_choice":"auto","tools":[],"reasoning":{"effort":null,"summary":null},"text":{"format":{"type":"text"}},"prompt_cache_key":null,"service_tier":null,"output":${output},"usage":${usage}}`;
     const part = (text: string): string => `{"type":"output_text","text":"${text}","annotations":[],"logprobs":[]}`;
     const item = `{"type":"message","id":"${msg}","status":"completed","role":"assistant","content":[${part('Hello there!')}]}`;
-    const usage = '{"input_tokens":2,"input_tokens_details":{"cached_tokens":0,"cache_write_tokens":0},"output_tokens":2,"output_tokens_details":{"reasoning_tokens":0},"total_tokens":4}';
+    const usage = '{"input_tokens":2,"input_tokens_details":{"cached_tokens":0,"cache_write_tokens":0},"output_tokens":2,"output_tokens_details":{"reasoning_tokens":0,"accepted_prediction_tokens":0,"rejected_prediction_tokens":0},"total_tokens":4}';
     const expected = [
       ['response.created', `{"type":"response.created","sequence_number":0,"response":${R('in_progress', 'null', '[]', 'null')}}`],
       ['response.in_progress', `{"type":"response.in_progress","sequence_number":1,"response":${R('in_progress', 'null', '[]', 'null')}}`],

@@ -1,0 +1,81 @@
+import { getLlama, type ControlledEvaluateInputItem } from 'node-llama-cpp';
+import { median } from './stats.js';
+
+/** Batch sizes whose verification cost the edit bench reports. */
+export const VERIFY_BATCH_SIZES = [1, 2, 4, 8, 16, 32, 64] as const;
+
+export interface VerificationCosts {
+  /** The context depth (tokens already in the sequence) the steps were measured at. */
+  depth: number;
+  /** One plain decode step (evaluate one token, sample the next) at the decode thread count, ms. */
+  plainMs: number;
+  /** Per thread count: ms of one batch of k tokens with the greedy next token at every position. */
+  batches: Map<number, Map<number, number>>;
+}
+
+/**
+ * Measures, on the model and machine at hand, what speculative decoding pays for: one plain
+ * decode step and one verification batch of k tokens (next-token output at every position), at a
+ * given context depth, for each thread count. The speedup ceiling at full acceptance of a batch
+ * of k is k * plain / batch(k).
+ */
+export async function measureVerificationCosts(options: {
+  modelPath: string;
+  prompt: string;
+  depth: number;
+  threadCounts: readonly number[];
+  decodeThreads: number;
+  repeats: number;
+}): Promise<VerificationCosts> {
+  const llama = await getLlama({ gpu: false, build: 'never', skipDownload: true, progressLogs: false, maxThreads: Math.max(...options.threadCounts) });
+  try {
+    const model = await llama.loadModel({ modelPath: options.modelPath });
+    const context = await model.createContext({ contextSize: Math.max(4096, options.depth + 256), sequences: 1, threads: Math.max(...options.threadCounts), flashAttention: true });
+    const sequence = context.getSequence();
+    let tokens = model.tokenize(options.prompt, false);
+    while (tokens.length < options.depth + 64) tokens = [...tokens, ...tokens];
+    const history = tokens.slice(0, options.depth);
+    const probe = tokens.slice(options.depth, options.depth + 64);
+    await sequence.evaluateWithoutGeneratingNewTokens(history);
+    const base = sequence.nextTokenIndex;
+    const first = probe[0];
+    if (first === undefined) throw new Error('no tokens to measure with');
+
+    llama.maxThreads = options.decodeThreads;
+    const plain: number[] = [];
+    for (let repeat = 0; repeat < Math.max(3, options.repeats); repeat += 1) {
+      let last = performance.now();
+      let count = 0;
+      for await (const _token of sequence.evaluate([first], { temperature: 0 })) {
+        const now = performance.now();
+        // The first step also pays for starting the generator; time the steady ones.
+        if (count > 0) plain.push(now - last);
+        last = now;
+        if (++count > 8) break;
+      }
+      await sequence.eraseContextTokenRanges([{ start: base, end: sequence.nextTokenIndex }]);
+    }
+
+    const batches = new Map<number, Map<number, number>>();
+    const next = { generateNext: { token: true, options: { temperature: 0 } } } as const;
+    for (const threads of options.threadCounts) {
+      llama.maxThreads = threads;
+      const row = new Map<number, number>();
+      for (const k of VERIFY_BATCH_SIZES) {
+        const times: number[] = [];
+        for (let repeat = 0; repeat < options.repeats; repeat += 1) {
+          const items = probe.slice(0, k).map((token): ControlledEvaluateInputItem => [token, next]);
+          const started = performance.now();
+          await sequence.controlledEvaluate(items);
+          times.push(performance.now() - started);
+          await sequence.eraseContextTokenRanges([{ start: base, end: sequence.nextTokenIndex }]);
+        }
+        row.set(k, median(times));
+      }
+      batches.set(threads, row);
+    }
+    return { depth: options.depth, plainMs: median(plain), batches };
+  } finally {
+    await llama.dispose();
+  }
+}

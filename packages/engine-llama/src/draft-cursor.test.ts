@@ -1,0 +1,98 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { DraftCursor } from './draft-cursor.js';
+import { TokenIndex } from './token-index.js';
+
+/** Feeds output tokens to a cursor following `source`, as the speculator does. */
+function follow(source: number[], options: { start?: number; minMatch?: number } = {}): { cursor: DraftCursor; emit: (...tokens: number[]) => void } {
+  const output = new TokenIndex();
+  const cursor = new DraftCursor(new TokenIndex(source), output, { minMatch: 2, maxMatch: 12, ...options });
+  return {
+    cursor,
+    emit: (...tokens) => {
+      for (const token of tokens) {
+        output.push(token);
+        cursor.advance(token);
+      }
+    },
+  };
+}
+
+void describe('TokenIndex', () => {
+  void it('indexes where each adjacent pair is followed, oldest first', () => {
+    const index = new TokenIndex([1, 2, 3, 1, 2, 4]);
+    assert.deepEqual(index.after(1, 2), [2, 5]);
+    assert.deepEqual(index.after(2, 3), [3]);
+    assert.deepEqual(index.after(9, 9), []);
+    index.push(1);
+    index.push(2);
+    assert.deepEqual(index.after(1, 2), [2, 5, 8]);
+  });
+});
+
+void describe('DraftCursor on a prediction', () => {
+  void it('drafts from the start and moves along while the output matches', () => {
+    const { cursor, emit } = follow([10, 11, 12, 13, 14], { start: 0 });
+    assert.deepEqual(cursor.draft(3), [10, 11, 12]);
+    emit(10, 11);
+    assert.deepEqual(cursor.draft(10), [12, 13, 14]);
+    assert.equal(cursor.expected(), 12);
+    emit(12, 13, 14);
+    assert.deepEqual(cursor.draft(4), [], 'the prediction is used up');
+  });
+
+  void it('re-aligns after a replaced token (a rename): continues where the output meets the prediction again', () => {
+    // prediction: let old = f ( a , b ) ;   output: let new = f ( a , b ) ;
+    const { cursor, emit } = follow([1, 50, 2, 3, 4, 5, 6, 7, 8, 9], { start: 0 });
+    emit(1, 60);
+    assert.deepEqual(cursor.draft(4), [], 'lost, and the output\'s last pair is not in the prediction');
+    emit(2);
+    assert.deepEqual(cursor.draft(4), [], 'one matching token is not enough');
+    emit(3);
+    assert.deepEqual(cursor.draft(4), [4, 5, 6, 7], 'two matching tokens re-anchor the cursor');
+  });
+
+  void it('re-aligns after an inserted line and after a deleted block', () => {
+    const source = [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12];
+    const inserted = follow(source, { start: 0 });
+    inserted.emit(1, 2, 3, 90, 91, 92, 4, 5);
+    assert.deepEqual(inserted.cursor.draft(3), [6, 7, 8]);
+    const deleted = follow(source, { start: 0 });
+    deleted.emit(1, 2, 3, 8, 9);
+    assert.deepEqual(deleted.cursor.draft(3), [10, 11, 12]);
+  });
+
+  void it('prefers the longest match, then the nearest place after where it was lost', () => {
+    // The pair (7, 8) occurs three times; the output's last three tokens (6, 7, 8) only at the second.
+    const source = [7, 8, 100, 6, 7, 8, 200, 5, 7, 8, 300];
+    const longest = follow(source, { start: 0 });
+    longest.emit(7, 8, 100, 1, 6, 7, 8);
+    assert.deepEqual(longest.cursor.draft(1), [200]);
+    // Equal matches: the first one after the point of divergence wins over earlier ones.
+    const nearest = follow([3, 7, 8, 100, 4, 9, 9, 3, 7, 8, 200], { start: 0 });
+    nearest.emit(3, 7, 8, 100, 4, 9, 42, 3, 7, 8);
+    assert.deepEqual(nearest.cursor.draft(1), [200]);
+  });
+
+  void it('honours a longer minimum match', () => {
+    const { cursor, emit } = follow([1, 2, 3, 4, 5], { minMatch: 3 });
+    emit(2, 3);
+    assert.deepEqual(cursor.draft(2), []);
+    const three = follow([1, 2, 3, 4, 5], { minMatch: 3 });
+    three.emit(1, 2, 3);
+    assert.deepEqual(three.cursor.draft(2), [4, 5]);
+  });
+});
+
+void describe('DraftCursor for prompt lookup', () => {
+  void it('drafts from an earlier occurrence in the prompt and output, never from the output\'s own end', () => {
+    const history = new TokenIndex([5, 6, 7, 8, 9, 0, 5, 6]);
+    const cursor = new DraftCursor(history, history, { minMatch: 2, maxMatch: 12 });
+    assert.deepEqual(cursor.draft(3), [7, 8, 9]);
+    history.push(7);
+    cursor.advance(7);
+    assert.deepEqual(cursor.draft(2), [8, 9]);
+    const alone = new TokenIndex([1, 2, 3]);
+    assert.deepEqual(new DraftCursor(alone, alone, { minMatch: 2, maxMatch: 12 }).draft(3), []);
+  });
+});

@@ -1,0 +1,155 @@
+/** A speculative step must promise at least this speedup over a plain step, or a plain step is taken. */
+export const MIN_SPECULATIVE_GAIN = 1.1;
+/**
+ * Before any verification step was measured, a batch of n tokens is assumed to cost
+ * (1 + n * PRIOR_BATCH_TOKEN_COST) plain steps (2-core CPU, 135M Q4_1: about 1 + 0.3 n).
+ */
+export const PRIOR_BATCH_TOKEN_COST = 0.35;
+/** Weight of each recorded cost observation after the next one (older steps fade). */
+const COST_DECAY = 0.9;
+/** Weight of the prior's two pseudo-observations next to real ones (each real one starts at 1). */
+const PRIOR_COST_WEIGHT = 0.25;
+/** Smoothing of the plain step time. */
+const PLAIN_EMA = 0.1;
+/**
+ * Batch observations also fade with every plain step, so that costs measured under a passing
+ * load spike (which switched speculation off) give way to the prior and speculation is retried.
+ */
+const PLAIN_STEP_FORGET = 0.99;
+
+/**
+ * How often a draft source's next token is right, per drafted token: a prior, then recent trials
+ * weighted more than old ones, so a switch from new text to copying (or back) shows within a few
+ * dozen tokens. Trials come from verification steps and, for free, from comparing what a source
+ * would have drafted with each plainly decoded token.
+ */
+export class AcceptanceEstimate {
+  private successes: number;
+  private trials: number;
+  private readonly decay: number;
+
+  /** `prior` counts as `priorWeight` trials; each trial's weight shrinks by `decay` per later trial. */
+  constructor(prior: number, priorWeight: number, decay = 0.95) {
+    this.successes = prior * priorWeight;
+    this.trials = priorWeight;
+    this.decay = decay;
+  }
+
+  /** Records `trials` draft tokens of which the first `successes` were right. */
+  record(successes: number, trials: number): void {
+    for (let index = 0; index < trials; index += 1) {
+      this.successes = this.successes * this.decay + (index < successes ? 1 : 0);
+      this.trials = this.trials * this.decay + 1;
+    }
+  }
+
+  get value(): number {
+    return this.trials > 0 ? this.successes / this.trials : 0;
+  }
+}
+
+/**
+ * Measured step costs of one model on this machine: the plain (one token) decode step, and a
+ * verification batch of n tokens fitted as `a + b * n` by weighted least squares over recent
+ * batches (recent ones weigh more, as costs grow with the context). Shared by a model's
+ * generations, so each starts from what the last ones measured.
+ */
+export class StepCosts {
+  private plain: number | undefined;
+  private weight = 0;
+  private sumN = 0;
+  private sumC = 0;
+  private sumNN = 0;
+  private sumNC = 0;
+
+  /** Smoothed plain decode step time (ms); undefined until one was measured. */
+  get plainMs(): number | undefined {
+    return this.plain;
+  }
+
+  recordPlain(ms: number): void {
+    if (!Number.isFinite(ms) || ms <= 0) return;
+    this.plain = this.plain === undefined ? ms : this.plain + PLAIN_EMA * (ms - this.plain);
+    this.fade(PLAIN_STEP_FORGET);
+  }
+
+  /** Records one verification batch of `tokens` tokens that took `ms`. */
+  recordBatch(tokens: number, ms: number): void {
+    if (!Number.isFinite(ms) || ms <= 0 || tokens < 1) return;
+    this.fade(COST_DECAY);
+    this.weight += 1;
+    this.sumN += tokens;
+    this.sumC += ms;
+    this.sumNN += tokens * tokens;
+    this.sumNC += tokens * ms;
+  }
+
+  private fade(factor: number): void {
+    this.weight *= factor;
+    this.sumN *= factor;
+    this.sumC *= factor;
+    this.sumNN *= factor;
+    this.sumNC *= factor;
+  }
+
+  /** The fitted `a + b * n` (ms) given the current plain step time; undefined before a plain step was measured. */
+  batchModel(): { a: number; b: number } | undefined {
+    const plain = this.plain;
+    if (plain === undefined) return undefined;
+    // The prior enters as two pseudo-observations, at 2 and 17 tokens, that real ones soon outweigh.
+    let weight = this.weight;
+    let sumN = this.sumN;
+    let sumC = this.sumC;
+    let sumNN = this.sumNN;
+    let sumNC = this.sumNC;
+    for (const n of [2, 17]) {
+      const cost = plain * (1 + n * PRIOR_BATCH_TOKEN_COST);
+      weight += PRIOR_COST_WEIGHT;
+      sumN += PRIOR_COST_WEIGHT * n;
+      sumC += PRIOR_COST_WEIGHT * cost;
+      sumNN += PRIOR_COST_WEIGHT * n * n;
+      sumNC += PRIOR_COST_WEIGHT * n * cost;
+    }
+    const denominator = weight * sumNN - sumN * sumN;
+    const minSlope = plain * 0.01;
+    let b = denominator > 1e-9 ? (weight * sumNC - sumN * sumC) / denominator : plain * PRIOR_BATCH_TOKEN_COST;
+    if (!Number.isFinite(b) || b < minSlope) b = minSlope;
+    const a = Math.max(0, (sumC - b * sumN) / weight);
+    return { a, b };
+  }
+}
+
+/** The draft length that promises the most output per millisecond, with the speedup it promises over plain steps. */
+export interface DraftChoice {
+  /** Draft tokens to verify; 0 = take a plain step. */
+  readonly tokens: number;
+  /** Expected output tokens per ms of the speculative step, over those of a plain step. */
+  readonly gain: number;
+}
+
+/**
+ * Picks the draft length k (up to `available`) that maximises the expected output per
+ * millisecond: with a per-token acceptance p, a step emits on average 1 + p + ... + p^k tokens
+ * (the accepted prefix, then the model's own next token) for the cost of a batch of
+ * `pending + k` tokens. Returns 0 when no length beats a plain step by MIN_SPECULATIVE_GAIN.
+ */
+export function chooseDraftLength(input: {
+  acceptance: number;
+  available: number;
+  pending: number;
+  plainMs: number;
+  batch: { a: number; b: number };
+}): DraftChoice {
+  const p = Math.min(Math.max(input.acceptance, 0), 1);
+  let best: DraftChoice = { tokens: 0, gain: 1 };
+  let expected = 1;
+  let power = 1;
+  for (let k = 1; k <= input.available; k += 1) {
+    power *= p;
+    expected += power;
+    const cost = input.batch.a + input.batch.b * (input.pending + k);
+    const gain = (expected * input.plainMs) / cost;
+    if (gain > best.gain) best = { tokens: k, gain };
+  }
+  return best.gain >= MIN_SPECULATIVE_GAIN ? best : { tokens: 0, gain: best.gain };
+}

@@ -1,0 +1,146 @@
+// Speculative decoding on a real GGUF (SmolLM2 by default): greedy output with drafts verified
+// in batches must equal plain greedy output (except at numerical near-ties, which these fixed
+// prompts do not hit), leave the same KV state, and report prediction tokens in usage.
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import type { ConversationItem, EngineEvent, GenerateRequest } from '@spark/engine';
+import { LlamaEngine } from './llama-engine.js';
+
+const MODEL_PATH = process.env['SPARK_TEST_MODEL_PATH'] ?? '/root/.cache/spark/models/smollm2-135m/SmolLM2-135M-Instruct.Q4_1.gguf';
+const MODEL = 'test-model';
+
+const FILE = `import { readFile } from 'node:fs/promises';
+
+const RETRY_LIMIT = 3;
+
+export async function loadConfig(path: string): Promise<Record<string, unknown>> {
+  let attempt = 0;
+  while (attempt < RETRY_LIMIT) {
+    try {
+      const text = await readFile(path, 'utf8');
+      return JSON.parse(text) as Record<string, unknown>;
+    } catch (error) {
+      attempt += 1;
+      if (attempt >= RETRY_LIMIT) throw error;
+    }
+  }
+  return {};
+}
+`;
+const EDIT: ConversationItem[] = [{ type: 'user', text: `Here is a TypeScript file:\n\`\`\`ts\n${FILE}\`\`\`\nPlease repeat the file above with RETRY_LIMIT = 5.` }];
+const CHAT: ConversationItem[] = [{ type: 'user', text: 'What is the capital of France? Answer in two sentences.' }];
+const LIST: ConversationItem[] = [{ type: 'system', text: 'You are a helpful assistant.' }, { type: 'user', text: 'List the days of the week, one per line, then the months of the year, one per line.' }];
+
+function request(conversation: ConversationItem[], extra: Partial<GenerateRequest> = {}): GenerateRequest {
+  return {
+    model: MODEL, conversation, tools: [], toolChoice: { type: 'auto' }, parallelToolCalls: false, outputFormat: { type: 'text' },
+    sampling: { temperature: 0 }, signal: new AbortController().signal, maxOutputTokens: 160, ...extra,
+  };
+}
+
+interface Run { text: string; finish: Extract<EngineEvent, { type: 'finish' }> }
+
+async function run(engine: LlamaEngine, req: GenerateRequest): Promise<Run> {
+  let text = '';
+  let finish: Run['finish'] | undefined;
+  for await (const event of engine.generate(req)) {
+    if (event.type === 'text-delta') text += event.delta;
+    if (event.type === 'finish') finish = event;
+  }
+  assert.ok(finish);
+  return { text, finish };
+}
+
+describe('speculative decoding on SmolLM2', () => {
+  let plain: LlamaEngine;
+  let fast: LlamaEngine;
+
+  before(async () => {
+    // No prefix reuse: every request prefills its whole prompt the same way on both engines, so
+    // that only speculation differs (a reused prefix changes the batch split, and with it the
+    // rounding of near-ties).
+    const common = { models: [{ id: MODEL, path: MODEL_PATH }], contextSize: 2048, sequences: 1, threads: 2, decodeThreads: 1, prefixReuse: false };
+    plain = await LlamaEngine.create({ ...common, speculation: false });
+    fast = await LlamaEngine.create({ ...common, speculation: true });
+  });
+
+  after(async () => {
+    await plain.dispose();
+    await fast.dispose();
+  });
+
+  it('matches plain greedy output, token count and KV state, with prompt lookup and with a prediction', async () => {
+    for (const conversation of [EDIT, CHAT, LIST]) {
+      const base = await run(plain, request(conversation));
+      assert.equal(base.finish.timings.speculation, undefined, 'the plain engine does not speculate');
+      const lookup = await run(fast, request(conversation));
+      const predicted = await run(fast, request(conversation, { prediction: base.text }));
+      for (const [name, other] of [['lookup', lookup], ['prediction', predicted]] as const) {
+        assert.equal(other.text, base.text, `${name}: same text`);
+        assert.equal(other.finish.usage.outputTokens, base.finish.usage.outputTokens, `${name}: same output tokens`);
+        assert.equal(other.finish.reason, base.finish.reason);
+        assert.deepEqual(other.finish.state?.tokens, base.finish.state?.tokens, `${name}: same KV state`);
+      }
+      // The plain output as the prediction: nearly every token is drafted and accepted (a short
+      // answer may not be worth a verification batch).
+      const speculation = predicted.finish.timings.speculation;
+      assert.ok(speculation);
+      if (base.finish.usage.outputTokens < 40) continue;
+      assert.ok((predicted.finish.usage.acceptedPredictionTokens ?? 0) >= base.finish.usage.outputTokens / 2, JSON.stringify(predicted.finish.usage));
+      assert.ok(speculation.steps < base.finish.usage.outputTokens / 2, 'far fewer steps than tokens');
+    }
+  });
+
+  it('re-aligns a prediction that departs from the output and still produces the plain output', async () => {
+    const base = await run(plain, request(EDIT));
+    const words = base.text.split(' ');
+    // A wrong word early on, and a line the output does not have.
+    words[3] = 'banana';
+    const lines = words.join(' ').split('\n');
+    lines.splice(Math.floor(lines.length / 2), 0, '  // an extra line the model will not write');
+    const predicted = await run(fast, request(EDIT, { prediction: lines.join('\n') }));
+    assert.equal(predicted.text, base.text);
+    const usage = predicted.finish.usage;
+    // The prediction departs at its fourth word: without re-alignment it would supply a few tokens
+    // at most. (Lookup drafts from the prompt compete with it, so how many varies with timing.)
+    assert.ok((usage.acceptedPredictionTokens ?? 0) > base.finish.usage.outputTokens / 4, JSON.stringify(usage));
+  });
+
+  it('stops at max_output_tokens inside a verified draft, with the same text and state as a plain run', async () => {
+    const full = await run(plain, request(LIST));
+    for (const limit of [5, 37]) {
+      const base = await run(plain, request(LIST, { maxOutputTokens: limit }));
+      const cut = await run(fast, request(LIST, { maxOutputTokens: limit, prediction: full.text }));
+      assert.equal(cut.finish.reason, 'length');
+      assert.equal(cut.finish.usage.outputTokens, limit);
+      assert.equal(cut.text, base.text);
+      assert.deepEqual(cut.finish.state?.tokens, base.finish.state?.tokens);
+    }
+  });
+
+  it('does not speculate when sampling or when a grammar constrains the output', async () => {
+    const sampled = await run(fast, request(CHAT, { sampling: { temperature: 0.8, seed: 1 }, prediction: 'Paris is the capital of France.' }));
+    assert.equal(sampled.finish.timings.speculation, undefined);
+    assert.equal(sampled.finish.usage.acceptedPredictionTokens, undefined);
+    const json = await run(fast, request(CHAT, { outputFormat: { type: 'json_object' }, prediction: '{"capital": "Paris"}', maxOutputTokens: 24 }));
+    assert.equal(json.finish.timings.speculation, undefined);
+  });
+
+  it('stops within a step when aborted while speculating, keeping a consistent state', async () => {
+    const full = await run(plain, request(LIST));
+    const controller = new AbortController();
+    let text = '';
+    let finish: Run['finish'] | undefined;
+    for await (const event of fast.generate(request(LIST, { signal: controller.signal, prediction: full.text }))) {
+      if (event.type === 'text-delta') {
+        text += event.delta;
+        if (text.length > 40) controller.abort();
+      }
+      if (event.type === 'finish') finish = event;
+    }
+    assert.equal(finish?.reason, 'aborted');
+    assert.ok(full.text.startsWith(text), 'the partial output is a prefix of the plain output');
+    const state = finish.state?.tokens ?? [];
+    assert.deepEqual(state, full.finish.state?.tokens.slice(0, state.length), 'the state is a prefix of the plain run\'s');
+  });
+});

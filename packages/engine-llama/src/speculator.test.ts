@@ -1,0 +1,37 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { StepCosts } from './speculation-policy.js';
+import { Speculator } from './speculator.js';
+
+void describe('Speculator', () => {
+  void it('takes plain steps until a decode step was measured, then drafts from the prediction', () => {
+    const speculator = new Speculator({ promptTokens: [1, 2, 3], predictionTokens: [10, 11, 12, 13, 14, 15], lookup: true, costs: new StepCosts(), maxDraftTokens: 4 });
+    assert.equal(speculator.plan(1, 100), undefined);
+    speculator.plainStep(10, 50, false);
+    assert.equal(speculator.plan(1, 100), undefined, 'the prefill step is not a decode step');
+    speculator.plainStep(11, 10, true);
+    assert.deepEqual(speculator.plan(1, 100), { tokens: [12, 13, 14, 15], source: 'prediction' });
+    assert.deepEqual(speculator.plan(1, 2)?.tokens, [12, 13], 'capped by the room left');
+  });
+
+  void it('counts verified prediction tokens as accepted when used and rejected otherwise', () => {
+    const speculator = new Speculator({ promptTokens: [], predictionTokens: [10, 11, 12, 13, 14, 15], lookup: false, costs: new StepCosts(), maxDraftTokens: 8 });
+    speculator.plainStep(10, 10, true);
+    // Draft 11..15: the model agreed with 11, 12, then produced 99 instead of 13.
+    speculator.verified({ source: 'prediction', batchTokens: 6, drafted: 5, accepted: 2, ms: 20, emitted: [11, 12, 99] });
+    assert.deepEqual(speculator.predictionUsage(), { acceptedPredictionTokens: 2, rejectedPredictionTokens: 3 });
+    assert.deepEqual(speculator.timings(), { steps: 1, draftedTokens: 5, acceptedTokens: 2, outputTokens: 3, verifyMs: 20 });
+  });
+
+  void it('drafts from the prompt by lookup once free shadow trials show its drafts are right', () => {
+    const prompt = [7, 8, 9, 20, 21, 22, 23, 24, 25, 26, 27, 28, 29, 0];
+    const speculator = new Speculator({ promptTokens: prompt, lookup: true, costs: new StepCosts(), maxDraftTokens: 8 });
+    for (const token of [7, 8, 9]) speculator.plainStep(token, 10, true);
+    assert.equal(speculator.plan(1, 100), undefined, 'a lookup match is not trusted at the prior');
+    for (const token of [20, 21, 22, 23, 24]) speculator.plainStep(token, 10, true);
+    const plan = speculator.plan(1, 100);
+    assert.equal(plan?.source, 'lookup');
+    assert.deepEqual(plan.tokens, [25, 26, 27, 28, 29, 0].slice(0, plan.tokens.length));
+    assert.ok(plan.tokens.length >= 2, 'the length follows the estimate, here still moderate');
+  });
+});
