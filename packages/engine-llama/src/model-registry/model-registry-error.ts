@@ -7,7 +7,8 @@ export type ModelRegistryErrorCode =
   | 'network_error'
   | 'offline_unavailable'
   | 'pip_failed'
-  | 'invalid_model_spec';
+  | 'invalid_model_spec'
+  | 'model_unsupported';
 
 const MODEL_REGISTRY_ERROR = Symbol.for('spark.ModelRegistryError');
 

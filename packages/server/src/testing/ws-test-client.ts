@@ -1,6 +1,12 @@
 // Test support: a raw `ws` client that records every server frame and reads them lane by lane.
 import { WebSocket, type ClientOptions } from 'ws';
 
+/**
+ * When a frame that should come is declared lost: only a hung test should ever hit it. Model
+ * tests on two loaded cores can take several seconds per turn, so it is generous.
+ */
+export const HUNG_TEST_MS = 60_000;
+
 export type Frame = Record<string, unknown>;
 
 const TERMINAL = new Set(['response.completed', 'response.incomplete', 'response.failed']);
@@ -51,7 +57,7 @@ export class WsTestClient {
   }
 
   /** Resolves with the first frame (at or after `from`) matching `predicate`, waiting for it if needed. */
-  async waitFor(predicate: (frame: Frame) => boolean, from = 0, timeoutMs = 10_000): Promise<Frame> {
+  async waitFor(predicate: (frame: Frame) => boolean, from = 0, timeoutMs = HUNG_TEST_MS): Promise<Frame> {
     return this.until(() => this.frames.slice(from).find(predicate), timeoutMs);
   }
 
@@ -59,7 +65,7 @@ export class WsTestClient {
    * The next turn of a lane: its frames from where the lane's reading stopped through the first
    * terminal or error frame (frames of other lanes are skipped).
    */
-  async turn(streamId?: string, timeoutMs = 10_000): Promise<Frame[]> {
+  async turn(streamId?: string, timeoutMs = HUNG_TEST_MS): Promise<Frame[]> {
     const key = streamId ?? '';
     const start = this.cursors.get(key) ?? 0;
     const end = await this.until(() => {
