@@ -33,3 +33,13 @@ void test('gemma3-270m is four wheels whose members concatenate in order', () =>
     ),
   );
 });
+
+void test('a requantized entry names a downloadable catalog model as its source', () => {
+  const entry = findCatalogEntry('smollm2-135m-q4_0');
+  assert.deepEqual(entry?.source, { kind: 'requantize', from: 'smollm2-135m', to: 'q4_0' });
+  for (const { source } of MODEL_CATALOG) {
+    if (source.kind !== 'requantize') continue;
+    const from = findCatalogEntry(source.from);
+    assert.ok(from !== undefined && from.source.kind !== 'requantize', source.from);
+  }
+});

