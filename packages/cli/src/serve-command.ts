@@ -18,6 +18,8 @@ export const SERVE_USAGE = `Usage: spark serve [options]
   --db <path>                SQLite file for stored responses (default ~/.local/share/spark/responses.db)
   --offline                  never contact the model hub
   --no-prefix-reuse          prefill every prompt in full (no KV reuse; a benchmark baseline)
+  --no-speculation           plain decoding only (no prompt-lookup / predicted-output drafts)
+  --verify-threads <n>       CPU threads for a speculative verification batch (default: --decode-threads)
   --no-websocket             answer WebSocket upgrades with 426 (clients fall back to HTTP)
   --ws-allowed-origin <o>    browser Origin allowed to open a WebSocket; repeatable, '*' for any
                              (default: localhost and the server's own IP only)`;
@@ -38,6 +40,8 @@ export async function serveCommand(argv: readonly string[], signal: AbortSignal)
       offline: { type: 'boolean' },
       'no-websocket': { type: 'boolean' },
       'no-prefix-reuse': { type: 'boolean' },
+      'no-speculation': { type: 'boolean' },
+      'verify-threads': { type: 'string' },
       'ws-allowed-origin': { type: 'string', multiple: true },
     },
   });
@@ -49,6 +53,7 @@ export async function serveCommand(argv: readonly string[], signal: AbortSignal)
   const sequences = intOption('sequences', values.sequences);
   const threads = intOption('threads', values.threads);
   const decodeThreads = intOption('decode-threads', values['decode-threads']);
+  const verifyThreads = intOption('verify-threads', values['verify-threads']);
 
   const models: Array<{ id: string; path: string }> = [];
   for (const spec of specs) {
@@ -63,6 +68,8 @@ export async function serveCommand(argv: readonly string[], signal: AbortSignal)
     ...(threads === undefined ? {} : { threads }),
     ...(decodeThreads === undefined ? {} : { decodeThreads }),
     ...(values['no-prefix-reuse'] ? { prefixReuse: false } : {}),
+    ...(values['no-speculation'] ? { speculation: false } : {}),
+    ...(verifyThreads === undefined ? {} : { verifyThreads }),
   });
   let server;
   try {
