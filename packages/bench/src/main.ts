@@ -46,7 +46,7 @@ async function main(): Promise<void> {
     modelPath: local.path,
     threads,
     decodeThreads,
-    verifyThreads: values['verify-threads'] ? Number(values['verify-threads']) : decodeThreads,
+    verifyThreads: values['verify-threads'] ? Number(values['verify-threads']) : threads,
     prompts: Number(values['edit-prompts'] ?? (values.quick ? 6 : 20)),
     chatPrompts: values.quick ? 4 : 10,
     maxOutputTokens: Number(values['edit-tokens'] ?? (values.quick ? 160 : 320)),

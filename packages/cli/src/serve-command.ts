@@ -19,7 +19,7 @@ export const SERVE_USAGE = `Usage: spark serve [options]
   --offline                  never contact the model hub
   --no-prefix-reuse          prefill every prompt in full (no KV reuse; a benchmark baseline)
   --no-speculation           plain decoding only (no prompt-lookup / predicted-output drafts)
-  --verify-threads <n>       CPU threads for a speculative verification batch (default: --decode-threads)
+  --verify-threads <n>       CPU threads for a speculative verification batch (default: --threads)
   --no-websocket             answer WebSocket upgrades with 426 (clients fall back to HTTP)
   --ws-allowed-origin <o>    browser Origin allowed to open a WebSocket; repeatable, '*' for any
                              (default: localhost and the server's own IP only)`;

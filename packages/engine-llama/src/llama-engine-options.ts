@@ -32,9 +32,11 @@ export interface LlamaEngineOptions {
    */
   decodeThreads?: number;
   /**
-   * CPU threads for a speculative verification batch (a few dozen tokens at once). Default:
-   * `decodeThreads`. On an idle 2-core machine 2 threads made 16-64-token batches ~1.7x cheaper,
-   * but with other work on the cores a 2-thread batch stalled for seconds; 1 thread never did.
+   * CPU threads for a speculative verification batch (a few dozen tokens at once, prefill-like).
+   * Default: `threads`, as for prefill. On an idle 2-core machine 2 threads made 8-64-token
+   * batches ~1.8x cheaper (edit workload 1.45x vs 1.15x over plain decoding); with other work on
+   * the cores a 2-thread batch can stall (seen: 4.1 s vs 0.26 s), which the speculator's cost
+   * model then sees and backs off from. Set 1 on a shared, busy machine.
    */
   verifyThreads?: number;
   /** Flash attention (faster long prefill, less memory). Default true. */
@@ -104,7 +106,7 @@ export function resolveEngineOptions(options: LlamaEngineOptions): ResolvedEngin
     kvMemoryBudgetBytes: positive('kvMemoryBudgetBytes', options.kvMemoryBudgetBytes),
     threads,
     decodeThreads,
-    verifyThreads: Math.min(threads, positive('verifyThreads', options.verifyThreads) ?? decodeThreads),
+    verifyThreads: Math.min(threads, positive('verifyThreads', options.verifyThreads) ?? threads),
     flashAttention: options.flashAttention ?? true,
     gpu: options.gpu ?? false,
     prefillChunkTokens: positive('prefillChunkTokens', options.prefillChunkTokens) ?? DEFAULT_PREFILL_CHUNK_TOKENS,
