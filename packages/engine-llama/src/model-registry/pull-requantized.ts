@@ -1,12 +1,11 @@
-import { mkdir, mkdtemp, rename, rm, rmdir, stat } from 'node:fs/promises';
-import { join } from 'node:path';
+import { stat } from 'node:fs/promises';
 import { hashFile } from './hash-file.js';
 import type { LocalModel } from './local-model.js';
 import { ModelRegistryError } from './model-registry-error.js';
 import type { PullProgress } from './pull-options.js';
 import { requantizeGguf } from './requantize-gguf.js';
+import { stageModelFile } from './stage-model-file.js';
 import { throttleProgress } from './throttle-progress.js';
-import { writeVerifiedStamp } from './verified-stamp.js';
 
 /** What to make and where to put it. */
 export interface PullRequantizedRequest {
@@ -36,11 +35,7 @@ export interface PullRequantizedOptions {
 export async function pullRequantized(request: PullRequantizedRequest, options: PullRequantizedOptions = {}): Promise<LocalModel> {
   const { alias, sourceAlias, sourcePath, to, aliasDir, fileName } = request;
   const { signal, onProgress } = options;
-  await mkdir(aliasDir, { recursive: true });
-  const workDir = await mkdtemp(join(aliasDir, '.requantize-'));
-  let succeeded = false;
-  try {
-    const outPath = join(workDir, fileName);
+  return stageModelFile({ alias, aliasDir, fileName, workPrefix: '.requantize-' }, async (outPath) => {
     const label = to.toUpperCase();
     onProgress?.({ phase: 'requantize', alias, message: `Requantizing ${sourceAlias} to ${label} (${sourcePath})` });
     const report = throttleProgress((receivedBytes, totalBytes) =>
@@ -70,14 +65,6 @@ export async function pullRequantized(request: PullRequantizedRequest, options: 
       alias,
       message: `Requantized ${converted} tensors to ${label}, copied ${kept}; checksum verified (sha256 ${sha256})`,
     });
-    const finalPath = join(aliasDir, fileName);
-    await rename(outPath, finalPath);
-    const { mtimeMs } = await stat(finalPath);
-    await writeVerifiedStamp(finalPath, { sizeBytes: size, mtimeMs, sha256 });
-    succeeded = true;
-    return { alias, path: finalPath, sizeBytes: size, sha256 };
-  } finally {
-    await rm(workDir, { recursive: true, force: true });
-    if (!succeeded) await rmdir(aliasDir).catch(() => undefined);
-  }
+    return { sha256 };
+  });
 }
