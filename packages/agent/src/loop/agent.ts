@@ -81,6 +81,8 @@ export class Agent {
   private readonly budget: ContextBudget;
   private readonly fileTracker: FileTracker;
   private readonly tools: ToolRunner;
+  /** Instructions plus tool definitions: the prompt part every request repeats (for token estimates). */
+  private readonly fixedText: string;
   private history: HistoryItem[];
   private undoStack: UndoEntry[];
   private turns: number;
@@ -103,6 +105,7 @@ export class Agent {
     this.connection = options.connection;
     this.budget = new ContextBudget({ contextWindow: options.contextWindow, ...options.budget });
     this.fileTracker = new FileTracker(options.workspace);
+    this.fixedText = options.instructions + JSON.stringify(options.tools);
     this.history = [...(options.resume?.history ?? [])];
     this.undoStack = [...(options.resume?.undo ?? [])];
     this.turns = options.resume?.turns ?? 0;
@@ -141,7 +144,7 @@ export class Agent {
 
   /** Prompt tokens in use as of the last response (exact) or estimated. */
   get contextTokens(): number {
-    return this.budget.estimate(this.fixedText(), this.history);
+    return this.budget.estimate(this.fixedText, this.history);
   }
 
   get contextWindow(): number {
@@ -428,7 +431,7 @@ export class Agent {
     const steered = response.status === 'incomplete' && response.incomplete_details?.reason === 'steered';
     if (text !== '') emit({ type: 'message', text, partial: response.status !== 'completed' });
     const usage = response.usage;
-    if (usage !== null) this.budget.recordUsage(this.fixedText(), this.history, usage.input_tokens + usage.output_tokens);
+    if (usage !== null) this.budget.recordUsage(this.fixedText, this.history, usage.input_tokens + usage.output_tokens);
     this.chain = { responseId: response.id, epoch: this.connection.connectionEpoch, items: this.history.length };
     if (response.status !== 'failed') this.progressSinceCompaction = true;
     emit({ type: 'response.completed', status: steered ? 'steered' : response.status, stats: state.stats(response, request, this.connection.kind) });
@@ -488,9 +491,6 @@ export class Agent {
     };
   }
 
-  private fixedText(): string {
-    return this.options.instructions + JSON.stringify(this.options.tools);
-  }
 
   /** Calls at the end of history that have no output yet. */
   private unansweredCalls(): ToolCallItem[] {
@@ -531,7 +531,7 @@ export class Agent {
    * cannot be made to fit ends the turn with `context_exhausted` instead of looping.
    */
   private async fitContext(signal: AbortSignal, emit: (event: AgentEvent) => void): Promise<void> {
-    const fixed = this.fixedText();
+    const fixed = this.fixedText;
     const withPending = [...this.history, ...this.notes, ...this.pendingInput];
     const before = this.budget.estimate(fixed, withPending);
     if (before <= this.budget.compactThreshold) return;
@@ -555,7 +555,7 @@ export class Agent {
   }
 
   private async summarize(signal: AbortSignal): Promise<AgentEvent | undefined> {
-    const fixed = this.fixedText();
+    const fixed = this.fixedText;
     const before = this.budget.estimate(fixed, this.history);
     const split = splitForCompaction(this.history, Math.floor(this.budget.compactTarget / 2));
     if (split.older.length === 0) return undefined;

@@ -1,9 +1,9 @@
-import { readlink, stat } from 'node:fs/promises';
+import { readlink } from 'node:fs/promises';
 import { gitignoreWalker } from './gitignore-walker.js';
 import type { WalkEntry, WalkSummary } from './gitignore-walker.js';
-import { missingPathError } from './missing-path-error.js';
+import { statTarget } from './missing-path-error.js';
 import { displayPath, resolveWorkspacePath } from './resolve-workspace-path.js';
-import { ToolError, systemErrorCode } from './tool-error.js';
+import { ToolError } from './tool-error.js';
 import { DEFAULT_LIST_DEPTH, MAX_LIST_DEPTH } from './tool-limits.js';
 
 /** Most entries shown; the rest are summarized as "... N more" per directory. */
@@ -52,15 +52,8 @@ export async function listWorkspaceDir(workspace: string, args: ListDirArgs, opt
   const maxEntries = options.maxEntries ?? DEFAULT_LIST_MAX_ENTRIES;
   const target = await resolveWorkspacePath(workspace, args.path ?? '');
   const shownPath = displayPath(target.relative);
-  try {
-    if (!(await stat(target.absolute)).isDirectory()) {
-      throw new ToolError('not_directory', `'${shownPath}' is a file, not a directory. Use read_file to read it.`, { path: shownPath });
-    }
-  } catch (error) {
-    if (ToolError.is(error)) throw error;
-    const code = systemErrorCode(error);
-    if (code === 'ENOENT' || code === 'ENOTDIR') throw await missingPathError(target, error);
-    throw new ToolError('io_error', `Cannot list '${shownPath}' (${code ?? 'unknown error'}).`, { path: shownPath, cause: error });
+  if (!(await statTarget(target, 'list')).isDirectory()) {
+    throw new ToolError('not_directory', `'${shownPath}' is a file, not a directory. Use read_file to read it.`, { path: shownPath });
   }
 
   const walk = gitignoreWalker(target.root, {

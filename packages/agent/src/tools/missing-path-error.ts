@@ -1,9 +1,10 @@
+import type { Stats } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { basename, dirname } from 'node:path';
 import { displayPath } from './resolve-workspace-path.js';
 import type { WorkspacePath } from './resolve-workspace-path.js';
 import { suggestSimilarNames } from './suggest-similar-names.js';
-import { ToolError } from './tool-error.js';
+import { ToolError, systemErrorCode } from './tool-error.js';
 
 /** A `not_found` error for a path that does not exist, naming close matches when cheap to find. */
 export async function missingPathError(target: WorkspacePath, cause?: unknown): Promise<ToolError> {
@@ -25,5 +26,20 @@ async function isDirectory(path: string): Promise<boolean> {
     return (await stat(path)).isDirectory();
   } catch {
     return false;
+  }
+}
+
+/**
+ * `stat` of a resolved tool target: a missing path becomes `missingPathError` (with close
+ * matches), any other failure an `io_error` saying what could not be done (`verb`: read, list...).
+ */
+export async function statTarget(target: WorkspacePath, verb: string): Promise<Stats> {
+  try {
+    return await stat(target.absolute);
+  } catch (error) {
+    const code = systemErrorCode(error);
+    if (code === 'ENOENT' || code === 'ENOTDIR') throw await missingPathError(target, error);
+    const shown = displayPath(target.relative);
+    throw new ToolError('io_error', `Cannot ${verb} '${shown}' (${code ?? 'unknown error'}).`, { path: shown, cause: error });
   }
 }

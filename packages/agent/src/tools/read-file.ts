@@ -1,7 +1,6 @@
 import { createHash } from 'node:crypto';
-import { open, stat } from 'node:fs/promises';
-import type { Stats } from 'node:fs';
-import { missingPathError } from './missing-path-error.js';
+import { open } from 'node:fs/promises';
+import { statTarget } from './missing-path-error.js';
 import { displayPath, resolveWorkspacePath } from './resolve-workspace-path.js';
 import { ToolError, systemErrorCode } from './tool-error.js';
 import { DEFAULT_READ_MAX_BYTES, DEFAULT_READ_MAX_LINES } from './tool-limits.js';
@@ -63,14 +62,7 @@ export async function readWorkspaceFile(workspace: string, args: ReadFileArgs, o
 
   const target = await resolveWorkspacePath(workspace, args.path);
   const path = target.relative;
-  let info: Stats;
-  try {
-    info = await stat(target.absolute);
-  } catch (error) {
-    const code = systemErrorCode(error);
-    if (code === 'ENOENT' || code === 'ENOTDIR') throw await missingPathError(target, error);
-    throw new ToolError('io_error', `Cannot read '${path}' (${code ?? 'unknown error'}).`, { path, cause: error });
-  }
+  const info = await statTarget(target, 'read');
   if (info.isDirectory()) {
     throw new ToolError('is_directory', `'${displayPath(path)}' is a directory, not a file. Use list_dir to see what it contains.`, { path });
   }

@@ -1,12 +1,11 @@
-import { open, stat } from 'node:fs/promises';
-import type { Stats } from 'node:fs';
+import { open } from 'node:fs/promises';
 import { compileGlob } from './compile-glob.js';
 import type { GlobMatcher } from './compile-glob.js';
 import { compileSearchPattern } from './compile-search-pattern.js';
 import type { CompiledPattern } from './compile-search-pattern.js';
 import { gitignoreWalker } from './gitignore-walker.js';
 import type { WalkEntry, WalkSummary } from './gitignore-walker.js';
-import { missingPathError } from './missing-path-error.js';
+import { statTarget } from './missing-path-error.js';
 import { BINARY_SNIFF_BYTES } from './read-file.js';
 import { displayPath, resolveWorkspacePath } from './resolve-workspace-path.js';
 import { ToolError, systemErrorCode } from './tool-error.js';
@@ -105,14 +104,7 @@ export async function searchWorkspace(workspace: string, args: SearchArgs, optio
 
   const target = await resolveWorkspacePath(workspace, args.path ?? '');
   const shownPath = displayPath(target.relative);
-  let info: Stats;
-  try {
-    info = await stat(target.absolute);
-  } catch (error) {
-    const code = systemErrorCode(error);
-    if (code === 'ENOENT' || code === 'ENOTDIR') throw await missingPathError(target, error);
-    throw new ToolError('io_error', `Cannot search '${shownPath}' (${code ?? 'unknown error'}).`, { path: shownPath, cause: error });
-  }
+  const info = await statTarget(target, 'search');
   const searcher = new FileSearcher(compiled, maxResults + 1, options.maxFileBytes ?? DEFAULT_SEARCH_MAX_FILE_BYTES, options.maxLineChars ?? DEFAULT_SEARCH_LINE_CHARS, signal);
   const base = { pattern: args.pattern, path: shownPath, caseSensitive: compiled.caseSensitive };
 

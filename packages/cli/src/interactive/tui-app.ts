@@ -149,10 +149,14 @@ export class TuiApp {
         break;
       case 'text.delta': {
         this.activity = '';
-        const text = this.partial + event.delta;
-        const lines = text.split('\n');
-        this.partial = lines.pop() ?? '';
-        if (lines.length > 0) this.print(lines.map((line) => this.markdown.renderLine(line)));
+        // Most tokens end no line: append, and split only when one does (a long line stays O(token)).
+        if (event.delta.includes('\n')) {
+          const lines = (this.partial + event.delta).split('\n');
+          this.partial = lines.pop() ?? '';
+          this.print(lines.map((line) => this.markdown.renderLine(line)));
+        } else {
+          this.partial += event.delta;
+        }
         if (this.enterAt !== undefined) {
           // The first character of an answer is drawn at once, not at the next frame.
           this.paint();
