@@ -1,8 +1,9 @@
 import { createInterface } from 'node:readline/promises';
 import { parseArgs } from 'node:util';
-import { AgentError, openAgent, type AgentEvent, type ApprovalHandler, type ApprovalMode, type TurnStatus } from '@spark/agent';
+import { AgentError, openAgent, type AgentEvent, type ApprovalHandler, type TurnStatus } from '@spark/agent';
 import { DEFAULT_MODEL_ALIAS } from '@spark/engine-llama';
 import { CliError } from './cli-error.js';
+import { intOption, parseApproval, parseTransport } from './cli-options.js';
 import { startLocalServer, type LocalServer } from './local-server.js';
 
 export const EXEC_USAGE = `Usage: spark exec [options] "task"      (also: spark resume [id|--last] "task")
@@ -63,8 +64,8 @@ export async function execCommand(argv: readonly string[], signal: AbortSignal, 
   }
   const task = words.join(' ').trim();
   if (task === '') throw new CliError(`spark exec needs a task\n\n${EXEC_USAGE}`);
-  const approval = parseApproval(values.approval);
-  const transport = parseTransport(values.transport);
+  const approval = parseApproval(values.approval ?? 'auto-in-workspace');
+  const transport = parseTransport(values.transport ?? 'auto');
   const maxSteps = intOption('max-steps', values['max-steps']);
   const contextSize = intOption('ctx', values.ctx);
   const fork = values.fork === undefined ? undefined : parseFork(values.fork);
@@ -171,29 +172,10 @@ function terminalApproval(json: boolean): ApprovalHandler {
   };
 }
 
-function parseApproval(raw: string | undefined): ApprovalMode {
-  const value = raw ?? 'auto-in-workspace';
-  if (value === 'ask' || value === 'auto-in-workspace' || value === 'never-ask') return value;
-  throw new CliError(`--approval must be ask, auto-in-workspace or never-ask, got '${value}'`);
-}
-
-function parseTransport(raw: string | undefined): 'auto' | 'websocket' | 'http' {
-  const value = raw ?? 'auto';
-  if (value === 'auto' || value === 'websocket' || value === 'http') return value;
-  throw new CliError(`--transport must be auto, websocket or http, got '${value}'`);
-}
-
 function parseFork(raw: string): { id: string; turn?: number } {
   const [id = '', turn] = raw.split(':');
   if (turn === undefined) return { id };
   const n = Number(turn);
   if (!Number.isInteger(n) || n < 0) throw new CliError(`--fork expects <id>[:turn], got '${raw}'`);
   return { id, turn: n };
-}
-
-function intOption(name: string, raw: string | undefined): number | undefined {
-  if (raw === undefined) return undefined;
-  const value = Number(raw);
-  if (!Number.isInteger(value) || value <= 0) throw new CliError(`--${name} must be a positive integer, got '${raw}'`);
-  return value;
 }

@@ -2,7 +2,7 @@ import { basename } from 'node:path';
 import { parseArgs } from 'node:util';
 import { DEFAULT_MODEL_ALIAS, LlamaEngine } from '@spark/engine-llama';
 import { DEFAULT_PORT, startServer } from '@spark/server';
-import { CliError } from './cli-error.js';
+import { intOption } from './cli-options.js';
 import { pullWithProgress } from './pull-with-progress.js';
 
 export const SERVE_USAGE = `Usage: spark serve [options]
@@ -48,12 +48,12 @@ export async function serveCommand(argv: readonly string[], signal: AbortSignal)
   const env = process.env;
   const specs = values.model ?? [env['SPARK_MODEL'] ?? DEFAULT_MODEL_ALIAS];
   const apiKeys = [...(values['api-key'] ?? []), ...(env['SPARK_API_KEY']?.split(',').map((k) => k.trim()).filter(Boolean) ?? [])];
-  const port = intOption('port', values.port ?? env['SPARK_PORT']) ?? DEFAULT_PORT;
-  const contextSize = intOption('ctx', values.ctx);
-  const sequences = intOption('sequences', values.sequences);
-  const threads = intOption('threads', values.threads);
-  const decodeThreads = intOption('decode-threads', values['decode-threads']);
-  const verifyThreads = intOption('verify-threads', values['verify-threads']);
+  const port = intOption('port', values.port ?? env['SPARK_PORT'], 0) ?? DEFAULT_PORT;
+  const contextSize = intOption('ctx', values.ctx, 0);
+  const sequences = intOption('sequences', values.sequences, 0);
+  const threads = intOption('threads', values.threads, 0);
+  const decodeThreads = intOption('decode-threads', values['decode-threads'], 0);
+  const verifyThreads = intOption('verify-threads', values['verify-threads'], 0);
 
   const models: Array<{ id: string; path: string }> = [];
   for (const spec of specs) {
@@ -101,10 +101,3 @@ const consoleLogger = {
   warn: (msg: string): void => { process.stderr.write(`warning: ${msg}\n`); },
   error: (msg: string): void => { process.stderr.write(`error: ${msg}\n`); },
 };
-
-function intOption(name: string, raw: string | undefined): number | undefined {
-  if (raw === undefined) return undefined;
-  const value = Number(raw);
-  if (!Number.isInteger(value) || value < 0) throw new CliError(`--${name} must be a non-negative integer, got '${raw}'`);
-  return value;
-}

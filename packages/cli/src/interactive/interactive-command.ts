@@ -4,10 +4,11 @@ import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { parseArgs } from 'node:util';
 import {
-  defaultSessionDir, listSessions, openAgent, type Agent, type ApprovalMode, type OpenAgentOptions, type OpenedAgent,
+  defaultSessionDir, listSessions, openAgent, type Agent, type OpenAgentOptions, type OpenedAgent,
 } from '@spark/agent';
 import { DEFAULT_MODEL_ALIAS } from '@spark/engine-llama';
 import { CliError } from '../cli-error.js';
+import { intOption, parseApproval, parseTransport } from '../cli-options.js';
 import { startLocalServer, type LocalServer } from '../local-server.js';
 import { style } from '../tui/ansi.js';
 import { renderUnifiedDiff, unifiedDiff } from '../tui/diff-renderer.js';
@@ -61,10 +62,9 @@ export async function interactiveCommand(argv: readonly string[], signal: AbortS
     throw new CliError('spark needs a terminal; for scripts use spark exec "task" (see spark help)');
   }
   const config = withEnv(await loadConfig());
-  const approval = (values.approval ?? config.approval ?? 'ask') as ApprovalMode;
-  if (!['ask', 'auto-in-workspace', 'never-ask'].includes(approval)) throw new CliError(`--approval must be ask, auto-in-workspace or never-ask, got '${approval}'`);
-  const transport = (values.transport ?? config.transport ?? 'auto') as 'auto' | 'websocket' | 'http';
-  const ctx = values.ctx === undefined ? config.ctx : Number(values.ctx);
+  const approval = parseApproval(values.approval ?? config.approval ?? 'ask');
+  const transport = parseTransport(values.transport ?? config.transport ?? 'auto');
+  const ctx = intOption('ctx', values.ctx) ?? config.ctx;
   const workspace = process.cwd();
   const serverUrl = values.server ?? config.server;
   let model = values.model ?? config.model;

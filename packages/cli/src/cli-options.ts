@@ -1,0 +1,22 @@
+import type { ApprovalMode } from '@spark/agent';
+import { CliError } from './cli-error.js';
+
+/** An integer flag at least `min` (0 allows 0: e.g. `--port 0` picks a free port). */
+export function intOption(name: string, raw: string | undefined, min = 1): number | undefined {
+  if (raw === undefined) return undefined;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < min) {
+    throw new CliError(`--${name} must be ${min === 0 ? 'a non-negative' : 'a positive'} integer, got '${raw}'`);
+  }
+  return value;
+}
+
+export function parseApproval(raw: string): ApprovalMode {
+  if (raw === 'ask' || raw === 'auto-in-workspace' || raw === 'never-ask') return raw;
+  throw new CliError(`--approval must be ask, auto-in-workspace or never-ask, got '${raw}'`);
+}
+
+export function parseTransport(raw: string): 'auto' | 'websocket' | 'http' {
+  if (raw === 'auto' || raw === 'websocket' || raw === 'http') return raw;
+  throw new CliError(`--transport must be auto, websocket or http, got '${raw}'`);
+}
