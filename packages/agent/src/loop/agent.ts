@@ -395,7 +395,7 @@ export class Agent {
         return undefined;
       case 'response.function_call_arguments.delta':
       case 'response.custom_tool_call_input.delta':
-        state.delta('');
+        state.markOutput();
         emit({ type: 'tool_input.delta', response_id: state.responseId ?? '', call_id: state.callIds.get(event.item_id) ?? event.item_id, delta: event.delta });
         return undefined;
       case 'response.steer.accepted':
@@ -599,10 +599,15 @@ class ResponseAccumulator {
   }
 
   delta(text: string): void {
+    this.markOutput();
+    this.text += text;
+  }
+
+  /** Output arrived (text or tool input): the clock for TTFT and tokens/s. */
+  markOutput(): void {
     const now = performance.now();
     this.firstDeltaAt ??= now;
     this.lastDeltaAt = now;
-    this.text += text;
   }
 
   /** A steered response hands over to its successor. */
