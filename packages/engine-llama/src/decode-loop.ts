@@ -1,6 +1,7 @@
 import { LlamaGrammarEvaluationState, type LlamaContextSequence, type LlamaGrammar, type LlamaModel, type Token } from 'node-llama-cpp';
 import type { EngineEvent, FinishReason, SamplingOptions } from '@spark/engine';
 import { createCallId } from './create-call-id.js';
+import { MAX_VERIFY_BATCH_TOKENS } from './llama-engine-options.js';
 import type { FunctionCallSyntax } from './function-call-syntax.js';
 import type { GenerationPlan } from './generation-plan.js';
 import { OutputParser, type GrammarSlot } from './output-parser.js';
@@ -141,7 +142,11 @@ export async function* decodeLoop(options: DecodeLoopOptions): AsyncGenerator<En
       const pending = outputTokens > 0 && speculator && parser.grammar === undefined ? input : undefined;
       // Output room (the step's own token comes on top of the draft) and context room, so a
       // verification batch never makes llama.cpp shift the context.
-      const room = Math.min(plan.maxOutputTokens - outputTokens - 1, sequence.contextSize - 2 - sequence.nextTokenIndex - (pending?.length ?? 0));
+      const room = Math.min(
+        plan.maxOutputTokens - outputTokens - 1,
+        sequence.contextSize - 2 - sequence.nextTokenIndex - (pending?.length ?? 0),
+        MAX_VERIFY_BATCH_TOKENS - (pending?.length ?? 0),
+      );
       const draft = pending && speculator ? speculator.plan(pending.length, room) : undefined;
       if (pending && speculator && draft) {
         const base = sequence.nextTokenIndex;

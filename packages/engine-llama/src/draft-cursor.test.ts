@@ -96,3 +96,18 @@ void describe('DraftCursor for prompt lookup', () => {
     assert.deepEqual(new DraftCursor(alone, alone, { minMatch: 2, maxMatch: 12 }).draft(3), []);
   });
 });
+
+void describe('DraftCursor streak', () => {
+  void it('counts the tokens the source had right in a row and restarts at a departure', () => {
+    const output = new TokenIndex();
+    const cursor = new DraftCursor(new TokenIndex([1, 2, 3, 4, 5, 6]), output, { start: 0, minMatch: 2, maxMatch: 12 });
+    for (const token of [1, 2, 3]) {
+      output.push(token);
+      cursor.advance(token);
+    }
+    assert.equal(cursor.streak, 3);
+    output.push(9);
+    cursor.advance(9);
+    assert.equal(cursor.streak, 0);
+  });
+});

@@ -24,6 +24,8 @@ export class DraftCursor {
   private readonly minMatch: number;
   private readonly maxMatch: number;
   private cursor: number | undefined;
+  /** Output tokens the source had right in a row since it last failed (or re-anchored). */
+  private run = 0;
   /** Where the cursor was last lost: re-anchoring prefers places after it. */
   private anchor = 0;
   /** History length at the last failed search (no use searching again before it grows). */
@@ -54,14 +56,21 @@ export class DraftCursor {
     return this.cursor !== undefined && this.cursor < this.source.length;
   }
 
+  /** Output tokens the source predicted right in a row, up to now. */
+  get streak(): number {
+    return this.run;
+  }
+
   /** Moves past one output token; call it after the token was appended to the history. */
   advance(token: number): void {
     if (this.cursor !== undefined && this.source.tokens[this.cursor] === token) {
       this.cursor += 1;
+      this.run += 1;
       return;
     }
     if (this.cursor !== undefined) this.anchor = this.cursor;
     this.cursor = undefined;
+    this.run = 0;
   }
 
   private position(): number | undefined {

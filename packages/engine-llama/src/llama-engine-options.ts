@@ -13,7 +13,15 @@ export const DEFAULT_PREFILL_CHUNK_TOKENS = 256;
 /** Requests that may wait for a busy model before new ones are refused as overloaded. */
 export const DEFAULT_MAX_QUEUED_REQUESTS = 16;
 /** Longest draft one speculative verification step evaluates. */
-export const DEFAULT_MAX_DRAFT_TOKENS = 64;
+export const DEFAULT_MAX_DRAFT_TOKENS = 62;
+/**
+ * Most tokens in one verification batch (pending tokens plus the draft). llama.cpp's CPU backend
+ * takes another kernel path from 64 tokens a batch: cheaper per token, but it rounds so
+ * differently that greedy choices with gaps of 30% and more flipped (SmolLM2 and Gemma 3,
+ * measured). Below it, a batch at the verify thread count gives bit for bit the logits of
+ * one-token steps at one decode thread, so speculative output equals plain output.
+ */
+export const MAX_VERIFY_BATCH_TOKENS = 63;
 
 export interface LlamaEngineOptions {
   /** Models to serve: the id clients use, and the GGUF file. Each is loaded once. */

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { AcceptanceEstimate, chooseDraftLength, MIN_SPECULATIVE_GAIN, StepCosts } from './speculation-policy.js';
+import { AcceptanceEstimate, chooseDraftLength, MIN_SPECULATIVE_GAIN, StepCosts, STREAK_BUCKETS, StreakAcceptance, streakBucket } from './speculation-policy.js';
 
 void describe('AcceptanceEstimate', () => {
   void it('starts at its prior and follows recent trials', () => {
@@ -10,6 +10,26 @@ void describe('AcceptanceEstimate', () => {
     assert.ok(estimate.value > 0.85, String(estimate.value));
     estimate.record(0, 20);
     assert.ok(estimate.value < 0.4, String(estimate.value));
+  });
+});
+
+void describe('StreakAcceptance', () => {
+  void it('buckets streaks by powers of two, the last bucket open-ended', () => {
+    assert.deepEqual([0, 1, 2, 3, 4, 7, 8, 31, 32, 1000].map(streakBucket), [0, 1, 2, 2, 3, 3, 4, 5, 6, 6]);
+    assert.equal(streakBucket(1e9), STREAK_BUCKETS - 1);
+  });
+
+  void it('learns that long streaks go on while fresh ones often break', () => {
+    const acceptance = new StreakAcceptance(0.5, 4);
+    // Copying in bursts: after an anchor, the first tokens are right half the time; once 8 were right, the rest are.
+    for (let burst = 0; burst < 30; burst += 1) {
+      acceptance.record(0, burst % 2, 2);
+      acceptance.record(8, 40, 40);
+    }
+    const [fresh = 0] = acceptance.along(0, 1);
+    const long = acceptance.along(16, 4);
+    assert.ok(fresh < 0.7, String(fresh));
+    assert.ok(long.every((rate) => rate > 0.95), long.join(','));
   });
 });
 
@@ -56,6 +76,12 @@ void describe('chooseDraftLength', () => {
     assert.equal(chooseDraftLength({ acceptance: 0.3, available: 64, pending: 1, plainMs: 10, batch }).tokens, 0);
     assert.equal(chooseDraftLength({ acceptance: 0.95, available: 64, pending: 1, plainMs: 10, batch: { a: 10, b: 12 } }).tokens, 0);
     assert.equal(chooseDraftLength({ acceptance: 1, available: 0, pending: 1, plainMs: 10, batch }).tokens, 0);
+  });
+
+  void it('drafts long when per-position acceptance rises along the draft, short when it falls', () => {
+    const rising = chooseDraftLength({ acceptance: [0.7, 0.8, 0.9, 0.95, 0.99], available: 64, pending: 1, plainMs: 10, batch });
+    const falling = chooseDraftLength({ acceptance: [0.99, 0.95, 0.9, 0.8, 0.7], available: 64, pending: 1, plainMs: 10, batch });
+    assert.ok(rising.tokens > 2 * falling.tokens, `${rising.tokens} vs ${falling.tokens}`);
   });
 
   void it('never drafts more than is available, and only when the gain clears the margin', () => {

@@ -46,6 +46,61 @@ export class AcceptanceEstimate {
   get value(): number {
     return this.trials > 0 ? this.successes / this.trials : 0;
   }
+
+  /** The rate with `weight` pseudo-trials at `rate` added: a sparse estimate leans on `rate`. */
+  shrunkToward(rate: number, weight: number): number {
+    const trials = this.trials + weight;
+    return trials > 0 ? (this.successes + weight * rate) / trials : rate;
+  }
+}
+
+/** Streak buckets: 0, 1, 2-3, 4-7, 8-15, 16-31 and 32 or more source tokens right in a row. */
+export const STREAK_BUCKETS = 7;
+
+/** The bucket of a streak: 0 for none, then one per power of two, the last open-ended. */
+export function streakBucket(streak: number): number {
+  return streak < 1 ? 0 : Math.min(STREAK_BUCKETS - 1, Math.floor(Math.log2(streak)) + 1);
+}
+
+/**
+ * A draft source's acceptance as a function of its streak, the tokens it has had right in a row:
+ * copying is bursty (a source that matched the last 30 tokens nearly always matches the next,
+ * one that just re-anchored often does not), so one average rate would make every draft
+ * short. Each streak bucket keeps its own recency-weighted rate, shrunk toward the source's
+ * overall rate while it has few trials of its own, so a new generation starts where the
+ * single-rate model would and specialises as evidence comes in.
+ */
+export class StreakAcceptance {
+  private readonly overall: AcceptanceEstimate;
+  private readonly buckets: AcceptanceEstimate[];
+  private readonly priorWeight: number;
+
+  constructor(prior: number, priorWeight: number, decay?: number) {
+    this.overall = new AcceptanceEstimate(prior, priorWeight, decay);
+    this.buckets = Array.from({ length: STREAK_BUCKETS }, () => new AcceptanceEstimate(0, 0, decay));
+    this.priorWeight = priorWeight;
+  }
+
+  /**
+   * Records a draft of `trials` tokens verified when the source stood at `streak`: the first
+   * `accepted` were right, the next (if `trials` reaches it) wrong.
+   */
+  record(streak: number, accepted: number, trials: number): void {
+    this.overall.record(accepted, trials);
+    for (let index = 0; index < trials; index += 1) this.bucket(streak + index).record(index < accepted ? 1 : 0, 1);
+  }
+
+  /** The chance that each of the next `count` drafted tokens is right, given the ones before it are. */
+  along(streak: number, count: number): number[] {
+    const overall = this.overall.value;
+    return Array.from({ length: count }, (_, index) => this.bucket(streak + index).shrunkToward(overall, this.priorWeight));
+  }
+
+  private bucket(streak: number): AcceptanceEstimate {
+    const bucket = this.buckets[streakBucket(streak)];
+    if (!bucket) throw new RangeError(`no acceptance bucket for streak ${streak}`);
+    return bucket;
+  }
 }
 
 /**
@@ -129,23 +184,25 @@ export interface DraftChoice {
 
 /**
  * Picks the draft length k (up to `available`) that maximises the expected output per
- * millisecond: with a per-token acceptance p, a step emits on average 1 + p + ... + p^k tokens
- * (the accepted prefix, then the model's own next token) for the cost of a batch of
- * `pending + k` tokens. Returns 0 when no length beats a plain step by MIN_SPECULATIVE_GAIN.
+ * millisecond: with p_i the chance that drafted token i is right given those before it are, a
+ * step emits on average 1 + p_1 + p_1 p_2 + ... + p_1...p_k tokens (the accepted prefix, then the
+ * model's own next token) for the cost of a batch of `pending + k` tokens. `acceptance` is one
+ * rate for every position, or one per position (the last repeats). Returns 0 when no length
+ * beats a plain step by MIN_SPECULATIVE_GAIN.
  */
 export function chooseDraftLength(input: {
-  acceptance: number;
+  acceptance: number | readonly number[];
   available: number;
   pending: number;
   plainMs: number;
   batch: { a: number; b: number };
 }): DraftChoice {
-  const p = Math.min(Math.max(input.acceptance, 0), 1);
+  const rates = typeof input.acceptance === 'number' ? [input.acceptance] : input.acceptance;
   let best: DraftChoice = { tokens: 0, gain: 1 };
   let expected = 1;
   let power = 1;
   for (let k = 1; k <= input.available; k += 1) {
-    power *= p;
+    power *= Math.min(Math.max(rates[Math.min(k - 1, rates.length - 1)] ?? 0, 0), 1);
     expected += power;
     const cost = input.batch.a + input.batch.b * (input.pending + k);
     const gain = (expected * input.plainMs) / cost;

@@ -1,6 +1,6 @@
 import type { SpeculationTimings } from '@spark/engine';
 import { DraftCursor } from './draft-cursor.js';
-import { AcceptanceEstimate, chooseDraftLength, type StepCosts } from './speculation-policy.js';
+import { chooseDraftLength, StreakAcceptance, type StepCosts } from './speculation-policy.js';
 import { TokenIndex } from './token-index.js';
 
 /** Where a draft came from: the client's predicted output, or the prompt and output so far. */
@@ -10,7 +10,11 @@ export type DraftSource = 'prediction' | 'lookup';
 const PREDICTION_MIN_MATCH = 2;
 /** Prompt lookup needs a longer match: any text repeats a pair of tokens somewhere. */
 const LOOKUP_MIN_MATCH = 3;
-const MAX_MATCH = 12;
+/**
+ * Longest match measured when re-anchoring. Code repeats itself (similar functions, the same
+ * statement shapes), so a short match is often found in the wrong place; a long one tells them apart.
+ */
+const MAX_MATCH = 48;
 /** Starting acceptance estimates: a prediction is usually right, a lookup match often is not. */
 const PREDICTION_PRIOR = 0.9;
 const LOOKUP_PRIOR = 0.5;
@@ -36,7 +40,7 @@ export interface Draft {
 interface Source {
   readonly name: DraftSource;
   readonly cursor: DraftCursor;
-  readonly acceptance: AcceptanceEstimate;
+  readonly acceptance: StreakAcceptance;
 }
 
 /**
@@ -51,7 +55,9 @@ export class Speculator {
   private readonly output = new TokenIndex();
   private readonly costs: StepCosts;
   private readonly maxDraftTokens: number;
-  private readonly counts = { steps: 0, draftedTokens: 0, acceptedTokens: 0, outputTokens: 0, verifyMs: 0 };
+  private readonly counts = { steps: 0, draftedTokens: 0, acceptedTokens: 0, outputTokens: 0, verifyMs: 0, draftableTokens: 0, draftableRuns: 0 };
+  /** Whether the last output token was one a source expected. */
+  private inDraftableRun = false;
   private acceptedPrediction = 0;
   private rejectedPrediction = 0;
 
@@ -63,14 +69,14 @@ export class Speculator {
       this.sources.push({
         name: 'prediction',
         cursor: new DraftCursor(new TokenIndex(options.predictionTokens), this.output, { start: 0, minMatch: PREDICTION_MIN_MATCH, maxMatch: MAX_MATCH }),
-        acceptance: new AcceptanceEstimate(PREDICTION_PRIOR, PRIOR_WEIGHT),
+        acceptance: new StreakAcceptance(PREDICTION_PRIOR, PRIOR_WEIGHT),
       });
     }
     if (options.lookup) {
       this.sources.push({
         name: 'lookup',
         cursor: new DraftCursor(this.history, this.history, { minMatch: LOOKUP_MIN_MATCH, maxMatch: MAX_MATCH }),
-        acceptance: new AcceptanceEstimate(LOOKUP_PRIOR, PRIOR_WEIGHT),
+        acceptance: new StreakAcceptance(LOOKUP_PRIOR, PRIOR_WEIGHT),
       });
     }
   }
@@ -88,7 +94,7 @@ export class Speculator {
     for (const source of this.sources) {
       const tokens = source.cursor.draft(room);
       if (tokens.length === 0) continue;
-      const choice = chooseDraftLength({ acceptance: source.acceptance.value, available: tokens.length, pending, plainMs, batch });
+      const choice = chooseDraftLength({ acceptance: source.acceptance.along(source.cursor.streak, tokens.length), available: tokens.length, pending, plainMs, batch });
       if (choice.tokens > 0 && (!best || choice.gain > best.gain)) best = { draft: { tokens: tokens.slice(0, choice.tokens), source: source.name }, gain: choice.gain };
     }
     return best?.draft;
@@ -108,7 +114,7 @@ export class Speculator {
   verified(step: { source: DraftSource; batchTokens: number; drafted: number; accepted: number; ms: number; emitted: readonly number[] }): void {
     this.costs.recordBatch(step.batchTokens, step.ms);
     const source = this.sources.find((entry) => entry.name === step.source);
-    source?.acceptance.record(step.accepted, step.accepted < step.drafted ? step.accepted + 1 : step.accepted);
+    source?.acceptance.record(source.cursor.streak, step.accepted, step.accepted < step.drafted ? step.accepted + 1 : step.accepted);
     const used = Math.min(step.accepted, step.emitted.length);
     this.counts.steps += 1;
     this.counts.draftedTokens += step.drafted;
@@ -133,14 +139,21 @@ export class Speculator {
 
   /**
    * Appends an output token: every source that did not draft it learns, for free, whether its
-   * next token would have been right; then all cursors move past it.
+   * next token would have been right; the token counts as draftable when any source expected
+   * it; then all cursors move past it.
    */
   private push(token: number, draftedBy: DraftSource | undefined): void {
+    let draftable = false;
     for (const source of this.sources) {
-      if (source.name === draftedBy) continue;
       const expected = source.cursor.expected();
-      if (expected !== undefined) source.acceptance.record(expected === token ? 1 : 0, 1);
+      if (expected === token) draftable = true;
+      if (source.name !== draftedBy && expected !== undefined) source.acceptance.record(source.cursor.streak, expected === token ? 1 : 0, 1);
     }
+    if (draftable) {
+      this.counts.draftableTokens += 1;
+      if (!this.inDraftableRun) this.counts.draftableRuns += 1;
+    }
+    this.inDraftableRun = draftable;
     this.history.push(token);
     this.output.push(token);
     for (const source of this.sources) source.cursor.advance(token);

@@ -104,6 +104,14 @@ export interface SpeculationTimings {
   outputTokens: number;
   /** Time spent in verification steps (part of `decodeMs`). */
   verifyMs: number;
+  /**
+   * Output tokens some draft source expected, given the output before them: what a perfect
+   * draft-length policy could have had verified, whatever this one chose (the first output
+   * token, sampled at prefill, included).
+   */
+  draftableTokens: number;
+  /** Maximal runs of consecutive draftable tokens: a perfect policy verifies each in one batch. */
+  draftableRuns: number;
 }
 
 export interface Timings {
