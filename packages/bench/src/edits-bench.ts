@@ -1,6 +1,7 @@
 import type { ConversationItem, EngineEvent, GenerateRequest, SpeculationTimings } from '@spark/engine';
 import { LlamaEngine } from '@spark/engine-llama';
 import { CHAT_PROMPTS, editMessage, editPrompts, type EditPrompt } from './edit-prompts.js';
+import { explainMismatch } from './explain-mismatch.js';
 import { fmt, median } from './stats.js';
 import { measureVerificationCosts, VERIFY_BATCH_SIZES, type VerificationCosts } from './verification-cost.js';
 
@@ -57,7 +58,7 @@ export async function benchEdits(options: EditsBenchOptions): Promise<void> {
         results.get('prediction')?.push(predicted);
         if (repeat === 0) {
           for (const [mode, other] of [['lookup', lookup], ['prediction', predicted]] as const) {
-            if (other.text !== base.text) mismatches.push(describeMismatch(prompt, mode, base.text, other.text));
+            if (other.text !== base.text) mismatches.push(describeMismatch(prompt, mode, base.text, other.text, await explain(plain, conversation, base.text, other.text)));
           }
         }
       }
@@ -98,6 +99,15 @@ export async function benchEdits(options: EditsBenchOptions): Promise<void> {
   const best = throughput(results.get('prediction') ?? []) / plainSpeed;
   console.log(`speedup with prediction ${fmt(best, 2)}x = ${fmt((100 * best) / ceiling.speedup, 0)}% of the measured ceiling ${fmt(ceiling.speedup, 2)}x (k=${ceiling.k}, verify threads ${options.verifyThreads}) `
     + `(goals: >= 80% of ceiling: ${best >= 0.8 * ceiling.speedup ? 'met' : 'MISSED'}; >= 2x: ${best >= 2 ? 'met' : 'MISSED'})`);
+  for (const mode of ['lookup', 'prediction'] as const) {
+    const list = results.get(mode) ?? [];
+    const bound = oracleBound(list, costs, options.verifyThreads);
+    const spec = sumSpeculation(list);
+    const speed = throughput(list) / plainSpeed;
+    console.log(`${LABEL[mode]}: ${fmt((100 * spec.draftableTokens) / sum(list, (r) => r.outputTokens), 0)}% of output tokens were draftable, in ${spec.draftableRuns} runs `
+      + `(mean ${fmt(spec.draftableTokens / Math.max(1, spec.draftableRuns), 1)}); verifying each run in one batch `
+      + `(batch(n) = ${fmt(bound.a, 1)} + ${fmt(bound.b, 2)} n ms) and the rest plainly would give ${fmt(bound.speedup, 2)}x: reached ${fmt((100 * speed) / bound.speedup, 0)}% of that`);
+  }
   for (const line of mismatches) console.log(`mismatch: ${line}`);
 
   const on = throughput(chat.on);
@@ -149,6 +159,33 @@ function bestCeiling(costs: VerificationCosts, threads: number): { k: number; sp
   return best;
 }
 
+/**
+ * What a perfect draft-length policy would reach with the same draft sources on the same outputs:
+ * each run of draftable tokens verified in one batch (the pending token plus the run, yielding
+ * the run and the token after it), every other token a plain step, at the measured costs
+ * (batch cost fitted as a + b * n over the measured k). Tells the policy's losses apart from
+ * the model's departures from its sources, which no policy can recover.
+ */
+function oracleBound(list: readonly RunResult[], costs: VerificationCosts, threads: number): { speedup: number; a: number; b: number } {
+  const row = costs.batches.get(threads) ?? costs.batches.values().next().value ?? new Map<number, number>();
+  const points = [...row];
+  const n = points.length;
+  const meanK = points.reduce((total, [k]) => total + k, 0) / n;
+  const meanMs = points.reduce((total, [, ms]) => total + ms, 0) / n;
+  const b = points.reduce((total, [k, ms]) => total + (k - meanK) * (ms - meanMs), 0) / Math.max(1e-9, points.reduce((total, [k]) => total + (k - meanK) ** 2, 0));
+  const a = Math.max(0, meanMs - b * meanK);
+  let tokens = 0;
+  let ms = 0;
+  for (const result of list) {
+    const spec = result.speculation;
+    const draftable = Math.min(spec?.draftableTokens ?? 0, result.decodeTokens);
+    const runs = spec?.draftableRuns ?? 0;
+    tokens += result.decodeTokens;
+    ms += runs * a + b * (runs + draftable) + Math.max(0, result.decodeTokens - draftable - runs) * costs.plainMs;
+  }
+  return { speedup: ms > 0 ? (tokens * costs.plainMs) / ms : NaN, a, b };
+}
+
 function throughput(list: readonly RunResult[]): number {
   const ms = sum(list, (result) => result.decodeMs);
   return ms > 0 ? (sum(list, (result) => result.decodeTokens) * 1000) / ms : NaN;
@@ -159,7 +196,7 @@ function speedOf(result: RunResult | undefined): number {
 }
 
 function sumSpeculation(list: readonly RunResult[]): SpeculationTimings {
-  const total: SpeculationTimings = { steps: 0, draftedTokens: 0, acceptedTokens: 0, outputTokens: 0, verifyMs: 0 };
+  const total: SpeculationTimings = { steps: 0, draftedTokens: 0, acceptedTokens: 0, outputTokens: 0, verifyMs: 0, draftableTokens: 0, draftableRuns: 0 };
   for (const result of list) {
     const spec = result.speculation;
     if (!spec) continue;
@@ -168,15 +205,31 @@ function sumSpeculation(list: readonly RunResult[]): SpeculationTimings {
     total.acceptedTokens += spec.acceptedTokens;
     total.outputTokens += spec.outputTokens;
     total.verifyMs += spec.verifyMs;
+    total.draftableTokens += spec.draftableTokens;
+    total.draftableRuns += spec.draftableRuns;
   }
   return total;
 }
 
-function describeMismatch(prompt: EditPrompt, mode: Mode, base: string, other: string): string {
+function describeMismatch(prompt: EditPrompt, mode: Mode, base: string, other: string, explanation: string): string {
   let at = 0;
   while (at < base.length && base[at] === other[at]) at += 1;
   const around = (text: string): string => JSON.stringify(text.slice(Math.max(0, at - 24), at + 24));
-  return `${prompt.name} (${mode}) first differs at character ${at} of ${base.length}: plain ${around(base)} vs ${around(other)}`;
+  return `${prompt.name} (${mode}) first differs at character ${at} of ${base.length}: plain ${around(base)} vs ${around(other)}; ${explanation}`;
+}
+
+/** Why greedy outputs differ, from the plain engine that produced `base` (it must still be alive). */
+async function explain(plain: LlamaEngine, conversation: ConversationItem[], base: string, other: string): Promise<string> {
+  const request: GenerateRequest = {
+    model: MODEL, conversation, tools: [], toolChoice: { type: 'auto' }, parallelToolCalls: false, outputFormat: { type: 'text' },
+    sampling: { temperature: 0 }, signal: new AbortController().signal,
+  };
+  try {
+    return (await explainMismatch({ engine: plain, request, plain: base, other })).line;
+  } catch (error) {
+    // A diagnostic that fails must not cost the benchmark its results.
+    return `no explanation: ${error instanceof Error ? error.message : String(error)}`;
+  }
 }
 
 function sum<T>(list: readonly T[], value: (item: T) => number): number {

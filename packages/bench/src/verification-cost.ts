@@ -1,8 +1,13 @@
 import { getLlama, type ControlledEvaluateInputItem } from 'node-llama-cpp';
+import { MAX_VERIFY_BATCH_TOKENS } from '@spark/engine-llama';
 import { median } from './stats.js';
 
-/** Batch sizes whose verification cost the edit bench reports. */
-export const VERIFY_BATCH_SIZES = [1, 2, 4, 8, 16, 32, 64] as const;
+/**
+ * Batch sizes whose verification cost the edit bench reports, up to the engine's largest
+ * verification batch (from 64 tokens llama.cpp's CPU kernels round differently, so the engine
+ * never verifies more at once).
+ */
+export const VERIFY_BATCH_SIZES = [1, 2, 4, 8, 16, 32, MAX_VERIFY_BATCH_TOKENS] as const;
 
 export interface VerificationCosts {
   /** The context depth (tokens already in the sequence) the steps were measured at. */

@@ -1,6 +1,6 @@
 export { LlamaEngine } from './llama-engine.js';
 export {
-  DEFAULT_CONTEXT_SIZE, DEFAULT_SEQUENCES, MAX_SEQUENCES, DEFAULT_PREFILL_CHUNK_TOKENS, DEFAULT_MAX_QUEUED_REQUESTS, DEFAULT_MAX_DRAFT_TOKENS,
+  DEFAULT_CONTEXT_SIZE, DEFAULT_SEQUENCES, MAX_SEQUENCES, DEFAULT_PREFILL_CHUNK_TOKENS, DEFAULT_MAX_QUEUED_REQUESTS, DEFAULT_MAX_DRAFT_TOKENS, MAX_VERIFY_BATCH_TOKENS,
 } from './llama-engine-options.js';
 export type { LlamaEngineOptions } from './llama-engine-options.js';
 export { MIN_KV_COPY_TOKENS } from './pick-sequence-slot.js';

@@ -11,6 +11,7 @@ import { generationState } from './generation-state.js';
 import { GrammarCache } from './grammar-cache.js';
 import { resolveEngineOptions, type LlamaEngineOptions, type ResolvedEngineOptions } from './llama-engine-options.js';
 import { loadModelRuntime, type ModelRuntime, type PooledSequence } from './model-runtime.js';
+import { DEFAULT_CANDIDATES, probeNextTokenCandidates, type NextTokenCandidates, type NextTokenCandidatesOptions } from './next-token-candidates.js';
 import { OutputItems } from './output-items.js';
 import { PhaseThreads } from './phase-threads.js';
 import { commonPrefixLength, MIN_PREFIX_REUSE_TOKENS } from './pick-sequence-slot.js';
@@ -100,6 +101,38 @@ export class LlamaEngine implements Engine {
     const from = request.continueFrom && readContinuation(request.continueFrom, { engine: this.name, model: runtime.id, modelPath: runtime.path });
     const plan = planGeneration(runtime, request, from);
     return this.run(runtime, plan, request);
+  }
+
+  /**
+   * The most likely next tokens after the request's prompt (rendered as `generate` renders it)
+   * and `outputText`, with the output evaluated one token per step (plain decoding) and in one
+   * batch (a speculative verification step): explains where greedy outputs of the two differ.
+   * Probabilities are the model's raw softmax, without the request's sampling or grammars. Uses
+   * a sequence of the engine's pool like a generation; rejects with the signal's reason on abort.
+   */
+  async nextTokenCandidates(request: GenerateRequest, outputText: string, options: NextTokenCandidatesOptions = {}): Promise<NextTokenCandidates> {
+    if (this.disposed) throw new EngineError('internal', 'The engine has been disposed.');
+    const runtime = this.runtimes.get(request.model);
+    if (!runtime) throw new EngineError('model_not_found', `Unknown model ${request.model}`, { param: 'model' });
+    const from = request.continueFrom && readContinuation(request.continueFrom, { engine: this.name, model: runtime.id, modelPath: runtime.path });
+    const plan = planGeneration(runtime, request, from);
+    if (plan.prefillOnly) throw new EngineError('invalid_request', 'A prefill-only request has no next token.', { param: 'generate' });
+    const signal = options.signal ?? request.signal;
+    const lease = await runtime.pool.acquire(plan.promptTokens, request.cacheKey, signal);
+    if (!lease) {
+      signal.throwIfAborted();
+      throw new EngineError('internal', 'No sequence was lent.');
+    }
+    const { sequence, gate } = lease.sequence;
+    try {
+      return await probeNextTokenCandidates({
+        sequence, gate, model: runtime.model, promptTokens: plan.promptTokens, outputText, prefillChunkTokens: this.options.prefillChunkTokens,
+        top: options.top ?? DEFAULT_CANDIDATES, commonPrefixWith: options.commonPrefixWith, verifyBatchTokens: options.verifyBatchTokens, signal,
+        beginPrefill: () => this.threads.beginPrefill(), beginVerify: () => this.threads.beginVerify(),
+      });
+    } finally {
+      runtime.pool.release(lease, cachedTokens(sequence), request.cacheKey);
+    }
   }
 
   async dispose(): Promise<void> {
