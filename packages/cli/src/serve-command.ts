@@ -20,6 +20,8 @@ export const SERVE_USAGE = `Usage: spark serve [options]
   --no-prefix-reuse          prefill every prompt in full (no KV reuse; a benchmark baseline)
   --no-speculation           plain decoding only (no prompt-lookup / predicted-output drafts)
   --verify-threads <n>       CPU threads for a speculative verification batch (default: --threads)
+  --fast-speculation         verify up to 63 tokens a batch even where that is not bit-identical to
+                             plain decoding (faster on some quant types; greedy output may differ)
   --no-websocket             answer WebSocket upgrades with 426 (clients fall back to HTTP)
   --ws-allowed-origin <o>    browser Origin allowed to open a WebSocket; repeatable, '*' for any
                              (default: localhost and the server's own IP only)`;
@@ -42,6 +44,7 @@ export async function serveCommand(argv: readonly string[], signal: AbortSignal)
       'no-prefix-reuse': { type: 'boolean' },
       'no-speculation': { type: 'boolean' },
       'verify-threads': { type: 'string' },
+      'fast-speculation': { type: 'boolean' },
       'ws-allowed-origin': { type: 'string', multiple: true },
     },
   });
@@ -69,6 +72,7 @@ export async function serveCommand(argv: readonly string[], signal: AbortSignal)
     ...(decodeThreads === undefined ? {} : { decodeThreads }),
     ...(values['no-prefix-reuse'] ? { prefixReuse: false } : {}),
     ...(values['no-speculation'] ? { speculation: false } : {}),
+    ...(values['fast-speculation'] ? { exactSpeculation: false } : {}),
     ...(verifyThreads === undefined ? {} : { verifyThreads }),
   });
   let server;

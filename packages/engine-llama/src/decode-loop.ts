@@ -1,7 +1,6 @@
 import { LlamaGrammarEvaluationState, type LlamaContextSequence, type LlamaGrammar, type LlamaModel, type Token } from 'node-llama-cpp';
 import type { EngineEvent, FinishReason, SamplingOptions } from '@spark/engine';
 import { createCallId } from './create-call-id.js';
-import { MAX_VERIFY_BATCH_TOKENS } from './llama-engine-options.js';
 import type { FunctionCallSyntax } from './function-call-syntax.js';
 import type { GenerationPlan } from './generation-plan.js';
 import { OutputParser, type GrammarSlot } from './output-parser.js';
@@ -43,6 +42,8 @@ export interface DecodeLoopOptions {
    * one batch whenever the speculator expects that to pay; absent = plain steps only.
    */
   readonly speculator?: Speculator;
+  /** Most tokens one verification batch may hold (pending tokens plus the draft). */
+  readonly maxBatchTokens?: number;
 }
 
 /**
@@ -145,7 +146,7 @@ export async function* decodeLoop(options: DecodeLoopOptions): AsyncGenerator<En
       const room = Math.min(
         plan.maxOutputTokens - outputTokens - 1,
         sequence.contextSize - 2 - sequence.nextTokenIndex - (pending?.length ?? 0),
-        MAX_VERIFY_BATCH_TOKENS - (pending?.length ?? 0),
+        (options.maxBatchTokens ?? 0) - (pending?.length ?? 0),
       );
       const draft = pending && speculator ? speculator.plan(pending.length, room) : undefined;
       if (pending && speculator && draft) {

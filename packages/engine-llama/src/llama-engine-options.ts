@@ -15,11 +15,9 @@ export const DEFAULT_MAX_QUEUED_REQUESTS = 16;
 /** Longest draft one speculative verification step evaluates. */
 export const DEFAULT_MAX_DRAFT_TOKENS = 62;
 /**
- * Most tokens in one verification batch (pending tokens plus the draft). llama.cpp's CPU backend
- * takes another kernel path from 64 tokens a batch: cheaper per token, but it rounds so
- * differently that greedy choices with gaps of 30% and more flipped (SmolLM2 and Gemma 3,
- * measured). Below it, a batch at the verify thread count gives bit for bit the logits of
- * one-token steps at one decode thread, so speculative output equals plain output.
+ * Most tokens in one verification batch (pending tokens plus the draft). On this CPU llama.cpp
+ * takes another kernel path from 64 tokens a batch for every quant type measured; with exact
+ * speculation the limit is also measured per model (see measureExactBatchLimit).
  */
 export const MAX_VERIFY_BATCH_TOKENS = 63;
 
@@ -82,6 +80,14 @@ export interface LlamaEngineOptions {
   promptLookup?: boolean;
   /** Longest draft one verification step evaluates. Default DEFAULT_MAX_DRAFT_TOKENS. */
   maxDraftTokens?: number;
+  /**
+   * Keep speculative output bit-identical to plain decoding: at load, measure the largest
+   * verification batch whose logits equal one-token steps on this model and machine, and never
+   * verify more at once (no speculation where none is exact). Default true; false allows up to
+   * MAX_VERIFY_BATCH_TOKENS, faster on some quant types, with greedy output that may then differ
+   * from plain decoding where the two computations disagree by more than a choice's margin.
+   */
+  exactSpeculation?: boolean;
 }
 
 /** Options with every default applied (except what depends on the model itself). */
@@ -103,6 +109,7 @@ export interface ResolvedEngineOptions {
   readonly speculation: boolean;
   readonly promptLookup: boolean;
   readonly maxDraftTokens: number;
+  readonly exactSpeculation: boolean;
 }
 
 export function resolveEngineOptions(options: LlamaEngineOptions): ResolvedEngineOptions {
@@ -126,6 +133,7 @@ export function resolveEngineOptions(options: LlamaEngineOptions): ResolvedEngin
     speculation: options.speculation ?? true,
     promptLookup: options.promptLookup ?? true,
     maxDraftTokens: positive('maxDraftTokens', options.maxDraftTokens) ?? DEFAULT_MAX_DRAFT_TOKENS,
+    exactSpeculation: options.exactSpeculation ?? true,
   };
 }
 

@@ -5,11 +5,12 @@ import {
 import { readContinuation } from './continuation-state.js';
 import { copySequencePrefix } from './copy-sequence-prefix.js';
 import { decodeLoop, type PlanGrammars } from './decode-loop.js';
+import { measureExactBatchLimit } from './exact-batch-limit.js';
 import { functionNameGbnf } from './function-name-grammar.js';
 import { planGeneration, type GenerationPlan } from './generation-plan.js';
 import { generationState } from './generation-state.js';
 import { GrammarCache } from './grammar-cache.js';
-import { resolveEngineOptions, type LlamaEngineOptions, type ResolvedEngineOptions } from './llama-engine-options.js';
+import { MAX_VERIFY_BATCH_TOKENS, resolveEngineOptions, type LlamaEngineOptions, type ResolvedEngineOptions } from './llama-engine-options.js';
 import { loadModelRuntime, type ModelRuntime, type PooledSequence } from './model-runtime.js';
 import { DEFAULT_CANDIDATES, probeNextTokenCandidates, type NextTokenCandidates, type NextTokenCandidatesOptions } from './next-token-candidates.js';
 import { OutputItems } from './output-items.js';
@@ -41,6 +42,8 @@ export class LlamaEngine implements Engine {
   private readonly threads: PhaseThreads;
   /** Measured decode and verification step costs per model id, for speculative decoding. */
   private readonly stepCosts = new Map<string, StepCosts>();
+  /** Most tokens a verification batch may hold, per model id (measured at load for exact speculation). */
+  private readonly batchLimits = new Map<string, number>();
   private kvReuseHits = 0;
   private kvReuseMisses = 0;
   private disposed = false;
@@ -76,7 +79,40 @@ export class LlamaEngine implements Engine {
       await llama.dispose();
       throw error;
     }
-    return new LlamaEngine(llama, runtimes, resolved);
+    const engine = new LlamaEngine(llama, runtimes, resolved);
+    try {
+      await engine.measureBatchLimits();
+    } catch (cause) {
+      await engine.dispose();
+      throw new EngineError('model_load_failed', 'Could not measure the exact verification batch size.', { cause });
+    }
+    return engine;
+  }
+
+  /** The largest verification batch per model: measured when speculation must stay exact. */
+  private async measureBatchLimits(): Promise<void> {
+    const { speculation, exactSpeculation } = this.options;
+    for (const runtime of this.runtimes.values()) {
+      if (!speculation || !exactSpeculation) {
+        this.batchLimits.set(runtime.id, MAX_VERIFY_BATCH_TOKENS);
+        continue;
+      }
+      const lease = await runtime.pool.acquire([], undefined, new AbortController().signal);
+      if (!lease) throw new Error('no idle sequence at load');
+      try {
+        this.batchLimits.set(runtime.id, await measureExactBatchLimit({
+          sequence: lease.sequence.sequence, gate: lease.sequence.gate, model: runtime.model, maxBatchTokens: MAX_VERIFY_BATCH_TOKENS,
+          beginVerify: () => this.threads.beginVerify(),
+        }));
+      } finally {
+        runtime.pool.release(lease, [], undefined);
+      }
+    }
+  }
+
+  /** Most tokens one verification batch holds on model `id` (1 = no speculation). */
+  verifyBatchLimit(id: string): number | undefined {
+    return this.batchLimits.get(id);
   }
 
   listModels(): readonly ModelInfo[] {
@@ -176,7 +212,10 @@ export class LlamaEngine implements Engine {
       };
       const speculator = this.speculatorFor(runtime, plan, request, sequence);
       const events = plan.prefillOnly ? prefillOnlyLoop(common)
-        : decodeLoop({ ...common, model: runtime.model, grammars, syntax: runtime.syntax, sampling: request.sampling, ...(speculator ? { speculator } : {}) });
+        : decodeLoop({
+          ...common, model: runtime.model, grammars, syntax: runtime.syntax, sampling: request.sampling,
+          ...(speculator ? { speculator, maxBatchTokens: this.batchLimits.get(runtime.id) ?? MAX_VERIFY_BATCH_TOKENS } : {}),
+        });
       const output = new OutputItems();
       for await (const event of events) {
         if (event.type !== 'finish') {
@@ -234,7 +273,7 @@ export class LlamaEngine implements Engine {
    */
   private speculatorFor(runtime: ModelRuntime, plan: GenerationPlan, request: GenerateRequest, sequence: LlamaContextSequence): Speculator | undefined {
     const { speculation, promptLookup, maxDraftTokens } = this.options;
-    if (!speculation || plan.prefillOnly || request.sampling.temperature !== 0 || plan.textGrammar !== undefined || plan.start.type !== 'text' || sequence.needsCheckpoints) return undefined;
+    if (!speculation || (this.batchLimits.get(runtime.id) ?? 0) < 2 || plan.prefillOnly || request.sampling.temperature !== 0 || plan.textGrammar !== undefined || plan.start.type !== 'text' || sequence.needsCheckpoints) return undefined;
     const prediction = request.prediction ? runtime.model.tokenize(request.prediction, false, 'trimLeadingSpace').slice(0, runtime.contextSize) : undefined;
     if (!promptLookup && !prediction?.length) return undefined;
     let costs = this.stepCosts.get(runtime.id);

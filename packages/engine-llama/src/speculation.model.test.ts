@@ -1,9 +1,11 @@
 // Speculative decoding on a real GGUF (SmolLM2 by default): greedy output with drafts verified
-// in batches must equal plain greedy output (except at numerical near-ties, which these fixed
-// prompts do not hit), leave the same KV state, and report prediction tokens in usage.
+// in batches must equal plain greedy output exactly (the engine measures at load which batch
+// sizes compute like one-token steps and verifies no more at once), leave the same KV state,
+// and report prediction tokens in usage.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { ConversationItem, EngineEvent, GenerateRequest } from '@spark/engine';
+import { MAX_VERIFY_BATCH_TOKENS } from './llama-engine-options.js';
 import { LlamaEngine } from './llama-engine.js';
 
 const MODEL_PATH = process.env['SPARK_TEST_MODEL_PATH'] ?? '/root/.cache/spark/models/smollm2-135m/SmolLM2-135M-Instruct.Q4_1.gguf';
@@ -88,6 +90,20 @@ describe('speculative decoding on SmolLM2', () => {
       if (base.finish.usage.outputTokens < 40) continue;
       assert.ok((predicted.finish.usage.acceptedPredictionTokens ?? 0) >= base.finish.usage.outputTokens / 2, JSON.stringify(predicted.finish.usage));
       assert.ok(speculation.steps < base.finish.usage.outputTokens / 2, 'far fewer steps than tokens');
+    }
+  });
+
+  it('measures at load the largest verification batch that computes like one-token steps', async () => {
+    const limit = fast.verifyBatchLimit(MODEL);
+    assert.ok(limit !== undefined && Number.isInteger(limit) && limit >= 1 && limit <= MAX_VERIFY_BATCH_TOKENS, String(limit));
+    // SmolLM2's Q4_1 kernels at one decode thread: long batches are exact (the other tests speculate with them).
+    assert.ok(limit >= 8, String(limit));
+    assert.equal(plain.verifyBatchLimit(MODEL), MAX_VERIFY_BATCH_TOKENS, 'nothing to measure without speculation');
+    const loose = await LlamaEngine.create({ models: [{ id: MODEL, path: MODEL_PATH }], contextSize: 512, sequences: 1, threads: 2, decodeThreads: 1, exactSpeculation: false });
+    try {
+      assert.equal(loose.verifyBatchLimit(MODEL), MAX_VERIFY_BATCH_TOKENS, 'not exact: the cap');
+    } finally {
+      await loose.dispose();
     }
   });
 
