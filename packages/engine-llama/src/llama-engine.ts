@@ -100,6 +100,11 @@ export class LlamaEngine implements Engine {
       const lease = await runtime.pool.acquire([], undefined, new AbortController().signal);
       if (!lease) throw new Error('no idle sequence at load');
       try {
+        // A cache that cannot drop a rejected tail never speculates (see speculatorFor), nor can the probe run on it.
+        if (lease.sequence.sequence.needsCheckpoints) {
+          this.batchLimits.set(runtime.id, 1);
+          continue;
+        }
         this.batchLimits.set(runtime.id, await measureExactBatchLimit({
           sequence: lease.sequence.sequence, gate: lease.sequence.gate, model: runtime.model, maxBatchTokens: MAX_VERIFY_BATCH_TOKENS,
           beginVerify: () => this.threads.beginVerify(),
