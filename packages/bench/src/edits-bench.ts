@@ -123,11 +123,16 @@ export async function benchEdits(options: EditsBenchOptions): Promise<void> {
     + `(goal >= 0.97: ${on / off >= 0.97 ? 'met' : 'MISSED'}); ${chatSpec.steps} verification steps; outputs equal ${chatMatches}/${options.chatPrompts}`);
 }
 
-async function run(engine: LlamaEngine, conversation: ConversationItem[], maxOutputTokens: number, prediction?: string): Promise<RunResult> {
-  const request: GenerateRequest = {
+/** A greedy text request on the bench's model. */
+function greedyRequest(conversation: ConversationItem[], extra: Partial<GenerateRequest> = {}): GenerateRequest {
+  return {
     model: MODEL, conversation, tools: [], toolChoice: { type: 'auto' }, parallelToolCalls: false, outputFormat: { type: 'text' },
-    sampling: { temperature: 0 }, signal: new AbortController().signal, maxOutputTokens, ...(prediction === undefined ? {} : { prediction }),
+    sampling: { temperature: 0 }, signal: new AbortController().signal, ...extra,
   };
+}
+
+async function run(engine: LlamaEngine, conversation: ConversationItem[], maxOutputTokens: number, prediction?: string): Promise<RunResult> {
+  const request = greedyRequest(conversation, { maxOutputTokens, ...(prediction === undefined ? {} : { prediction }) });
   let text = '';
   let finish: Extract<EngineEvent, { type: 'finish' }> | undefined;
   for await (const event of engine.generate(request)) {
@@ -228,12 +233,8 @@ function describeMismatch(prompt: EditPrompt, mode: Mode, base: string, other: s
 
 /** Why greedy outputs differ, from the plain engine that produced `base` (it must still be alive). */
 async function explain(plain: LlamaEngine, conversation: ConversationItem[], base: string, other: string): Promise<string> {
-  const request: GenerateRequest = {
-    model: MODEL, conversation, tools: [], toolChoice: { type: 'auto' }, parallelToolCalls: false, outputFormat: { type: 'text' },
-    sampling: { temperature: 0 }, signal: new AbortController().signal,
-  };
   try {
-    return (await explainMismatch({ engine: plain, request, plain: base, other })).line;
+    return (await explainMismatch({ engine: plain, request: greedyRequest(conversation), plain: base, other })).line;
   } catch (error) {
     // A diagnostic that fails must not cost the benchmark its results.
     return `no explanation: ${error instanceof Error ? error.message : String(error)}`;

@@ -4,6 +4,7 @@ import { createCallId } from './create-call-id.js';
 import type { FunctionCallSyntax } from './function-call-syntax.js';
 import type { GenerationPlan } from './generation-plan.js';
 import { OutputParser, type GrammarSlot } from './output-parser.js';
+import { prefillChunks } from './prefill-chunks.js';
 import type { SequenceGate } from './sequence-gate.js';
 import type { Speculator } from './speculator.js';
 import { verifyDraft } from './verify-draft.js';
@@ -42,8 +43,6 @@ export interface DecodeLoopOptions {
    * one batch whenever the speculator expects that to pay; absent = plain steps only.
    */
   readonly speculator?: Speculator;
-  /** Most tokens one verification batch may hold (pending tokens plus the draft). */
-  readonly maxBatchTokens?: number;
 }
 
 /**
@@ -105,14 +104,9 @@ export async function* decodeLoop(options: DecodeLoopOptions): AsyncGenerator<En
   };
 
   const endPrefill = options.beginPrefill?.() ?? noop;
-  let next = cached;
+  let next: number;
   try {
-    while (prompt.length - next > options.prefillChunkTokens) {
-      if (signal.aborted) break;
-      const chunk = prompt.slice(next, next + options.prefillChunkTokens);
-      await gate.run(() => sequence.evaluateWithoutGeneratingNewTokens(chunk));
-      next += options.prefillChunkTokens;
-    }
+    next = await prefillChunks(sequence, gate, prompt, cached, options.prefillChunkTokens, signal);
   } catch (error) {
     endPrefill();
     throw error;
@@ -143,11 +137,7 @@ export async function* decodeLoop(options: DecodeLoopOptions): AsyncGenerator<En
       const pending = outputTokens > 0 && speculator && parser.grammar === undefined ? input : undefined;
       // Output room (the step's own token comes on top of the draft) and context room, so a
       // verification batch never makes llama.cpp shift the context.
-      const room = Math.min(
-        plan.maxOutputTokens - outputTokens - 1,
-        sequence.contextSize - 2 - sequence.nextTokenIndex - (pending?.length ?? 0),
-        (options.maxBatchTokens ?? 0) - (pending?.length ?? 0),
-      );
+      const room = Math.min(plan.maxOutputTokens - outputTokens - 1, sequence.contextSize - 2 - sequence.nextTokenIndex - (pending?.length ?? 0));
       const draft = pending && speculator ? speculator.plan(pending.length, room) : undefined;
       if (pending && speculator && draft) {
         const base = sequence.nextTokenIndex;

@@ -1,4 +1,5 @@
 import type { ControlledEvaluateInputItem, LlamaContextSequence, LlamaModel, Token } from 'node-llama-cpp';
+import { rawProbabilities } from './raw-probabilities.js';
 import type { SequenceGate } from './sequence-gate.js';
 
 /**
@@ -26,8 +27,8 @@ def parse_header(line):
  * differently from short ones, so the probe reads a history of a typical edit prompt's order.
  */
 const PROBE_HISTORY_TOKENS = 256;
-/** Top two probabilities at temperature 1: a fingerprint of the logits that any rounding change alters. */
-const FINGERPRINT = { generateNext: { probabilities: true, options: { temperature: 1, topK: 2, topP: 1, minP: 0, seed: 0 } } } as const;
+/** Top two probabilities: a fingerprint of the logits that any rounding change alters. */
+const FINGERPRINT = rawProbabilities(2);
 
 export interface ExactBatchProbe {
   /** An idle sequence; cleared before and after. */

@@ -12,14 +12,14 @@ export const MAX_SEQUENCES = 16;
 export const DEFAULT_PREFILL_CHUNK_TOKENS = 256;
 /** Requests that may wait for a busy model before new ones are refused as overloaded. */
 export const DEFAULT_MAX_QUEUED_REQUESTS = 16;
-/** Longest draft one speculative verification step evaluates. */
-export const DEFAULT_MAX_DRAFT_TOKENS = 62;
 /**
  * Most tokens in one verification batch (pending tokens plus the draft). On this CPU llama.cpp
  * takes another kernel path from 64 tokens a batch for every quant type measured; with exact
  * speculation the limit is also measured per model (see measureExactBatchLimit).
  */
 export const MAX_VERIFY_BATCH_TOKENS = 63;
+/** Longest draft one speculative verification step evaluates: a full batch after one pending token. */
+export const DEFAULT_MAX_DRAFT_TOKENS = MAX_VERIFY_BATCH_TOKENS - 1;
 
 export interface LlamaEngineOptions {
   /** Models to serve: the id clients use, and the GGUF file. Each is loaded once. */

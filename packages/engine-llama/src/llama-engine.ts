@@ -217,10 +217,7 @@ export class LlamaEngine implements Engine {
       };
       const speculator = this.speculatorFor(runtime, plan, request, sequence);
       const events = plan.prefillOnly ? prefillOnlyLoop(common)
-        : decodeLoop({
-          ...common, model: runtime.model, grammars, syntax: runtime.syntax, sampling: request.sampling,
-          ...(speculator ? { speculator, maxBatchTokens: this.batchLimits.get(runtime.id) ?? MAX_VERIFY_BATCH_TOKENS } : {}),
-        });
+        : decodeLoop({ ...common, model: runtime.model, grammars, syntax: runtime.syntax, sampling: request.sampling, ...(speculator ? { speculator } : {}) });
       const output = new OutputItems();
       for await (const event of events) {
         if (event.type !== 'finish') {
@@ -286,7 +283,10 @@ export class LlamaEngine implements Engine {
       costs = new StepCosts();
       this.stepCosts.set(runtime.id, costs);
     }
-    return new Speculator({ promptTokens: plan.promptTokens, ...(prediction ? { predictionTokens: prediction } : {}), lookup: promptLookup, costs, maxDraftTokens });
+    return new Speculator({
+      promptTokens: plan.promptTokens, ...(prediction ? { predictionTokens: prediction } : {}), lookup: promptLookup, costs, maxDraftTokens,
+      maxBatchTokens: this.batchLimits.get(runtime.id) ?? MAX_VERIFY_BATCH_TOKENS,
+    });
   }
 
   /** The finish state of a generation; none when it ended before its prompt was evaluated. */

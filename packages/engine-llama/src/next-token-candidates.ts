@@ -1,5 +1,7 @@
 import type { ControlledEvaluateInputItem, LlamaContextSequence, LlamaModel, Token } from 'node-llama-cpp';
 import { EngineError } from '@spark/engine';
+import { prefillChunks } from './prefill-chunks.js';
+import { rawProbabilities } from './raw-probabilities.js';
 import type { SequenceGate } from './sequence-gate.js';
 
 /** Candidates reported per evaluation mode unless the caller asks otherwise. */
@@ -7,12 +9,8 @@ export const DEFAULT_CANDIDATES = 5;
 /** Preceding tokens given to the detokenizer, as the decode loop gives its first output tokens. */
 const CONTEXT_TOKENS = 8;
 
-/**
- * The raw softmax over the whole vocabulary. Greedy decoding only needs the argmax, so any
- * temperature ranks the same; temperature 1 keeps the numbers the model's own probabilities, and
- * node-llama-cpp's default top-k 40 / top-p 0.95 would truncate and renormalize them.
- */
-const RAW_PROBABILITIES = { generateNext: { probabilities: true, options: { temperature: 1, topK: 0, topP: 1, minP: 0, seed: 0 } } } as const;
+/** The raw softmax over the whole vocabulary. */
+const RAW_PROBABILITIES = rawProbabilities(0);
 
 /** One possible next token. */
 export interface TokenCandidate {
@@ -133,11 +131,7 @@ export async function probeNextTokenCandidates(probe: CandidateProbe): Promise<N
     const endPrefill = probe.beginPrefill();
     try {
       await gate.run(() => sequence.clearHistory());
-      let next = 0;
-      for (; prompt.length - next > probe.prefillChunkTokens; next += probe.prefillChunkTokens) {
-        signal.throwIfAborted();
-        await gate.run(() => sequence.evaluateWithoutGeneratingNewTokens(prompt.slice(next, next + probe.prefillChunkTokens)));
-      }
+      const next = await prefillChunks(sequence, gate, prompt, 0, probe.prefillChunkTokens, signal);
       return await evaluate(prompt.slice(next));
     } finally {
       endPrefill();

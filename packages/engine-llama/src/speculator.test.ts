@@ -14,6 +14,14 @@ void describe('Speculator', () => {
     assert.deepEqual(speculator.plan(1, 2)?.tokens, [12, 13], 'capped by the room left');
   });
 
+  void it('keeps a verification batch, pending tokens and draft together, within maxBatchTokens', () => {
+    const speculator = new Speculator({ promptTokens: [], predictionTokens: [10, 11, 12, 13, 14, 15], lookup: false, costs: new StepCosts(), maxDraftTokens: 8, maxBatchTokens: 4 });
+    speculator.plainStep(10, 10, false);
+    speculator.plainStep(11, 10, true);
+    assert.deepEqual(speculator.plan(1, 100)?.tokens, [12, 13, 14]);
+    assert.deepEqual(speculator.plan(2, 100)?.tokens, [12, 13]);
+  });
+
   void it('counts verified prediction tokens as accepted when used and rejected otherwise', () => {
     const speculator = new Speculator({ promptTokens: [], predictionTokens: [10, 11, 12, 13, 14, 15], lookup: false, costs: new StepCosts(), maxDraftTokens: 8 });
     speculator.plainStep(10, 10, true);

@@ -30,6 +30,8 @@ export interface SpeculatorOptions {
   readonly costs: StepCosts;
   /** Longest draft one step verifies. */
   readonly maxDraftTokens: number;
+  /** Most tokens one verification batch holds, pending tokens and draft together (default: no limit beyond the draft's). */
+  readonly maxBatchTokens?: number;
 }
 
 export interface Draft {
@@ -55,6 +57,7 @@ export class Speculator {
   private readonly output = new TokenIndex();
   private readonly costs: StepCosts;
   private readonly maxDraftTokens: number;
+  private readonly maxBatchTokens: number;
   private readonly counts = { steps: 0, draftedTokens: 0, acceptedTokens: 0, outputTokens: 0, verifyMs: 0, draftableTokens: 0, draftableRuns: 0 };
   /** Whether the last output token was one a source expected. */
   private inDraftableRun = false;
@@ -64,6 +67,7 @@ export class Speculator {
   constructor(options: SpeculatorOptions) {
     this.costs = options.costs;
     this.maxDraftTokens = options.maxDraftTokens;
+    this.maxBatchTokens = options.maxBatchTokens ?? Infinity;
     this.history = new TokenIndex(options.promptTokens);
     if (options.predictionTokens && options.predictionTokens.length > 0) {
       this.sources.push({
@@ -88,7 +92,7 @@ export class Speculator {
   plan(pending: number, limit: number): Draft | undefined {
     const plainMs = this.costs.plainMs;
     const batch = this.costs.batchModel();
-    const room = Math.min(limit, this.maxDraftTokens);
+    const room = Math.min(limit, this.maxDraftTokens, this.maxBatchTokens - pending);
     if (plainMs === undefined || !batch || room < 1) return undefined;
     let best: { draft: Draft; gain: number } | undefined;
     for (const source of this.sources) {
