@@ -95,6 +95,21 @@ void describe('DraftCursor for prompt lookup', () => {
     const alone = new TokenIndex([1, 2, 3]);
     assert.deepEqual(new DraftCursor(alone, alone, { minMatch: 2, maxMatch: 12 }).draft(3), []);
   });
+
+  void it('repeats a match that runs into the history\'s end, as an overlapping copy (a repeated line, a loop)', () => {
+    const history = new TokenIndex([7, 1, 2, 3, 1, 2, 3]);
+    const cursor = new DraftCursor(history, history, { minMatch: 2, maxMatch: 12 });
+    assert.deepEqual(cursor.draft(8), [1, 2, 3, 1, 2, 3, 1, 2]);
+    for (const token of [1, 2, 3, 1]) {
+      history.push(token);
+      cursor.advance(token);
+    }
+    assert.deepEqual(cursor.draft(4), [2, 3, 1, 2], 'still in step after the loop went on');
+    // A prediction is never extended: past its end it expects nothing.
+    const output = new TokenIndex();
+    const prediction = new DraftCursor(new TokenIndex([1, 2, 3]), output, { start: 0, minMatch: 2, maxMatch: 12 });
+    assert.deepEqual(prediction.draft(8), [1, 2, 3]);
+  });
 });
 
 void describe('DraftCursor streak', () => {
@@ -109,5 +124,18 @@ void describe('DraftCursor streak', () => {
     output.push(9);
     cursor.advance(9);
     assert.equal(cursor.streak, 0);
+  });
+
+  void it('starts a re-anchored cursor at the length of the context it matched', () => {
+    const { cursor, emit } = follow([1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
+    emit(3, 4, 5, 6);
+    assert.deepEqual(cursor.draft(2), [7, 8]);
+    assert.equal(cursor.streak, 4, 'the output\'s last four tokens are in the source');
+    emit(7);
+    assert.equal(cursor.streak, 5);
+    const weak = follow([1, 2, 3, 4, 5, 6], { start: 0 });
+    weak.emit(1, 9, 3, 4);
+    assert.deepEqual(weak.cursor.draft(1), [5]);
+    assert.equal(weak.cursor.streak, 2, 'a two-token match after a departure');
   });
 });

@@ -24,7 +24,11 @@ export class DraftCursor {
   private readonly minMatch: number;
   private readonly maxMatch: number;
   private cursor: number | undefined;
-  /** Output tokens the source had right in a row since it last failed (or re-anchored). */
+  /**
+   * Output tokens in a row the source agrees with: those it predicted since it last failed, on
+   * top of the context matched when it re-anchored (a 40-token match is as telling as 40 right
+   * predictions; a 2-token one barely tells anything).
+   */
   private run = 0;
   /** Where the cursor was last lost: re-anchoring prefers places after it. */
   private anchor = 0;
@@ -39,10 +43,19 @@ export class DraftCursor {
     this.maxMatch = Math.max(this.minMatch, options.maxMatch);
   }
 
-  /** Up to `max` tokens the source expects next; empty when it expects nothing. */
+  /**
+   * Up to `max` tokens the source expects next; empty when it expects nothing. With prompt
+   * lookup a match inside the output itself (a repeated line, a model stuck in a loop) ends at
+   * the history's end; the draft then goes on as an overlapping copy, repeating the matched
+   * stretch, because that is what the history will hold if the draft is right.
+   */
   draft(max: number): number[] {
     const at = this.position();
-    return at === undefined || max <= 0 ? [] : this.source.tokens.slice(at, at + max);
+    if (at === undefined || max <= 0) return [];
+    const tokens = this.source.tokens.slice(at, at + max);
+    const period = tokens.length;
+    if (this.source === this.history) for (let index = period; index < max; index += 1) tokens.push(tokens[index - period] ?? 0);
+    return tokens;
   }
 
   /** The one token the source expects next, if any. */
@@ -56,7 +69,7 @@ export class DraftCursor {
     return this.cursor !== undefined && this.cursor < this.source.length;
   }
 
-  /** Output tokens the source predicted right in a row, up to now. */
+  /** Output tokens in a row the source agrees with, up to now (see `run`). */
   get streak(): number {
     return this.run;
   }
@@ -75,14 +88,16 @@ export class DraftCursor {
 
   private position(): number | undefined {
     if (this.cursor === undefined && this.searchedAt !== this.history.length) {
-      this.cursor = this.find();
-      if (this.cursor === undefined) this.searchedAt = this.history.length;
+      const found = this.find();
+      this.cursor = found?.position;
+      this.run = found?.length ?? 0;
+      if (found === undefined) this.searchedAt = this.history.length;
     }
     return this.cursor !== undefined && this.cursor < this.source.length ? this.cursor : undefined;
   }
 
-  /** The best place in the source after the output's last tokens; see the class comment. */
-  private find(): number | undefined {
+  /** The best place in the source after the output's last tokens, and how many tokens matched there; see the class comment. */
+  private find(): { position: number; length: number } | undefined {
     const output = this.history.tokens;
     const end = output.length;
     const last = output[end - 1];
@@ -112,7 +127,7 @@ export class DraftCursor {
     };
     for (let index = split; index < candidates.length && index < split + half; index += 1) consider(candidates[index] ?? -1);
     for (let index = split - 1; index >= 0 && index >= split - half; index -= 1) consider(candidates[index] ?? -1);
-    return best;
+    return best === undefined ? undefined : { position: best, length: bestLength };
   }
 }
 
