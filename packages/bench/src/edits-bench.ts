@@ -1,5 +1,5 @@
 import type { ConversationItem, EngineEvent, GenerateRequest, SpeculationTimings } from '@spark/engine';
-import { LlamaEngine, MAX_VERIFY_BATCH_TOKENS } from '@spark/engine-llama';
+import { DEFAULT_SPECULATION_TOLERANCE, LlamaEngine, MAX_VERIFY_BATCH_TOKENS } from '@spark/engine-llama';
 import { CHAT_PROMPTS, editMessage, editPrompts, type EditPrompt } from './edit-prompts.js';
 import { explainMismatch } from './explain-mismatch.js';
 import { fmt, median } from './stats.js';
@@ -18,9 +18,9 @@ export interface EditsBenchOptions {
 }
 
 const MODEL = 'bench';
-type Mode = 'plain' | 'lookup' | 'prediction' | 'fast';
-const MODES: readonly Mode[] = ['plain', 'lookup', 'prediction', 'fast'];
-const LABEL: Record<Mode, string> = { plain: 'plain greedy', lookup: 'prompt lookup', prediction: 'lookup + prediction', fast: '... not exact' };
+type Mode = 'plain' | 'lookup' | 'prediction' | 'exact' | 'fast';
+const MODES: readonly Mode[] = ['plain', 'lookup', 'prediction', 'exact', 'fast'];
+const LABEL: Record<Mode, string> = { plain: 'plain greedy', lookup: 'prompt lookup', prediction: 'lookup + prediction', exact: '... bit-exact', fast: '... any batch' };
 
 interface RunResult { text: string; decodeTokens: number; decodeMs: number; outputTokens: number; speculation?: SpeculationTimings; accepted: number; rejected: number }
 
@@ -41,9 +41,17 @@ export async function benchEdits(options: EditsBenchOptions): Promise<void> {
 
   const common = { models: [{ id: MODEL, path: options.modelPath }], contextSize: 8192, sequences: 1, threads: options.threads, decodeThreads: options.decodeThreads, prefixReuse: false };
   const plain = await LlamaEngine.create({ ...common, speculation: false });
-  const exact = await LlamaEngine.create({ ...common, speculation: true, verifyThreads: options.verifyThreads });
-  // Batches up to the cap whether or not they compute like one-token steps: the speed left on the table for exactness.
-  const fast = await LlamaEngine.create({ ...common, speculation: true, verifyThreads: options.verifyThreads, exactSpeculation: false });
+  // The default: batches within DEFAULT_SPECULATION_TOLERANCE of one-token steps.
+  const tolerant = await LlamaEngine.create({ ...common, speculation: true, verifyThreads: options.verifyThreads });
+  // Bit-exact batches only, and any batch up to the cap: what each guarantee costs or buys.
+  const exact = await LlamaEngine.create({ ...common, speculation: true, verifyThreads: options.verifyThreads, speculationTolerance: 0 });
+  const fast = await LlamaEngine.create({ ...common, speculation: true, verifyThreads: options.verifyThreads, speculationTolerance: Infinity });
+  const limits: Record<Exclude<Mode, 'plain'>, number> = {
+    lookup: tolerant.verifyBatchLimit(MODEL) ?? MAX_VERIFY_BATCH_TOKENS, prediction: tolerant.verifyBatchLimit(MODEL) ?? MAX_VERIFY_BATCH_TOKENS,
+    exact: exact.verifyBatchLimit(MODEL) ?? MAX_VERIFY_BATCH_TOKENS, fast: MAX_VERIFY_BATCH_TOKENS,
+  };
+  // A variant with the default's batch limit would repeat the default's run: it is not run again.
+  const same = (mode: 'exact' | 'fast'): boolean => limits[mode] === limits.prediction;
   const results = new Map<Mode, RunResult[]>(MODES.map((mode) => [mode, []]));
   const mismatches: string[] = [];
   const chat = { off: [] as RunResult[], on: [] as RunResult[] };
@@ -53,15 +61,18 @@ export async function benchEdits(options: EditsBenchOptions): Promise<void> {
       for (const prompt of prompts) {
         const conversation: ConversationItem[] = [{ type: 'user', text: editMessage(prompt) }];
         const base = await run(plain, conversation, options.maxOutputTokens);
-        const lookup = await run(exact, conversation, options.maxOutputTokens);
-        const predicted = await run(exact, conversation, options.maxOutputTokens, prompt.expected);
-        const inexact = await run(fast, conversation, options.maxOutputTokens, prompt.expected);
+        const lookup = await run(tolerant, conversation, options.maxOutputTokens);
+        const predicted = await run(tolerant, conversation, options.maxOutputTokens, prompt.expected);
+        const bitExact = same('exact') ? predicted : await run(exact, conversation, options.maxOutputTokens, prompt.expected);
+        const anyBatch = same('fast') ? predicted : await run(fast, conversation, options.maxOutputTokens, prompt.expected);
         results.get('plain')?.push(base);
         results.get('lookup')?.push(lookup);
         results.get('prediction')?.push(predicted);
-        results.get('fast')?.push(inexact);
+        results.get('exact')?.push(bitExact);
+        results.get('fast')?.push(anyBatch);
         if (repeat === 0) {
-          for (const [mode, other] of [['lookup', lookup], ['prediction', predicted], ['fast', inexact]] as const) {
+          for (const [mode, other] of [['lookup', lookup], ['prediction', predicted], ['exact', bitExact], ['fast', anyBatch]] as const) {
+            if ((mode === 'exact' || mode === 'fast') && same(mode)) continue;
             if (other.text !== base.text) mismatches.push(describeMismatch(prompt, mode, base.text, other.text, await explain(plain, conversation, base.text, other.text)));
           }
         }
@@ -71,7 +82,7 @@ export async function benchEdits(options: EditsBenchOptions): Promise<void> {
       const conversation: ConversationItem[] = [{ type: 'user', text }];
       for (let repeat = 0; repeat < options.repeats; repeat += 1) {
         const off = await run(plain, conversation, 128);
-        const on = await run(exact, conversation, 128);
+        const on = await run(tolerant, conversation, 128);
         chat.off.push(off);
         chat.on.push(on);
         if (repeat === 0 && off.text === on.text) chatMatches += 1;
@@ -79,6 +90,7 @@ export async function benchEdits(options: EditsBenchOptions): Promise<void> {
     }
   } finally {
     await plain.dispose();
+    await tolerant.dispose();
     await exact.dispose();
     await fast.dispose();
   }
@@ -87,11 +99,13 @@ export async function benchEdits(options: EditsBenchOptions): Promise<void> {
   console.log(`\n== speculative edits (${options.modelId}; ${prompts.length} rewrite prompts of ${Math.min(...lines)}-${Math.max(...lines)} lines in ${new Set(prompts.map((p) => p.language)).size} languages; `
     + `first ${options.maxOutputTokens} output tokens; threads ${options.threads}, decode ${options.decodeThreads}, verify ${options.verifyThreads}; ${options.repeats} run(s) each) ==`);
   printCosts(costs, options);
-  console.log(`exact speculation: verification batches of up to ${exact.verifyBatchLimit(MODEL) ?? '?'} tokens compute like one-token steps on this model and machine (measured at load); "not exact" allows ${MAX_VERIFY_BATCH_TOKENS}`);
+  console.log(`verification batch limits measured at load: ${limits.prediction} tokens within ${DEFAULT_SPECULATION_TOLERANCE} probability of one-token steps (the default), `
+    + `${limits.exact} bit-exact; "any batch" allows ${MAX_VERIFY_BATCH_TOKENS}${same('exact') || same('fast') ? ` (${[same('exact') ? 'bit-exact' : '', same('fast') ? 'any batch' : ''].filter(Boolean).join(' and ')} = the default's limit, so its run is the default's)` : ''}`);
   const plainSpeed = throughput(results.get('plain') ?? []);
   console.log(pad('mode', 22) + pad('tok/s', 9) + pad('speedup', 9) + pad('median', 8) + pad('accept', 8) + pad('tok/step', 10) + pad('steps', 7) + pad('match plain', 12) + 'prediction tokens acc/rej');
   const ceiling = bestCeiling(costs, options.verifyThreads);
   for (const mode of MODES) {
+    if ((mode === 'exact' || mode === 'fast') && same(mode)) continue;
     const list = results.get(mode) ?? [];
     const speed = throughput(list);
     const spec = sumSpeculation(list);
@@ -100,19 +114,20 @@ export async function benchEdits(options: EditsBenchOptions): Promise<void> {
     console.log(pad(LABEL[mode], 22) + pad(fmt(speed), 9) + pad(`${fmt(speed / plainSpeed, 2)}x`, 9) + pad(`${fmt(median(perPrompt), 2)}x`, 8)
       + pad(spec.steps > 0 ? `${fmt((100 * spec.acceptedTokens) / spec.draftedTokens, 0)}%` : '-', 8)
       + pad(spec.steps > 0 ? fmt(spec.acceptedTokens / spec.steps, 1) : '-', 10) + pad(String(spec.steps), 7) + pad(matched, 12)
-      + (mode === 'prediction' || mode === 'fast' ? `${sum(list, (r) => r.accepted)}/${sum(list, (r) => r.rejected)}` : '-'));
+      + (mode === 'plain' || mode === 'lookup' ? '-' : `${sum(list, (r) => r.accepted)}/${sum(list, (r) => r.rejected)}`));
   }
   const best = throughput(results.get('prediction') ?? []) / plainSpeed;
   console.log(`speedup with prediction ${fmt(best, 2)}x = ${fmt((100 * best) / ceiling.speedup, 0)}% of the measured ceiling ${fmt(ceiling.speedup, 2)}x (k=${ceiling.k}, verify threads ${options.verifyThreads}) `
     + `(goals: >= 80% of ceiling: ${best >= 0.8 * ceiling.speedup ? 'met' : 'MISSED'}; >= 2x: ${best >= 2 ? 'met' : 'MISSED'})`);
-  for (const mode of ['lookup', 'prediction', 'fast'] as const) {
+  for (const mode of ['lookup', 'prediction', 'exact', 'fast'] as const) {
+    if ((mode === 'exact' || mode === 'fast') && same(mode)) continue;
     const list = results.get(mode) ?? [];
-    const bound = oracleBound(list, costs, options.verifyThreads, mode === 'fast' ? MAX_VERIFY_BATCH_TOKENS : exact.verifyBatchLimit(MODEL) ?? MAX_VERIFY_BATCH_TOKENS);
+    const bound = oracleBound(list, costs, options.verifyThreads, limits[mode]);
     const spec = sumSpeculation(list);
     const speed = throughput(list) / plainSpeed;
     console.log(`${LABEL[mode]}: ${fmt((100 * spec.draftableTokens) / sum(list, (r) => r.outputTokens), 0)}% of output tokens were draftable, in ${spec.draftableRuns} runs `
       + `(mean ${fmt(spec.draftableTokens / Math.max(1, spec.draftableRuns), 1)}); verifying each run in as few batches as the ${bound.limit}-token limit allows `
-      + `(batch(n) = ${fmt(bound.a, 1)} + ${fmt(bound.b, 2)} n ms) and the rest plainly would give ${fmt(bound.speedup, 2)}x: reached ${fmt((100 * speed) / bound.speedup, 0)}% of that`);
+      + `(at the measured batch costs) and the rest plainly would give ${fmt(bound.speedup, 2)}x: reached ${fmt((100 * speed) / bound.speedup, 0)}% of that`);
   }
   for (const line of mismatches) console.log(`mismatch: ${line}`);
 
@@ -175,17 +190,12 @@ function bestCeiling(costs: VerificationCosts, threads: number): { k: number; sp
  * each run of draftable tokens verified in as few batches of at most `limit` tokens as it takes
  * (a batch of s tokens, the pending one plus s - 1 drafts, yields s tokens: a run of L and the
  * token after it need (L + 1) / limit batches, rounded up), every other token a plain step, at
- * the measured costs (batch cost fitted as a + b * n over the measured k). Tells the policy's
+ * the measured costs (a batch of n interpolated between the measured sizes). Tells the policy's
  * losses apart from the model's departures from its sources, which no policy can recover.
  */
-function oracleBound(list: readonly RunResult[], costs: VerificationCosts, threads: number, limit: number): { speedup: number; a: number; b: number; limit: number } {
+function oracleBound(list: readonly RunResult[], costs: VerificationCosts, threads: number, limit: number): { speedup: number; limit: number } {
   const row = costs.batches.get(threads) ?? costs.batches.values().next().value ?? new Map<number, number>();
-  const points = [...row];
-  const n = points.length;
-  const meanK = points.reduce((total, [k]) => total + k, 0) / n;
-  const meanMs = points.reduce((total, [, ms]) => total + ms, 0) / n;
-  const b = points.reduce((total, [k, ms]) => total + (k - meanK) * (ms - meanMs), 0) / Math.max(1e-9, points.reduce((total, [k]) => total + (k - meanK) ** 2, 0));
-  const a = Math.max(0, meanMs - b * meanK);
+  const batchMs = (n: number): number => interpolate([...row].sort(([a], [b]) => a - b), n);
   let tokens = 0;
   let ms = 0;
   for (const result of list) {
@@ -193,10 +203,26 @@ function oracleBound(list: readonly RunResult[], costs: VerificationCosts, threa
     const draftable = Math.min(spec?.draftableTokens ?? 0, result.decodeTokens);
     const runs = spec?.draftableRuns ?? 0;
     tokens += result.decodeTokens;
-    const batches = Math.max(runs, Math.ceil((draftable + runs) / Math.max(1, limit)));
-    ms += batches * a + b * (runs + draftable) + Math.max(0, result.decodeTokens - draftable - runs) * costs.plainMs;
+    if (runs > 0) {
+      // Runs taken at their mean length: full batches, then one for the rest.
+      const size = (draftable + runs) / runs;
+      const full = Math.floor(size / Math.max(1, limit));
+      const rest = size - full * limit;
+      ms += runs * (full * batchMs(limit) + (rest > 0 ? batchMs(rest) : 0));
+    }
+    ms += Math.max(0, result.decodeTokens - draftable - runs) * costs.plainMs;
   }
-  return { speedup: ms > 0 ? (tokens * costs.plainMs) / ms : NaN, a, b, limit };
+  return { speedup: ms > 0 ? (tokens * costs.plainMs) / ms : NaN, limit };
+}
+
+/** Piecewise-linear interpolation through measured (n, ms) points (sorted by n), extended linearly past the last two. */
+function interpolate(points: readonly (readonly [number, number])[], n: number): number {
+  for (let index = 1; index < points.length; index += 1) {
+    const [n0, ms0] = points[index - 1] ?? [0, 0];
+    const [n1, ms1] = points[index] ?? [0, 0];
+    if (n <= n1 || index === points.length - 1) return ms0 + ((ms1 - ms0) * (n - n0)) / Math.max(1e-9, n1 - n0);
+  }
+  return points[0]?.[1] ?? NaN;
 }
 
 function throughput(list: readonly RunResult[]): number {

@@ -54,6 +54,9 @@ describe('the spark CLI', () => {
     const usage = spark('models', 'frobnicate');
     assert.equal(usage.status, 2);
     assert.match(usage.stderr, /spark models pull/);
+    const contradiction = spark('serve', '--exact-speculation', '--fast-speculation', '--port', '0');
+    assert.notEqual(contradiction.status, 0);
+    assert.match(contradiction.stderr, /--exact-speculation and --fast-speculation contradict/);
   });
 
   it('serves a local .gguf path and shuts down cleanly on SIGTERM', async () => {

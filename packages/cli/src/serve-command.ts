@@ -2,6 +2,7 @@ import { basename } from 'node:path';
 import { parseArgs } from 'node:util';
 import { DEFAULT_MODEL_ALIAS, LlamaEngine } from '@spark/engine-llama';
 import { DEFAULT_PORT, startServer } from '@spark/server';
+import { CliError } from './cli-error.js';
 import { intOption } from './cli-options.js';
 import { pullWithProgress } from './pull-with-progress.js';
 
@@ -20,8 +21,10 @@ export const SERVE_USAGE = `Usage: spark serve [options]
   --no-prefix-reuse          prefill every prompt in full (no KV reuse; a benchmark baseline)
   --no-speculation           plain decoding only (no prompt-lookup / predicted-output drafts)
   --verify-threads <n>       CPU threads for a speculative verification batch (default: --threads)
-  --fast-speculation         verify up to 63 tokens a batch even where that is not bit-identical to
-                             plain decoding (faster on some quant types; greedy output may differ)
+  --exact-speculation        verify only batches bit-identical to one-token steps (greedy output
+                             equals plain decoding; default: within 0.05 probability, near-ties may flip)
+  --fast-speculation         verify up to 63 tokens a batch however it rounds (fastest; greedy
+                             output may differ from plain decoding at choices the batch ranks otherwise)
   --no-websocket             answer WebSocket upgrades with 426 (clients fall back to HTTP)
   --ws-allowed-origin <o>    browser Origin allowed to open a WebSocket; repeatable, '*' for any
                              (default: localhost and the server's own IP only)`;
@@ -44,6 +47,7 @@ export async function serveCommand(argv: readonly string[], signal: AbortSignal)
       'no-prefix-reuse': { type: 'boolean' },
       'no-speculation': { type: 'boolean' },
       'verify-threads': { type: 'string' },
+      'exact-speculation': { type: 'boolean' },
       'fast-speculation': { type: 'boolean' },
       'ws-allowed-origin': { type: 'string', multiple: true },
     },
@@ -57,6 +61,7 @@ export async function serveCommand(argv: readonly string[], signal: AbortSignal)
   const threads = intOption('threads', values.threads, 0);
   const decodeThreads = intOption('decode-threads', values['decode-threads'], 0);
   const verifyThreads = intOption('verify-threads', values['verify-threads'], 0);
+  if (values['exact-speculation'] && values['fast-speculation']) throw new CliError('--exact-speculation and --fast-speculation contradict each other; pick one');
 
   const models: Array<{ id: string; path: string }> = [];
   for (const spec of specs) {
@@ -72,7 +77,7 @@ export async function serveCommand(argv: readonly string[], signal: AbortSignal)
     ...(decodeThreads === undefined ? {} : { decodeThreads }),
     ...(values['no-prefix-reuse'] ? { prefixReuse: false } : {}),
     ...(values['no-speculation'] ? { speculation: false } : {}),
-    ...(values['fast-speculation'] ? { exactSpeculation: false } : {}),
+    ...(values['exact-speculation'] ? { speculationTolerance: 0 } : values['fast-speculation'] ? { speculationTolerance: Infinity } : {}),
     ...(verifyThreads === undefined ? {} : { verifyThreads }),
   });
   let server;
@@ -89,6 +94,12 @@ export async function serveCommand(argv: readonly string[], signal: AbortSignal)
   } catch (error) {
     await engine.dispose();
     throw error;
+  }
+  if (!values['no-speculation']) {
+    for (const { id } of models) {
+      // Speculation that silently never happens is a trap: say why and what to change.
+      if (engine.verifyBatchLimit(id) === 1) process.stderr.write(`${id}: no verification batch computes close enough to one-token steps here, so it decodes without speculation (try --decode-threads 1, or --fast-speculation)\n`);
+    }
   }
   process.stderr.write(`spark serve: ${server.url}/v1 (models: ${models.map((m) => m.id).join(', ')})\n`);
   await new Promise<void>((resolve) => {

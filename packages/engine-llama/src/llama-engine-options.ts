@@ -14,10 +14,17 @@ export const DEFAULT_PREFILL_CHUNK_TOKENS = 256;
 export const DEFAULT_MAX_QUEUED_REQUESTS = 16;
 /**
  * Most tokens in one verification batch (pending tokens plus the draft). On this CPU llama.cpp
- * takes another kernel path from 64 tokens a batch for every quant type measured; with exact
- * speculation the limit is also measured per model (see measureExactBatchLimit).
+ * takes another kernel path from 64 tokens a batch for every quant type measured; the limit is
+ * also measured per model against speculationTolerance (see measureVerifyBatchLimit).
  */
 export const MAX_VERIFY_BATCH_TOKENS = 63;
+/**
+ * Default speculationTolerance: a verification batch's top-two probabilities may be 0.05 off
+ * one-token steps', so only choices within about ten points can flip (the near-ties batched and
+ * one-token evaluation round differently anyway), while multi-threaded decoding (0.03-0.05 off at
+ * any batch size) and Gemma's repacked K-quant kernels (0.01 at 8-16 tokens) still speculate.
+ */
+export const DEFAULT_SPECULATION_TOLERANCE = 0.05;
 /** Longest draft one speculative verification step evaluates: a full batch after one pending token. */
 export const DEFAULT_MAX_DRAFT_TOKENS = MAX_VERIFY_BATCH_TOKENS - 1;
 
@@ -81,13 +88,14 @@ export interface LlamaEngineOptions {
   /** Longest draft one verification step evaluates. Default DEFAULT_MAX_DRAFT_TOKENS. */
   maxDraftTokens?: number;
   /**
-   * Keep speculative output bit-identical to plain decoding: at load, measure the largest
-   * verification batch whose logits equal one-token steps on this model and machine, and never
-   * verify more at once (no speculation where none is exact). Default true; false allows up to
-   * MAX_VERIFY_BATCH_TOKENS, faster on some quant types, with greedy output that may then differ
-   * from plain decoding where the two computations disagree by more than a choice's margin.
+   * How far a verification batch may compute differently from plain one-token steps: at load the
+   * engine measures the largest batch whose next-token probabilities stay within this of one-token
+   * steps on this model and machine, and never verifies more at once (no speculation where no
+   * batch qualifies). Greedy output can then differ from plain decoding only at choices whose top
+   * two are closer than about twice this. 0 = bit-identical output; Infinity = no measurement, up
+   * to MAX_VERIFY_BATCH_TOKENS. Default DEFAULT_SPECULATION_TOLERANCE.
    */
-  exactSpeculation?: boolean;
+  speculationTolerance?: number;
 }
 
 /** Options with every default applied (except what depends on the model itself). */
@@ -109,7 +117,7 @@ export interface ResolvedEngineOptions {
   readonly speculation: boolean;
   readonly promptLookup: boolean;
   readonly maxDraftTokens: number;
-  readonly exactSpeculation: boolean;
+  readonly speculationTolerance: number;
 }
 
 export function resolveEngineOptions(options: LlamaEngineOptions): ResolvedEngineOptions {
@@ -133,13 +141,19 @@ export function resolveEngineOptions(options: LlamaEngineOptions): ResolvedEngin
     speculation: options.speculation ?? true,
     promptLookup: options.promptLookup ?? true,
     maxDraftTokens: positive('maxDraftTokens', options.maxDraftTokens) ?? DEFAULT_MAX_DRAFT_TOKENS,
-    exactSpeculation: options.exactSpeculation ?? true,
+    speculationTolerance: tolerance(options.speculationTolerance),
   };
 }
 
 function positive(name: string, value: number | undefined): number | undefined {
   if (value === undefined || value === 0) return undefined;
   if (!Number.isInteger(value) || value < 0) throw new RangeError(`LlamaEngine option ${name} must be a positive integer, got ${value}`);
+  return value;
+}
+
+function tolerance(value: number | undefined): number {
+  if (value === undefined) return DEFAULT_SPECULATION_TOLERANCE;
+  if (Number.isNaN(value) || value < 0) throw new RangeError(`LlamaEngine option speculationTolerance must be a number >= 0 (Infinity allowed), got ${value}`);
   return value;
 }
 

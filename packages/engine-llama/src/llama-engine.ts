@@ -5,7 +5,7 @@ import {
 import { readContinuation } from './continuation-state.js';
 import { copySequencePrefix } from './copy-sequence-prefix.js';
 import { decodeLoop, type PlanGrammars } from './decode-loop.js';
-import { measureExactBatchLimit } from './exact-batch-limit.js';
+import { measureVerifyBatchLimit } from './verify-batch-limit.js';
 import { functionNameGbnf } from './function-name-grammar.js';
 import { planGeneration, type GenerationPlan } from './generation-plan.js';
 import { generationState } from './generation-state.js';
@@ -19,8 +19,7 @@ import { commonPrefixLength, MIN_PREFIX_REUSE_TOKENS } from './pick-sequence-slo
 import { prefillOnlyLoop } from './prefill-only-loop.js';
 import { SequenceGate } from './sequence-gate.js';
 import type { SequenceLease } from './sequence-pool.js';
-import { StepCosts } from './speculation-policy.js';
-import { Speculator } from './speculator.js';
+import { SpeculationMemory, Speculator } from './speculator.js';
 
 const NO_GRAMMARS: PlanGrammars = { text: undefined, callName: undefined, callArguments: new Map() };
 
@@ -40,8 +39,8 @@ export class LlamaEngine implements Engine {
   private readonly options: ResolvedEngineOptions;
   private readonly grammars: GrammarCache;
   private readonly threads: PhaseThreads;
-  /** Measured decode and verification step costs per model id, for speculative decoding. */
-  private readonly stepCosts = new Map<string, StepCosts>();
+  /** Measured step costs and draft acceptance per model id, for speculative decoding. */
+  private readonly speculationMemory = new Map<string, SpeculationMemory>();
   /** Most tokens a verification batch may hold, per model id (measured at load for exact speculation). */
   private readonly batchLimits = new Map<string, number>();
   private kvReuseHits = 0;
@@ -84,16 +83,16 @@ export class LlamaEngine implements Engine {
       await engine.measureBatchLimits();
     } catch (cause) {
       await engine.dispose();
-      throw new EngineError('model_load_failed', 'Could not measure the exact verification batch size.', { cause });
+      throw new EngineError('model_load_failed', 'Could not measure the verification batch limit.', { cause });
     }
     return engine;
   }
 
-  /** The largest verification batch per model: measured when speculation must stay exact. */
+  /** The largest verification batch per model: measured unless speculation is off or any batch will do. */
   private async measureBatchLimits(): Promise<void> {
-    const { speculation, exactSpeculation } = this.options;
+    const { speculation, speculationTolerance } = this.options;
     for (const runtime of this.runtimes.values()) {
-      if (!speculation || !exactSpeculation) {
+      if (!speculation || speculationTolerance === Infinity) {
         this.batchLimits.set(runtime.id, MAX_VERIFY_BATCH_TOKENS);
         continue;
       }
@@ -105,8 +104,8 @@ export class LlamaEngine implements Engine {
           this.batchLimits.set(runtime.id, 1);
           continue;
         }
-        this.batchLimits.set(runtime.id, await measureExactBatchLimit({
-          sequence: lease.sequence.sequence, gate: lease.sequence.gate, model: runtime.model, maxBatchTokens: MAX_VERIFY_BATCH_TOKENS,
+        this.batchLimits.set(runtime.id, await measureVerifyBatchLimit({
+          sequence: lease.sequence.sequence, gate: lease.sequence.gate, model: runtime.model, maxBatchTokens: MAX_VERIFY_BATCH_TOKENS, tolerance: speculationTolerance,
           beginVerify: () => this.threads.beginVerify(),
         }));
       } finally {
@@ -278,13 +277,13 @@ export class LlamaEngine implements Engine {
     if (!speculation || (this.batchLimits.get(runtime.id) ?? 0) < 2 || plan.prefillOnly || request.sampling.temperature !== 0 || plan.textGrammar !== undefined || plan.start.type !== 'text' || sequence.needsCheckpoints) return undefined;
     const prediction = request.prediction ? runtime.model.tokenize(request.prediction, false, 'trimLeadingSpace').slice(0, runtime.contextSize) : undefined;
     if (!promptLookup && !prediction?.length) return undefined;
-    let costs = this.stepCosts.get(runtime.id);
-    if (!costs) {
-      costs = new StepCosts();
-      this.stepCosts.set(runtime.id, costs);
+    let memory = this.speculationMemory.get(runtime.id);
+    if (!memory) {
+      memory = new SpeculationMemory();
+      this.speculationMemory.set(runtime.id, memory);
     }
     return new Speculator({
-      promptTokens: plan.promptTokens, ...(prediction ? { predictionTokens: prediction } : {}), lookup: promptLookup, costs, maxDraftTokens,
+      promptTokens: plan.promptTokens, ...(prediction ? { predictionTokens: prediction } : {}), lookup: promptLookup, memory, maxDraftTokens,
       maxBatchTokens: this.batchLimits.get(runtime.id) ?? MAX_VERIFY_BATCH_TOKENS,
     });
   }

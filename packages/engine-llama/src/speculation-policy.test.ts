@@ -19,6 +19,24 @@ void describe('StreakAcceptance', () => {
     assert.equal(streakBucket(1e9), STREAK_BUCKETS - 1);
   });
 
+  void it('starts a generation from what earlier ones learned per streak, and teaches the memory as it goes', () => {
+    const memory = new StreakAcceptance(0.5, 4, { decay: 0.995 });
+    const first = new StreakAcceptance(0.5, 4, { shared: memory });
+    // Sources four or more tokens into a streak were always right; fresh ones never.
+    for (let round = 0; round < 30; round += 1) {
+      first.record(4, 8, 8);
+      first.record(0, 0, 1);
+    }
+    const fresh = new StreakAcceptance(0.5, 4);
+    const second = new StreakAcceptance(0.5, 4, { shared: memory });
+    assert.ok((second.along(4, 1)[0] ?? 0) > 0.9, String(second.along(4, 1)));
+    assert.ok((second.along(0, 1)[0] ?? 1) < 0.1, String(second.along(0, 1)));
+    assert.ok(Math.abs((fresh.along(4, 1)[0] ?? 0) - 0.5) < 1e-9, 'without memory: the prior');
+    // This generation's own evidence overrides the memory once it has some.
+    for (let round = 0; round < 20; round += 1) second.record(4, 0, 1);
+    assert.ok((second.along(4, 1)[0] ?? 1) < 0.5, String(second.along(4, 1)));
+  });
+
   void it('learns that long streaks go on while fresh ones often break', () => {
     const acceptance = new StreakAcceptance(0.5, 4);
     // Copying in bursts: after an anchor, the first tokens are right half the time; once 8 were right, the rest are.

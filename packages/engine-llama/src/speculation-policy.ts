@@ -74,11 +74,19 @@ export class StreakAcceptance {
   private readonly overall: AcceptanceEstimate;
   private readonly buckets: AcceptanceEstimate[];
   private readonly priorWeight: number;
+  private readonly shared: StreakAcceptance | undefined;
 
-  constructor(prior: number, priorWeight: number, decay?: number) {
-    this.overall = new AcceptanceEstimate(prior, priorWeight, decay);
-    this.buckets = Array.from({ length: STREAK_BUCKETS }, () => new AcceptanceEstimate(0, 0, decay));
+  /**
+   * `shared` is the model's memory of the same source over earlier generations: it learns every
+   * trial recorded here, and a bucket with little evidence of its own leans on it (then on this
+   * generation's overall rate), so a generation does not relearn from scratch that a source
+   * which matched its last 20 tokens nearly always matches the next.
+   */
+  constructor(prior: number, priorWeight: number, options: { decay?: number; shared?: StreakAcceptance } = {}) {
+    this.overall = new AcceptanceEstimate(prior, priorWeight, options.decay);
+    this.buckets = Array.from({ length: STREAK_BUCKETS }, () => new AcceptanceEstimate(0, 0, options.decay));
     this.priorWeight = priorWeight;
+    this.shared = options.shared;
   }
 
   /**
@@ -88,12 +96,18 @@ export class StreakAcceptance {
   record(streak: number, accepted: number, trials: number): void {
     this.overall.record(accepted, trials);
     for (let index = 0; index < trials; index += 1) this.bucket(streak + index).record(index < accepted ? 1 : 0, 1);
+    this.shared?.record(streak, accepted, trials);
   }
 
   /** The chance that each of the next `count` drafted tokens is right, given the ones before it are. */
   along(streak: number, count: number): number[] {
     const overall = this.overall.value;
-    return Array.from({ length: count }, (_, index) => this.bucket(streak + index).shrunkToward(overall, this.priorWeight));
+    return Array.from({ length: count }, (_, index) => this.rate(streak + index, this.shared?.rate(streak + index, overall) ?? overall));
+  }
+
+  /** The rate at `streak`, leaning on `fallback` while its bucket has little evidence. */
+  rate(streak: number, fallback: number): number {
+    return this.bucket(streak).shrunkToward(fallback, this.priorWeight);
   }
 
   private bucket(streak: number): AcceptanceEstimate {

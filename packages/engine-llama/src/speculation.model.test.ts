@@ -63,7 +63,8 @@ describe('speculative decoding on SmolLM2', () => {
     // rounding of near-ties).
     const common = { models: [{ id: MODEL, path: MODEL_PATH }], contextSize: 2048, sequences: 1, threads: 2, decodeThreads: 1, prefixReuse: false };
     plain = await LlamaEngine.create({ ...common, speculation: false });
-    fast = await LlamaEngine.create({ ...common, speculation: true });
+    // Exact: batches that compute bit for bit like one-token steps, so outputs must be equal.
+    fast = await LlamaEngine.create({ ...common, speculation: true, speculationTolerance: 0 });
   });
 
   after(async () => {
@@ -93,18 +94,23 @@ describe('speculative decoding on SmolLM2', () => {
     }
   });
 
-  it('measures at load the largest verification batch that computes like one-token steps', async () => {
+  it('measures at load the largest verification batch that computes like one-token steps, exactly or within a tolerance', async () => {
     const limit = fast.verifyBatchLimit(MODEL);
     assert.ok(limit !== undefined && Number.isInteger(limit) && limit >= 1 && limit <= MAX_VERIFY_BATCH_TOKENS, String(limit));
     // SmolLM2's Q4_1 kernels at one decode thread: long batches are exact (the other tests speculate with them).
     assert.ok(limit >= 8, String(limit));
     assert.equal(plain.verifyBatchLimit(MODEL), MAX_VERIFY_BATCH_TOKENS, 'nothing to measure without speculation');
-    const loose = await LlamaEngine.create({ models: [{ id: MODEL, path: MODEL_PATH }], contextSize: 512, sequences: 1, threads: 2, decodeThreads: 1, exactSpeculation: false });
+    const options = { models: [{ id: MODEL, path: MODEL_PATH }], contextSize: 512, sequences: 1, threads: 2, decodeThreads: 1 };
+    const tolerant = await LlamaEngine.create(options);
+    const loose = await LlamaEngine.create({ ...options, speculationTolerance: Infinity });
     try {
-      assert.equal(loose.verifyBatchLimit(MODEL), MAX_VERIFY_BATCH_TOKENS, 'not exact: the cap');
+      assert.ok((tolerant.verifyBatchLimit(MODEL) ?? 0) >= limit, 'a tolerance admits at least the exact batches');
+      assert.equal(loose.verifyBatchLimit(MODEL), MAX_VERIFY_BATCH_TOKENS, 'any batch: the cap, unmeasured');
     } finally {
+      await tolerant.dispose();
       await loose.dispose();
     }
+    await assert.rejects(LlamaEngine.create({ ...options, speculationTolerance: -1 }), RangeError);
   });
 
   it('re-aligns a prediction that departs from the output and still produces the plain output', async () => {

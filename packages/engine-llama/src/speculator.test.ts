@@ -1,11 +1,10 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { StepCosts } from './speculation-policy.js';
-import { Speculator } from './speculator.js';
+import { SpeculationMemory, Speculator } from './speculator.js';
 
 void describe('Speculator', () => {
   void it('takes plain steps until a decode step was measured, then drafts from the prediction', () => {
-    const speculator = new Speculator({ promptTokens: [1, 2, 3], predictionTokens: [10, 11, 12, 13, 14, 15], lookup: true, costs: new StepCosts(), maxDraftTokens: 4 });
+    const speculator = new Speculator({ promptTokens: [1, 2, 3], predictionTokens: [10, 11, 12, 13, 14, 15], lookup: true, memory: new SpeculationMemory(), maxDraftTokens: 4 });
     assert.equal(speculator.plan(1, 100), undefined);
     speculator.plainStep(10, 50, false);
     assert.equal(speculator.plan(1, 100), undefined, 'the prefill step is not a decode step');
@@ -15,7 +14,7 @@ void describe('Speculator', () => {
   });
 
   void it('keeps a verification batch, pending tokens and draft together, within maxBatchTokens', () => {
-    const speculator = new Speculator({ promptTokens: [], predictionTokens: [10, 11, 12, 13, 14, 15], lookup: false, costs: new StepCosts(), maxDraftTokens: 8, maxBatchTokens: 4 });
+    const speculator = new Speculator({ promptTokens: [], predictionTokens: [10, 11, 12, 13, 14, 15], lookup: false, memory: new SpeculationMemory(), maxDraftTokens: 8, maxBatchTokens: 4 });
     speculator.plainStep(10, 10, false);
     speculator.plainStep(11, 10, true);
     assert.deepEqual(speculator.plan(1, 100)?.tokens, [12, 13, 14]);
@@ -23,7 +22,7 @@ void describe('Speculator', () => {
   });
 
   void it('counts verified prediction tokens as accepted when used and rejected otherwise', () => {
-    const speculator = new Speculator({ promptTokens: [], predictionTokens: [10, 11, 12, 13, 14, 15], lookup: false, costs: new StepCosts(), maxDraftTokens: 8 });
+    const speculator = new Speculator({ promptTokens: [], predictionTokens: [10, 11, 12, 13, 14, 15], lookup: false, memory: new SpeculationMemory(), maxDraftTokens: 8 });
     speculator.plainStep(10, 10, true);
     // Draft 11..15: the model agreed with 11, 12, then produced 99 instead of 13.
     speculator.verified({ source: 'prediction', batchTokens: 6, drafted: 5, accepted: 2, ms: 20, emitted: [11, 12, 99] });
@@ -34,7 +33,7 @@ void describe('Speculator', () => {
 
   void it('drafts from the prompt by lookup once free shadow trials show its drafts are right', () => {
     const prompt = [7, 8, 9, 20, 21, 22, 23, 24, 25, 26, 27, 28, 29, 0];
-    const speculator = new Speculator({ promptTokens: prompt, lookup: true, costs: new StepCosts(), maxDraftTokens: 8 });
+    const speculator = new Speculator({ promptTokens: prompt, lookup: true, memory: new SpeculationMemory(), maxDraftTokens: 8 });
     for (const token of [7, 8, 9]) speculator.plainStep(token, 10, true);
     assert.equal(speculator.plan(1, 100), undefined, 'a lookup match is not trusted at the prior');
     for (const token of [20, 21, 22, 23, 24]) speculator.plainStep(token, 10, true);
@@ -46,8 +45,9 @@ void describe('Speculator', () => {
 
   void it('drafts longer once the source has been right many times in a row', () => {
     const prediction = Array.from({ length: 400 }, (_, index) => 1000 + index);
-    const costs = new StepCosts();
-    const speculator = new Speculator({ promptTokens: [], predictionTokens: prediction, lookup: false, costs, maxDraftTokens: 64 });
+    const memory = new SpeculationMemory();
+    const { costs } = memory;
+    const speculator = new Speculator({ promptTokens: [], predictionTokens: prediction, lookup: false, memory, maxDraftTokens: 64 });
     speculator.plainStep(1000, 10, false);
     speculator.plainStep(1001, 10, true);
     // A batch of n tokens costs 6 + 2.5 n ms against 10 ms for a plain step.

@@ -1,6 +1,6 @@
 import type { SpeculationTimings } from '@spark/engine';
 import { DraftCursor } from './draft-cursor.js';
-import { chooseDraftLength, StreakAcceptance, type StepCosts } from './speculation-policy.js';
+import { chooseDraftLength, StepCosts, StreakAcceptance } from './speculation-policy.js';
 import { TokenIndex } from './token-index.js';
 
 /** Where a draft came from: the client's predicted output, or the prompt and output so far. */
@@ -20,14 +20,29 @@ const PREDICTION_PRIOR = 0.9;
 const LOOKUP_PRIOR = 0.5;
 const PRIOR_WEIGHT = 4;
 
+/** Per-trial decay of a model's acceptance memory: each streak bucket remembers its last few hundred trials. */
+const MEMORY_DECAY = 0.995;
+
+/**
+ * What a model's generations share for speculation: measured step costs, and each draft
+ * source's acceptance per streak over recent generations.
+ */
+export class SpeculationMemory {
+  readonly costs = new StepCosts();
+  readonly acceptance: Readonly<Record<DraftSource, StreakAcceptance>> = {
+    prediction: new StreakAcceptance(PREDICTION_PRIOR, PRIOR_WEIGHT, { decay: MEMORY_DECAY }),
+    lookup: new StreakAcceptance(LOOKUP_PRIOR, PRIOR_WEIGHT, { decay: MEMORY_DECAY }),
+  };
+}
+
 export interface SpeculatorOptions {
   readonly promptTokens: readonly number[];
   /** The tokenized `prediction`, when the request has one. */
   readonly predictionTokens?: readonly number[];
   /** Draft from the prompt and output so far (prompt lookup). */
   readonly lookup: boolean;
-  /** The model's measured step costs, shared with its other generations. */
-  readonly costs: StepCosts;
+  /** The model's measured step costs and acceptance, shared with its other generations. */
+  readonly memory: SpeculationMemory;
   /** Longest draft one step verifies. */
   readonly maxDraftTokens: number;
   /** Most tokens one verification batch holds, pending tokens and draft together (default: no limit beyond the draft's). */
@@ -65,7 +80,8 @@ export class Speculator {
   private rejectedPrediction = 0;
 
   constructor(options: SpeculatorOptions) {
-    this.costs = options.costs;
+    const { memory } = options;
+    this.costs = memory.costs;
     this.maxDraftTokens = options.maxDraftTokens;
     this.maxBatchTokens = options.maxBatchTokens ?? Infinity;
     this.history = new TokenIndex(options.promptTokens);
@@ -73,14 +89,14 @@ export class Speculator {
       this.sources.push({
         name: 'prediction',
         cursor: new DraftCursor(new TokenIndex(options.predictionTokens), this.output, { start: 0, minMatch: PREDICTION_MIN_MATCH, maxMatch: MAX_MATCH }),
-        acceptance: new StreakAcceptance(PREDICTION_PRIOR, PRIOR_WEIGHT),
+        acceptance: new StreakAcceptance(PREDICTION_PRIOR, PRIOR_WEIGHT, { shared: memory.acceptance.prediction }),
       });
     }
     if (options.lookup) {
       this.sources.push({
         name: 'lookup',
         cursor: new DraftCursor(this.history, this.history, { minMatch: LOOKUP_MIN_MATCH, maxMatch: MAX_MATCH }),
-        acceptance: new StreakAcceptance(LOOKUP_PRIOR, PRIOR_WEIGHT),
+        acceptance: new StreakAcceptance(LOOKUP_PRIOR, PRIOR_WEIGHT, { shared: memory.acceptance.lookup }),
       });
     }
   }
