@@ -52,6 +52,8 @@ export async function benchEdits(options: EditsBenchOptions): Promise<void> {
   };
   // A variant with the default's batch limit would repeat the default's run: it is not run again.
   const same = (mode: 'exact' | 'fast'): boolean => limits[mode] === limits.prediction;
+  /** A variant not run (nor printed, nor explained) because it would repeat the default's run. */
+  const skipped = (mode: Mode): boolean => (mode === 'exact' || mode === 'fast') && same(mode);
   const results = new Map<Mode, RunResult[]>(MODES.map((mode) => [mode, []]));
   const mismatches: string[] = [];
   const chat = { off: [] as RunResult[], on: [] as RunResult[] };
@@ -72,7 +74,7 @@ export async function benchEdits(options: EditsBenchOptions): Promise<void> {
         results.get('fast')?.push(anyBatch);
         if (repeat === 0) {
           for (const [mode, other] of [['lookup', lookup], ['prediction', predicted], ['exact', bitExact], ['fast', anyBatch]] as const) {
-            if ((mode === 'exact' || mode === 'fast') && same(mode)) continue;
+            if (skipped(mode)) continue;
             if (other.text !== base.text) mismatches.push(describeMismatch(prompt, mode, base.text, other.text, await explain(plain, conversation, base.text, other.text)));
           }
         }
@@ -105,7 +107,7 @@ export async function benchEdits(options: EditsBenchOptions): Promise<void> {
   console.log(pad('mode', 22) + pad('tok/s', 9) + pad('speedup', 9) + pad('median', 8) + pad('accept', 8) + pad('tok/step', 10) + pad('steps', 7) + pad('match plain', 12) + 'prediction tokens acc/rej');
   const ceiling = bestCeiling(costs, options.verifyThreads);
   for (const mode of MODES) {
-    if ((mode === 'exact' || mode === 'fast') && same(mode)) continue;
+    if (skipped(mode)) continue;
     const list = results.get(mode) ?? [];
     const speed = throughput(list);
     const spec = sumSpeculation(list);
@@ -120,7 +122,7 @@ export async function benchEdits(options: EditsBenchOptions): Promise<void> {
   console.log(`speedup with prediction ${fmt(best, 2)}x = ${fmt((100 * best) / ceiling.speedup, 0)}% of the measured ceiling ${fmt(ceiling.speedup, 2)}x (k=${ceiling.k}, verify threads ${options.verifyThreads}) `
     + `(goals: >= 80% of ceiling: ${best >= 0.8 * ceiling.speedup ? 'met' : 'MISSED'}; >= 2x: ${best >= 2 ? 'met' : 'MISSED'})`);
   for (const mode of ['lookup', 'prediction', 'exact', 'fast'] as const) {
-    if ((mode === 'exact' || mode === 'fast') && same(mode)) continue;
+    if (skipped(mode)) continue;
     const list = results.get(mode) ?? [];
     const bound = oracleBound(list, costs, options.verifyThreads, limits[mode]);
     const spec = sumSpeculation(list);

@@ -41,7 +41,7 @@ export class LlamaEngine implements Engine {
   private readonly threads: PhaseThreads;
   /** Measured step costs and draft acceptance per model id, for speculative decoding. */
   private readonly speculationMemory = new Map<string, SpeculationMemory>();
-  /** Most tokens a verification batch may hold, per model id (measured at load for exact speculation). */
+  /** Most tokens a verification batch may hold, per model id (measured at load against speculationTolerance). */
   private readonly batchLimits = new Map<string, number>();
   private kvReuseHits = 0;
   private kvReuseMisses = 0;
