@@ -491,7 +491,6 @@ export class Agent {
     };
   }
 
-
   /** Calls at the end of history that have no output yet. */
   private unansweredCalls(): ToolCallItem[] {
     const answered = new Set(this.history.filter(isToolOutput).map((item) => item.call_id));

@@ -1,22 +1,15 @@
 import assert from 'node:assert/strict';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { downloadFile } from './download-file.js';
 import { fakeGguf, sha256Of } from './testing/fake-gguf.js';
 import { startFakeHub } from './testing/start-fake-hub.js';
+import { withTempDir } from './testing/with-temp-dir.js';
 
 const BODY = fakeGguf(64_000, 9);
 
-async function withDir(run: (dir: string) => Promise<void>): Promise<void> {
-  const dir = await mkdtemp(join(tmpdir(), 'spark-dl-'));
-  try {
-    await run(dir);
-  } finally {
-    await rm(dir, { recursive: true });
-  }
-}
+const withDir = (run: (dir: string) => Promise<void>): Promise<void> => withTempDir('spark-dl-', run);
 
 void test('a server that ignores Range (200) restarts the file from zero', () =>
   withDir(async (dir) => {

@@ -1,20 +1,13 @@
 import assert from 'node:assert/strict';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { extractZipMember } from './extract-zip-member.js';
 import { fakeGguf } from './testing/fake-gguf.js';
 import { writeZipFile } from './testing/write-zip-file.js';
+import { withTempDir } from './testing/with-temp-dir.js';
 
-async function withDir(run: (dir: string) => Promise<void>): Promise<void> {
-  const dir = await mkdtemp(join(tmpdir(), 'spark-zip-'));
-  try {
-    await run(dir);
-  } finally {
-    await rm(dir, { recursive: true });
-  }
-}
+const withDir = (run: (dir: string) => Promise<void>): Promise<void> => withTempDir('spark-zip-', run);
 
 void test('streams stored and deflated members, appending when asked', () =>
   withDir(async (dir) => {

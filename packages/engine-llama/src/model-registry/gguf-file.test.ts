@@ -1,6 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { readGgufFileInfo } from 'node-llama-cpp';
@@ -10,15 +9,9 @@ import {
 } from './gguf-file.js';
 import { buildGguf, type TestGguf } from './testing/build-gguf.js';
 import { TEST_METADATA, tinyQ4Gguf } from './testing/tiny-q4-gguf.js';
+import { withTempDir } from './testing/with-temp-dir.js';
 
-async function withDir(run: (dir: string) => Promise<void>): Promise<void> {
-  const dir = await mkdtemp(join(tmpdir(), 'spark-gguf-file-'));
-  try {
-    await run(dir);
-  } finally {
-    await rm(dir, { recursive: true });
-  }
-}
+const withDir = (run: (dir: string) => Promise<void>): Promise<void> => withTempDir('spark-gguf-file-', run);
 
 async function written(dir: string, spec: TestGguf, name = 'm.gguf'): Promise<string> {
   const path = join(dir, name);

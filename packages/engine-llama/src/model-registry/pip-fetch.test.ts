@@ -1,21 +1,14 @@
 import assert from 'node:assert/strict';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { mkdtemp } from 'node:fs/promises';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { test } from 'node:test';
 import { defaultPipCommand, pipFetch } from './pip-fetch.js';
 import { wheelFileName, writeFakePip } from './testing/write-fake-pip.js';
 import { writeZipFile } from './testing/write-zip-file.js';
+import { withTempDir } from './testing/with-temp-dir.js';
 
-async function withDir(run: (dir: string) => Promise<void>): Promise<void> {
-  const dir = await mkdtemp(join(tmpdir(), 'spark-pip-'));
-  try {
-    await run(dir);
-  } finally {
-    await rm(dir, { recursive: true });
-  }
-}
+const withDir = (run: (dir: string) => Promise<void>): Promise<void> => withTempDir('spark-pip-', run);
 
 void test('returns the wheel pip downloaded', () =>
   withDir(async (dir) => {

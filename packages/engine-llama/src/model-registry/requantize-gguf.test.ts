@@ -1,6 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { readGgufFileInfo } from 'node-llama-cpp';
@@ -10,15 +9,9 @@ import { dequantizeQ4_0, dequantizeQ4_1, Q4_BLOCK_WEIGHTS, requantizeQ4_1ToQ4_0 
 import { requantizeGguf } from './requantize-gguf.js';
 import { buildGguf } from './testing/build-gguf.js';
 import { tinyQ4Gguf } from './testing/tiny-q4-gguf.js';
+import { withTempDir } from './testing/with-temp-dir.js';
 
-async function withDir(run: (dir: string) => Promise<void>): Promise<void> {
-  const dir = await mkdtemp(join(tmpdir(), 'spark-requantize-'));
-  try {
-    await run(dir);
-  } finally {
-    await rm(dir, { recursive: true });
-  }
-}
+const withDir = (run: (dir: string) => Promise<void>): Promise<void> => withTempDir('spark-requantize-', run);
 
 async function tensorBytes(path: string, file: GgufFile, tensor: GgufTensorInfo): Promise<Buffer> {
   const bytes = await readFile(path);

@@ -1,19 +1,12 @@
 import assert from 'node:assert/strict';
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { fakeGguf } from './testing/fake-gguf.js';
 import { verifyGgufFile } from './verify-gguf-file.js';
+import { withTempDir } from './testing/with-temp-dir.js';
 
-async function withDir(run: (dir: string) => Promise<void>): Promise<void> {
-  const dir = await mkdtemp(join(tmpdir(), 'spark-gguf-'));
-  try {
-    await run(dir);
-  } finally {
-    await rm(dir, { recursive: true });
-  }
-}
+const withDir = (run: (dir: string) => Promise<void>): Promise<void> => withTempDir('spark-gguf-', run);
 
 void test('a file starting with GGUF passes and reports its size', () =>
   withDir(async (dir) => {
