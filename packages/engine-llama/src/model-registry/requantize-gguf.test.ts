@@ -4,11 +4,12 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { readGgufFileInfo } from 'node-llama-cpp';
 import { GGML_TYPE } from './ggml-type.js';
+import { dequantizeQ4_K, dequantizeQ5_K, K_BLOCK_WEIGHTS } from './k-quant-blocks.js';
 import { findGgufMetadata, readGgufFile, type GgufFile, type GgufTensorInfo } from './gguf-file.js';
 import { dequantizeQ4_0, dequantizeQ4_1, Q4_BLOCK_WEIGHTS, requantizeQ4_1ToQ4_0 } from './q4-blocks.js';
 import { requantizeGguf } from './requantize-gguf.js';
 import { buildGguf } from './testing/build-gguf.js';
-import { tinyQ4Gguf } from './testing/tiny-q4-gguf.js';
+import { q4_KBlocks, tinyQ4Gguf } from './testing/tiny-q4-gguf.js';
 import { withTempDir } from './testing/with-temp-dir.js';
 
 const withDir = (run: (dir: string) => Promise<void>): Promise<void> => withTempDir('spark-requantize-', run);
@@ -125,4 +126,50 @@ void test('a source that is not GGUF fails before anything is written', () =>
     await writeFile(source, 'not a model, just some text long enough');
     await assert.rejects(requantizeGguf(source, join(dir, 'out.gguf'), { to: 'q4_0' }), { code: 'model_corrupt' });
     assert.deepEqual(await readdir(dir), ['bad.gguf']);
+  }));
+
+void test('q5_k: Q4_K tensors become Q5_K with the same weights; metadata (file_type too) and every other tensor are copied exactly', () =>
+  withDir(async (dir) => {
+    const source = join(dir, 'q4_k.gguf');
+    const target = join(dir, 'q5_k.gguf');
+    const q4_k = q4_KBlocks(6, 3);
+    await writeFile(
+      source,
+      buildGguf(
+        tinyQ4Gguf({
+          tensors: [
+            ...tinyQ4Gguf().tensors,
+            { name: 'blk.0.ffn_down.weight', dims: [512, 3], type: GGML_TYPE.Q4_K, data: q4_k },
+            { name: 'blk.0.ffn_gate.weight', dims: [256], type: GGML_TYPE.Q6_K, data: new Uint8Array(210).map((_, i) => (i * 11) & 0xff) },
+          ],
+        }),
+      ),
+    );
+    assert.deepEqual(await requantizeGguf(source, target, { to: 'q5_k' }), { converted: 1, kept: 5 });
+    const before = await readGgufFile(source);
+    const after = await readGgufFile(target);
+    assert.deepEqual(after.metadata.map((e) => Buffer.from(e.raw)), before.metadata.map((e) => Buffer.from(e.raw)));
+    assert.deepEqual(
+      after.tensors.map((t) => [t.name, t.dims, t.type]),
+      before.tensors.map((t) => [t.name, t.dims, t.type === GGML_TYPE.Q4_K ? GGML_TYPE.Q5_K : t.type]),
+    );
+    for (const [i, tensor] of after.tensors.entries()) {
+      const original = before.tensors[i];
+      assert.ok(original !== undefined);
+      const newBytes = await tensorBytes(target, after, tensor);
+      if (original.type !== GGML_TYPE.Q4_K) {
+        assert.deepEqual(newBytes, await tensorBytes(source, before, original), tensor.name);
+        continue;
+      }
+      const x = new Float32Array(6 * K_BLOCK_WEIGHTS);
+      const y = new Float32Array(6 * K_BLOCK_WEIGHTS);
+      dequantizeQ4_K(q4_k, 6, x);
+      dequantizeQ5_K(newBytes, 6, y);
+      assert.deepEqual(y, x);
+    }
+    const info = await readGgufFileInfo(target, { logWarnings: false });
+    assert.deepEqual(
+      info.tensorInfo?.map((t) => [t.name, t.ggmlType, Number(t.fileOffset)]),
+      after.tensors.map((t) => [t.name, t.type, after.dataOffset + t.offset]),
+    );
   }));

@@ -1,6 +1,7 @@
 import type { GgufValue } from '../gguf-file.js';
 import { f32ToF16 } from '../float16.js';
 import { GGML_TYPE } from '../ggml-type.js';
+import { Q4_K_BLOCK_BYTES } from '../k-quant-blocks.js';
 import { Q4_1_BLOCK_BYTES } from '../q4-blocks.js';
 import type { TestGguf, TestTensor } from './build-gguf.js';
 
@@ -37,21 +38,44 @@ export const TEST_METADATA: readonly (readonly [string, GgufValue])[] = [
   ['test.empty', { type: 'array', itemType: 'uint64', items: [] }],
 ];
 
-/** Deterministic Q4_1 blocks with realistic scales (d ~ 0.001..0.05, m ~ -8 d..0). */
-export function q4_1Blocks(blocks: number, seed: number): Uint8Array {
+/** A deterministic stream of 24-bit pseudo-random integers. */
+function lcg(seed: number): () => number {
   let state = seed >>> 0;
-  const next = (): number => {
+  return () => {
     state = (Math.imul(state, 1103515245) + 12345) >>> 0;
     return state >>> 8;
   };
+}
+
+/** A realistic block scale (0.001..0.05) as f16 bits, and an offset of up to 8 of them (f16 bits of its absolute value). */
+function scaleAndOffset(next: () => number): [number, number] {
+  const d = 0.001 + (next() % 1000) / 20_000;
+  return [f32ToF16(d), f32ToF16(((next() % 1000) / 1000) * 8 * d)];
+}
+
+/** Deterministic Q4_1 blocks with realistic scales (d ~ 0.001..0.05, m ~ -8 d..0). */
+export function q4_1Blocks(blocks: number, seed: number): Uint8Array {
+  const next = lcg(seed);
   const bytes = new Uint8Array(blocks * Q4_1_BLOCK_BYTES);
   for (let b = 0; b < blocks; b += 1) {
     const at = b * Q4_1_BLOCK_BYTES;
-    const dValue = 0.001 + (next() % 1000) / 20_000;
-    const d = f32ToF16(dValue);
-    const m = f32ToF16(-((next() % 1000) / 1000) * 8 * dValue);
+    const [d, offset] = scaleAndOffset(next);
+    const m = offset | 0x8000;
     bytes.set([d & 0xff, d >>> 8, m & 0xff, m >>> 8], at);
     for (let j = 0; j < 16; j += 1) bytes[at + 4 + j] = next() & 0xff;
+  }
+  return bytes;
+}
+
+/** Deterministic Q4_K super-blocks: realistic d and dmin (as q4_1Blocks' d and -m), random packed scales and nibbles. */
+export function q4_KBlocks(blocks: number, seed: number): Uint8Array {
+  const next = lcg(seed);
+  const bytes = new Uint8Array(blocks * Q4_K_BLOCK_BYTES);
+  for (let b = 0; b < blocks; b += 1) {
+    const at = b * Q4_K_BLOCK_BYTES;
+    const [d, dmin] = scaleAndOffset(next);
+    bytes.set([d & 0xff, d >>> 8, dmin & 0xff, dmin >>> 8], at);
+    for (let i = 4; i < Q4_K_BLOCK_BYTES; i += 1) bytes[at + i] = next() & 0xff;
   }
   return bytes;
 }
