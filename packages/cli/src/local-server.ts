@@ -1,5 +1,5 @@
 import { basename } from 'node:path';
-import { DEFAULT_MODEL_ALIAS, LlamaEngine } from '@spark/engine-llama';
+import { batchLimitCacheFile, DEFAULT_MODEL_ALIAS, LlamaEngine } from '@spark/engine-llama';
 import { startServer, type Logger } from '@spark/server';
 import { pullWithProgress } from './pull-with-progress.js';
 
@@ -47,6 +47,7 @@ export async function startLocalServer(options: LocalServerOptions = {}): Promis
     ...(options.threads === undefined ? {} : { threads: options.threads }),
     // One agent conversation plus a spare for the compaction summary.
     sequences: 2,
+    batchLimitCacheFile: batchLimitCacheFile(),
   });
   try {
     const server = await startServer({ engine, port: 0, dbPath: ':memory:', logger: quietLogger });

@@ -1,6 +1,6 @@
 import { basename } from 'node:path';
 import { parseArgs } from 'node:util';
-import { DEFAULT_MODEL_ALIAS, LlamaEngine, speculationAdvice } from '@spark/engine-llama';
+import { batchLimitCacheFile, DEFAULT_MODEL_ALIAS, LlamaEngine, speculationAdvice } from '@spark/engine-llama';
 import { DEFAULT_PORT, startServer } from '@spark/server';
 import { CliError } from './cli-error.js';
 import { intOption } from './cli-options.js';
@@ -79,6 +79,7 @@ export async function serveCommand(argv: readonly string[], signal: AbortSignal)
     ...(values['no-speculation'] ? { speculation: false } : {}),
     ...(values['exact-speculation'] ? { speculationTolerance: 0 } : values['fast-speculation'] ? { speculationTolerance: Infinity } : {}),
     ...(verifyThreads === undefined ? {} : { verifyThreads }),
+    batchLimitCacheFile: batchLimitCacheFile(),
   });
   let server;
   try {

@@ -96,6 +96,12 @@ export interface LlamaEngineOptions {
    * to MAX_VERIFY_BATCH_TOKENS. Default DEFAULT_SPECULATION_TOLERANCE.
    */
   speculationTolerance?: number;
+  /**
+   * A JSON file where measured verification batch limits are kept across engine starts, keyed by
+   * everything they depend on (model file, its size and modification time, llama.cpp build, CPU,
+   * threads, tolerance), so a restart skips the measurement. Default: none (measure every load).
+   */
+  batchLimitCacheFile?: string;
 }
 
 /** Options with every default applied (except what depends on the model itself). */
@@ -118,6 +124,7 @@ export interface ResolvedEngineOptions {
   readonly promptLookup: boolean;
   readonly maxDraftTokens: number;
   readonly speculationTolerance: number;
+  readonly batchLimitCacheFile: string | undefined;
 }
 
 export function resolveEngineOptions(options: LlamaEngineOptions): ResolvedEngineOptions {
@@ -142,6 +149,7 @@ export function resolveEngineOptions(options: LlamaEngineOptions): ResolvedEngin
     promptLookup: options.promptLookup ?? true,
     maxDraftTokens: positive('maxDraftTokens', options.maxDraftTokens) ?? DEFAULT_MAX_DRAFT_TOKENS,
     speculationTolerance: tolerance(options.speculationTolerance),
+    batchLimitCacheFile: options.batchLimitCacheFile,
   };
 }
 

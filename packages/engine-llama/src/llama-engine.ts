@@ -1,3 +1,4 @@
+import { arch, cpus } from 'node:os';
 import { getLlama, type Llama, type LlamaContextSequence, type LlamaGrammar, type Token } from 'node-llama-cpp';
 import {
   EngineError, type Engine, type EngineEvent, type EngineStats, type GenerateRequest, type GenerationState, type ModelInfo,
@@ -5,7 +6,8 @@ import {
 import { readContinuation } from './continuation-state.js';
 import { copySequencePrefix } from './copy-sequence-prefix.js';
 import { decodeLoop, type PlanGrammars } from './decode-loop.js';
-import { measureVerifyBatchLimit } from './verify-batch-limit.js';
+import { measureVerifyBatchLimit, VERIFY_PROBE_ID } from './verify-batch-limit.js';
+import { BatchLimitCache, type BatchLimitSetup } from './batch-limit-cache.js';
 import { functionNameGbnf } from './function-name-grammar.js';
 import { planGeneration, type GenerationPlan } from './generation-plan.js';
 import { generationState } from './generation-state.js';
@@ -88,9 +90,14 @@ export class LlamaEngine implements Engine {
     return engine;
   }
 
-  /** The largest verification batch per model: measured unless speculation is off or any batch will do. */
+  /**
+   * The largest verification batch per model: measured (or read from the batch limit cache)
+   * unless speculation is off or any batch will do.
+   */
   private async measureBatchLimits(): Promise<void> {
-    const { speculation, speculationTolerance } = this.options;
+    const { speculation, speculationTolerance, batchLimitCacheFile } = this.options;
+    const cache = batchLimitCacheFile === undefined ? undefined : new BatchLimitCache(batchLimitCacheFile);
+    const build = [this.llama.llamaCppRelease.release, this.llama.buildType, String(this.llama.gpu), cpus()[0]?.model ?? arch, this.llama.systemInfo].join(' | ');
     for (const runtime of this.runtimes.values()) {
       if (!speculation || speculationTolerance === Infinity) {
         this.batchLimits.set(runtime.id, MAX_VERIFY_BATCH_TOKENS);
@@ -104,10 +111,17 @@ export class LlamaEngine implements Engine {
           this.batchLimits.set(runtime.id, 1);
           continue;
         }
-        this.batchLimits.set(runtime.id, await measureVerifyBatchLimit({
+        const setup: BatchLimitSetup = {
+          modelPath: runtime.path, build, decodeThreads: this.options.decodeThreads, verifyThreads: this.options.verifyThreads,
+          flashAttention: this.options.flashAttention, tolerance: speculationTolerance, maxBatchTokens: MAX_VERIFY_BATCH_TOKENS, probe: VERIFY_PROBE_ID,
+        };
+        const cached = await cache?.get(setup);
+        const limit = cached ?? await measureVerifyBatchLimit({
           sequence: lease.sequence.sequence, gate: lease.sequence.gate, model: runtime.model, maxBatchTokens: MAX_VERIFY_BATCH_TOKENS, tolerance: speculationTolerance,
           beginVerify: () => this.threads.beginVerify(),
-        }));
+        });
+        if (cached === undefined) await cache?.set(setup, limit);
+        this.batchLimits.set(runtime.id, limit);
       } finally {
         runtime.pool.release(lease, [], undefined);
       }

@@ -5,8 +5,12 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { ConversationItem, EngineEvent, GenerateRequest } from '@spark/engine';
+import { readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { parseEntries } from './batch-limit-cache.js';
 import { MAX_VERIFY_BATCH_TOKENS } from './llama-engine-options.js';
 import { LlamaEngine } from './llama-engine.js';
+import { withTempDir } from './model-registry/testing/with-temp-dir.js';
 
 const MODEL_PATH = process.env['SPARK_TEST_MODEL_PATH'] ?? '/root/.cache/spark/models/smollm2-135m/SmolLM2-135M-Instruct.Q4_1.gguf';
 const MODEL = 'test-model';
@@ -112,6 +116,23 @@ describe('speculative decoding on SmolLM2', () => {
     }
     await assert.rejects(LlamaEngine.create({ ...options, speculationTolerance: -1 }), RangeError);
   });
+
+  it('keeps the measured limit in the batch limit cache and reads it back at the next load instead of measuring', () =>
+    withTempDir('spark-batch-limit-model-', async (dir) => {
+      const batchLimitCacheFile = join(dir, 'limits.json');
+      const options = { models: [{ id: MODEL, path: MODEL_PATH }], contextSize: 512, sequences: 1, threads: 2, decodeThreads: 1, speculationTolerance: 0, batchLimitCacheFile };
+      const first = await LlamaEngine.create(options);
+      await first.dispose();
+      const [entry, ...rest] = parseEntries(await readFile(batchLimitCacheFile, 'utf8'));
+      assert.ok(entry !== undefined && rest.length === 0);
+      assert.equal(entry.limit, first.verifyBatchLimit(MODEL));
+      assert.equal(entry.limit, fast.verifyBatchLimit(MODEL), 'the same setup measures the same limit');
+      // A forged entry shows that the next load reads the file rather than measuring.
+      await writeFile(batchLimitCacheFile, JSON.stringify({ version: 1, entries: [{ ...entry, limit: 5 }] }));
+      const second = await LlamaEngine.create(options);
+      await second.dispose();
+      assert.equal(second.verifyBatchLimit(MODEL), 5);
+    }));
 
   it('re-aligns a prediction that departs from the output and still produces the plain output', async () => {
     const base = await run(plain, request(EDIT));

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type { ControlledEvaluateInputItem, LlamaContextSequence, LlamaModel, Token } from 'node-llama-cpp';
 import { rawProbabilities } from './raw-probabilities.js';
 import type { SequenceGate } from './sequence-gate.js';
@@ -47,8 +48,14 @@ func (s *Server) handle(w http.ResponseWriter, r *http.Request) {
  */
 const PROBE_HISTORY_TOKENS = 256;
 /** Top probabilities compared per position: the one-token step's top two are looked up among the batch's top four. */
-const COMPARED = rawProbabilities(4);
+const COMPARED_CANDIDATES = 4;
+const COMPARED = rawProbabilities(COMPARED_CANDIDATES);
 const TOP_COMPARED = 2;
+/** Bump when the measurement changes in a way the constants above do not show. */
+const PROBE_REVISION = 1;
+
+/** Identity of this probe: a limit measured by another probe (other texts, other comparison) is not reused. */
+export const VERIFY_PROBE_ID = createHash('sha256').update(JSON.stringify({ PROBE_REVISION, PROBE_TEXTS, PROBE_HISTORY_TOKENS, COMPARED_CANDIDATES, TOP_COMPARED })).digest('hex').slice(0, 16);
 
 export interface VerifyBatchProbe {
   /** An idle sequence; cleared before and after. */
