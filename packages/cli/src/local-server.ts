@@ -1,5 +1,5 @@
 import { basename } from 'node:path';
-import { batchLimitCacheFile, DEFAULT_MODEL_ALIAS, LlamaEngine } from '@spark/engine-llama';
+import { batchLimitCacheFile, DEFAULT_MODEL_ALIAS, LlamaEngine, speculationAdvice } from '@spark/engine-llama';
 import { startServer, type Logger } from '@spark/server';
 import { pullWithProgress } from './pull-with-progress.js';
 
@@ -50,6 +50,9 @@ export async function startLocalServer(options: LocalServerOptions = {}): Promis
     batchLimitCacheFile: batchLimitCacheFile(),
   });
   try {
+    // Only a model choice helps here: the agent has no speculation flags.
+    const advice = await speculationAdvice({ id, path: local.path }, engine.verifyBatchLimit(id) ?? Infinity);
+    if (advice?.kind === 'repacked-q4_k') process.stderr.write(`${advice.message}\n`);
     const server = await startServer({ engine, port: 0, dbPath: ':memory:', logger: quietLogger });
     return {
       baseUrl: `${server.url}/v1`, model: id, origin: 'in-process',

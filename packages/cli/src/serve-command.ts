@@ -99,7 +99,7 @@ export async function serveCommand(argv: readonly string[], signal: AbortSignal)
   if (!values['no-speculation']) {
     for (const model of models) {
       const advice = await speculationAdvice(model, engine.verifyBatchLimit(model.id) ?? Infinity);
-      if (advice !== undefined) process.stderr.write(`${advice}\n`);
+      if (advice !== undefined) process.stderr.write(`${advice.message}\n`);
     }
   }
   process.stderr.write(`spark serve: ${server.url}/v1 (models: ${models.map((m) => m.id).join(', ')})\n`);

@@ -4,7 +4,7 @@ export {
 } from './llama-engine-options.js';
 export type { LlamaEngineOptions } from './llama-engine-options.js';
 export { speculationAdvice } from './speculation-advice.js';
-export type { SpeculationAdviceOptions } from './speculation-advice.js';
+export type { SpeculationAdvice, SpeculationAdviceOptions } from './speculation-advice.js';
 export { MIN_KV_COPY_TOKENS } from './pick-sequence-slot.js';
 export type { KvCopy, KvCopyMethod } from './copy-sequence-prefix.js';
 export { DEFAULT_MODEL_ALIAS, MODEL_CATALOG, findCatalogEntry } from './model-registry/catalog.js';

@@ -25,11 +25,11 @@ async function models(dir: string): Promise<{ q4_k: string; q4_1: string }> {
 void test('a Q4_K model capped at 3 tokens on x86 is pointed at its Q5_K variant, or told that one would help', () =>
   withTempDir('spark-advice-', async (dir) => {
     const { q4_k } = await models(dir);
-    assert.equal(
+    assert.deepEqual(
       await speculationAdvice({ id: 'tiny', path: q4_k }, 3, { arch: 'x64', catalog: CATALOG }),
-      'tiny: llama.cpp repacks its Q4_K weights on this CPU and evaluates a batch of 4 or more tokens differently from one token, so speculation verifies at most 3 token(s) a step; --model tiny-q5_k is the same weights stored as Q5_K and verifies up to 63',
+      { kind: 'repacked-q4_k', message: 'tiny: llama.cpp repacks its Q4_K weights on this CPU and evaluates a batch of 4 or more tokens differently from one token, so speculation verifies at most 3 token(s) a step; --model tiny-q5_k is the same weights stored as Q5_K and verifies up to 63' },
     );
-    assert.match((await speculationAdvice({ id: 'mine', path: q4_k }, 1, { arch: 'x64', catalog: CATALOG })) ?? '', /at most 1 token\(s\) a step; a copy with its Q4_K tensors stored as Q5_K \(the same weights\) would verify up to 63$/);
+    assert.match((await speculationAdvice({ id: 'mine', path: q4_k }, 1, { arch: 'x64', catalog: CATALOG }))?.message ?? '', /at most 1 token\(s\) a step; a copy with its Q4_K tensors stored as Q5_K \(the same weights\) would verify up to 63$/);
     assert.equal(await speculationAdvice({ id: 'tiny', path: q4_k }, 63, { arch: 'x64', catalog: CATALOG }), undefined);
   }));
 
@@ -38,5 +38,7 @@ void test('without repacked Q4_K weights only a limit of 1 is worth a word', () 
     const { q4_k, q4_1 } = await models(dir);
     assert.equal(await speculationAdvice({ id: 'tiny', path: q4_1 }, 3, { arch: 'x64', catalog: CATALOG }), undefined);
     assert.equal(await speculationAdvice({ id: 'tiny', path: q4_k }, 3, { arch: 'arm64', catalog: CATALOG }), undefined);
-    assert.match((await speculationAdvice({ id: 'tiny', path: q4_1 }, 1, { arch: 'x64', catalog: CATALOG })) ?? '', /^tiny: no verification batch computes close enough to one-token steps here/);
+    const none = await speculationAdvice({ id: 'tiny', path: q4_1 }, 1, { arch: 'x64', catalog: CATALOG });
+    assert.ok(none !== undefined && none.kind === 'no-batch');
+    assert.match(none.message, /^tiny: no verification batch computes close enough to one-token steps here/);
   }));
