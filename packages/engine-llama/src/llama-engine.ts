@@ -3,11 +3,11 @@ import { getLlama, type Llama, type LlamaContextSequence, type LlamaGrammar, typ
 import {
   EngineError, type Engine, type EngineEvent, type EngineStats, type GenerateRequest, type GenerationState, type ModelInfo,
 } from '@spark/engine';
+import { BatchLimitCache, type BatchLimitSetup } from './batch-limit-cache.js';
 import { readContinuation } from './continuation-state.js';
 import { copySequencePrefix } from './copy-sequence-prefix.js';
 import { decodeLoop, type PlanGrammars } from './decode-loop.js';
 import { measureVerifyBatchLimit, VERIFY_PROBE_ID } from './verify-batch-limit.js';
-import { BatchLimitCache, type BatchLimitSetup } from './batch-limit-cache.js';
 import { functionNameGbnf } from './function-name-grammar.js';
 import { planGeneration, type GenerationPlan } from './generation-plan.js';
 import { generationState } from './generation-state.js';

@@ -55,7 +55,7 @@ export interface RequantizeGgufResult {
 /**
  * Writes `target`, a copy of the GGUF `source` with the tensors of one type converted (see
  * {@link REQUANTIZE_TARGETS}; every other tensor copied byte for byte, metadata copied verbatim
- * but for `general.file_type`), one tensor at a time, so memory stays small whatever the model's
+ * but for the `general.file_type` a conversion sets), one tensor at a time, so memory stays small whatever the model's
  * size. It is written to `target + '.part'` and renamed into place; an abort or a failure removes
  * the partial file and rethrows (an abort throws the signal's reason).
  */
