@@ -177,8 +177,13 @@ function printCosts(costs: VerificationCosts, options: EditsBenchOptions): void 
   console.log('  (a batch of k tokens with every draft accepted yields k tokens: the ceiling is k * plain / batch(k))');
 }
 
+/** The measured batch costs (k to ms) at `threads` verify threads, or at the first count measured. */
+function costRow(costs: VerificationCosts, threads: number): ReadonlyMap<number, number> {
+  return costs.batches.get(threads) ?? costs.batches.values().next().value ?? new Map<number, number>();
+}
+
 function bestCeiling(costs: VerificationCosts, threads: number): { k: number; speedup: number } {
-  const row = costs.batches.get(threads) ?? costs.batches.values().next().value ?? new Map<number, number>();
+  const row = costRow(costs, threads);
   let best = { k: 1, speedup: 1 };
   for (const [k, ms] of row) {
     const speedup = (k * costs.plainMs) / ms;
@@ -196,7 +201,7 @@ function bestCeiling(costs: VerificationCosts, threads: number): { k: number; sp
  * losses apart from the model's departures from its sources, which no policy can recover.
  */
 function oracleBound(list: readonly RunResult[], costs: VerificationCosts, threads: number, limit: number): { speedup: number; limit: number } {
-  const row = costs.batches.get(threads) ?? costs.batches.values().next().value ?? new Map<number, number>();
+  const row = costRow(costs, threads);
   const batchMs = (n: number): number => interpolate([...row].sort(([a], [b]) => a - b), n);
   let tokens = 0;
   let ms = 0;

@@ -7,7 +7,6 @@ import { BatchLimitCache, type BatchLimitSetup } from './batch-limit-cache.js';
 import { readContinuation } from './continuation-state.js';
 import { copySequencePrefix } from './copy-sequence-prefix.js';
 import { decodeLoop, type PlanGrammars } from './decode-loop.js';
-import { measureVerifyBatchLimit, VERIFY_PROBE_ID } from './verify-batch-limit.js';
 import { functionNameGbnf } from './function-name-grammar.js';
 import { planGeneration, type GenerationPlan } from './generation-plan.js';
 import { generationState } from './generation-state.js';
@@ -22,6 +21,7 @@ import { prefillOnlyLoop } from './prefill-only-loop.js';
 import { SequenceGate } from './sequence-gate.js';
 import type { SequenceLease } from './sequence-pool.js';
 import { SpeculationMemory, Speculator } from './speculator.js';
+import { measureVerifyBatchLimit, VERIFY_PROBE_ID } from './verify-batch-limit.js';
 
 const NO_GRAMMARS: PlanGrammars = { text: undefined, callName: undefined, callArguments: new Map() };
 
@@ -149,12 +149,17 @@ export class LlamaEngine implements Engine {
   }
 
   generate(request: GenerateRequest): AsyncIterable<EngineEvent> {
+    const { runtime, plan } = this.planRequest(request);
+    return this.run(runtime, plan, request);
+  }
+
+  /** The request's model and generation plan; throws EngineError for a disposed engine, an unknown model or a foreign continuation. */
+  private planRequest(request: GenerateRequest): { runtime: ModelRuntime; plan: GenerationPlan } {
     if (this.disposed) throw new EngineError('internal', 'The engine has been disposed.');
     const runtime = this.runtimes.get(request.model);
     if (!runtime) throw new EngineError('model_not_found', `Unknown model ${request.model}`, { param: 'model' });
     const from = request.continueFrom && readContinuation(request.continueFrom, { engine: this.name, model: runtime.id, modelPath: runtime.path });
-    const plan = planGeneration(runtime, request, from);
-    return this.run(runtime, plan, request);
+    return { runtime, plan: planGeneration(runtime, request, from) };
   }
 
   /**
@@ -165,11 +170,7 @@ export class LlamaEngine implements Engine {
    * a sequence of the engine's pool like a generation; rejects with the signal's reason on abort.
    */
   async nextTokenCandidates(request: GenerateRequest, outputText: string, options: NextTokenCandidatesOptions = {}): Promise<NextTokenCandidates> {
-    if (this.disposed) throw new EngineError('internal', 'The engine has been disposed.');
-    const runtime = this.runtimes.get(request.model);
-    if (!runtime) throw new EngineError('model_not_found', `Unknown model ${request.model}`, { param: 'model' });
-    const from = request.continueFrom && readContinuation(request.continueFrom, { engine: this.name, model: runtime.id, modelPath: runtime.path });
-    const plan = planGeneration(runtime, request, from);
+    const { runtime, plan } = this.planRequest(request);
     if (plan.prefillOnly) throw new EngineError('invalid_request', 'A prefill-only request has no next token.', { param: 'generate' });
     const signal = options.signal ?? request.signal;
     const lease = await runtime.pool.acquire(plan.promptTokens, request.cacheKey, signal);

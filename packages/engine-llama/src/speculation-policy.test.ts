@@ -85,15 +85,15 @@ void describe('StepCosts', () => {
 void describe('chooseDraftLength', () => {
   const batch = { a: 10, b: 1.5 };
   void it('drafts long when drafts are nearly always right and batches are cheap', () => {
-    const choice = chooseDraftLength({ acceptance: 0.99, available: 64, pending: 1, plainMs: 10, batch });
+    const choice = chooseDraftLength({ acceptance: [0.99], available: 64, pending: 1, plainMs: 10, batch });
     assert.ok(choice.tokens >= 32, JSON.stringify(choice));
     assert.ok(choice.gain > 2.5);
   });
 
   void it('takes a plain step when drafts are often wrong, batches are dear, or nothing is drafted', () => {
-    assert.equal(chooseDraftLength({ acceptance: 0.3, available: 64, pending: 1, plainMs: 10, batch }).tokens, 0);
-    assert.equal(chooseDraftLength({ acceptance: 0.95, available: 64, pending: 1, plainMs: 10, batch: { a: 10, b: 12 } }).tokens, 0);
-    assert.equal(chooseDraftLength({ acceptance: 1, available: 0, pending: 1, plainMs: 10, batch }).tokens, 0);
+    assert.equal(chooseDraftLength({ acceptance: [0.3], available: 64, pending: 1, plainMs: 10, batch }).tokens, 0);
+    assert.equal(chooseDraftLength({ acceptance: [0.95], available: 64, pending: 1, plainMs: 10, batch: { a: 10, b: 12 } }).tokens, 0);
+    assert.equal(chooseDraftLength({ acceptance: [1], available: 0, pending: 1, plainMs: 10, batch }).tokens, 0);
   });
 
   void it('drafts long when per-position acceptance rises along the draft, short when it falls', () => {
@@ -103,7 +103,7 @@ void describe('chooseDraftLength', () => {
   });
 
   void it('never drafts more than is available, and only when the gain clears the margin', () => {
-    const choice = chooseDraftLength({ acceptance: 1, available: 5, pending: 1, plainMs: 10, batch });
+    const choice = chooseDraftLength({ acceptance: [1], available: 5, pending: 1, plainMs: 10, batch });
     assert.equal(choice.tokens, 5);
     assert.ok(choice.gain >= MIN_SPECULATIVE_GAIN);
   });

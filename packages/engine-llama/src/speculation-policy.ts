@@ -200,18 +200,18 @@ export interface DraftChoice {
  * Picks the draft length k (up to `available`) that maximises the expected output per
  * millisecond: with p_i the chance that drafted token i is right given those before it are, a
  * step emits on average 1 + p_1 + p_1 p_2 + ... + p_1...p_k tokens (the accepted prefix, then the
- * model's own next token) for the cost of a batch of `pending + k` tokens. `acceptance` is one
- * rate for every position, or one per position (the last repeats). Returns 0 when no length
- * beats a plain step by MIN_SPECULATIVE_GAIN.
+ * model's own next token) for the cost of a batch of `pending + k` tokens. `acceptance` holds
+ * one rate per position (the last repeats). Returns 0 when no length beats a plain step by
+ * MIN_SPECULATIVE_GAIN.
  */
 export function chooseDraftLength(input: {
-  acceptance: number | readonly number[];
+  acceptance: readonly number[];
   available: number;
   pending: number;
   plainMs: number;
   batch: { a: number; b: number };
 }): DraftChoice {
-  const rates = typeof input.acceptance === 'number' ? [input.acceptance] : input.acceptance;
+  const rates = input.acceptance;
   let best: DraftChoice = { tokens: 0, gain: 1 };
   let expected = 1;
   let power = 1;

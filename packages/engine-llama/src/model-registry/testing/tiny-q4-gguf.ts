@@ -47,37 +47,32 @@ function lcg(seed: number): () => number {
   };
 }
 
-/** A realistic block scale (0.001..0.05) as f16 bits, and an offset of up to 8 of them (f16 bits of its absolute value). */
-function scaleAndOffset(next: () => number): [number, number] {
-  const d = 0.001 + (next() % 1000) / 20_000;
-  return [f32ToF16(d), f32ToF16(((next() % 1000) / 1000) * 8 * d)];
+/**
+ * Deterministic blocks of `blockBytes` bytes: a realistic f16 scale d (0.001..0.05), a second f16
+ * of up to 8 d (its sign bit set to `secondSign`), then random bytes.
+ */
+function scaledBlocks(blocks: number, blockBytes: number, seed: number, secondSign: 0 | 0x8000): Uint8Array {
+  const next = lcg(seed);
+  const bytes = new Uint8Array(blocks * blockBytes);
+  for (let b = 0; b < blocks; b += 1) {
+    const at = b * blockBytes;
+    const dValue = 0.001 + (next() % 1000) / 20_000;
+    const d = f32ToF16(dValue);
+    const second = f32ToF16(((next() % 1000) / 1000) * 8 * dValue) | secondSign;
+    bytes.set([d & 0xff, d >>> 8, second & 0xff, second >>> 8], at);
+    for (let i = 4; i < blockBytes; i += 1) bytes[at + i] = next() & 0xff;
+  }
+  return bytes;
 }
 
 /** Deterministic Q4_1 blocks with realistic scales (d ~ 0.001..0.05, m ~ -8 d..0). */
 export function q4_1Blocks(blocks: number, seed: number): Uint8Array {
-  const next = lcg(seed);
-  const bytes = new Uint8Array(blocks * Q4_1_BLOCK_BYTES);
-  for (let b = 0; b < blocks; b += 1) {
-    const at = b * Q4_1_BLOCK_BYTES;
-    const [d, offset] = scaleAndOffset(next);
-    const m = offset | 0x8000;
-    bytes.set([d & 0xff, d >>> 8, m & 0xff, m >>> 8], at);
-    for (let j = 0; j < 16; j += 1) bytes[at + 4 + j] = next() & 0xff;
-  }
-  return bytes;
+  return scaledBlocks(blocks, Q4_1_BLOCK_BYTES, seed, 0x8000);
 }
 
 /** Deterministic Q4_K super-blocks: realistic d and dmin (as q4_1Blocks' d and -m), random packed scales and nibbles. */
 export function q4_KBlocks(blocks: number, seed: number): Uint8Array {
-  const next = lcg(seed);
-  const bytes = new Uint8Array(blocks * Q4_K_BLOCK_BYTES);
-  for (let b = 0; b < blocks; b += 1) {
-    const at = b * Q4_K_BLOCK_BYTES;
-    const [d, dmin] = scaleAndOffset(next);
-    bytes.set([d & 0xff, d >>> 8, dmin & 0xff, dmin >>> 8], at);
-    for (let i = 4; i < Q4_K_BLOCK_BYTES; i += 1) bytes[at + i] = next() & 0xff;
-  }
-  return bytes;
+  return scaledBlocks(blocks, Q4_K_BLOCK_BYTES, seed, 0);
 }
 
 /** Bytes of a tensor of `count` little-endian f32 values. */
