@@ -1,7 +1,10 @@
 // Predicted outputs end to end on the real engine (SmolLM2): `prediction` over HTTP and
 // WebSocket leaves the greedy output as it was, and usage reports the prediction tokens.
+// The engine verifies only batches that compute bit for bit like one-token steps, so equal
+// output holds on any CPU; how many prediction tokens it accepts depends on how long those
+// batches are on this CPU's kernels, and is checked only where they are long.
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { after, before, describe, it, type TestContext } from 'node:test';
 import { LlamaEngine, resolveModel } from '@spark/engine-llama';
 import { startServer, type RunningServer } from '@spark/server';
 import { WsTestClient, type Frame } from '@spark/server/testing';
@@ -13,6 +16,9 @@ interface Usage { output_tokens: number; output_tokens_details: { reasoning_toke
 interface Body { status: string; output: Array<{ type: string; content?: Array<{ text: string }> }>; usage: Usage; error?: { code: string; param: string; type: string } }
 
 const textOf = (body: Body): string => body.output.flatMap((item) => item.content ?? []).map((part) => part.text).join('');
+
+/** Exact batches this long make drafting pay (see speculation.model.test.ts in engine-llama). */
+const LONG_BATCHES = 8;
 
 describe('prediction on the real engine over HTTP and WebSocket', () => {
   let engine: LlamaEngine;
@@ -30,7 +36,7 @@ describe('prediction on the real engine over HTTP and WebSocket', () => {
   before(async () => {
     const local = await resolveModel(MODEL, { pull: true });
     // Every request prefills cold, so speculation is the only difference between runs.
-    engine = await LlamaEngine.create({ models: [{ id: MODEL, path: local.path }], contextSize: 2048, sequences: 2, prefixReuse: false });
+    engine = await LlamaEngine.create({ models: [{ id: MODEL, path: local.path }], contextSize: 2048, sequences: 2, prefixReuse: false, speculationTolerance: 0 });
     server = await startServer({ engine, port: 0, dbPath: ':memory:' });
     plain = (await create({})).body;
     assert.equal(plain.status, 'incomplete');
@@ -41,14 +47,21 @@ describe('prediction on the real engine over HTTP and WebSocket', () => {
     await engine.dispose();
   });
 
-  it('keeps the output and reports accepted prediction tokens over HTTP', async () => {
+  /** Whether exact batches are long enough here for most of the prediction to be accepted; says so when not. */
+  function longBatches(t: TestContext): boolean {
+    const limit = engine.verifyBatchLimit(MODEL) ?? 0;
+    t.diagnostic(`${engine.build}: exact verification batch limit ${limit}`);
+    return limit >= LONG_BATCHES;
+  }
+
+  it('keeps the output and reports accepted prediction tokens over HTTP', async (t) => {
     assert.deepEqual(plain.usage.output_tokens_details, { reasoning_tokens: 0, accepted_prediction_tokens: 0, rejected_prediction_tokens: 0 });
     const predicted = await create({ prediction: { type: 'content', content: [{ type: 'text', text: textOf(plain) }] } });
     assert.equal(predicted.status, 200);
     assert.equal(textOf(predicted.body), textOf(plain));
     const details = predicted.body.usage.output_tokens_details;
-    assert.ok(details.accepted_prediction_tokens > plain.usage.output_tokens / 2, JSON.stringify(details));
     assert.ok(details.accepted_prediction_tokens < predicted.body.usage.output_tokens);
+    if (longBatches(t)) assert.ok(details.accepted_prediction_tokens > plain.usage.output_tokens / 2, JSON.stringify(details));
   });
 
   it('answers a bad prediction with a spec-shaped error over HTTP', async () => {
@@ -57,7 +70,7 @@ describe('prediction on the real engine over HTTP and WebSocket', () => {
     assert.deepEqual({ ...bad.body.error }, { ...bad.body.error, type: 'invalid_request_error', code: 'invalid_value', param: 'prediction.type' });
   });
 
-  it('keeps the output and reports prediction tokens over WebSocket, and rejects bad values there too', async () => {
+  it('keeps the output and reports prediction tokens over WebSocket, and rejects bad values there too', async (t) => {
     const client = await WsTestClient.connect(server.url);
     try {
       const frames = await client.create({ model: MODEL, input: INPUT, temperature: 0, max_output_tokens: 96, store: false, prediction: { type: 'content', content: textOf(plain) } });
@@ -65,7 +78,7 @@ describe('prediction on the real engine over HTTP and WebSocket', () => {
       assert.equal(done['type'], 'response.incomplete');
       const response = done['response'] as Body;
       assert.equal(textOf(response), textOf(plain));
-      assert.ok(response.usage.output_tokens_details.accepted_prediction_tokens > plain.usage.output_tokens / 2, JSON.stringify(response.usage));
+      if (longBatches(t)) assert.ok(response.usage.output_tokens_details.accepted_prediction_tokens > plain.usage.output_tokens / 2, JSON.stringify(response.usage));
       const bad = await client.create({ model: MODEL, input: INPUT, prediction: { type: 'content' } });
       const error = bad.at(-1) as Frame;
       assert.equal(error['type'], 'error');

@@ -1,4 +1,3 @@
-import { arch, cpus } from 'node:os';
 import { getLlama, type Llama, type LlamaContextSequence, type LlamaGrammar, type Token } from 'node-llama-cpp';
 import {
   EngineError, type Engine, type EngineEvent, type EngineStats, type GenerateRequest, type GenerationState, type ModelInfo,
@@ -10,6 +9,7 @@ import { decodeLoop, type PlanGrammars } from './decode-loop.js';
 import { functionNameGbnf } from './function-name-grammar.js';
 import { planGeneration, type GenerationPlan } from './generation-plan.js';
 import { generationState } from './generation-state.js';
+import { describeLlamaBuild } from './llama-build.js';
 import { GrammarCache } from './grammar-cache.js';
 import { MAX_VERIFY_BATCH_TOKENS, resolveEngineOptions, type LlamaEngineOptions, type ResolvedEngineOptions } from './llama-engine-options.js';
 import { loadModelRuntime, type ModelRuntime, type PooledSequence } from './model-runtime.js';
@@ -97,7 +97,7 @@ export class LlamaEngine implements Engine {
   private async measureBatchLimits(): Promise<void> {
     const { speculation, speculationTolerance, batchLimitCacheFile } = this.options;
     const cache = batchLimitCacheFile === undefined ? undefined : new BatchLimitCache(batchLimitCacheFile);
-    const build = [this.llama.llamaCppRelease.release, this.llama.buildType, String(this.llama.gpu), cpus()[0]?.model ?? arch, this.llama.systemInfo].join(' | ');
+    const build = this.build;
     for (const runtime of this.runtimes.values()) {
       if (!speculation || speculationTolerance === Infinity) {
         this.batchLimits.set(runtime.id, MAX_VERIFY_BATCH_TOKENS);
@@ -126,6 +126,11 @@ export class LlamaEngine implements Engine {
         runtime.pool.release(lease, [], undefined);
       }
     }
+  }
+
+  /** The llama.cpp build and CPU this engine's kernels run on (see describeLlamaBuild). */
+  get build(): string {
+    return describeLlamaBuild(this.llama);
   }
 
   /** Most tokens one verification batch holds on model `id` (1 = no speculation). */

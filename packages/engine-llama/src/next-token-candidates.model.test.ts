@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { GenerateRequest } from '@spark/engine';
 import { LlamaEngine } from './llama-engine.js';
-import { commonTokenPrefix, type TokenCandidate } from './next-token-candidates.js';
+import { commonTokenPrefix, type CandidateBatch, type NextTokenCandidates, type TokenCandidate } from './next-token-candidates.js';
 
 const MODEL_PATH = process.env['SPARK_TEST_MODEL_PATH'] ?? '/root/.cache/spark/models/smollm2-135m/SmolLM2-135M-Instruct.Q4_1.gguf';
 const MODEL = 'test-model';
@@ -34,6 +34,30 @@ function assertDistribution(list: readonly TokenCandidate[], top: number, label:
   assert.equal(new Set(list.map((candidate) => candidate.token)).size, list.length, `${label}: distinct tokens`);
 }
 
+/** A lead (in probability) below which batched and one-token evaluation may rank two tokens either way. */
+const NEAR_TIE = 0.1;
+
+/**
+ * The batches from output index `first` to `last` were tried in order until one flipped: the
+ * reported batch is the flipping one (the last tried), or else all were tried and it lies among them.
+ */
+function assertTriedFrom(batch: CandidateBatch, first: number, last: number): void {
+  const label = `batch ${JSON.stringify(batch)}`;
+  if (batch.flipped) assert.equal(batch.start, first + batch.tried - 1, `${label}: the first that flips ends the search`);
+  else assert.equal(batch.tried, last - first + 1, `${label}: no batch flips the ranking, so all were tried`);
+  assert.ok(batch.start >= first && batch.start <= last, label);
+}
+
+/** `flipped` says exactly whether the batched ranking puts another token above the single-step favourite. */
+function assertFlippedMeansRanking(probe: NextTokenCandidates): void {
+  const favourite = probe.single[0];
+  const top = probe.batched[0];
+  assert.ok(favourite && top);
+  const own = probe.batched.find((candidate) => candidate.token === favourite.token);
+  if (probe.batch.flipped) assert.ok(top.token !== favourite.token && top.probability > (own?.probability ?? 0), `flipped: ${JSON.stringify(probe.batched)}`);
+  else assert.equal(own?.probability, top.probability, `not flipped: the favourite ranks first (or ties) in ${JSON.stringify(probe.batched)}`);
+}
+
 describe('nextTokenCandidates on SmolLM2', () => {
   let engine: LlamaEngine;
 
@@ -45,7 +69,7 @@ describe('nextTokenCandidates on SmolLM2', () => {
     await engine.dispose();
   });
 
-  it('ranks first the token plain greedy decoding picks next, in both evaluation modes', async () => {
+  it('ranks first the token plain greedy decoding picks next, in both evaluation modes', async (t) => {
     const shorter = await generate(engine, 6);
     const longer = await generate(engine, 7);
     assert.ok(longer.startsWith(shorter) && longer.length > shorter.length, `greedy output grows: ${JSON.stringify(shorter)} -> ${JSON.stringify(longer)}`);
@@ -58,12 +82,16 @@ describe('nextTokenCandidates on SmolLM2', () => {
     const [first] = probe.single;
     assert.ok(first);
     assert.equal(first.text, longer.slice(shorter.length), 'the top token\'s text is the text greedy decoding added next');
-    assert.deepEqual(probe.batch, { start: 0, tokens: 6, tried: 1, flipped: false }, 'by default one batch of the whole output');
+    const { flipped, ...batch } = probe.batch;
+    assert.deepEqual(batch, { start: 0, tokens: 6, tried: 1 }, 'by default one batch of the whole output');
+    assertFlippedMeansRanking(probe);
     const next = await engine.nextTokenCandidates(request(7), longer, { top: 1 });
     assert.deepEqual(next.outputTokens, [...probe.outputTokens, first.token], 'the top token is the token greedy decoding sampled next');
-    // A near-tie could flip it, but not on this short, clear-cut output.
-    assert.equal(probe.batched[0]?.token, first.token);
-    assert.ok(Math.abs((probe.batched[0]?.probability ?? 0) - first.probability) < 0.05, 'the modes differ only by rounding');
+    // How a batch rounds is the CPU's kernels' business; only a near-tie may flip the ranking.
+    const [, second] = probe.single;
+    const margin = first.probability - (second?.probability ?? 0);
+    t.diagnostic(`${engine.build}: single top ${first.probability.toFixed(6)} (lead ${margin.toFixed(6)}), batched ${JSON.stringify(probe.batched[0])}, flipped ${flipped}`);
+    if (margin > NEAR_TIE) assert.equal(probe.batched[0]?.token, first.token, 'a clear lead survives batching');
 
     const start = await engine.nextTokenCandidates(request(6), '', { top: 2 });
     assert.deepEqual(start.outputTokens, []);
@@ -71,17 +99,21 @@ describe('nextTokenCandidates on SmolLM2', () => {
     assert.ok(shorter.startsWith(start.single[0]?.text ?? '\0'), 'the first token of the output');
   });
 
-  it('tries every verification batch of a given size that holds the position', async () => {
+  it('tries every verification batch of a given size that holds the position', async (t) => {
     const text = await generate(engine, 6);
+    // Output tokens 2..5 through 5..8 (the output's continuation pads past the position).
     const probe = await engine.nextTokenCandidates(request(6), text, { top: 3, verifyBatchTokens: 4 });
     assert.equal(probe.outputTokens.length, 6);
     assertDistribution(probe.batched, 3, 'batched');
-    // Output tokens 2..5 through 5..8 (the output's continuation pads past the position); short batches rarely flip a ranking.
-    if (!probe.batch.flipped) assert.equal(probe.batch.tried, 4, 'no batch flips the ranking: all were tried');
-    assert.ok(probe.batch.start >= 2 && probe.batch.start <= 5 && probe.batch.tokens === 4, `batch ${JSON.stringify(probe.batch)}`);
-    assert.equal(probe.batched[0]?.token, probe.single[0]?.token);
-    const long = await engine.nextTokenCandidates(request(6), text, { top: 1, verifyBatchTokens: 64 });
-    assert.equal(long.batch.start, 0, 'a batch longer than the output starts at its first token');
+    assertTriedFrom(probe.batch, 2, 5);
+    assertFlippedMeansRanking(probe);
+    // Longer than the output: the batches start at output tokens 0 through 5, the earliest at the output's first token.
+    const long = await engine.nextTokenCandidates(request(6), text, { top: 3, verifyBatchTokens: 64 });
+    assert.equal(long.batch.tokens, 64);
+    assertTriedFrom(long.batch, 0, 5);
+    assertFlippedMeansRanking(long);
+    // Which start rounds least favourably (and whether any flips) depends on the CPU's kernels: printed, not asserted.
+    t.diagnostic(`${engine.build}: 4-token batches ${JSON.stringify(probe.batch)}, 64-token ${JSON.stringify(long.batch)}`);
   });
 
   it('stops where another output parts from this one, on a token boundary', async () => {

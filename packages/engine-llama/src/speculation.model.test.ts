@@ -3,7 +3,7 @@
 // sizes compute like one-token steps and verifies no more at once), leave the same KV state,
 // and report prediction tokens in usage.
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { after, before, describe, it, type TestContext } from 'node:test';
 import type { ConversationItem, EngineEvent, GenerateRequest } from '@spark/engine';
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -46,6 +46,14 @@ function request(conversation: ConversationItem[], extra: Partial<GenerateReques
 
 interface Run { text: string; finish: Extract<EngineEvent, { type: 'finish' }> }
 
+/**
+ * Exact batches this long make drafting pay, so the tests that count accepted tokens can. Which
+ * batch sizes are exact is the CPU's kernels' business (SmolLM2's Q4_1 at one decode thread: 63 on
+ * the AVX2 and AVX-512 x86 machines measured so far); below this, those counts are printed, and
+ * what holds everywhere is still checked: the output equals plain greedy decoding.
+ */
+const LONG_BATCHES = 8;
+
 async function run(engine: LlamaEngine, req: GenerateRequest): Promise<Run> {
   let text = '';
   let finish: Run['finish'] | undefined;
@@ -60,6 +68,14 @@ async function run(engine: LlamaEngine, req: GenerateRequest): Promise<Run> {
 describe('speculative decoding on SmolLM2', () => {
   let plain: LlamaEngine;
   let fast: LlamaEngine;
+  /** The exact verification batch limit `fast` measured on this machine. */
+  let limit: number;
+  /** Whether this machine's kernels give exact batches long enough for drafting to pay; says so when not. */
+  const speculates = (t: TestContext, what: string): boolean => {
+    if (limit >= LONG_BATCHES) return true;
+    t.diagnostic(`${fast.build}: exact verification batches up to ${limit} tokens, under ${LONG_BATCHES}: not checked here: ${what}`);
+    return false;
+  };
 
   before(async () => {
     // No prefix reuse: every request prefills its whole prompt the same way on both engines, so
@@ -69,6 +85,7 @@ describe('speculative decoding on SmolLM2', () => {
     plain = await LlamaEngine.create({ ...common, speculation: false });
     // Exact: batches that compute bit for bit like one-token steps, so outputs must be equal.
     fast = await LlamaEngine.create({ ...common, speculation: true, speculationTolerance: 0 });
+    limit = fast.verifyBatchLimit(MODEL) ?? 0;
   });
 
   after(async () => {
@@ -76,7 +93,7 @@ describe('speculative decoding on SmolLM2', () => {
     await fast.dispose();
   });
 
-  it('matches plain greedy output, token count and KV state, with prompt lookup and with a prediction', async () => {
+  it('matches plain greedy output, token count and KV state, with prompt lookup and with a prediction', async (t) => {
     for (const conversation of [EDIT, CHAT, LIST]) {
       const base = await run(plain, request(conversation));
       assert.equal(base.finish.timings.speculation, undefined, 'the plain engine does not speculate');
@@ -91,23 +108,26 @@ describe('speculative decoding on SmolLM2', () => {
       // The plain output as the prediction: nearly every token is drafted and accepted (a short
       // answer may not be worth a verification batch).
       const speculation = predicted.finish.timings.speculation;
+      if (limit < 2) {
+        assert.equal(speculation, undefined, 'no exact batch on this machine: no speculation');
+        continue;
+      }
       assert.ok(speculation);
-      if (base.finish.usage.outputTokens < 40) continue;
+      if (base.finish.usage.outputTokens < 40 || !speculates(t, 'most prediction tokens accepted')) continue;
       assert.ok((predicted.finish.usage.acceptedPredictionTokens ?? 0) >= base.finish.usage.outputTokens / 2, JSON.stringify(predicted.finish.usage));
       assert.ok(speculation.steps < base.finish.usage.outputTokens / 2, 'far fewer steps than tokens');
     }
   });
 
-  it('measures at load the largest verification batch that computes like one-token steps, exactly or within a tolerance', async () => {
-    const limit = fast.verifyBatchLimit(MODEL);
-    assert.ok(limit !== undefined && Number.isInteger(limit) && limit >= 1 && limit <= MAX_VERIFY_BATCH_TOKENS, String(limit));
-    // SmolLM2's Q4_1 kernels at one decode thread: long batches are exact (the other tests speculate with them).
-    assert.ok(limit >= 8, String(limit));
+  it('measures at load the largest verification batch that computes like one-token steps, exactly or within a tolerance', async (t) => {
+    t.diagnostic(`${fast.build}: exact verification batch limit ${limit}`);
+    assert.ok(Number.isInteger(limit) && limit >= 1 && limit <= MAX_VERIFY_BATCH_TOKENS, String(limit));
     assert.equal(plain.verifyBatchLimit(MODEL), MAX_VERIFY_BATCH_TOKENS, 'nothing to measure without speculation');
     const options = { models: [{ id: MODEL, path: MODEL_PATH }], contextSize: 512, sequences: 1, threads: 2, decodeThreads: 1 };
     const tolerant = await LlamaEngine.create(options);
     const loose = await LlamaEngine.create({ ...options, speculationTolerance: Infinity });
     try {
+      t.diagnostic(`within the default tolerance: ${tolerant.verifyBatchLimit(MODEL)}`);
       assert.ok((tolerant.verifyBatchLimit(MODEL) ?? 0) >= limit, 'a tolerance admits at least the exact batches');
       assert.equal(loose.verifyBatchLimit(MODEL), MAX_VERIFY_BATCH_TOKENS, 'any batch: the cap, unmeasured');
     } finally {
@@ -134,7 +154,7 @@ describe('speculative decoding on SmolLM2', () => {
       assert.equal(second.verifyBatchLimit(MODEL), 5);
     }));
 
-  it('re-aligns a prediction that departs from the output and still produces the plain output', async () => {
+  it('re-aligns a prediction that departs from the output and still produces the plain output', async (t) => {
     const base = await run(plain, request(EDIT));
     const words = base.text.split(' ');
     // A wrong word early on, and a line the output does not have.
@@ -144,6 +164,7 @@ describe('speculative decoding on SmolLM2', () => {
     const predicted = await run(fast, request(EDIT, { prediction: lines.join('\n') }));
     assert.equal(predicted.text, base.text);
     const usage = predicted.finish.usage;
+    if (!speculates(t, 're-alignment accepts most of the prediction')) return;
     // The prediction departs at its fourth word: without re-alignment it would supply a few tokens
     // at most. (Lookup drafts from the prompt compete with it, so how many varies with timing.)
     assert.ok((usage.acceptedPredictionTokens ?? 0) > base.finish.usage.outputTokens / 4, JSON.stringify(usage));
@@ -151,11 +172,11 @@ describe('speculative decoding on SmolLM2', () => {
 
   it('stops at max_output_tokens inside a verified draft, with the same text and state as a plain run', async () => {
     const full = await run(plain, request(LIST));
-    for (const limit of [5, 37]) {
-      const base = await run(plain, request(LIST, { maxOutputTokens: limit }));
-      const cut = await run(fast, request(LIST, { maxOutputTokens: limit, prediction: full.text }));
+    for (const maxOutputTokens of [5, 37]) {
+      const base = await run(plain, request(LIST, { maxOutputTokens }));
+      const cut = await run(fast, request(LIST, { maxOutputTokens, prediction: full.text }));
       assert.equal(cut.finish.reason, 'length');
-      assert.equal(cut.finish.usage.outputTokens, limit);
+      assert.equal(cut.finish.usage.outputTokens, maxOutputTokens);
       assert.equal(cut.text, base.text);
       assert.deepEqual(cut.finish.state?.tokens, base.finish.state?.tokens);
     }

@@ -8,7 +8,7 @@ import type { PullProgress } from './pull-options.js';
 
 // Runs against the real cache, which the model test group fills first (smollm2-135m, gemma3-270m).
 for (const alias of ['smollm2-135m', 'gemma3-270m']) {
-  void test(`pullModel('${alias}') returns the file already in the real cache without fetching`, async () => {
+  void test(`pullModel('${alias}') returns the file already in the real cache without fetching`, async (t) => {
     const entry = findCatalogEntry(alias);
     assert.ok(entry !== undefined);
     // A pip that cannot run proves nothing is fetched.
@@ -23,8 +23,8 @@ for (const alias of ['smollm2-135m', 'gemma3-270m']) {
     const second = await pullModel(alias, { ...options, onProgress: (p) => progress.push(p) });
     const elapsedMs = performance.now() - started;
     assert.deepEqual(second, first);
-    // The .verified stamp answers: no rehash, so this is a stat and a 4-byte read.
+    // The .verified stamp answers: no rehash (that would report a 'verify' phase), only a stat and a small read.
     assert.deepEqual(progress.map((p) => p.phase), ['cached']);
-    assert.ok(elapsedMs < 250, `cache hit took ${elapsedMs} ms`);
+    t.diagnostic(`cache hit in ${elapsedMs.toFixed(1)} ms`);
   });
 }
