@@ -1,7 +1,8 @@
 // Runs the compiled test files with node's test runner.
 // Groups: "unit" (*.test.js), "model" (*.model.test.js: need real GGUFs, fetched first), "all".
 import { spawnSync } from 'node:child_process';
-import { readdirSync, statSync } from 'node:fs';
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { arch, cpus } from 'node:os';
 import { join } from 'node:path';
 
 const group = process.argv[2] ?? 'all';
@@ -38,10 +39,21 @@ function fetchTestModels() {
   if (result.status !== 0) { console.error('could not fetch the test models'); process.exit(result.status ?? 1); }
 }
 
+/** The CPU the model tests ran on: what llama.cpp's kernels (and so any measured limit) depend on, at the top of every log. */
+function describeCpu() {
+  let flags = '';
+  try {
+    const line = readFileSync('/proc/cpuinfo', 'utf8').split('\n').find((l) => /^(flags|Features)\s*:/.test(l)) ?? '';
+    flags = line.split(':')[1]?.trim().split(/\s+/).filter((f) => /^(avx|amx|fma|f16c|neon|asimd|sve|i8mm|dotprod)/.test(f)).join(' ') ?? '';
+  } catch { /* not Linux: the model name will do */ }
+  return `${cpus()[0]?.model ?? 'unknown CPU'} (${arch}, ${cpus().length} cores)${flags ? `: ${flags}` : ''}`;
+}
+
 let status = 0;
 if (group === 'unit' || group === 'all') status ||= run(unit, 'unit');
 if ((group === 'model' || group === 'all') && status === 0) {
   fetchTestModels();
+  console.log(`\n# model tests on ${describeCpu()}`);
   // Model suites share two cores: run them one file at a time so each measures honestly.
   status ||= run(model, 'model', ['--test-concurrency=1']);
 }
