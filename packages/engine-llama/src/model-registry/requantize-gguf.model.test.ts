@@ -9,13 +9,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { getLlama, GgmlType, readGgufFileInfo, type ControlledEvaluateInputItem, type Llama, type LlamaContextSequence, type LlamaModel, type Token } from 'node-llama-cpp';
+import { rawProbabilities } from '../raw-probabilities.js';
 import { findCatalogEntry } from './catalog.js';
 import { GGML_TYPE } from './ggml-type.js';
 import { readAt, readGgufFile, type GgufFile } from './gguf-file.js';
 import { modelCacheDir } from './model-cache-dir.js';
 import { dequantizeQ4_K, dequantizeQ5_K, K_BLOCK_WEIGHTS, Q4_K_BLOCK_BYTES } from './k-quant-blocks.js';
 import { dequantizeQ4_0, dequantizeQ4_1, Q4_0_BLOCK_BYTES, Q4_1_BLOCK_BYTES, Q4_BLOCK_WEIGHTS } from './q4-blocks.js';
-import { rawProbabilities } from '../raw-probabilities.js';
 import { requantizeGguf } from './requantize-gguf.js';
 
 const SOURCE = join(modelCacheDir(), 'smollm2-135m', 'SmolLM2-135M-Instruct.Q4_1.gguf');
