@@ -6,6 +6,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it, type TestContext } from 'node:test';
 import { LlamaEngine, resolveModel } from '@spark/engine-llama';
+import { longExactBatches } from '@spark/engine-llama/testing';
 import { startServer, type RunningServer } from '@spark/server';
 import { WsTestClient, type Frame } from '@spark/server/testing';
 
@@ -16,9 +17,6 @@ interface Usage { output_tokens: number; output_tokens_details: { reasoning_toke
 interface Body { status: string; output: Array<{ type: string; content?: Array<{ text: string }> }>; usage: Usage; error?: { code: string; param: string; type: string } }
 
 const textOf = (body: Body): string => body.output.flatMap((item) => item.content ?? []).map((part) => part.text).join('');
-
-/** Exact batches this long make drafting pay (see speculation.model.test.ts in engine-llama). */
-const LONG_BATCHES = 8;
 
 describe('prediction on the real engine over HTTP and WebSocket', () => {
   let engine: LlamaEngine;
@@ -47,13 +45,7 @@ describe('prediction on the real engine over HTTP and WebSocket', () => {
     await engine.dispose();
   });
 
-  /** Whether exact batches are long enough here for most of the prediction to be accepted; says so when not. */
-  function longBatches(t: TestContext): boolean {
-    const limit = engine.verifyBatchLimit(MODEL) ?? 0;
-    const long = limit >= LONG_BATCHES;
-    t.diagnostic(`${engine.build}: exact verification batch limit ${limit}${long ? '' : `, under ${LONG_BATCHES}: accepted prediction tokens not checked here`}`);
-    return long;
-  }
+  const longBatches = (t: TestContext): boolean => longExactBatches(engine, MODEL, t, 'most prediction tokens accepted');
 
   it('keeps the output and reports accepted prediction tokens over HTTP', async (t) => {
     assert.deepEqual(plain.usage.output_tokens_details, { reasoning_tokens: 0, accepted_prediction_tokens: 0, rejected_prediction_tokens: 0 });

@@ -11,6 +11,7 @@ import { parseEntries } from './batch-limit-cache.js';
 import { MAX_VERIFY_BATCH_TOKENS } from './llama-engine-options.js';
 import { LlamaEngine } from './llama-engine.js';
 import { withTempDir } from './model-registry/testing/with-temp-dir.js';
+import { longExactBatches } from './testing/long-exact-batches.js';
 
 const MODEL_PATH = process.env['SPARK_TEST_MODEL_PATH'] ?? '/root/.cache/spark/models/smollm2-135m/SmolLM2-135M-Instruct.Q4_1.gguf';
 const MODEL = 'test-model';
@@ -46,14 +47,6 @@ function request(conversation: ConversationItem[], extra: Partial<GenerateReques
 
 interface Run { text: string; finish: Extract<EngineEvent, { type: 'finish' }> }
 
-/**
- * Exact batches this long make drafting pay, so the tests that count accepted tokens can. Which
- * batch sizes are exact is the CPU's kernels' business (SmolLM2's Q4_1 at one decode thread: 63 on
- * the AVX2 and AVX-512 x86 machines measured so far); below this, those counts are printed, and
- * what holds everywhere is still checked: the output equals plain greedy decoding.
- */
-const LONG_BATCHES = 8;
-
 async function run(engine: LlamaEngine, req: GenerateRequest): Promise<Run> {
   let text = '';
   let finish: Run['finish'] | undefined;
@@ -70,12 +63,8 @@ describe('speculative decoding on SmolLM2', () => {
   let fast: LlamaEngine;
   /** The exact verification batch limit `fast` measured on this machine. */
   let limit: number;
-  /** Whether this machine's kernels give exact batches long enough for drafting to pay; says so when not. */
-  const speculates = (t: TestContext, what: string): boolean => {
-    if (limit >= LONG_BATCHES) return true;
-    t.diagnostic(`${fast.build}: exact verification batches up to ${limit} tokens, under ${LONG_BATCHES}: not checked here: ${what}`);
-    return false;
-  };
+  /** Whether exact batches are long enough here to count accepted tokens (what holds everywhere is checked anyway: equal output). */
+  const speculates = (t: TestContext, what: string): boolean => longExactBatches(fast, MODEL, t, what);
 
   before(async () => {
     // No prefix reuse: every request prefills its whole prompt the same way on both engines, so

@@ -1,0 +1,1 @@
+export { LONG_EXACT_BATCHES, longExactBatches } from './long-exact-batches.js';
