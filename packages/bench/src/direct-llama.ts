@@ -1,3 +1,4 @@
+import { tuneOpenMpWait } from '@spark/engine-llama';
 import { getLlama, resolveChatWrapper, type Llama, type LlamaContext, type LlamaModel, type Token } from 'node-llama-cpp';
 
 export interface DirectRunResult {
@@ -29,6 +30,7 @@ export class DirectLlama {
   ) {}
 
   static async load(path: string, settings: EngineSettings): Promise<DirectLlama> {
+    tuneOpenMpWait();
     const llama = await getLlama({ gpu: false, build: 'never' });
     const model = await llama.loadModel({ modelPath: path });
     const context = await model.createContext({

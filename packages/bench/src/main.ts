@@ -4,12 +4,13 @@ import { resolveModel } from '@spark/engine-llama';
 import { benchAgent } from './agent-bench.js';
 import { benchEdits } from './edits-bench.js';
 import { benchGateway } from './gateway-bench.js';
+import { benchPeer } from './peer/peer-bench.js';
 import { benchTui } from './tui-bench.js';
 import { benchRealtime } from './realtime-bench.js';
 import { benchServeVsDirect } from './serve-vs-direct.js';
 import { benchTurns } from './turns-bench.js';
 
-const WORKLOADS = ['serve', 'turns', 'gateway', 'realtime', 'agent', 'tui', 'edits'] as const;
+const WORKLOADS = ['peer', 'serve', 'turns', 'gateway', 'realtime', 'agent', 'tui', 'edits'] as const;
 type Workload = (typeof WORKLOADS)[number];
 
 /** `npm run bench`: every figure is a ratio measured side by side in this one run. */
@@ -36,6 +37,16 @@ async function main(): Promise<void> {
   const decodeThreads = Math.max(1, Math.floor(threads / 2));
   const repeats = values.quick ? 1 : Number(values.repeats);
   const serverArgs = ['--model', local.path, '--ctx', '8192', '--threads', String(threads), '--decode-threads', String(decodeThreads)];
+  if (only.has('peer')) await benchPeer({
+    modelPath: local.path,
+    threadCounts: [...new Set([1, threads])],
+    repeats: values.quick ? 1 : Number(values.repeats),
+    decodeTokens: 256,
+    streams: 4,
+    streamTokens: 128,
+    prefillTokens: 1260,
+    turns: 10,
+  });
   if (only.has('gateway')) await benchGateway();
   if (only.has('agent')) await benchAgent({ repeats });
   if (only.has('tui')) await benchTui({ serverArgs, quick: values.quick });

@@ -1,5 +1,6 @@
 #!/usr/bin/env node
 import { CliError } from './cli-error.js';
+import { engineCommand, ENGINE_USAGE } from './engine-command.js';
 import { execCommand, EXEC_USAGE } from './exec-command.js';
 import { interactiveCommand, INTERACTIVE_USAGE } from './interactive/interactive-command.js';
 import { sessionsCommand, SESSIONS_USAGE } from './sessions-command.js';
@@ -12,6 +13,7 @@ Commands:
   spark [options]              the interactive coding agent in this directory (a terminal UI)
   spark serve [options]        run the Responses API server on the embedded engine
   spark models pull|list|rm    manage cached GGUF models
+  spark engine build|status    compile the engine for this CPU (faster decoding), or see which it runs
   spark exec "task"            run the coding agent headless (--json for JSONL events)
   spark resume [id|--last] "task"  continue a saved agent session
   spark sessions               list saved agent sessions
@@ -24,7 +26,9 @@ ${EXEC_USAGE}
 
 ${SESSIONS_USAGE}
 
-${MODELS_USAGE}`;
+${MODELS_USAGE}
+
+${ENGINE_USAGE}`;
 
 async function main(argv: readonly string[]): Promise<void> {
   const controller = new AbortController();
@@ -36,6 +40,7 @@ async function main(argv: readonly string[]): Promise<void> {
     switch (command) {
       case 'serve': await serveCommand(rest, controller.signal); break;
       case 'models': await modelsCommand(rest, controller.signal); break;
+      case 'engine': await engineCommand(rest, controller.signal); break;
       case 'exec': await execCommand(rest, controller.signal); break;
       case 'resume': await execCommand(rest, controller.signal, { resume: true }); break;
       case 'sessions': await sessionsCommand(rest); break;

@@ -15,7 +15,8 @@ export const SERVE_USAGE = `Usage: spark serve [options]
   --ctx <tokens>             context size per sequence (default: model's, at most 8192)
   --sequences <n>            parallel sequences kept warm per model (default 4)
   --threads <n>              CPU threads for prompt prefill (default: all cores)
-  --decode-threads <n>       CPU threads while only decoding (default: half of --threads)
+  --decode-threads <n>       CPU threads while only decoding (default: --threads on a local
+                             engine build, half of it on the prebuilt binaries)
   --db <path>                SQLite file for stored responses (default ~/.local/share/spark/responses.db)
   --offline                  never contact the model hub
   --no-prefix-reuse          prefill every prompt in full (no KV reuse; a benchmark baseline)
@@ -101,6 +102,10 @@ export async function serveCommand(argv: readonly string[], signal: AbortSignal)
       const advice = await speculationAdvice(model, engine.verifyBatchLimit(model.id) ?? Infinity);
       if (advice !== undefined) process.stderr.write(`${advice.message}\n`);
     }
+  }
+  if (engine.buildType === 'prebuilt') {
+    process.stderr.write('engine: prebuilt llama.cpp binaries (they start new threads for every token: multi-threaded decoding is about a third slower).\n'
+      + '  `spark engine build` compiles them for this CPU once (about 12 minutes on 2 cores, offline); the next start uses that build.\n');
   }
   process.stderr.write(`spark serve: ${server.url}/v1 (models: ${models.map((m) => m.id).join(', ')})\n`);
   await new Promise<void>((resolve) => {

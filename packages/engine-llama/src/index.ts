@@ -1,4 +1,10 @@
 export { LlamaEngine } from './llama-engine.js';
+export { buildEngine, EngineBuildError, engineBuildStatus, restoreEngineBuild } from './engine-build/engine-build.js';
+export { OPENMP_WAIT_POLICY, tuneOpenMpWait } from './openmp-wait.js';
+export { engineBuildKey } from './engine-build/engine-build-key.js';
+export { nodeLlamaCppDirs, nodeLlamaCppVersions } from './engine-build/node-llama-cpp-dirs.js';
+export type { NodeLlamaCppDirs } from './engine-build/node-llama-cpp-dirs.js';
+export type { EngineBuildErrorCode, EngineBuildOptions, EngineBuildResult, EngineBuildStatus } from './engine-build/engine-build.js';
 export {
   DEFAULT_CONTEXT_SIZE, DEFAULT_SEQUENCES, MAX_SEQUENCES, DEFAULT_PREFILL_CHUNK_TOKENS, DEFAULT_MAX_QUEUED_REQUESTS, DEFAULT_MAX_DRAFT_TOKENS, MAX_VERIFY_BATCH_TOKENS, DEFAULT_SPECULATION_TOLERANCE,
 } from './llama-engine-options.js';

@@ -40,8 +40,10 @@ export interface LlamaEngineOptions {
   /** CPU threads for prompt evaluation (prefill), and the cap for all evaluation. Default: all cores. */
   threads?: number;
   /**
-   * CPU threads while only decoding (one token per step is memory-bound). Default: half of
-   * `threads`, at least 1 (on 2 cores: 1, measured ~68 vs ~50 tok/s and steadier).
+   * CPU threads while only decoding. Default: `threads` on a local build (`spark engine build`,
+   * OpenMP keeps its threads: on 2 cores SmolLM2 decoded at ~80-96 tok/s with 2 threads against
+   * ~68 with 1); half of `threads`, at least 1, on the prebuilt binaries, which start and join
+   * their threads on every token (there a second thread measured 0.75-1.1x of one).
    */
   decodeThreads?: number;
   /**
@@ -127,9 +129,14 @@ export interface ResolvedEngineOptions {
   readonly batchLimitCacheFile: string | undefined;
 }
 
-export function resolveEngineOptions(options: LlamaEngineOptions): ResolvedEngineOptions {
+/**
+ * `threadPool`: whether the binaries keep their worker threads between evaluations (a local
+ * build with OpenMP), which decides the default decode thread count.
+ */
+export function resolveEngineOptions(options: LlamaEngineOptions, threadPool = false): ResolvedEngineOptions {
   const threads = positive('threads', options.threads) ?? availableParallelism();
-  const decodeThreads = Math.min(threads, positive('decodeThreads', options.decodeThreads) ?? Math.max(1, Math.floor(threads / 2)));
+  const decodeDefault = threadPool ? threads : Math.max(1, Math.floor(threads / 2));
+  const decodeThreads = Math.min(threads, positive('decodeThreads', options.decodeThreads) ?? decodeDefault);
   return {
     contextSize: positive('contextSize', options.contextSize),
     sequences: positive('sequences', options.sequences),

@@ -3,6 +3,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { EngineError, type ConversationItem, type EngineEvent, type GenerateRequest, type ToolSpec } from '@spark/engine';
+import { engineBuildStatus } from './engine-build/engine-build.js';
 import { LlamaEngine } from './llama-engine.js';
 
 const MODEL_PATH = process.env['SPARK_TEST_MODEL_PATH'] ?? '/root/.cache/spark/models/smollm2-135m/SmolLM2-135M-Instruct.Q4_1.gguf';
@@ -94,6 +95,19 @@ describe('LlamaEngine on a real model', () => {
 
   after(async () => {
     await engine.dispose();
+  });
+
+  it('runs on the local build for this machine when one is installed or cached, decoding on all threads', async () => {
+    const status = await engineBuildStatus();
+    const threads = engine.threadCounts;
+    if (status.installed || status.cached) {
+      assert.equal(engine.buildType, 'localBuild', engine.build);
+      assert.match(engine.build, /OPENMP = 1/);
+      assert.equal(threads.decode, threads.prefill);
+    } else {
+      assert.equal(engine.buildType, 'prebuilt', engine.build);
+      assert.equal(threads.decode, Math.max(1, Math.floor(threads.prefill / 2)));
+    }
   });
 
   it('lists the model', () => {

@@ -9,11 +9,13 @@ import { decodeLoop, type PlanGrammars } from './decode-loop.js';
 import { functionNameGbnf } from './function-name-grammar.js';
 import { planGeneration, type GenerationPlan } from './generation-plan.js';
 import { generationState } from './generation-state.js';
+import { restoreEngineBuild } from './engine-build/engine-build.js';
 import { describeLlamaBuild } from './llama-build.js';
 import { GrammarCache } from './grammar-cache.js';
 import { MAX_VERIFY_BATCH_TOKENS, resolveEngineOptions, type LlamaEngineOptions, type ResolvedEngineOptions } from './llama-engine-options.js';
 import { loadModelRuntime, type ModelRuntime, type PooledSequence } from './model-runtime.js';
 import { DEFAULT_CANDIDATES, probeNextTokenCandidates, type NextTokenCandidates, type NextTokenCandidatesOptions } from './next-token-candidates.js';
+import { tuneOpenMpWait } from './openmp-wait.js';
 import { OutputItems } from './output-items.js';
 import { PhaseThreads } from './phase-threads.js';
 import { commonPrefixLength, MIN_PREFIX_REUSE_TOKENS } from './pick-sequence-slot.js';
@@ -59,19 +61,23 @@ export class LlamaEngine implements Engine {
 
   /** Loads every model; throws EngineError 'model_load_failed' (and frees what was loaded) on failure. */
   static async create(options: LlamaEngineOptions): Promise<LlamaEngine> {
-    const resolved = resolveEngineOptions(options);
+    const requested = resolveEngineOptions(options);
     if (options.models.length === 0) throw new RangeError('LlamaEngine needs at least one model');
     const ids = new Set(options.models.map((spec) => spec.id));
     if (ids.size !== options.models.length) throw new RangeError('LlamaEngine model ids must be unique');
 
-    // Never compile or download at runtime: the prebuilt binary ships with node-llama-cpp.
+    // Never compile or download at runtime: a local build (`spark engine build`, restored from
+    // Spark's cache after `npm ci`) when there is one for this machine, else the prebuilt binary.
+    await restoreEngineBuild().catch(() => false);
+    tuneOpenMpWait();
     const llama = await getLlama({
-      gpu: resolved.gpu,
+      gpu: requested.gpu,
       build: 'never',
       skipDownload: true,
       progressLogs: false,
-      maxThreads: resolved.threads,
+      maxThreads: requested.threads,
     });
+    const resolved = resolveEngineOptions(options, hasThreadPool(llama));
     const runtimes = new Map<string, ModelRuntime>();
     try {
       for (const spec of options.models) runtimes.set(spec.id, await loadModelRuntime(llama, spec, resolved));
@@ -131,6 +137,19 @@ export class LlamaEngine implements Engine {
   /** The llama.cpp build and CPU this engine's kernels run on (see describeLlamaBuild). */
   get build(): string {
     return describeLlamaBuild(this.llama);
+  }
+
+  /**
+   * Which binaries the kernels run on: 'localBuild' (compiled here with OpenMP's persistent
+   * thread pool, `spark engine build`) or 'prebuilt' (a new set of threads per evaluation).
+   */
+  get buildType(): 'localBuild' | 'prebuilt' {
+    return this.llama.buildType;
+  }
+
+  /** CPU threads per phase, with the defaults for this build applied (see LlamaEngineOptions). */
+  get threadCounts(): { readonly prefill: number; readonly decode: number; readonly verify: number } {
+    return { prefill: this.options.threads, decode: this.options.decodeThreads, verify: this.options.verifyThreads };
   }
 
   /** Most tokens one verification batch holds on model `id` (1 = no speculation). */
@@ -353,4 +372,9 @@ function cachedTokens(sequence: LlamaContextSequence): readonly Token[] {
 async function disposeRuntime(runtime: ModelRuntime): Promise<void> {
   await runtime.context.dispose();
   await runtime.model.dispose();
+}
+
+/** Whether ggml runs on OpenMP's persistent threads (a local build), not a pool made per evaluation. */
+function hasThreadPool(llama: Llama): boolean {
+  return /\bOPENMP = 1\b/.test(llama.systemInfo);
 }

@@ -1,0 +1,39 @@
+import { access, constants } from 'node:fs/promises';
+import { delimiter, join } from 'node:path';
+
+/** What compiling llama.cpp needs on PATH, each as alternatives (any one will do). */
+const REQUIRED: ReadonlyArray<{ readonly name: string; readonly commands: readonly string[] }> = [
+  { name: 'cmake', commands: ['cmake'] },
+  { name: 'a C++ compiler', commands: ['c++', 'g++', 'clang++'] },
+  { name: 'make or ninja', commands: ['make', 'ninja'] },
+];
+
+/**
+ * Looks for the build tools on PATH before a compile starts, so a machine without them gets one
+ * clear message instead of a CMake error ten lines deep. node-llama-cpp could download CMake
+ * itself, but not a compiler, and not offline.
+ */
+export async function findToolchain(env: NodeJS.ProcessEnv = process.env): Promise<{ missing: string[] }> {
+  const dirs = (env['PATH'] ?? '').split(delimiter).filter((dir) => dir !== '');
+  const missing: string[] = [];
+  for (const tool of REQUIRED) {
+    let found = false;
+    for (const command of tool.commands) {
+      for (const dir of dirs) {
+        if (await isExecutable(join(dir, command))) { found = true; break; }
+      }
+      if (found) break;
+    }
+    if (!found) missing.push(tool.name);
+  }
+  return { missing };
+}
+
+async function isExecutable(path: string): Promise<boolean> {
+  try {
+    await access(path, constants.X_OK);
+    return true;
+  } catch {
+    return false;
+  }
+}
