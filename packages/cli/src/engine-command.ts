@@ -20,20 +20,22 @@ export async function engineCommand(argv: readonly string[], signal: AbortSignal
             // The compiler prints a line per file ([37/153] Building ...): show the steps, not the noise.
             const step = /^\[(\d+\/\d+)\]/.exec(line)?.[1];
             if (step !== undefined) {
-              if (step !== lastStep) process.stderr.write(`\rcompiling llama.cpp ${step}   `);
+              // A terminal gets one line redrawn; a log (CI) a line every 25 steps.
+              if (process.stderr.isTTY) process.stderr.write(`\rcompiling llama.cpp ${step}   `);
+              else if (Number(step.split('/')[0]) % 25 === 0) process.stderr.write(`compiling llama.cpp ${step}\n`);
               lastStep = step;
             } else if (/error|warning: unused|✖/i.test(line)) {
               process.stderr.write(`\n${line}\n`);
             }
           },
         });
-        if (lastStep !== '') process.stderr.write('\n');
+        if (lastStep !== '' && process.stderr.isTTY) process.stderr.write('\n');
         const seconds = ((performance.now() - started) / 1000).toFixed(0);
         const status = await engineBuildStatus();
         const what = result === 'built' ? `built in ${seconds} s` : result === 'restored' ? 'restored from the cache' : 'already installed';
         process.stdout.write(`engine build ${status.key}: ${what}\n  installed in ${status.installDir}\n  cached in ${status.cacheDir}\n`);
       } catch (error) {
-        if (lastStep !== '') process.stderr.write('\n');
+        if (lastStep !== '' && process.stderr.isTTY) process.stderr.write('\n');
         if (error instanceof EngineBuildError) throw new CliError(`spark engine build: ${error.message} [${error.code}]`);
         throw error;
       }
