@@ -7,6 +7,7 @@ import { OutputParser, type GrammarSlot } from './output-parser.js';
 import { prefillChunks } from './prefill-chunks.js';
 import type { SequenceGate } from './sequence-gate.js';
 import type { Speculator } from './speculator.js';
+import type { StepBatcher } from './step-batcher.js';
 import { verifyDraft } from './verify-draft.js';
 
 /** Prompt tokens given to the detokenizer as context for the first output tokens. */
@@ -38,6 +39,8 @@ export interface DecodeLoopOptions {
   readonly beginPrefill?: () => () => void;
   /** Marks a verification batch (for per-phase thread counts); returns its end callback. */
   readonly beginVerify?: () => () => void;
+  /** Continuous batching (StepBatcher): marks the token-by-token phase and lines up each step with the other generations'. */
+  readonly batcher?: Pick<StepBatcher, 'enterStepping' | 'nextStep'>;
   /**
    * Speculative decoding for this generation (greedy, no output grammar): drafts are verified in
    * one batch whenever the speculator expects that to pay; absent = plain steps only.
@@ -104,6 +107,7 @@ export async function* decodeLoop(options: DecodeLoopOptions): AsyncGenerator<En
   };
 
   const endPrefill = options.beginPrefill?.() ?? noop;
+  let leaveStepping = noop;
   let next: number;
   try {
     next = await prefillChunks(sequence, gate, prompt, cached, options.prefillChunkTokens, signal);
@@ -203,12 +207,19 @@ export async function* decodeLoop(options: DecodeLoopOptions): AsyncGenerator<En
         continue;
       }
 
+      const stepped = outputTokens > 0 ? await options.batcher?.nextStep() : undefined;
       const started = performance.now();
-      const step = await gate.run(() => tokens.next(input));
+      let step: IteratorResult<Token, void>;
+      try {
+        step = await gate.run(() => tokens.next(input));
+      } finally {
+        stepped?.();
+      }
       const elapsed = performance.now() - started;
       if (outputTokens === 0) {
         prefillMs = performance.now() - prefillStarted;
         endPrefill();
+        leaveStepping = options.batcher?.enterStepping() ?? noop;
       }
       else if (!step.done) decodeMs += elapsed;
       if (step.done === true) {
@@ -244,6 +255,7 @@ export async function* decodeLoop(options: DecodeLoopOptions): AsyncGenerator<En
     }
   } finally {
     endPrefill();
+    leaveStepping();
     await tokens.return();
   }
 }

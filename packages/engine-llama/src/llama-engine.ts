@@ -255,7 +255,10 @@ export class LlamaEngine implements Engine {
       };
       const speculator = this.speculatorFor(runtime, plan, request, sequence);
       const events = plan.prefillOnly ? prefillOnlyLoop(common)
-        : decodeLoop({ ...common, model: runtime.model, grammars, syntax: runtime.syntax, sampling: request.sampling, ...(speculator ? { speculator } : {}) });
+        : decodeLoop({
+          ...common, model: runtime.model, grammars, syntax: runtime.syntax, sampling: request.sampling,
+          batcher: runtime.batcher, ...(speculator ? { speculator } : {}),
+        });
       const output = new OutputItems();
       for await (const event of events) {
         if (event.type !== 'finish') {

@@ -6,6 +6,7 @@ import { withFunctionDocsAfterFirstSystem } from './function-docs-after-first-sy
 import { DEFAULT_CONTEXT_SIZE, DEFAULT_SEQUENCES, MAX_SEQUENCES, type ResolvedEngineOptions } from './llama-engine-options.js';
 import { SequenceGate } from './sequence-gate.js';
 import { SequencePool } from './sequence-pool.js';
+import { StepBatcher } from './step-batcher.js';
 
 /** One sequence of a model's context, with the gate its evaluation steps pass through. */
 export interface PooledSequence {
@@ -22,6 +23,8 @@ export interface ModelRuntime {
   readonly wrapper: ChatWrapper;
   readonly syntax: FunctionCallSyntax;
   readonly pool: SequencePool<PooledSequence>;
+  /** Batches the token steps of the context's concurrent generations into one decode. */
+  readonly batcher: StepBatcher;
   /** Tokens one sequence holds. */
   readonly contextSize: number;
   /** The GGUF file's modification time, in Unix seconds. */
@@ -38,6 +41,7 @@ export async function loadModelRuntime(llama: Llama, spec: { id: string; path: s
     const sequences = options.sequences ?? (options.kvMemoryBudgetBytes === undefined
       ? DEFAULT_SEQUENCES
       : await sequencesForBudget(model, contextSize, options.kvMemoryBudgetBytes, options));
+    const batcher = new StepBatcher();
     const context = await model.createContext({
       contextSize,
       sequences,
@@ -55,6 +59,7 @@ export async function loadModelRuntime(llama: Llama, spec: { id: string; path: s
       wrapper,
       syntax: resolveFunctionCallSyntax(wrapper, model),
       pool: new SequencePool(handles, options.maxQueuedRequests, options.kvCopyMinTokens),
+      batcher,
       contextSize: context.contextSize,
       createdAt,
     };
