@@ -103,6 +103,14 @@ export async function serveCommand(argv: readonly string[], signal: AbortSignal)
       if (advice !== undefined) process.stderr.write(`${advice.message}\n`);
     }
   }
+  const mb = (bytes: number): string => `${Math.round(bytes / 1e6)} MB`;
+  for (const held of engine.memory()) {
+    process.stderr.write(`memory: ${held.id}: weights ${mb(held.weightsBytes)} (mapped), context ${mb(held.contextBytes)} `
+      + `(KV cache for ${held.sequences} x ${held.contextSize} tokens and compute buffers, estimated)\n`);
+  }
+  const counts = engine.threadCounts;
+  process.stderr.write(`engine: ${engine.buildType === 'localBuild' ? 'local build (OpenMP)' : 'prebuilt binaries'}, threads ${counts.prefill} prefill / ${counts.decode} decode / ${counts.verify} verify; `
+    + `resident ${mb(process.memoryUsage.rss())}\n`);
   if (engine.buildType === 'prebuilt') {
     process.stderr.write('engine: prebuilt llama.cpp binaries (they start new threads for every token: multi-threaded decoding is about a third slower).\n'
       + '  `spark engine build` compiles them for this CPU once (about 12 minutes on 2 cores, offline); the next start uses that build.\n');

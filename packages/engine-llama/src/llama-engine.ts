@@ -147,6 +147,13 @@ export class LlamaEngine implements Engine {
     return this.llama.buildType;
   }
 
+  /** What each loaded model holds in memory: weights, and the context's KV cache and buffers (estimated). */
+  memory(): Array<{ readonly id: string; readonly weightsBytes: number; readonly contextBytes: number; readonly sequences: number; readonly contextSize: number }> {
+    return [...this.runtimes.values()].map((runtime) => ({
+      id: runtime.id, weightsBytes: runtime.weightsBytes, contextBytes: runtime.contextBytes, sequences: runtime.sequences, contextSize: runtime.contextSize,
+    }));
+  }
+
   /** CPU threads per phase, with the defaults for this build applied (see LlamaEngineOptions). */
   get threadCounts(): { readonly prefill: number; readonly decode: number; readonly verify: number } {
     return { prefill: this.options.threads, decode: this.options.decodeThreads, verify: this.options.verifyThreads };

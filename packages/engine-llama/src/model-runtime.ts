@@ -27,6 +27,12 @@ export interface ModelRuntime {
   readonly batcher: StepBatcher;
   /** Tokens one sequence holds. */
   readonly contextSize: number;
+  /** Sequences of the context. */
+  readonly sequences: number;
+  /** Bytes of model weights (memory-mapped from the GGUF). */
+  readonly weightsBytes: number;
+  /** Bytes the context allocates in RAM (KV cache of all sequences, compute buffers), as node-llama-cpp estimates them. */
+  readonly contextBytes: number;
   /** The GGUF file's modification time, in Unix seconds. */
   readonly createdAt: number;
 }
@@ -50,6 +56,9 @@ export async function loadModelRuntime(llama: Llama, spec: { id: string; path: s
       swaFullCache: options.swaFullCache,
     });
     const handles = Array.from({ length: sequences }, (): PooledSequence => ({ sequence: context.getSequence(), gate: new SequenceGate() }));
+    const estimate = await model.fileInsights.estimateContextResourceRequirementsV2({
+      contextSize: context.contextSize, sequences, modelGpuLayers: model.gpuLayers, flashAttention: options.flashAttention, swaFullCache: options.swaFullCache,
+    });
     const wrapper = withFunctionDocsAfterFirstSystem(resolveChatWrapper(model));
     return {
       id: spec.id,
@@ -61,6 +70,9 @@ export async function loadModelRuntime(llama: Llama, spec: { id: string; path: s
       pool: new SequencePool(handles, options.maxQueuedRequests, options.kvCopyMinTokens),
       batcher,
       contextSize: context.contextSize,
+      sequences,
+      weightsBytes: model.size,
+      contextBytes: estimate.cpuRam,
       createdAt,
     };
   } catch (cause) {
