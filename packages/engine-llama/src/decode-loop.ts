@@ -147,11 +147,14 @@ export async function* decodeLoop(options: DecodeLoopOptions): AsyncGenerator<En
         const base = sequence.nextTokenIndex;
         const started = performance.now();
         const endBatch = options.beginVerify?.() ?? noop;
+        // A verification batch is no plain step: the other generations do not wait for it.
+        leaveStepping();
         let verified: Awaited<ReturnType<typeof verifyDraft>>;
         try {
           verified = await gate.run(() => verifyDraft(sequence, pending, draft.tokens as Token[]));
         } finally {
           endBatch();
+          leaveStepping = options.batcher?.enterStepping() ?? noop;
         }
         const elapsed = performance.now() - started;
         decodeMs += elapsed;
