@@ -1,6 +1,6 @@
 import { availableParallelism } from 'node:os';
 import { parseArgs } from 'node:util';
-import { resolveModel } from '@spark/engine-llama';
+import { engineBuildStatus, resolveModel } from '@spark/engine-llama';
 import { benchAgent } from './agent-bench.js';
 import { benchEdits } from './edits-bench.js';
 import { benchGateway } from './gateway-bench.js';
@@ -21,6 +21,7 @@ async function main(): Promise<void> {
       repeats: { type: 'string', default: '3' },
       'decode-tokens': { type: 'string', default: '128' },
       threads: { type: 'string' },
+      'decode-threads': { type: 'string' },
       quick: { type: 'boolean', default: false },
       only: { type: 'string', multiple: true },
       'verify-threads': { type: 'string' },
@@ -34,7 +35,10 @@ async function main(): Promise<void> {
   }));
   const local = await resolveModel(values.model, { pull: true });
   const threads = values.threads ? Number(values.threads) : availableParallelism();
-  const decodeThreads = Math.max(1, Math.floor(threads / 2));
+  // The engine's own default: all threads on a local build (thread pool), half on the prebuilt binaries.
+  const build = await engineBuildStatus();
+  const decodeThreads = values['decode-threads'] ? Number(values['decode-threads'])
+    : build.installed || build.cached ? threads : Math.max(1, Math.floor(threads / 2));
   const repeats = values.quick ? 1 : Number(values.repeats);
   const serverArgs = ['--model', local.path, '--ctx', '8192', '--threads', String(threads), '--decode-threads', String(decodeThreads)];
   if (only.has('peer')) await benchPeer({
