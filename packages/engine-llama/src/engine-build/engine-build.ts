@@ -73,8 +73,15 @@ export async function restoreEngineBuild(env: NodeJS.ProcessEnv = process.env, d
     const staging = `${target}.spark-restore-${process.pid}`;
     await rm(staging, { recursive: true, force: true });
     await cp(join(status.cacheDir, folder), staging, { recursive: true });
-    await rm(target, { recursive: true, force: true });
-    await rename(staging, target);
+    try {
+      // Another process may have restored it meanwhile, and may be loading it: leave that one be.
+      // Anything else there is a build for another machine, or an unfinished one.
+      if ((await buildFolders(dirs.localBuilds, status.key)).includes(folder)) continue;
+      await rm(target, { recursive: true, force: true });
+      await rename(staging, target);
+    } finally {
+      await rm(staging, { recursive: true, force: true });
+    }
   }
   return (await buildFolders(dirs.localBuilds, status.key)).length > 0;
 }
