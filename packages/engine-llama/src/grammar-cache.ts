@@ -1,5 +1,7 @@
+import { readFile } from 'node:fs/promises';
 import type { GbnfJsonSchema, Llama, LlamaGrammar } from 'node-llama-cpp';
 import { EngineError } from '@spark/engine';
+import { nodeLlamaCppDirs } from './engine-build/node-llama-cpp-dirs.js';
 
 /** Compiled grammars kept per engine; tool sets and schemas repeat across turns. */
 export const DEFAULT_GRAMMAR_CACHE_SIZE = 64;
@@ -29,9 +31,13 @@ export class GrammarCache {
     return this.get(`schema:${JSON.stringify(schema)}`, param, () => this.llama.createGrammarForJsonSchema<GbnfJsonSchema, Record<string, GbnfJsonSchema>>(schema));
   }
 
-  /** Any JSON object (the bundled llama.cpp json.gbnf). */
+  /**
+   * Any JSON object: llama.cpp's json.gbnf, as node-llama-cpp ships it beside its prebuilt
+   * binaries. Read from there rather than through `getGrammarFor`, which on a local build looks
+   * in the cloned llama.cpp source, and a build restored from Spark's cache has none.
+   */
   anyJsonObject(): Promise<LlamaGrammar> {
-    return this.get('builtin:json', 'text.format', () => this.llama.getGrammarFor('json'));
+    return this.get('builtin:json', 'text.format', async () => this.llama.createGrammar({ grammar: await readFile(nodeLlamaCppDirs().jsonGrammar, 'utf8') }));
   }
 
   private get(key: string, param: string, compile: () => Promise<LlamaGrammar>): Promise<LlamaGrammar> {

@@ -27,7 +27,7 @@ fs.writeFileSync(path.join(out, 'buildDone.status'), '');
 fs.writeFileSync(path.join(out, 'args.json'), JSON.stringify({ argv: process.argv.slice(2), ci: process.env.CI }));
 console.log('[1/2] Building CXX object ggml.c.o'); console.log('[2/2] Linking llama-addon.node');`
     : `console.error('CMake Error: no compiler works'); process.exit(3);`);
-  return { root, cli, localBuilds: join(root, 'llama', 'localBuilds'), sourceBundle: join(root, 'llama', 'gitRelease.bundle') };
+  return { root, cli, localBuilds: join(root, 'llama', 'localBuilds'), sourceBundle: join(root, 'llama', 'gitRelease.bundle'), jsonGrammar: join(root, 'llama', 'grammars', 'json.gbnf') };
 }
 
 /** A PATH directory holding empty executables with the given names. */

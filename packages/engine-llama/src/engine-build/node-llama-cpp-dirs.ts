@@ -12,6 +12,8 @@ export interface NodeLlamaCppDirs {
   readonly localBuilds: string;
   /** `llama/gitRelease.bundle`: the llama.cpp release the package was made for, as a git bundle (offline source). */
   readonly sourceBundle: string;
+  /** `llama/grammars/json.gbnf`: llama.cpp's grammar for any JSON object, shipped with the package. */
+  readonly jsonGrammar: string;
 }
 
 export function nodeLlamaCppDirs(): NodeLlamaCppDirs {
@@ -22,6 +24,7 @@ export function nodeLlamaCppDirs(): NodeLlamaCppDirs {
     cli: join(root, 'dist', 'cli', 'cli.js'),
     localBuilds: join(root, 'llama', 'localBuilds'),
     sourceBundle: join(root, 'llama', 'gitRelease.bundle'),
+    jsonGrammar: join(root, 'llama', 'grammars', 'json.gbnf'),
   };
 }
 
