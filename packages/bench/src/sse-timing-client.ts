@@ -1,3 +1,5 @@
+import { sseData } from './sse-data.js';
+
 export interface StreamTiming {
   ttftMs: number;
   inputTokens: number;
@@ -19,32 +21,22 @@ export async function timedStream(baseUrl: string, body: Record<string, unknown>
     body: JSON.stringify({ ...body, stream: true }),
   });
   if (!response.ok || !response.body) throw new Error(`HTTP ${response.status}: ${await response.text()}`);
-  const decoder = new TextDecoder();
-  let buffer = '';
   let first = 0;
   let last = 0;
   let text = '';
   let usage: { input_tokens: number; output_tokens: number; input_tokens_details: { cached_tokens: number } } | undefined;
   let output: unknown[] = [];
-  for await (const chunk of response.body) {
-    buffer += decoder.decode(chunk as Uint8Array, { stream: true });
-    let end: number;
-    while ((end = buffer.indexOf('\n\n')) >= 0) {
-      const frame = buffer.slice(0, end);
-      buffer = buffer.slice(end + 2);
-      const data = frame.split('\n').find((line) => line.startsWith('data: '));
-      if (!data) continue;
-      const event = JSON.parse(data.slice(6)) as { type: string; delta?: string; response?: { usage?: typeof usage; error?: unknown; output?: unknown[] } };
-      if (event.type === 'response.output_text.delta' || event.type === 'response.function_call_arguments.delta') {
-        last = performance.now();
-        if (first === 0) first = last;
-        text += event.delta ?? '';
-      } else if (event.type === 'response.completed' || event.type === 'response.incomplete') {
-        usage = event.response?.usage;
-        output = event.response?.output ?? [];
-      } else if (event.type === 'response.failed') {
-        throw new Error(`response failed: ${JSON.stringify(event.response?.error)}`);
-      }
+  for await (const data of sseData(response.body as AsyncIterable<Uint8Array>)) {
+    const event = JSON.parse(data) as { type: string; delta?: string; response?: { usage?: typeof usage; error?: unknown; output?: unknown[] } };
+    if (event.type === 'response.output_text.delta' || event.type === 'response.function_call_arguments.delta') {
+      last = performance.now();
+      if (first === 0) first = last;
+      text += event.delta ?? '';
+    } else if (event.type === 'response.completed' || event.type === 'response.incomplete') {
+      usage = event.response?.usage;
+      output = event.response?.output ?? [];
+    } else if (event.type === 'response.failed') {
+      throw new Error(`response failed: ${JSON.stringify(event.response?.error)}`);
     }
   }
   if (!usage) throw new Error('stream ended without a terminal event');

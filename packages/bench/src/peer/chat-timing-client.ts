@@ -1,3 +1,4 @@
+import { sseData } from '../sse-data.js';
 import type { StreamTiming } from '../sse-timing-client.js';
 
 export interface ChatMessage {
@@ -23,29 +24,20 @@ export async function timedChatStream(baseUrl: string, messages: readonly ChatMe
     body: JSON.stringify({ messages, max_tokens: maxTokens, temperature: 0, stream: true, stream_options: { include_usage: true } }),
   });
   if (!response.ok || !response.body) throw new Error(`HTTP ${response.status}: ${await response.text()}`);
-  const decoder = new TextDecoder();
-  let buffer = '';
   let first = 0;
   let last = 0;
   let text = '';
   let usage: ChatChunk['usage'];
-  for await (const chunk of response.body) {
-    buffer += decoder.decode(chunk as Uint8Array, { stream: true });
-    let end: number;
-    while ((end = buffer.indexOf('\n\n')) >= 0) {
-      const frame = buffer.slice(0, end);
-      buffer = buffer.slice(end + 2);
-      const data = frame.split('\n').find((line) => line.startsWith('data: '))?.slice(6);
-      if (data === undefined || data === '[DONE]') continue;
-      const parsed = JSON.parse(data) as ChatChunk;
-      const delta = parsed.choices?.[0]?.delta?.content;
-      if (delta) {
-        last = performance.now();
-        if (first === 0) first = last;
-        text += delta;
-      }
-      if (parsed.usage) usage = parsed.usage;
+  for await (const data of sseData(response.body as AsyncIterable<Uint8Array>)) {
+    if (data === '[DONE]') continue;
+    const parsed = JSON.parse(data) as ChatChunk;
+    const delta = parsed.choices?.[0]?.delta?.content;
+    if (delta) {
+      last = performance.now();
+      if (first === 0) first = last;
+      text += delta;
     }
+    if (parsed.usage) usage = parsed.usage;
   }
   if (!usage) throw new Error('chat stream ended without usage');
   return {
