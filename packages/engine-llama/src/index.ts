@@ -2,6 +2,7 @@ export { LlamaEngine } from './llama-engine.js';
 export { buildEngine, EngineBuildError, engineBuildStatus, restoreEngineBuild } from './engine-build/engine-build.js';
 export { OPENMP_WAIT_POLICY, tuneOpenMpWait } from './openmp-wait.js';
 export { engineBuildKey } from './engine-build/engine-build-key.js';
+export { isOnPath } from './engine-build/find-toolchain.js';
 export { nodeLlamaCppDirs, nodeLlamaCppVersions } from './engine-build/node-llama-cpp-dirs.js';
 export type { NodeLlamaCppDirs } from './engine-build/node-llama-cpp-dirs.js';
 export type { EngineBuildErrorCode, EngineBuildOptions, EngineBuildResult, EngineBuildStatus } from './engine-build/engine-build.js';

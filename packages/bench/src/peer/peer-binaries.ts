@@ -1,8 +1,9 @@
 import { spawn } from 'node:child_process';
-import { access, cp, mkdtemp, rename, rm } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { cp, mkdtemp, rename, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { engineBuildKey, nodeLlamaCppDirs, nodeLlamaCppVersions, sparkCacheDir } from '@spark/engine-llama';
+import { engineBuildKey, isOnPath, nodeLlamaCppDirs, nodeLlamaCppVersions, sparkCacheDir } from '@spark/engine-llama';
 
 /** llama.cpp's own server and benchmark, built from the very release the engine embeds. */
 export interface PeerBinaries {
@@ -27,13 +28,13 @@ export async function peerBinaries(log: (line: string) => void): Promise<PeerBin
   const key = await engineBuildKey(versions);
   const dir = join(sparkCacheDir(), 'peer-builds', key);
   const binaries = { server: join(dir, 'llama-server'), bench: join(dir, 'llama-bench'), release: versions.release, dir };
-  if (await exists(binaries.server) && await exists(binaries.bench)) return binaries;
+  if (existsSync(binaries.server) && existsSync(binaries.bench)) return binaries;
 
   const work = await mkdtemp(join(tmpdir(), 'spark-peer-build-'));
   try {
     log(`building llama-server and llama-bench ${versions.release} from ${dirs.sourceBundle} (once; about 10 minutes on 2 cores)`);
     await run('git', ['clone', '--quiet', dirs.sourceBundle, join(work, 'src')], work, log);
-    const generator = await onPath('ninja') ? ['-G', 'Ninja'] : [];
+    const generator = await isOnPath('ninja') ? ['-G', 'Ninja'] : [];
     await run('cmake', [
       '-S', join(work, 'src'), '-B', join(work, 'build'), ...generator,
       '-DCMAKE_BUILD_TYPE=Release', '-DBUILD_SHARED_LIBS=OFF', '-DGGML_NATIVE=ON', '-DGGML_OPENMP=ON',
@@ -70,20 +71,4 @@ function run(command: string, args: readonly string[], cwd: string, log: (line: 
     child.once('error', reject);
     child.once('close', (code) => code === 0 ? resolve() : reject(new Error(`${command} ${args.join(' ')} failed (${String(code)}):\n${tail.join('\n')}`)));
   });
-}
-
-async function onPath(command: string): Promise<boolean> {
-  for (const dir of (process.env['PATH'] ?? '').split(':')) {
-    if (dir !== '' && await exists(join(dir, command))) return true;
-  }
-  return false;
-}
-
-async function exists(path: string): Promise<boolean> {
-  try {
-    await access(path);
-    return true;
-  } catch {
-    return false;
-  }
 }

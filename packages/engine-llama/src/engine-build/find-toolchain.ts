@@ -14,19 +14,23 @@ const REQUIRED: ReadonlyArray<{ readonly name: string; readonly commands: readon
  * itself, but not a compiler, and not offline.
  */
 export async function findToolchain(env: NodeJS.ProcessEnv = process.env): Promise<{ missing: string[] }> {
-  const dirs = (env['PATH'] ?? '').split(delimiter).filter((dir) => dir !== '');
   const missing: string[] = [];
   for (const tool of REQUIRED) {
     let found = false;
     for (const command of tool.commands) {
-      for (const dir of dirs) {
-        if (await isExecutable(join(dir, command))) { found = true; break; }
-      }
-      if (found) break;
+      if (await isOnPath(command, env)) { found = true; break; }
     }
     if (!found) missing.push(tool.name);
   }
   return { missing };
+}
+
+/** Whether an executable `command` sits in a directory of PATH. */
+export async function isOnPath(command: string, env: NodeJS.ProcessEnv = process.env): Promise<boolean> {
+  for (const dir of (env['PATH'] ?? '').split(delimiter)) {
+    if (dir !== '' && await isExecutable(join(dir, command))) return true;
+  }
+  return false;
 }
 
 async function isExecutable(path: string): Promise<boolean> {
