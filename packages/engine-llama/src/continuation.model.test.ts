@@ -211,17 +211,17 @@ describe('LlamaEngine continuations on a real model', () => {
 
   it('rejects a state from another model or engine', async () => {
     const first = await run(engine, request([{ type: 'user', text: 'Hi' }], { maxOutputTokens: 2 }));
-    const rejects = (state: GenerationState): void => {
-      assert.throws(() => engine.generate(request([{ type: 'user', text: 'Hi again' }], { continueFrom: state })), (error) => {
+    const rejects = async (state: GenerationState): Promise<void> => {
+      await assert.rejects(engine.generate(request([{ type: 'user', text: 'Hi again' }], { continueFrom: state }))[Symbol.asyncIterator]().next(), (error) => {
         assert.ok(EngineError.is(error));
         assert.equal(error.code, 'invalid_request');
         assert.equal(error.param, 'previous_response_id');
         return true;
       });
     };
-    rejects({ ...first.state, model: 'other-model' });
-    rejects({ ...first.state, engine: 'scripted' });
-    rejects({ ...first.state, data: { tokens: [] } });
+    await rejects({ ...first.state, model: 'other-model' });
+    await rejects({ ...first.state, engine: 'scripted' });
+    await rejects({ ...first.state, data: { tokens: [] } });
     assert.equal(engine.stats().activeSequences, 0);
   });
 });

@@ -12,15 +12,16 @@ import { commonLlamaTextPrefix, llamaTextLength, stripLlamaTextPrefix } from './
 export const MAX_DROPPED_PROMPT_CHARS = 1024;
 
 export interface ContinuedPrompt {
-  readonly tokens: Token[];
-  /** Leading tokens taken from the state as they are (the rest was tokenized now). */
-  readonly reused: number;
+  /** Leading tokens taken from the state as they are. */
+  readonly reused: Token[];
+  /** The text after them, still to be tokenized as text that follows other text ('trimLeadingSpace'). */
+  readonly rest: LlamaText;
 }
 
 /**
- * The tokens of `text` (a full render of the state's conversation plus new items) built from the
- * state without tokenizing its history: the state's tokens as far as their text starts `text`,
- * then the tokenized rest. The rest is tokenized on its own, so at the seam it may split text
+ * How to get the tokens of `text` (a full render of the state's conversation plus new items)
+ * without tokenizing its history: the state's tokens as far as their text starts `text`, then
+ * the rest, tokenized by the caller. The rest is tokenized on its own, so at the seam it may split text
  * differently from a tokenization of the whole (never at special tokens or value boundaries,
  * where the wrapper's own tokenization splits too). Undefined when `text` does not continue
  * the state's history: tokenize it whole.
@@ -32,8 +33,7 @@ export function continuePrompt(model: LlamaModel, source: ContinuationSource, te
   if (after) {
     const output = tokens.slice(data.promptTokenCount);
     const { kept, rest } = alignOutput(model, after, output, promptTokens);
-    const reused = data.promptTokenCount + kept;
-    return { tokens: [...tokens.slice(0, reused), ...tokenizeTail(model, rest)], reused };
+    return { reused: tokens.slice(0, data.promptTokenCount + kept), rest };
   }
   const common = commonLlamaTextPrefix(text, data.promptText);
   const dropped = stripLlamaTextPrefix(data.promptText, common);
@@ -42,7 +42,7 @@ export function continuePrompt(model: LlamaModel, source: ContinuationSource, te
   const droppedTokens = tokenizeTail(model, dropped);
   const reused = promptTokens.length - droppedTokens.length;
   if (reused <= 0 || droppedTokens.some((token, index) => promptTokens[reused + index] !== token)) return undefined;
-  return { tokens: [...promptTokens.slice(0, reused), ...tokenizeTail(model, rest)], reused };
+  return { reused: promptTokens.slice(0, reused), rest };
 }
 
 /** Tokenizes text that follows other text (no BOS, no leading-space prefix). */

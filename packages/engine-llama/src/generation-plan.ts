@@ -1,10 +1,12 @@
-import type { ChatModelFunctions, GbnfJsonSchema, LlamaText, Token } from 'node-llama-cpp';
+import { LlamaText, type ChatModelFunctions, type GbnfJsonSchema, type Token } from 'node-llama-cpp';
 import { EngineError, type ConversationItem, type GenerateRequest, type ToolSpec } from '@spark/engine';
 import type { ContinuationSource } from './continuation-state.js';
 import { continuePrompt } from './continue-prompt.js';
 import { commonLlamaTextPrefix } from './llama-text-prefix.js';
 import { ANY_JSON_OBJECT_SCHEMA, normalizeJsonSchema } from './normalize-json-schema.js';
+import { EXACT_CHARS_PER_TOKEN } from './tokenizer/bounded-tokenize.js';
 import { renderConversation, type RenderTarget } from './render-conversation.js';
+import type { PromptTokenizer } from './tokenizer/prompt-tokenizer.js';
 
 /** A turn appended to a render only to see where the next turn would begin (prefill-only requests). */
 export const PROBE_USER_TURN: ConversationItem = { type: 'user', text: '.' };
@@ -52,20 +54,25 @@ export interface GenerationPlan {
   readonly textGrammar: { type: 'json_object' } | { type: 'json_schema'; schema: GbnfJsonSchema } | undefined;
   /** Cap on sampled tokens: max_output_tokens, and what the context has room for. */
   readonly maxOutputTokens: number;
+  /** The request's `prediction` as tokens (at most a context's worth), for speculative decoding. */
+  readonly predictionTokens: Token[] | undefined;
 }
 
 export interface PlanTarget extends RenderTarget {
   readonly id: string;
   readonly contextSize: number;
+  /** Tokenizes prompts off the event loop, stopping at the window. */
+  readonly tokenizer: PromptTokenizer;
 }
 
 /**
- * Validates a request against one model and renders its prompt; everything here is synchronous
- * so that bad requests fail before the first event. With `from` (a validated `continueFrom`) the
- * request's items follow the state's and only the text after the state is tokenized. Throws
+ * Validates a request against one model, renders its prompt and tokenizes it (off the event
+ * loop when it is large, and never past the window), before any sequence is taken, so bad
+ * requests fail before the first event. With `from` (a validated `continueFrom`) the request's
+ * items follow the state's and only the text after the state is tokenized. Rejects with
  * EngineError 'invalid_request' or 'context_length_exceeded'.
  */
-export function planGeneration(target: PlanTarget, request: GenerateRequest, from?: ContinuationSource): GenerationPlan {
+export async function planGeneration(target: PlanTarget, request: GenerateRequest, from?: ContinuationSource): Promise<GenerationPlan> {
   if (request.maxOutputTokens !== undefined && (!Number.isInteger(request.maxOutputTokens) || request.maxOutputTokens < 1)) {
     throw new EngineError('invalid_request', 'max_output_tokens must be a positive integer.', { param: 'max_output_tokens' });
   }
@@ -102,14 +109,18 @@ export function planGeneration(target: PlanTarget, request: GenerateRequest, fro
     ? commonLlamaTextPrefix(rendered.text, renderConversation(target, [...conversation, PROBE_USER_TURN], functions).text)
     : rendered.text;
   const continued = from ? continuePrompt(target.model, from, promptText) : undefined;
-  const promptTokens = continued?.tokens ?? promptText.tokenize(target.model.tokenizer);
-  if (promptTokens.length >= target.contextSize) {
+  const reused = continued?.reused ?? [];
+  // One token must remain for output.
+  const maxPromptTokens = target.contextSize - 1;
+  const tokenized = await target.tokenizer.tokenize(continued?.rest ?? promptText, { trimLeadingSpace: continued !== undefined, maxTokens: maxPromptTokens - reused.length });
+  if (tokenized.kind === 'exceeded') {
     throw new EngineError(
       'context_length_exceeded',
-      `The prompt has ${promptTokens.length} tokens, but model ${target.id} holds ${target.contextSize} tokens per conversation and at least 1 must remain for output.`,
+      `The prompt has at least ${reused.length + tokenized.atLeast} tokens, but model ${target.id} holds ${target.contextSize} tokens per conversation and at least 1 must remain for output.`,
       { param: 'input' },
     );
   }
+  const promptTokens = reused.length === 0 ? tokenized.tokens : [...reused, ...tokenized.tokens];
 
   const format = request.outputFormat;
   const textGrammar = format.type === 'json_schema' ? { type: 'json_schema' as const, schema: normalizeJsonSchema(format.schema, 'text.format.schema') }
@@ -134,7 +145,16 @@ export function planGeneration(target: PlanTarget, request: GenerateRequest, fro
     parallelToolCalls: request.parallelToolCalls,
     textGrammar,
     maxOutputTokens: Math.min(request.maxOutputTokens ?? room, room),
+    predictionTokens: await predictionTokens(target, request.prediction),
   };
+}
+
+/** A prediction longer than the window is cut to a window's worth of tokens. */
+async function predictionTokens(target: PlanTarget, prediction: string | undefined): Promise<Token[] | undefined> {
+  if (prediction === undefined || prediction === '') return undefined;
+  const cut = prediction.length > target.contextSize * EXACT_CHARS_PER_TOKEN ? prediction.slice(0, target.contextSize * EXACT_CHARS_PER_TOKEN) : prediction;
+  const tokenized = await target.tokenizer.tokenize(LlamaText(cut), { trimLeadingSpace: true, maxTokens: Number.MAX_SAFE_INTEGER });
+  return tokenized.kind === 'tokens' ? tokenized.tokens.slice(0, target.contextSize) : undefined;
 }
 
 function planTools(tools: readonly ToolSpec[]): Map<string, ToolPlan> {

@@ -75,9 +75,11 @@ function assertWeatherArguments(args: string): void {
   if ('days' in parsed) assert.ok(Number.isInteger(parsed['days']));
   assert.deepEqual(Object.keys(parsed).filter((key) => !['city', 'unit', 'days'].includes(key)), []);
 }
+/** `run`'s promise, or the first event of the stream it returns (where engines reject bad requests), must fail with `code`. */
 async function rejectsWith(code: string, run: () => unknown): Promise<EngineError> {
   try {
-    await run();
+    const result = await run();
+    if (typeof result === 'object' && result !== null && Symbol.asyncIterator in result) await (result as AsyncIterable<unknown>)[Symbol.asyncIterator]().next();
   } catch (error) {
     assert.ok(EngineError.is(error), `expected an EngineError, got ${String(error)}`);
     assert.equal(error.code, code, error.message);

@@ -23,6 +23,7 @@ import { prefillOnlyLoop } from './prefill-only-loop.js';
 import { SequenceGate } from './sequence-gate.js';
 import type { SequenceLease } from './sequence-pool.js';
 import { SpeculationMemory, Speculator } from './speculator.js';
+import { TokenizerWorker } from './tokenizer/tokenizer-worker.js';
 import { measureVerifyBatchLimit, VERIFY_PROBE_ID } from './verify-batch-limit.js';
 
 const NO_GRAMMARS: PlanGrammars = { text: undefined, callName: undefined, callArguments: new Map() };
@@ -41,6 +42,7 @@ export class LlamaEngine implements Engine {
   private readonly llama: Llama;
   private readonly runtimes: ReadonlyMap<string, ModelRuntime>;
   private readonly options: ResolvedEngineOptions;
+  private readonly tokenizerWorker: TokenizerWorker;
   private readonly grammars: GrammarCache;
   private readonly threads: PhaseThreads;
   /** Measured step costs and draft acceptance per model id, for speculative decoding. */
@@ -51,8 +53,9 @@ export class LlamaEngine implements Engine {
   private kvReuseMisses = 0;
   private disposed = false;
 
-  private constructor(llama: Llama, runtimes: ReadonlyMap<string, ModelRuntime>, options: ResolvedEngineOptions) {
+  private constructor(llama: Llama, runtimes: ReadonlyMap<string, ModelRuntime>, options: ResolvedEngineOptions, tokenizerWorker: TokenizerWorker) {
     this.llama = llama;
+    this.tokenizerWorker = tokenizerWorker;
     this.runtimes = runtimes;
     this.options = options;
     this.grammars = new GrammarCache(llama);
@@ -79,14 +82,16 @@ export class LlamaEngine implements Engine {
     });
     const resolved = resolveEngineOptions(options, hasThreadPool(llama));
     const runtimes = new Map<string, ModelRuntime>();
+    const tokenizerWorker = new TokenizerWorker({ gpu: llama.gpu });
     try {
-      for (const spec of options.models) runtimes.set(spec.id, await loadModelRuntime(llama, spec, resolved));
+      for (const spec of options.models) runtimes.set(spec.id, await loadModelRuntime(llama, spec, resolved, tokenizerWorker));
     } catch (error) {
       for (const runtime of runtimes.values()) await disposeRuntime(runtime);
+      await tokenizerWorker.close();
       await llama.dispose();
       throw error;
     }
-    const engine = new LlamaEngine(llama, runtimes, resolved);
+    const engine = new LlamaEngine(llama, runtimes, resolved, tokenizerWorker);
     try {
       await engine.measureBatchLimits();
     } catch (cause) {
@@ -179,18 +184,23 @@ export class LlamaEngine implements Engine {
     return { activeSequences, kvReuseHits: this.kvReuseHits, kvReuseMisses: this.kvReuseMisses };
   }
 
+  /** Validation failures (see planGeneration) reject the first `next()`, before any event. */
   generate(request: GenerateRequest): AsyncIterable<EngineEvent> {
-    const { runtime, plan } = this.planRequest(request);
-    return this.run(runtime, plan, request);
+    return this.planAndRun(request);
   }
 
-  /** The request's model and generation plan; throws EngineError for a disposed engine, an unknown model or a foreign continuation. */
-  private planRequest(request: GenerateRequest): { runtime: ModelRuntime; plan: GenerationPlan } {
+  private async *planAndRun(request: GenerateRequest): AsyncGenerator<EngineEvent, void, undefined> {
+    const { runtime, plan } = await this.planRequest(request);
+    yield* this.run(runtime, plan, request);
+  }
+
+  /** The request's model and generation plan; rejects with EngineError for a disposed engine, an unknown model, a foreign continuation or a bad request. */
+  private async planRequest(request: GenerateRequest): Promise<{ runtime: ModelRuntime; plan: GenerationPlan }> {
     if (this.disposed) throw new EngineError('internal', 'The engine has been disposed.');
     const runtime = this.runtimes.get(request.model);
     if (!runtime) throw new EngineError('model_not_found', `Unknown model ${request.model}`, { param: 'model' });
     const from = request.continueFrom && readContinuation(request.continueFrom, { engine: this.name, model: runtime.id, modelPath: runtime.path });
-    return { runtime, plan: planGeneration(runtime, request, from) };
+    return { runtime, plan: await planGeneration(runtime, request, from) };
   }
 
   /**
@@ -201,7 +211,7 @@ export class LlamaEngine implements Engine {
    * a sequence of the engine's pool like a generation; rejects with the signal's reason on abort.
    */
   async nextTokenCandidates(request: GenerateRequest, outputText: string, options: NextTokenCandidatesOptions = {}): Promise<NextTokenCandidates> {
-    const { runtime, plan } = this.planRequest(request);
+    const { runtime, plan } = await this.planRequest(request);
     if (plan.prefillOnly) throw new EngineError('invalid_request', 'A prefill-only request has no next token.', { param: 'generate' });
     const signal = options.signal ?? request.signal;
     const lease = await runtime.pool.acquire(plan.promptTokens, request.cacheKey, signal);
@@ -226,6 +236,7 @@ export class LlamaEngine implements Engine {
     this.disposed = true;
     for (const runtime of this.runtimes.values()) runtime.pool.close(new EngineError('internal', 'The engine was disposed.'));
     for (const runtime of this.runtimes.values()) await disposeRuntime(runtime);
+    await this.tokenizerWorker.close();
     await this.llama.dispose();
   }
 
@@ -324,7 +335,7 @@ export class LlamaEngine implements Engine {
   private speculatorFor(runtime: ModelRuntime, plan: GenerationPlan, request: GenerateRequest, sequence: LlamaContextSequence): Speculator | undefined {
     const { speculation, promptLookup, maxDraftTokens } = this.options;
     if (!speculation || (this.batchLimits.get(runtime.id) ?? 0) < 2 || plan.prefillOnly || request.sampling.temperature !== 0 || plan.textGrammar !== undefined || plan.start.type !== 'text' || sequence.needsCheckpoints) return undefined;
-    const prediction = request.prediction ? runtime.model.tokenize(request.prediction, false, 'trimLeadingSpace').slice(0, runtime.contextSize) : undefined;
+    const prediction = plan.predictionTokens;
     if (!promptLookup && !prediction?.length) return undefined;
     let memory = this.speculationMemory.get(runtime.id);
     if (!memory) {

@@ -7,6 +7,8 @@ import { DEFAULT_CONTEXT_SIZE, DEFAULT_SEQUENCES, MAX_SEQUENCES, type ResolvedEn
 import { SequenceGate } from './sequence-gate.js';
 import { SequencePool } from './sequence-pool.js';
 import { StepBatcher } from './step-batcher.js';
+import { createPromptTokenizer, type PromptTokenizer } from './tokenizer/prompt-tokenizer.js';
+import type { TokenizerWorker } from './tokenizer/tokenizer-worker.js';
 
 /** One sequence of a model's context, with the gate its evaluation steps pass through. */
 export interface PooledSequence {
@@ -23,6 +25,8 @@ export interface ModelRuntime {
   readonly wrapper: ChatWrapper;
   readonly syntax: FunctionCallSyntax;
   readonly pool: SequencePool<PooledSequence>;
+  /** Tokenizes prompts (large ones in the engine's tokenizer worker). */
+  readonly tokenizer: PromptTokenizer;
   /** Batches the token steps of the context's concurrent generations into one decode. */
   readonly batcher: StepBatcher;
   /** Tokens one sequence holds. */
@@ -37,9 +41,15 @@ export interface ModelRuntime {
   readonly createdAt: number;
 }
 
-/** Loads a GGUF, creates one context with `sequences` sequences and resolves its chat wrapper. */
-export async function loadModelRuntime(llama: Llama, spec: { id: string; path: string }, options: ResolvedEngineOptions): Promise<ModelRuntime> {
+/**
+ * Loads a GGUF, creates one context with `sequences` sequences and resolves its chat wrapper;
+ * the tokenizer worker loads the model's vocabulary meanwhile.
+ */
+export async function loadModelRuntime(llama: Llama, spec: { id: string; path: string }, options: ResolvedEngineOptions, tokenizerWorker: TokenizerWorker): Promise<ModelRuntime> {
   let model: LlamaModel | undefined;
+  const vocabulary = tokenizerWorker.load(spec.path);
+  // Awaited below; a load that fails first must not surface as an unhandled rejection.
+  vocabulary.catch(() => undefined);
   try {
     const createdAt = Math.floor((await stat(spec.path)).mtimeMs / 1000);
     model = await llama.loadModel({ modelPath: spec.path });
@@ -67,6 +77,7 @@ export async function loadModelRuntime(llama: Llama, spec: { id: string; path: s
       context,
       wrapper,
       syntax: resolveFunctionCallSyntax(wrapper, model),
+      tokenizer: createPromptTokenizer(model, spec.path, tokenizerWorker, await vocabulary),
       pool: new SequencePool(handles, options.maxQueuedRequests, options.kvCopyMinTokens),
       batcher,
       contextSize: context.contextSize,

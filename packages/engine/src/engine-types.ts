@@ -162,8 +162,8 @@ export interface Engine {
   listModels(): readonly ModelInfo[];
   /**
    * Starts a generation. Validation failures (unknown model, context overflow, bad schema) are
-   * thrown as `EngineError` before the first event, so transports can still answer with an
-   * HTTP error.
+   * thrown as `EngineError` by `generate()` or by the stream's first `next()`, before any event,
+   * so transports can still answer with an HTTP error.
    */
   generate(request: GenerateRequest): AsyncIterable<EngineEvent>;
   stats(): EngineStats;

@@ -2,7 +2,7 @@ import type { Engine, EngineEvent, EngineStats, GenerateRequest, ModelInfo } fro
 
 /** Callbacks that watch each generation passing through an `ObservedEngine`. */
 export interface GenerationObserver {
-  /** A request the inner engine accepted (its generate() did not throw). */
+  /** A request handed to the inner engine (which may still reject it at its first event). */
   onStart?(request: GenerateRequest): void;
   /** Every event of a generation, in order, before the consumer sees it. */
   onEvent?(request: GenerateRequest, event: EngineEvent): void;
