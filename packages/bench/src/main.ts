@@ -4,13 +4,14 @@ import { engineBuildStatus, resolveModel } from '@spark/engine-llama';
 import { benchAgent } from './agent-bench.js';
 import { benchEdits } from './edits-bench.js';
 import { benchGateway } from './gateway-bench.js';
+import { benchLoad } from './load-bench.js';
 import { benchPeer } from './peer/peer-bench.js';
 import { benchTui } from './tui-bench.js';
 import { benchRealtime } from './realtime-bench.js';
 import { benchServeVsDirect } from './serve-vs-direct.js';
 import { benchTurns } from './turns-bench.js';
 
-const WORKLOADS = ['peer', 'serve', 'turns', 'gateway', 'realtime', 'agent', 'tui', 'edits'] as const;
+const WORKLOADS = ['peer', 'serve', 'turns', 'gateway', 'realtime', 'agent', 'tui', 'edits', 'load'] as const;
 type Workload = (typeof WORKLOADS)[number];
 
 /** `npm run bench`: every figure is a ratio measured side by side in this one run. */
@@ -52,6 +53,7 @@ async function main(): Promise<void> {
     turns: 10,
   });
   if (only.has('gateway')) await benchGateway();
+  if (only.has('load')) await benchLoad({ serverArgs, httpStreams: 50, wsConnections: 200, wsTurns: 3, hugeInputBytes: 30 * 1024 * 1024 });
   if (only.has('agent')) await benchAgent({ repeats });
   if (only.has('tui')) await benchTui({ serverArgs, quick: values.quick });
   if (only.has('realtime')) await benchRealtime({ modelId: local.alias, modelPath: local.path, threads, decodeThreads, repeats });
