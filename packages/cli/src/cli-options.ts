@@ -1,4 +1,4 @@
-import type { ApprovalMode } from '@spark/agent';
+import type { ApprovalMode, SandboxSetting } from '@spark/agent';
 import { CliError } from './cli-error.js';
 
 /** An integer flag at least `min` (0 allows 0: e.g. `--port 0` picks a free port). */
@@ -14,6 +14,11 @@ export function intOption(name: string, raw: string | undefined, min = 1): numbe
 export function parseApproval(raw: string): ApprovalMode {
   if (raw === 'ask' || raw === 'auto-in-workspace' || raw === 'never-ask') return raw;
   throw new CliError(`--approval must be ask, auto-in-workspace or never-ask, got '${raw}'`);
+}
+
+export function parseSandbox(raw: string): SandboxSetting {
+  if (raw === 'auto' || raw === 'off') return raw;
+  throw new CliError(`--sandbox must be auto or off, got '${raw}'`);
 }
 
 export function parseTransport(raw: string): 'auto' | 'websocket' | 'http' {

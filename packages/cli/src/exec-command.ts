@@ -1,9 +1,9 @@
 import { createInterface } from 'node:readline/promises';
 import { parseArgs } from 'node:util';
-import { AgentError, openAgent, type AgentEvent, type ApprovalHandler, type TurnStatus } from '@spark/agent';
+import { AgentError, describeShellConfinement, openAgent, type AgentEvent, type ApprovalHandler, type TurnStatus } from '@spark/agent';
 import { DEFAULT_MODEL_ALIAS } from '@spark/engine-llama';
 import { CliError } from './cli-error.js';
-import { intOption, parseApproval, parseTransport } from './cli-options.js';
+import { intOption, parseApproval, parseSandbox, parseTransport } from './cli-options.js';
 import { startLocalServer, type LocalServer } from './local-server.js';
 
 export const EXEC_USAGE = `Usage: spark exec [options] "task"      (also: spark resume [id|--last] "task")
@@ -13,6 +13,10 @@ export const EXEC_USAGE = `Usage: spark exec [options] "task"      (also: spark 
                              (ask prompts on the terminal; without one, asked actions are declined)
   --allow-tests              let the agent run tests and other slow checks (else only when the task asks)
   --allow-network            let shell commands use the network
+  --sandbox <auto|off>       auto (default): in auto-in-workspace, shell commands run in bubblewrap
+                             (workspace and a private /tmp writable, the rest read-only, network off
+                             unless --allow-network); off, or where bwrap cannot run: commands that
+                             may write ask first (declined when headless)
   --model <id|alias|path>    model (default: ${DEFAULT_MODEL_ALIAS} on the embedded engine;
                              with --server: the server's first model)
   --server <url>             use this Responses endpoint (e.g. http://127.0.0.1:8000/v1, https://api.openai.com/v1);
@@ -40,6 +44,7 @@ export async function execCommand(argv: readonly string[], signal: AbortSignal, 
       approval: { type: 'string' },
       'allow-tests': { type: 'boolean' },
       'allow-network': { type: 'boolean' },
+      sandbox: { type: 'string' },
       model: { type: 'string' },
       server: { type: 'string' },
       'api-key': { type: 'string' },
@@ -66,6 +71,7 @@ export async function execCommand(argv: readonly string[], signal: AbortSignal, 
   if (task === '') throw new CliError(`spark exec needs a task\n\n${EXEC_USAGE}`);
   const approval = parseApproval(values.approval ?? 'auto-in-workspace');
   const transport = parseTransport(values.transport ?? 'auto');
+  const sandbox = parseSandbox(values.sandbox ?? 'auto');
   const maxSteps = intOption('max-steps', values['max-steps']);
   const contextSize = intOption('ctx', values.ctx);
   const fork = values.fork === undefined ? undefined : parseFork(values.fork);
@@ -90,7 +96,7 @@ export async function execCommand(argv: readonly string[], signal: AbortSignal, 
   try {
     const opened = await openAgent({
       baseUrl, workspace: values.cd ?? process.cwd(), approval, transport, signal,
-      testsAllowed: values['allow-tests'] === true, networkAllowed: values['allow-network'] === true,
+      testsAllowed: values['allow-tests'] === true, networkAllowed: values['allow-network'] === true, sandbox,
       approve: terminalApproval(json),
       ...(apiKey === undefined ? {} : { apiKey }),
       ...(model === undefined ? {} : { model }),
@@ -104,9 +110,13 @@ export async function execCommand(argv: readonly string[], signal: AbortSignal, 
       type: 'session.started', session_id: opened.session?.id ?? null, model: opened.model, transport: connection.kind,
       server: local?.origin === 'in-process' ? 'in-process' : baseUrl, workspace: values.cd ?? process.cwd(), context_window: opened.contextWindow,
       resumed_turns: agent.items.length > 0 ? agent.items.filter((item) => item.type === 'message' && item.role === 'user').length : 0,
+      sandbox: { ...opened.confinement, summary: describeShellConfinement(opened.confinement) },
     };
     if (json) write(JSON.stringify(started));
-    else process.stderr.write(`spark exec: ${opened.model} over ${connection.kind}${opened.session ? `, session ${opened.session.id}` : ''}\n`);
+    else {
+      process.stderr.write(`spark exec: ${opened.model} over ${connection.kind}${opened.session ? `, session ${opened.session.id}` : ''}\n`);
+      process.stderr.write(`spark exec: sandbox: ${started.sandbox.summary}\n`);
+    }
     const onAbort = (): void => agent.interrupt();
     signal.addEventListener('abort', onAbort, { once: true });
     let status: TurnStatus = 'failed';

@@ -6,6 +6,7 @@ import { mkdtemp, readdir, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { probeBubblewrap } from '@spark/agent';
 import type { GenerateRequest, ScriptStep } from '@spark/engine';
 import { startTestServer, TEST_MODEL, type TestServer } from '@spark/server/testing';
 
@@ -15,6 +16,10 @@ const PATCH = '*** Begin Patch\n*** Update File: calc.py\n@@\n-    return a + b\
 function script(request: GenerateRequest): readonly ScriptStep[] {
   const results = request.conversation.filter((item) => item.type === 'tool_result').length;
   const last = [...request.conversation].reverse().find((item) => item.type === 'user');
+  // 'shell: <command>' runs that command, then reports the first line of its result.
+  const latest = request.conversation.at(-1);
+  if (latest?.type === 'tool_result' && /^(Exit code|The user declined)/.test(latest.output)) return [{ type: 'text', text: `shell said: ${latest.output.split('\n')[0] ?? ''}` }];
+  if (last?.type === 'user' && last.text.startsWith('shell: ')) return [{ type: 'tool_call', name: 'shell', arguments: JSON.stringify({ command: last.text.slice(7), timeout_ms: 0 }) }];
   if (last?.type === 'user' && last.text.startsWith('and')) return [{ type: 'text', text: 'Still here.' }];
   if (last?.type === 'user' && last.text.startsWith('loop')) return [{ type: 'tool_call', name: 'list_dir', arguments: '{"path":"","depth":0}' }];
   if (results === 0) return [{ type: 'tool_call', name: 'read_file', arguments: '{"path":"calc.py","offset":0,"limit":0}' }];
@@ -89,6 +94,49 @@ void describe('spark exec (scripted server)', () => {
     assert.match(looping.stdout, /"status":"max_steps"/);
   });
 
+  void it('says which sandbox holds, and a hostile command never writes beside the workspace (sandboxed, or asked and declined)', async () => {
+    const sibling = await mkdtemp(join(tmpdir(), 'spark-exec-sibling-'));
+    await writeFile(join(sibling, 'keep'), 'original\n');
+    const hostile = `shell: echo x > ${sibling}/new; cp calc.py ${sibling}/; echo x | tee -a ${sibling}/keep; rm -f ${sibling}/keep`;
+    const parse = (stdout: string) => stdout.trim().split('\n').map((line) => JSON.parse(line) as { type: string; [key: string]: unknown });
+    const untouched = async (): Promise<void> => {
+      assert.deepEqual(await readdir(sibling), ['keep']);
+      assert.equal(await readFile(join(sibling, 'keep'), 'utf8'), 'original\n');
+    };
+
+    const probe = await probeBubblewrap();
+    const auto = await runCli(['exec', '--json', '--ephemeral', '--server', `${t.url}/v1`, '--model', TEST_MODEL, hostile], repo, env);
+    assert.equal(auto.code, 0, auto.stderr);
+    const events = parse(auto.stdout);
+    const sandbox = events[0]?.['sandbox'] as { type: string; summary: string } | undefined;
+    if (probe.ok) {
+      assert.equal(sandbox?.type, 'bubblewrap');
+      assert.equal(sandbox?.summary, 'bubblewrap (workspace and a private /tmp writable, network off)');
+      assert.ok(!events.some((event) => event.type === 'approval.requested'), 'confined, so not asked');
+      assert.match(String(events.at(-1)?.['final_message']), /^shell said: Exit code \d+/);
+    } else {
+      assert.equal(sandbox?.type, 'none');
+      assert.match(sandbox?.summary ?? '', /commands that may write ask first$/);
+      assert.ok(events.some((event) => event.type === 'approval.requested'));
+    }
+    await untouched();
+
+    // --sandbox off: the write is asked for, and a headless run declines it.
+    const off = await runCli(['exec', '--json', '--ephemeral', '--sandbox', 'off', '--server', `${t.url}/v1`, '--model', TEST_MODEL, hostile], repo, env);
+    assert.equal(off.code, 0, off.stderr);
+    const offEvents = parse(off.stdout);
+    assert.deepEqual(offEvents[0]?.['sandbox'], { type: 'none', reason: 'off', summary: 'none (--sandbox off): commands that may write ask first' });
+    assert.match(String(offEvents.find((event) => event.type === 'approval.requested')?.['reason']), /No sandbox confines shell commands here/);
+    assert.equal(offEvents.find((event) => event.type === 'approval.decided')?.['decision'], 'deny');
+    assert.match(String(offEvents.at(-1)?.['final_message']), /^shell said: The user declined/);
+    await untouched();
+
+    // Without --json the confinement is one line on stderr.
+    const plain = await runCli(['exec', '--ephemeral', '--sandbox', 'off', '--server', `${t.url}/v1`, '--model', TEST_MODEL, 'shell: ls'], repo, env);
+    assert.equal(plain.code, 0, plain.stderr);
+    assert.match(plain.stderr, /^spark exec: sandbox: none \(--sandbox off\): commands that may write ask first$/m);
+  });
+
   void it('usage errors exit 2 with a message', async () => {
     const none = await runCli(['exec', '--server', `${t.url}/v1`], repo, env);
     assert.equal(none.code, 2);
@@ -96,6 +144,9 @@ void describe('spark exec (scripted server)', () => {
     const bad = await runCli(['exec', '--approval', 'yolo', '--server', `${t.url}/v1`, 'x'], repo, env);
     assert.equal(bad.code, 2);
     assert.match(bad.stderr, /--approval must be/);
+    const sandbox = await runCli(['exec', '--sandbox', 'maybe', '--server', `${t.url}/v1`, 'x'], repo, env);
+    assert.equal(sandbox.code, 2);
+    assert.match(sandbox.stderr, /--sandbox must be auto or off/);
   });
 
   void it('a server that is down fails with exit 1 and a clear error', async () => {

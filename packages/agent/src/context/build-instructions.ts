@@ -10,6 +10,8 @@ export interface InstructionsInput {
   testsAllowed: boolean;
   /** AGENTS.md text, '' when there is none. */
   projectInstructions: string;
+  /** How shell commands are confined (`describeShellConfinement`), when known. */
+  sandbox?: string;
 }
 
 /**
@@ -22,6 +24,7 @@ export function buildInstructions(input: InstructionsInput): string {
     `- Workspace: ${input.workspace} (all paths are relative to it; nothing outside it can be touched)`,
     `- Platform: ${process.platform}; shell commands run with bash in the workspace`,
     `- Approval mode: ${input.approval}`,
+    ...(input.sandbox === undefined ? [] : [`- Shell sandbox: ${input.sandbox}`]),
     input.testsAllowed
       ? '- Tests and slow checks: allowed for this session.'
       : '- Tests and slow checks: only when the user asks for them in their message; the harness refuses them otherwise.',

@@ -100,7 +100,8 @@ void describe('Agent harness rules (scripted engine)', () => {
   });
 
   void it('re-reads a file that changed on disk since the model read it', async () => {
-    const agent = await agentFor();
+    // Approved in case this machine has no working sandbox (then the write would ask).
+    const agent = await agentFor({ approve: () => Promise.resolve('approve') });
     const events = await collect(agent.run('stale file check'));
     assert.deepEqual(events.filter((event) => event.type === 'file.reread'), [{ type: 'file.reread', path: 'src/greet.ts', deleted: false }]);
     const note = t.engine.requests.at(-1)?.conversation.find((item) => item.type === 'user' && item.text.includes('changed on disk'));

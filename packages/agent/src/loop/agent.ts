@@ -1,6 +1,7 @@
 import { ClientError, type ClientEvent, type CreateParams, type ResponsesConnection } from '@spark/client';
 import type { ResponseObject } from '@spark/protocol';
 import type { ApprovalMode } from '../policy/decide-command.js';
+import type { SandboxSetting, ShellConfinement } from '../sandbox/shell-confinement.js';
 import { ContextBudget, type ContextBudgetOptions } from '../context/context-budget.js';
 import { renderTranscript, splitForCompaction, summaryMessage, SUMMARY_INSTRUCTIONS } from '../context/compact-history.js';
 import { CHARS_PER_TOKEN } from '../context/estimate-tokens.js';
@@ -37,6 +38,10 @@ export interface AgentOptions {
   /** Tests and slow checks allowed for the whole session (else only in turns that ask for them). */
   testsAllowed?: boolean;
   networkAllowed?: boolean;
+  /** Where shell commands run (from `resolveShellConfinement`); default: resolved from `sandbox` on the first command. */
+  confinement?: ShellConfinement;
+  /** `auto` (default) sandboxes `auto-in-workspace` commands where bubblewrap runs; `off` never does. */
+  sandbox?: SandboxSetting;
   /** Asked for every 'ask' verdict; without one, those are denied. */
   approve?: ApprovalHandler;
   session?: Session;
@@ -113,6 +118,8 @@ export class Agent {
       workspace: options.workspace,
       approval: options.approval,
       networkAllowed: options.networkAllowed ?? false,
+      ...(options.confinement === undefined ? {} : { confinement: options.confinement }),
+      ...(options.sandbox === undefined ? {} : { sandbox: options.sandbox }),
       fileTracker: this.fileTracker,
       ...(options.approve === undefined ? {} : { approve: options.approve }),
       ...(options.shellTimeoutMs === undefined ? {} : { shellTimeoutMs: options.shellTimeoutMs }),
@@ -132,6 +139,11 @@ export class Agent {
 
   get queuedMessages(): readonly string[] {
     return this.queued;
+  }
+
+  /** What walls this session's shell commands (bubblewrap probed on first use). */
+  shellConfinement(): Promise<ShellConfinement> {
+    return this.tools.shellConfinement();
   }
 
   get running(): boolean {

@@ -3,6 +3,7 @@ import { resolve } from 'node:path';
 import { loadProjectInstructions, type ProjectInstructions } from '../context/agents-md.js';
 import { buildInstructions } from '../context/build-instructions.js';
 import type { ApprovalMode } from '../policy/decide-command.js';
+import { describeShellConfinement, resolveShellConfinement, type SandboxSetting, type ShellConfinement } from '../sandbox/shell-confinement.js';
 import { defaultSessionDir, Session, type SessionState } from '../session/session-store.js';
 import { BASE_SYSTEM_PROMPT } from '../tools/system-prompt.js';
 import { APPLY_PATCH_INSTRUCTIONS, WORKSPACE_TOOLS } from '../tools/tool-definitions.js';
@@ -24,6 +25,8 @@ export interface OpenAgentOptions {
   approval: ApprovalMode;
   testsAllowed?: boolean;
   networkAllowed?: boolean;
+  /** `auto` (default): shell commands in `auto-in-workspace` run in bubblewrap where it works; `off`: never. */
+  sandbox?: SandboxSetting;
   approve?: ApprovalHandler;
   /** Overrides the server-reported window. */
   contextWindow?: number;
@@ -45,6 +48,8 @@ export interface OpenedAgent {
   contextWindow: number;
   session: Session | undefined;
   project: ProjectInstructions;
+  /** What walls the shell commands (shown by `spark exec` and the TUI). */
+  confinement: ShellConfinement;
 }
 
 /**
@@ -70,9 +75,13 @@ export async function openAgent(options: OpenAgentOptions): Promise<OpenedAgent>
     const contextWindow = options.contextWindow ?? listed?.contextWindow ?? FALLBACK_CONTEXT_WINDOW;
     const project = await loadProjectInstructions(workspace);
     const testsAllowed = options.testsAllowed ?? false;
+    const confinement = await resolveShellConfinement({
+      approval: options.approval, sandbox: options.sandbox ?? 'auto', networkAllowed: options.networkAllowed ?? false,
+    });
     const instructions = buildInstructions({
       basePrompt: BASE_SYSTEM_PROMPT, patchInstructions: APPLY_PATCH_INSTRUCTIONS, workspace,
       approval: options.approval, testsAllowed, projectInstructions: project.text,
+      sandbox: describeShellConfinement(confinement),
     });
     let session: Session | undefined;
     let resume: SessionState | undefined;
@@ -84,7 +93,7 @@ export async function openAgent(options: OpenAgentOptions): Promise<OpenedAgent>
     }
     const agent = new Agent({
       connection, model, workspace, instructions, tools: WORKSPACE_TOOLS, contextWindow,
-      approval: options.approval, testsAllowed,
+      approval: options.approval, testsAllowed, confinement,
       ...(options.networkAllowed === undefined ? {} : { networkAllowed: options.networkAllowed }),
       ...(options.approve === undefined ? {} : { approve: options.approve }),
       ...(session === undefined ? {} : { session }),
@@ -92,7 +101,7 @@ export async function openAgent(options: OpenAgentOptions): Promise<OpenedAgent>
       ...(options.maxStepsPerTurn === undefined ? {} : { maxStepsPerTurn: options.maxStepsPerTurn }),
       ...(options.requestOverrides === undefined ? {} : { requestOverrides: options.requestOverrides }),
     });
-    return { agent, connection, model, contextWindow, session, project };
+    return { agent, connection, model, contextWindow, session, project, confinement };
   } catch (error) {
     await connection.close();
     throw error;

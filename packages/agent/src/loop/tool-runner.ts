@@ -1,3 +1,4 @@
+import { realpath } from 'node:fs/promises';
 import { z } from 'zod';
 import { applyPatch } from '../apply-patch/apply-patch.js';
 import { NodePatchFileSystem } from '../apply-patch/node-patch-file-system.js';
@@ -7,6 +8,7 @@ import { undoPatch } from '../apply-patch/undo-patch.js';
 import type { FileTracker } from '../context/file-tracker.js';
 import type { ToolCallItem } from '../history/history-item.js';
 import { decideCommand, type ApprovalMode } from '../policy/decide-command.js';
+import { resolveShellConfinement, type SandboxSetting, type ShellConfinement } from '../sandbox/shell-confinement.js';
 import type { UndoEntry } from '../session/session-store.js';
 import { listWorkspaceDir } from '../tools/list-dir.js';
 import { formatReadResult, readWorkspaceFile } from '../tools/read-file.js';
@@ -16,6 +18,9 @@ import { ToolError } from '../tools/tool-error.js';
 import { DEFAULT_SHELL_OUTPUT_BYTES, DEFAULT_SHELL_TIMEOUT_MS } from '../tools/tool-limits.js';
 import type { AgentEvent, ApprovalDecision, ApprovalHandler, ApprovalRequest } from './agent-events.js';
 
+/** Added to a sandboxed command's output when it failed on the read-only file system. */
+export const SANDBOX_NOTE = 'The sandbox keeps everything outside the workspace read-only (/tmp is private to each command); write inside the workspace, or ask the user to run this command themselves.';
+
 /** Longest shell timeout the model may ask for. */
 export const MAX_SHELL_TIMEOUT_MS = 10 * 60_000;
 
@@ -23,6 +28,10 @@ export interface ToolRunnerOptions {
   workspace: string;
   approval: ApprovalMode;
   networkAllowed: boolean;
+  /** Where shell commands run; default: resolved on the first command from `sandbox`. */
+  confinement?: ShellConfinement;
+  /** Used only when `confinement` is not given (default 'auto'). */
+  sandbox?: SandboxSetting;
   fileTracker: FileTracker;
   approve?: ApprovalHandler;
   shellTimeoutMs?: number;
@@ -66,6 +75,7 @@ const patchArgs = z.object({ input: z.string() });
  */
 export class ToolRunner {
   private readonly sessionApprovals = new Set<ApprovalRequest['kind']>();
+  private confinement: Promise<ShellConfinement> | undefined;
 
   constructor(private readonly options: ToolRunnerOptions) {}
 
@@ -140,21 +150,42 @@ export class ToolRunner {
     }
   }
 
+  /** The session's shell confinement, resolved (and bubblewrap probed) once. */
+  shellConfinement(): Promise<ShellConfinement> {
+    this.confinement ??= this.options.confinement !== undefined
+      ? Promise.resolve(this.options.confinement)
+      : resolveShellConfinement({ approval: this.options.approval, sandbox: this.options.sandbox ?? 'auto', networkAllowed: this.options.networkAllowed });
+    return this.confinement;
+  }
+
   private async shell(callId: string, args: z.infer<typeof shellArgs>, context: ToolCallContext): Promise<ToolOutcome> {
+    const confinement = await this.shellConfinement();
     const decision = decideCommand(args.command, {
       approval: this.options.approval, testsAllowed: context.testsAllowed, networkAllowed: this.options.networkAllowed,
+      sandboxed: confinement.type === 'bubblewrap',
     });
     if (decision.verdict === 'refuse') return { ok: false, output: `Refused by the harness: ${decision.reason}` };
+    let approved = false;
     if (decision.verdict === 'ask') {
       const answer = await this.ask({ kind: 'shell', call_id: callId, command: args.command, reason: decision.reason, classes: [...decision.classes] }, context);
       if (answer === 'deny') return { ok: false, output: 'The user declined to run this command. Do not retry it; continue another way or ask the user.' };
+      approved = true;
     }
     const timeoutMs = Math.min(args.timeout_ms > 0 ? args.timeout_ms : (this.options.shellTimeoutMs ?? DEFAULT_SHELL_TIMEOUT_MS), MAX_SHELL_TIMEOUT_MS);
+    // A network command the user approved gets the network; its writes stay confined.
+    const sandbox = confinement.type === 'bubblewrap'
+      ? { bwrap: confinement.bwrap, writable: [await realpath(this.options.workspace).catch(() => this.options.workspace)], network: confinement.network || (approved && decision.classes.has('network')) }
+      : undefined;
     const result = await runShell({
       command: args.command, cwd: this.options.workspace, timeoutMs,
       maxOutputBytes: this.options.shellOutputBytes ?? DEFAULT_SHELL_OUTPUT_BYTES, signal: context.signal,
+      ...(sandbox === undefined ? {} : { sandbox }),
     });
-    return { ok: result.exitCode === 0 && !result.timedOut, output: formatShellResult(result), exitCode: result.exitCode };
+    let output = formatShellResult(result);
+    if (sandbox !== undefined && result.exitCode !== 0 && /read-only file system/i.test(result.output)) {
+      output += `\n[${SANDBOX_NOTE}]`;
+    }
+    return { ok: result.exitCode === 0 && !result.timedOut, output, exitCode: result.exitCode };
   }
 
   private async applyPatch(callId: string, input: string, context: ToolCallContext): Promise<ToolOutcome> {

@@ -32,14 +32,24 @@ describe('decideCommand', () => {
     }
   });
 
-  it('auto-in-workspace: runs read, build, write and allowed tests; asks for network', () => {
-    const policy: CommandPolicy = { approval: 'auto-in-workspace', testsAllowed: true };
+  it('auto-in-workspace, sandboxed: runs read, build, write and allowed tests; asks for network', () => {
+    const policy: CommandPolicy = { approval: 'auto-in-workspace', testsAllowed: true, sandboxed: true };
     for (const command of ['ls', 'tsc -b', 'rm -rf dist', 'npm test', 'frobnicate']) {
       assert.equal(verdict(command, policy), 'run', command);
     }
     assert.equal(verdict('npm install', policy), 'ask');
     assert.equal(verdict('echo $(curl x)', policy), 'ask');
     assert.equal(verdict('npm install', { ...policy, networkAllowed: true }), 'run');
+  });
+
+  it('auto-in-workspace without a sandbox: runs read-only commands, asks for anything that may write', () => {
+    const policy: CommandPolicy = { approval: 'auto-in-workspace', testsAllowed: true, networkAllowed: true };
+    assert.equal(verdict('git status && cat ../x', policy), 'run');
+    for (const command of ['tsc -b', 'rm -f ../outside/f', 'echo x > ../outside/f', 'sed -i s/a/b/ ../f', 'npm test', 'frobnicate']) {
+      const decision = decideCommand(command, policy);
+      assert.equal(decision.verdict, 'ask', command);
+      assert.match(decision.reason, /No sandbox confines shell commands here/);
+    }
   });
 
   it('never-ask: never asks; refuses network unless allowed', () => {

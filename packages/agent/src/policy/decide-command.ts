@@ -12,6 +12,12 @@ export interface CommandPolicy {
   readonly testsAllowed: boolean;
   /** The user allowed network access for the session (default false). */
   readonly networkAllowed?: boolean;
+  /**
+   * Shell commands run in an OS sandbox that confines writes to the workspace (default false).
+   * Without one, `auto-in-workspace` asks before anything that may write: the table below is a
+   * classifier, not a wall.
+   */
+  readonly sandboxed?: boolean;
 }
 
 /** The harness's answer for one command, with a reason addressed to the model. */
@@ -28,7 +34,7 @@ export interface CommandDecision {
  * | classes present        | ask  | auto-in-workspace                   | never-ask                              |
  * |------------------------|------|-------------------------------------|----------------------------------------|
  * | read only              | run  | run                                 | run                                    |
- * | build / write / test*  | ask  | run                                 | run                                    |
+ * | build / write / test*  | ask  | run if sandboxed, else ask          | run                                    |
  * | network                | ask  | ask (run if networkAllowed)         | refuse (run if networkAllowed)         |
  *
  * (*) test only once allowed. The worst class decides: refuse > ask > run.
@@ -51,6 +57,9 @@ export function decideCommand(command: string, policy: CommandPolicy): CommandDe
     case 'auto-in-workspace':
       if (classes.has('network') && policy.networkAllowed !== true) {
         return { verdict: 'ask', classes, reason: 'The command uses the network, which needs the user\'s approval.' };
+      }
+      if (beyondRead && policy.sandboxed !== true) {
+        return { verdict: 'ask', classes, reason: `No sandbox confines shell commands here, so a command that may write needs the user's approval (this one is ${describe(classes)}).` };
       }
       return { verdict: 'run', classes, reason: `Allowed in the workspace (${describe(classes)}).` };
     case 'never-ask':

@@ -1,7 +1,7 @@
 import { spawn } from 'node:child_process';
-import { accessSync, constants } from 'node:fs';
 import { stat } from 'node:fs/promises';
-import { delimiter, join } from 'node:path';
+import { bubblewrapArgs, SANDBOX_TMPDIR, type BubblewrapSpec } from '../sandbox/bubblewrap-args.js';
+import { findExecutable } from './find-executable.js';
 import { OutputBuffer } from './output-buffer.js';
 import { ToolError } from './tool-error.js';
 
@@ -25,6 +25,8 @@ export interface RunShellOptions {
   signal?: AbortSignal;
   /** Added to (and overriding) the agent's own environment. */
   env?: Record<string, string>;
+  /** Run inside bubblewrap (see `bubblewrapArgs`); TMPDIR then points at the sandbox's private /tmp. */
+  sandbox?: BubblewrapSpec;
 }
 
 /** How a command ended and what it printed. */
@@ -46,7 +48,8 @@ export interface RunShellResult {
 
 /**
  * Runs `command` with `bash -c` (`sh -c` where there is no bash) in its own process group and
- * session, stdin closed (no controlling terminal, so nothing can prompt). On timeout or abort
+ * session, stdin closed (no controlling terminal, so nothing can prompt), inside bubblewrap when
+ * `sandbox` is given (bwrap leads the group then, and the command is its child). On timeout or abort
  * the whole group gets SIGTERM, then SIGKILL after `SHELL_KILL_GRACE_MS`. Never rejects for
  * the command's own failure: a non-zero exit, a timeout and an abort are results. POSIX only.
  */
@@ -62,11 +65,16 @@ export async function runShell(options: RunShellOptions): Promise<RunShellResult
   if (!(await isDirectory(options.cwd))) {
     throw new ToolError('not_found', 'The working directory for the command does not exist. Run commands from the workspace root.', { path: options.cwd });
   }
-  const env = { ...process.env, ...NON_INTERACTIVE_ENV, ...options.env };
+  const env: NodeJS.ProcessEnv = { ...process.env, ...NON_INTERACTIVE_ENV, ...options.env };
+  if (options.sandbox !== undefined) env['TMPDIR'] = SANDBOX_TMPDIR;
   const shell = findShell(env['PATH'] ?? '');
+  const argv = [shell, '-c', options.command];
+  const [file, args] = options.sandbox === undefined
+    ? [shell, argv.slice(1)]
+    : [options.sandbox.bwrap, bubblewrapArgs(options.sandbox, options.cwd, argv)];
 
   return new Promise<RunShellResult>((resolve, reject) => {
-    const child = spawn(shell, ['-c', options.command], { cwd: options.cwd, env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(file, args, { cwd: options.cwd, env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
     let timedOut = false;
     let aborted = false;
     let exit: { code: number | null; signal: string | null } | undefined;
@@ -163,18 +171,7 @@ const shellCache = new Map<string, string>();
 function findShell(path: string): string {
   const cached = shellCache.get(path);
   if (cached !== undefined) return cached;
-  let shell = '/bin/sh';
-  for (const directory of path.split(delimiter)) {
-    if (directory === '') continue;
-    const candidate = join(directory, 'bash');
-    try {
-      accessSync(candidate, constants.X_OK);
-      shell = candidate;
-      break;
-    } catch {
-      // Not here.
-    }
-  }
+  const shell = findExecutable('bash', path) ?? '/bin/sh';
   shellCache.set(path, shell);
   return shell;
 }

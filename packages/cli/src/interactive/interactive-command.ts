@@ -4,11 +4,11 @@ import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { parseArgs } from 'node:util';
 import {
-  defaultSessionDir, listSessions, openAgent, type Agent, type OpenAgentOptions, type OpenedAgent,
+  defaultSessionDir, describeShellConfinement, listSessions, openAgent, type Agent, type OpenAgentOptions, type OpenedAgent,
 } from '@spark/agent';
 import { DEFAULT_MODEL_ALIAS } from '@spark/engine-llama';
 import { CliError } from '../cli-error.js';
-import { intOption, parseApproval, parseTransport } from '../cli-options.js';
+import { intOption, parseApproval, parseSandbox, parseTransport } from '../cli-options.js';
 import { startLocalServer, type LocalServer } from '../local-server.js';
 import { style } from '../tui/ansi.js';
 import { renderUnifiedDiff, unifiedDiff } from '../tui/diff-renderer.js';
@@ -24,12 +24,15 @@ export const INTERACTIVE_USAGE = `Usage: spark [options]              the intera
   --approval <mode>          ask (default) | auto-in-workspace | never-ask
   --allow-tests              let the agent run tests and slow checks this session
   --allow-network            let commands use the network
+  --sandbox <auto|off>       auto (default): auto-in-workspace commands run in bubblewrap (workspace
+                             and a private /tmp writable, network off unless allowed); off: they ask
+                             before writing
   --transport <t>            auto | websocket | http
   --resume [id]              continue the last (or a given) session
   --ctx <tokens>             context size of the embedded engine
   --offline                  never contact the model hub
 Config: ${'${XDG_CONFIG_HOME:-~/.config}'}/spark/config.json (or SPARK_CONFIG): {"model", "server", "apiKey",
-  "approval", "allowTests", "allowNetwork", "transport", "ctx"}. Env (over the file): SPARK_MODEL,
+  "approval", "allowTests", "allowNetwork", "sandbox", "transport", "ctx"}. Env (over the file): SPARK_MODEL,
   SPARK_SERVER_URL, SPARK_API_KEY, SPARK_APPROVAL; also SPARK_PORT, SPARK_DATA_DIR, SPARK_CACHE_DIR, NO_COLOR.`;
 
 const HELP = [
@@ -54,7 +57,7 @@ export async function interactiveCommand(argv: readonly string[], signal: AbortS
     allowPositionals: true,
     options: {
       model: { type: 'string' }, server: { type: 'string' }, 'api-key': { type: 'string' }, approval: { type: 'string' },
-      'allow-tests': { type: 'boolean' }, 'allow-network': { type: 'boolean' }, transport: { type: 'string' },
+      'allow-tests': { type: 'boolean' }, 'allow-network': { type: 'boolean' }, sandbox: { type: 'string' }, transport: { type: 'string' },
       resume: { type: 'boolean' }, ctx: { type: 'string' }, offline: { type: 'boolean' },
     },
   });
@@ -64,6 +67,7 @@ export async function interactiveCommand(argv: readonly string[], signal: AbortS
   const config = withEnv(await loadConfig());
   const approval = parseApproval(values.approval ?? config.approval ?? 'ask');
   const transport = parseTransport(values.transport ?? config.transport ?? 'auto');
+  const sandbox = parseSandbox(values.sandbox ?? config.sandbox ?? 'auto');
   const ctx = intOption('ctx', values.ctx) ?? config.ctx;
   const workspace = process.cwd();
   const serverUrl = values.server ?? config.server;
@@ -87,7 +91,7 @@ export async function interactiveCommand(argv: readonly string[], signal: AbortS
   const base: OpenAgentOptions = {
     baseUrl, workspace, approval, transport, signal,
     testsAllowed: values['allow-tests'] ?? config.allowTests ?? false,
-    networkAllowed: values['allow-network'] ?? config.allowNetwork ?? false,
+    networkAllowed: values['allow-network'] ?? config.allowNetwork ?? false, sandbox,
     approve: (request, approveSignal) => appRef.current === undefined ? Promise.resolve('deny') : appRef.current.approve(request, approveSignal),
     ...(apiKey === undefined ? {} : { apiKey }),
   };
@@ -174,7 +178,7 @@ export async function interactiveCommand(argv: readonly string[], signal: AbortS
   appRef.current = app;
   const banner = [
     `${style.bold('spark')} ${style.dim(`· ${opened.model} · ${engine} · ${opened.connection.kind} · ${workspace}`)}`,
-    style.dim(`approval: ${approval}${opened.project.files.length > 0 ? ` · AGENTS.md: ${opened.project.files.length}` : ''} · /help for keys and commands`),
+    style.dim(`approval: ${approval} · sandbox: ${describeShellConfinement(opened.confinement)}${opened.project.files.length > 0 ? ` · AGENTS.md: ${opened.project.files.length}` : ''} · /help for keys and commands`),
   ];
   const onAbort = (): void => opened.agent.interrupt();
   signal.addEventListener('abort', onAbort);
@@ -200,6 +204,7 @@ function statusLines(opened: OpenedAgent, engine: string, baseUrl: string, appro
     `session    ${opened.session?.id ?? '(not saved)'}`,
     `workspace  ${workspace}`,
     `approval   ${approval}`,
+    `sandbox    ${describeShellConfinement(opened.confinement)}`,
     `context    ~${agent.contextTokens} of ${agent.contextWindow} tokens, ${agent.items.length} items`,
     `undo       ${agent.undoable.length} patch(es)`,
     `AGENTS.md  ${opened.project.files.join(', ') || 'none'}`,

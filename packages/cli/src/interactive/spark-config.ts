@@ -18,6 +18,8 @@ const configSchema = z.object({
   approval: z.enum(['ask', 'auto-in-workspace', 'never-ask']).optional(),
   allowTests: z.boolean().optional(),
   allowNetwork: z.boolean().optional(),
+  /** `auto` (default): bubblewrap for auto-in-workspace shell commands where it runs; `off`: never (writes ask). */
+  sandbox: z.enum(['auto', 'off']).optional(),
   transport: z.enum(['auto', 'websocket', 'http']).optional(),
   /** Context size of the embedded engine. */
   ctx: z.number().int().min(512).optional(),

@@ -57,6 +57,7 @@ void describe('spark TUI under tmux', () => {
     const start = await tmux.capture();
     assert.match(start, /spark · scripted/);
     assert.match(start, /scripted · .*websocket/);
+    assert.match(start, /approval: ask · sandbox: none \(approval ask: commands that may write ask first\)/, 'the banner says which confinement holds');
     await ask('hello');
     const screen = await tmux.waitFor(/Second line with bold text\./);
     assert.match(screen, /› hello/);
@@ -148,7 +149,8 @@ void describe('spark TUI under tmux', () => {
     await tmux.waitFor(/restored notes\.txt/);
     assert.equal(await readFile(join(workspace, 'notes.txt'), 'utf8'), 'draft\n');
     await ask('/status');
-    await tmux.waitFor(/session +\d{8}-\d{6}-[0-9a-f]{6}/);
+    const status = await tmux.waitFor(/session +\d{8}-\d{6}-[0-9a-f]{6}/);
+    assert.match(status, /sandbox +none \(approval ask/);
     await ask('/quit');
     for (let tries = 0; tries < 200 && !(await tmux.dead()); tries += 1) await new Promise((resolve) => setTimeout(resolve, 25));
     assert.ok(await tmux.dead(), '/quit exits');
