@@ -43,7 +43,12 @@ export interface WebSocketTransport {
  */
 export function attachWebSocketTransport(server: Server, deps: WebSocketTransportDeps): WebSocketTransport {
   const { settings } = deps;
-  const wss = new WebSocketServer({ noServer: true, maxPayload: settings.limits.maxPayloadBytes, perMessageDeflate: false, clientTracking: false });
+  // `autoPong` is off: `ws` would terminate a connection (no close frame) once 60 of its pongs are
+  // unflushed, which one TCP segment of pings achieves. WsConnection answers pings itself, one
+  // pong per burst, and closes a flood with 1008 under a documented limit.
+  const wss = new WebSocketServer({
+    noServer: true, maxPayload: settings.limits.maxPayloadBytes, perMessageDeflate: false, clientTracking: false, autoPong: false,
+  });
   const connections = new Set<WsConnection>();
   let closing = false;
 
