@@ -1,5 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { apiErrors, type ApiError } from '@spark/protocol';
+import { discardUnreadBody } from './discard-unread-body.js';
 import type { Metrics } from './metrics.js';
 import { newId } from './new-id.js';
 import type { RouteHandler } from './route-context.js';
@@ -15,6 +16,8 @@ export interface RequestHandlerOptions {
   /** Undefined when no API keys are configured. */
   checkAuth: ((authorization: string | undefined) => boolean) | undefined;
   retryAfterSeconds: number;
+  /** Bytes of an unread body discarded after an error answer before the connection is dropped. */
+  maxDrainBytes: number;
   /** Handlers still running; `close()` lets them finish writing before dropping sockets. */
   pending: Set<Promise<void>>;
 }
@@ -35,11 +38,9 @@ export function createRequestHandler(options: RequestHandlerOptions): (req: Inco
     res.once('close', () => options.metrics.countRequest(method, route, res.statusCode));
 
     const fail = (error: ApiError): void => {
-      // A body left unread would be parsed as the next request: drop it and close the socket.
-      const unread = !req.complete && hasBody(req);
-      if (unread) res.setHeader('connection', 'close');
+      // A client still sending its body must be able to read this answer (no reset mid-upload).
+      if (!req.complete && hasBody(req)) discardUnreadBody(req, res, options.maxDrainBytes);
       sendApiError(res, error);
-      if (unread) req.resume();
     };
     if (options.checkAuth && isV1(url.pathname) && !options.checkAuth(req.headers.authorization)) {
       fail(apiErrors.invalidApiKey());

@@ -5,8 +5,19 @@ import type { WebSocketOptions } from './websocket/ws-limits.js';
 export const DEFAULT_PORT = 8000;
 /** Loopback only by default: any other address needs API keys. */
 export const DEFAULT_HOST = '127.0.0.1';
-/** Largest accepted request body (Codex resends whole histories over HTTP). */
-export const DEFAULT_MAX_BODY_BYTES = 32 * 1024 * 1024;
+/**
+ * Largest accepted request body. Codex resends whole histories over HTTP, but a history never
+ * exceeds the context window: the largest windows (1M tokens) hold about 4 MB of text, twice
+ * that as JSON with escaping and item wrappers, and replayed images add a few MB of base64; a
+ * 128k-token window needs about 1 MB. Same as the WebSocket frame limit.
+ */
+export const DEFAULT_MAX_BODY_BYTES = 16 * 1024 * 1024;
+/**
+ * After an error answer (413 included) the rest of a body still being sent is read and discarded
+ * up to this many bytes, so the client reads the answer instead of a reset; past it the
+ * connection is dropped.
+ */
+export const DEFAULT_MAX_DRAIN_BYTES = 64 * 1024 * 1024;
 /** Generations in flight at once; more are answered 429 with retry-after. */
 export const DEFAULT_MAX_CONCURRENT_REQUESTS = 64;
 /** SSE comment ping interval while a stream has nothing else to say. */
@@ -19,6 +30,7 @@ export const DEFAULT_SHUTDOWN_GRACE_MS = 5_000;
 /** Every limit the server enforces; each has a documented default. */
 export interface ServerLimits {
   maxBodyBytes: number;
+  maxDrainBytes: number;
   maxConcurrentRequests: number;
   keepAliveMs: number;
   retryAfterSeconds: number;
@@ -27,6 +39,7 @@ export interface ServerLimits {
 
 export const DEFAULT_LIMITS: Readonly<ServerLimits> = Object.freeze({
   maxBodyBytes: DEFAULT_MAX_BODY_BYTES,
+  maxDrainBytes: DEFAULT_MAX_DRAIN_BYTES,
   maxConcurrentRequests: DEFAULT_MAX_CONCURRENT_REQUESTS,
   keepAliveMs: DEFAULT_KEEP_ALIVE_MS,
   retryAfterSeconds: DEFAULT_RETRY_AFTER_SECONDS,

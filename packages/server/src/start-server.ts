@@ -1,6 +1,7 @@
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createBearerCheck, isLoopbackHost } from './auth.js';
+import { handleClientError } from './client-error.js';
 import { createEngineResolver } from './engine-resolver.js';
 import { createRequestHandler } from './handle-request.js';
 import { Metrics } from './metrics.js';
@@ -61,7 +62,9 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   const server = createServer(createRequestHandler({
     router, metrics, logger, pending, checkAuth,
     retryAfterSeconds: limits.retryAfterSeconds,
+    maxDrainBytes: limits.maxDrainBytes,
   }));
+  server.on('clientError', handleClientError);
   const sockets = attachWebSocketTransport(server, {
     service, metrics, logger, settings: websocket, checkAuth, retryAfterSeconds: limits.retryAfterSeconds,
   });

@@ -1,4 +1,4 @@
-import { STATUS_CODES, type IncomingMessage, type Server } from 'node:http';
+import type { IncomingMessage, Server } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer } from 'ws';
 import { ApiError, apiErrors } from '@spark/protocol';
@@ -6,6 +6,7 @@ import type { Metrics } from '../metrics.js';
 import { newId } from '../new-id.js';
 import type { ResponsesService } from '../responses-service.js';
 import type { Logger } from '../server-options.js';
+import { writeRawHttpError } from '../write-raw-http-error.js';
 import { isOriginAllowed } from './is-origin-allowed.js';
 import { WsConnection } from './ws-connection.js';
 import type { WebSocketSettings } from './ws-limits.js';
@@ -60,7 +61,7 @@ export function attachWebSocketTransport(server: Server, deps: WebSocketTranspor
     const route = pathname === WEBSOCKET_PATH ? WEBSOCKET_PATH : 'unmatched';
     const refuse = (error: ApiError): void => {
       deps.metrics.countRequest(req.method ?? 'GET', route, error.status);
-      writeHttpError(socket, error, requestId);
+      writeRawHttpError(socket, error, { 'x-request-id': requestId });
     };
     if (closing) { refuse(new ApiError(503, 'server_error', 'server_shutting_down', 'The server is shutting down.')); return; }
     if (deps.checkAuth && (pathname === '/v1' || pathname.startsWith('/v1/')) && !deps.checkAuth(req.headers.authorization)) {
@@ -109,20 +110,4 @@ export function attachWebSocketTransport(server: Server, deps: WebSocketTranspor
       wss.close();
     },
   };
-}
-
-/** An HTTP error answer written on the raw upgrade socket, then the socket is closed. */
-function writeHttpError(socket: Duplex, error: ApiError, requestId: string): void {
-  if (!socket.writable) { socket.destroy(); return; }
-  const body = JSON.stringify(error.toBody());
-  const headers: Record<string, string> = {
-    ...error.headers,
-    'content-type': 'application/json',
-    'content-length': String(Buffer.byteLength(body)),
-    'x-request-id': requestId,
-    connection: 'close',
-  };
-  const head = [`HTTP/1.1 ${error.status} ${STATUS_CODES[error.status] ?? ''}`, ...Object.entries(headers).map(([name, value]) => `${name}: ${value}`)];
-  socket.end(`${head.join('\r\n')}\r\n\r\n${body}`);
-  socket.once('finish', () => socket.destroy());
 }
