@@ -71,6 +71,17 @@ export interface ServerOptions {
    * upgrade with 426 so clients fall back to HTTP; an object sets allowed browser origins and limits.
    */
   websocket?: boolean | WebSocketOptions;
+  /**
+   * Host names (as in the `Host` header, without port) this server answers to besides localhost,
+   * loopback addresses and its bind address; others get 403 (DNS rebinding). '*' accepts any.
+   * On a non-loopback bind (API key required) any Host is accepted unless this is set.
+   */
+  allowedHosts?: readonly string[];
+  /**
+   * Browser origins (`https://app.example`) allowed cross-origin access: CORS preflights and
+   * `Access-Control-Allow-Origin` on their responses. Other foreign origins get 403. '*' allows any.
+   */
+  corsOrigins?: readonly string[];
   /** Sampling temperature when a request sets none. Default 0 (greedy). */
   defaultTemperature?: number;
   logger?: Logger;

@@ -2,12 +2,12 @@ import type { IncomingMessage, Server } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer } from 'ws';
 import { ApiError, apiErrors } from '@spark/protocol';
+import { checkHost, checkOrigin, type BrowserRules } from '../browser-rules.js';
 import type { Metrics } from '../metrics.js';
 import { newId } from '../new-id.js';
 import type { ResponsesService } from '../responses-service.js';
 import type { Logger } from '../server-options.js';
 import { writeRawHttpError } from '../write-raw-http-error.js';
-import { isOriginAllowed } from './is-origin-allowed.js';
 import { WsConnection } from './ws-connection.js';
 import type { WebSocketSettings } from './ws-limits.js';
 
@@ -22,6 +22,8 @@ export interface WebSocketTransportDeps {
   /** Undefined when no API keys are configured. */
   checkAuth: ((authorization: string | undefined) => boolean) | undefined;
   retryAfterSeconds: number;
+  /** The Host and Origin rules, as over HTTP (the WebSocket `allowedOrigins` are part of them). */
+  browser: BrowserRules;
 }
 
 /** The WebSocket mode attached to an HTTP server. */
@@ -39,7 +41,7 @@ export interface WebSocketTransport {
  * Handles the HTTP server's `upgrade` event (`ws` in noServer mode). Before the 101 it answers,
  * with the HTTP error body: 401 for a bad Bearer key (as over HTTP), 404 for other paths, 426
  * when the WebSocket mode is disabled (clients such as Codex then fall back to HTTP), 403 for a
- * browser `Origin` that is not allowed. `OpenAI-Beta` headers are accepted and ignored; no
+ * `Host` or browser `Origin` that is not allowed (checked first, as over HTTP). `OpenAI-Beta` headers are accepted and ignored; no
  * subprotocol is required; permessage-deflate is declined. Oversized frames close with 1009.
  */
 export function attachWebSocketTransport(server: Server, deps: WebSocketTransportDeps): WebSocketTransport {
@@ -64,6 +66,8 @@ export function attachWebSocketTransport(server: Server, deps: WebSocketTranspor
       writeRawHttpError(socket, error, { 'x-request-id': requestId });
     };
     if (closing) { refuse(new ApiError(503, 'server_error', 'server_shutting_down', 'The server is shutting down.')); return; }
+    const refused = checkHost(deps.browser, req.headers.host) ?? checkOrigin(deps.browser, req.headers);
+    if (refused) { refuse(refused); return; }
     if (deps.checkAuth && (pathname === '/v1' || pathname.startsWith('/v1/')) && !deps.checkAuth(req.headers.authorization)) {
       refuse(apiErrors.invalidApiKey());
       return;
@@ -72,10 +76,6 @@ export function attachWebSocketTransport(server: Server, deps: WebSocketTranspor
     if (req.method !== 'GET') { refuse(apiErrors.methodNotAllowed(req.method ?? '')); return; }
     if (!settings.enabled) {
       refuse(new ApiError(426, 'invalid_request_error', 'websocket_not_supported', 'The WebSocket mode is disabled on this server; use HTTP POST /v1/responses.'));
-      return;
-    }
-    if (!isOriginAllowed(req.headers.origin, req.headers.host, settings.allowedOrigins)) {
-      refuse(new ApiError(403, 'invalid_request_error', 'origin_not_allowed', 'This Origin may not open a WebSocket to this server; see the allowed origins option.'));
       return;
     }
     wss.handleUpgrade(req, socket, head, (ws) => {
