@@ -22,6 +22,8 @@ void describe('findExcessNesting', () => {
   it('ignores brackets, braces, commas and escaped quotes inside strings', () => {
     assert.equal(findExcessNesting(JSON.stringify({ text: '[[[[{{{{,\\"]]' }), 1), undefined);
     assert.equal(findExcessNesting(JSON.stringify({ 'k,"[': { x: [1, { y: 2 }] } }), 3), 'k,"[.x[1]');
+    assert.equal(findExcessNesting(JSON.stringify({ a: 'ends in a backslash\\', b: [[1]] }), 2), 'b[0]');
+    assert.equal(findExcessNesting('{"a":"never closed [[[[', 1), undefined);
   });
 
   it('keeps no long key in the path', () => {
