@@ -62,7 +62,8 @@ export const DEFAULT_WS_LIMITS: Readonly<WebSocketLimits> = Object.freeze({
 export interface WebSocketOptions {
   /**
    * Browser origins (`https://app.example`, exact match) allowed to connect besides same-host and
-   * loopback ones; `'*'` allows any. Requests without an `Origin` header (non-browser clients)
+   * loopback ones (and besides `ServerOptions.corsOrigins`, which count too); `'*'` allows any.
+   * They pass the Origin check of plain HTTP requests as well, without CORS headers. Requests without an `Origin` header (non-browser clients)
    * are always allowed: they authenticate with the API key.
    */
   allowedOrigins?: readonly string[];
