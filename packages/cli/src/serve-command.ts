@@ -1,7 +1,10 @@
 import { basename } from 'node:path';
 import { parseArgs } from 'node:util';
 import { batchLimitCacheFile, DEFAULT_MODEL_ALIAS, LlamaEngine, speculationAdvice } from '@spark/engine-llama';
-import { DEFAULT_PORT, startServer } from '@spark/server';
+import { MAX_JSON_DEPTH, MAX_SCHEMA_DEPTH, MAX_TOOLS, MAX_TOTAL_SCHEMA_CHARS } from '@spark/protocol';
+import {
+  DEFAULT_MAX_BODY_BYTES, DEFAULT_PORT, DEFAULT_WS_CONTROL_FRAME_WINDOW_MS, DEFAULT_WS_MAX_CONTROL_FRAMES, DEFAULT_WS_MAX_PAYLOAD_BYTES, startServer,
+} from '@spark/server';
 import { CliError } from './cli-error.js';
 import { intOption } from './cli-options.js';
 import { pullWithProgress } from './pull-with-progress.js';
@@ -28,7 +31,21 @@ export const SERVE_USAGE = `Usage: spark serve [options]
                              output may differ from plain decoding at choices the batch ranks otherwise)
   --no-websocket             answer WebSocket upgrades with 426 (clients fall back to HTTP)
   --ws-allowed-origin <o>    browser Origin allowed to open a WebSocket; repeatable, '*' for any
-                             (default: localhost and the server's own IP only)`;
+                             (default: localhost and the server's own IP only)
+  --allowed-host <name>      Host header name to answer besides localhost, loopback addresses and
+                             the bind address (others get 403: DNS rebinding); repeatable, '*' for any.
+                             On a non-loopback --host (key required) any Host is accepted unless given
+  --cors-origin <origin>     browser origin (https://app.example) allowed cross-origin requests:
+                             CORS preflight and Access-Control-Allow-Origin; repeatable. Other
+                             foreign Origins get 403; request bodies must be application/json (415)
+
+Limits: request bodies up to ${mib(DEFAULT_MAX_BODY_BYTES)} (413 beyond: a 1M-token history as JSON fits), WebSocket
+frames up to ${mib(DEFAULT_WS_MAX_PAYLOAD_BYTES)}; JSON nesting ${MAX_JSON_DEPTH} levels, each schema ${MAX_SCHEMA_DEPTH}, ${MAX_TOOLS} tools,
+${mib(MAX_TOTAL_SCHEMA_CHARS)} of schemas in all (400 beyond); ${DEFAULT_WS_MAX_CONTROL_FRAMES} WebSocket pings per ${DEFAULT_WS_CONTROL_FRAME_WINDOW_MS / 1000} s (1008 beyond).`;
+
+function mib(bytes: number): string {
+  return `${bytes / (1024 * 1024)} MB`;
+}
 
 export async function serveCommand(argv: readonly string[], signal: AbortSignal): Promise<void> {
   const { values } = parseArgs({
@@ -51,8 +68,15 @@ export async function serveCommand(argv: readonly string[], signal: AbortSignal)
       'exact-speculation': { type: 'boolean' },
       'fast-speculation': { type: 'boolean' },
       'ws-allowed-origin': { type: 'string', multiple: true },
+      'allowed-host': { type: 'string', multiple: true },
+      'cors-origin': { type: 'string', multiple: true },
+      help: { type: 'boolean', short: 'h' },
     },
   });
+  if (values.help) {
+    process.stdout.write(`${SERVE_USAGE}\n`);
+    return;
+  }
   const env = process.env;
   const specs = values.model ?? [env['SPARK_MODEL'] ?? DEFAULT_MODEL_ALIAS];
   const apiKeys = [...(values['api-key'] ?? []), ...(env['SPARK_API_KEY']?.split(',').map((k) => k.trim()).filter(Boolean) ?? [])];
@@ -90,6 +114,8 @@ export async function serveCommand(argv: readonly string[], signal: AbortSignal)
       ...(values.host ? { host: values.host } : {}),
       ...(apiKeys.length > 0 ? { apiKeys } : {}),
       ...(values.db ? { dbPath: values.db } : {}),
+      ...(values['allowed-host'] ? { allowedHosts: values['allowed-host'] } : {}),
+      ...(values['cors-origin'] ? { corsOrigins: values['cors-origin'] } : {}),
       websocket: values['no-websocket'] ? false : { ...(values['ws-allowed-origin'] ? { allowedOrigins: values['ws-allowed-origin'] } : {}) },
       logger: consoleLogger,
     });

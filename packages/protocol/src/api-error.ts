@@ -58,6 +58,20 @@ export const apiErrors = {
   invalidApiKey: (): ApiError => new ApiError(401, 'invalid_request_error', 'invalid_api_key', 'Incorrect or missing API key. Send it as "Authorization: Bearer <key>".'),
   bodyTooLarge: (limit: number): ApiError =>
     new ApiError(413, 'invalid_request_error', 'request_too_large', `The request body exceeds the limit of ${limit} bytes.`),
+  nestingTooDeep: (param: string, limit: number): ApiError =>
+    new ApiError(400, 'invalid_request_error', 'json_nesting_too_deep',
+      `The request nests JSON deeper than the limit of ${limit} levels (at '${truncate(param)}').`, param),
+  schemaTooDeep: (param: string, limit: number): ApiError =>
+    new ApiError(400, 'invalid_request_error', 'schema_too_deep',
+      `The JSON schema in '${truncate(param)}' nests deeper than the limit of ${limit} levels.`, param),
+  tooManyTools: (count: number, limit: number): ApiError =>
+    new ApiError(400, 'invalid_request_error', 'too_many_tools',
+      `The request declares ${count} tools (namespace members included); the limit is ${limit}.`, 'tools'),
+  schemasTooLarge: (param: string, limit: number): ApiError =>
+    new ApiError(400, 'invalid_request_error', 'schemas_too_large',
+      `The request's tool schemas, grammars and text.format schema together exceed the limit of ${limit} characters (crossed at '${truncate(param)}').`, param),
+  unsupportedMediaType: (): ApiError =>
+    new ApiError(415, 'invalid_request_error', 'unsupported_media_type', 'Request bodies must be sent with "Content-Type: application/json".'),
   overloaded: (retryAfterSeconds: number): ApiError =>
     new ApiError(429, 'rate_limit_error', 'rate_limit_exceeded', `The server is busy: all model slots are taken. Please try again in ${retryAfterSeconds}s.`, null, {
       headers: { 'retry-after': String(retryAfterSeconds) },

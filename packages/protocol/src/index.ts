@@ -16,5 +16,7 @@ export type {
 } from './response-types.js';
 export type { ResponseStreamEvent, ResponseStreamEventType } from './stream-events.js';
 export { parseCreateResponse } from './parse-create-response.js';
+export { findExcessNesting, nestsDeeperThan } from './json-nesting.js';
+export { MAX_JSON_DEPTH, MAX_SCHEMA_DEPTH, MAX_TOOLS, MAX_TOTAL_SCHEMA_CHARS } from './request-limits.js';
 export { fastApplyRequest, FAST_APPLY_INSTRUCTIONS } from './fast-apply-request.js';
 export type { FastApplyInput } from './fast-apply-request.js';

@@ -2,6 +2,9 @@ import type { z } from 'zod';
 import { ApiError, apiErrors } from './api-error.js';
 import { createResponseSchema, type CreateResponseBody } from './create-response-schema.js';
 import { DROPPED_ITEM_TYPES } from './input-item-schema.js';
+import type { Tool } from './tool-schema.js';
+import { nestsDeeperThan } from './json-nesting.js';
+import { MAX_SCHEMA_DEPTH, MAX_TOOLS, MAX_TOTAL_SCHEMA_CHARS } from './request-limits.js';
 
 const KNOWN_ITEM_TYPES = new Set<string>([
   'message', 'function_call', 'function_call_output', 'custom_tool_call', 'custom_tool_call_output',
@@ -21,7 +24,36 @@ export function parseCreateResponse(body: unknown): CreateResponseBody {
   checkItemTypes(record['input']);
   const parsed = createResponseSchema.safeParse(body);
   if (!parsed.success) throw issueToApiError(parsed.error.issues, body);
+  checkSchemaLimits(parsed.data);
   return parsed.data;
+}
+
+/**
+ * Tool count, schema depth and total schema size (`request-limits.ts`), checked before anything
+ * walks a schema recursively (normalisation, grammar compilation, cache keys).
+ */
+function checkSchemaLimits(body: CreateResponseBody): void {
+  const schemas: Array<{ param: string; schema: unknown; text?: string }> = [];
+  let tools = 0;
+  const add = (tool: Tool, param: string): void => {
+    tools += 1;
+    if (tool.type === 'function' && tool.parameters) schemas.push({ param: `${param}.parameters`, schema: tool.parameters });
+    if (tool.type === 'custom' && tool.format?.type === 'grammar') schemas.push({ param: `${param}.format.definition`, schema: null, text: tool.format.definition });
+  };
+  (body.tools ?? []).forEach((tool, index) => {
+    if (tool.type === 'namespace') tool.tools.forEach((member, memberIndex) => add(member, `tools[${index}].tools[${memberIndex}]`));
+    else add(tool, `tools[${index}]`);
+  });
+  if (tools > MAX_TOOLS) throw apiErrors.tooManyTools(tools, MAX_TOOLS);
+  const format = body.text?.format;
+  if (format?.type === 'json_schema') schemas.push({ param: 'text.format.schema', schema: format.schema });
+  let total = 0;
+  for (const { param, schema, text } of schemas) {
+    if (text === undefined && nestsDeeperThan(schema, MAX_SCHEMA_DEPTH)) throw apiErrors.schemaTooDeep(param, MAX_SCHEMA_DEPTH);
+    // Safe to serialise now: the depth is bounded.
+    total += text?.length ?? JSON.stringify(schema).length;
+    if (total > MAX_TOTAL_SCHEMA_CHARS) throw apiErrors.schemasTooLarge(param, MAX_TOTAL_SCHEMA_CHARS);
+  }
 }
 
 function checkItemTypes(input: unknown): void {

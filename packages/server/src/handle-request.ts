@@ -1,5 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { apiErrors, type ApiError } from '@spark/protocol';
+import { ApiError, apiErrors } from '@spark/protocol';
+import { checkContentType, checkHost, checkOrigin, corsHeaders, isPreflight, preflightAnswer, type BrowserRules } from './browser-rules.js';
+import { discardUnreadBody } from './discard-unread-body.js';
 import type { Metrics } from './metrics.js';
 import { newId } from './new-id.js';
 import type { RouteHandler } from './route-context.js';
@@ -15,14 +17,19 @@ export interface RequestHandlerOptions {
   /** Undefined when no API keys are configured. */
   checkAuth: ((authorization: string | undefined) => boolean) | undefined;
   retryAfterSeconds: number;
+  /** Host, Origin, CORS and content-type rules for browsers. */
+  browser: BrowserRules;
+  /** Bytes of an unread body discarded after an error answer before the connection is dropped. */
+  maxDrainBytes: number;
   /** Handlers still running; `close()` lets them finish writing before dropping sockets. */
   pending: Set<Promise<void>>;
 }
 
 /**
- * The one entry point for HTTP requests: assigns `x-request-id`, enforces Bearer auth on
- * `/v1`, routes (404 / 405 as JSON errors), maps every failure once to the spec error body,
- * and counts the answer by route pattern and status.
+ * The one entry point for HTTP requests: assigns `x-request-id`, applies the browser rules
+ * (Host, Origin, CORS preflight and headers; API key or not), enforces Bearer auth on `/v1`,
+ * routes (404 / 405 as JSON errors), requires JSON bodies (415), maps every failure once to the
+ * spec error body, and counts the answer by route pattern and status.
  */
 export function createRequestHandler(options: RequestHandlerOptions): (req: IncomingMessage, res: ServerResponse) => void {
   return (req, res) => {
@@ -35,12 +42,19 @@ export function createRequestHandler(options: RequestHandlerOptions): (req: Inco
     res.once('close', () => options.metrics.countRequest(method, route, res.statusCode));
 
     const fail = (error: ApiError): void => {
-      // A body left unread would be parsed as the next request: drop it and close the socket.
-      const unread = !req.complete && hasBody(req);
-      if (unread) res.setHeader('connection', 'close');
+      // A client still sending its body must be able to read this answer (no reset mid-upload).
+      if (!req.complete && hasBody(req)) discardUnreadBody(req, res, options.maxDrainBytes);
       sendApiError(res, error);
-      if (unread) req.resume();
     };
+    const refused = checkHost(options.browser, req.headers.host) ?? checkOrigin(options.browser, req.headers);
+    if (refused) { fail(refused); return; }
+    for (const [name, value] of Object.entries(corsHeaders(options.browser, req.headers.origin))) res.setHeader(name, value);
+    if (isPreflight(method, req.headers)) {
+      const answer = preflightAnswer(options.browser, req.headers);
+      if (ApiError.is(answer)) { fail(answer); return; }
+      res.writeHead(answer.status, answer.headers).end();
+      return;
+    }
     if (options.checkAuth && isV1(url.pathname) && !options.checkAuth(req.headers.authorization)) {
       fail(apiErrors.invalidApiKey());
       return;
@@ -50,6 +64,10 @@ export function createRequestHandler(options: RequestHandlerOptions): (req: Inco
       res.setHeader('allow', match.allow.join(', '));
       fail(apiErrors.methodNotAllowed(method));
       return;
+    }
+    if (hasBody(req)) {
+      const unsupported = checkContentType(req.headers['content-type']);
+      if (unsupported) { fail(unsupported); return; }
     }
     const handled = match.handler({ req, res, params: match.params, url, requestId }).catch((error: unknown) => {
       const apiError = toApiError(error, options.retryAfterSeconds);

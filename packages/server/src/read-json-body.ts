@@ -1,9 +1,11 @@
 import type { IncomingMessage } from 'node:http';
-import { ApiError, apiErrors } from '@spark/protocol';
+import { ApiError, apiErrors, findExcessNesting, MAX_JSON_DEPTH } from '@spark/protocol';
 
 /**
- * Reads and parses a JSON request body of at most `maxBytes`. Any content type is accepted as
- * long as the bytes are JSON. Throws `ApiError` 413 (without buffering the rest) or 400.
+ * Reads and parses a JSON request body of at most `maxBytes` (the content type is checked
+ * before, in `checkBrowserRules`). Throws `ApiError` 413 (without buffering the rest) or 400,
+ * also for nesting deeper than `MAX_JSON_DEPTH`, found by a scan of the text before anything
+ * walks it recursively.
  */
 export async function readJsonBody(req: IncomingMessage, maxBytes: number): Promise<unknown> {
   const declared = Number(req.headers['content-length']);
@@ -40,6 +42,8 @@ export async function readJsonBody(req: IncomingMessage, maxBytes: number): Prom
   });
   const text = Buffer.concat(chunks, size).toString('utf8');
   if (text.trim() === '') throw apiErrors.invalidJson();
+  const tooDeep = findExcessNesting(text, MAX_JSON_DEPTH);
+  if (tooDeep !== undefined) throw apiErrors.nestingTooDeep(tooDeep, MAX_JSON_DEPTH);
   try {
     return JSON.parse(text) as unknown;
   } catch {

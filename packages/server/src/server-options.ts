@@ -5,8 +5,19 @@ import type { WebSocketOptions } from './websocket/ws-limits.js';
 export const DEFAULT_PORT = 8000;
 /** Loopback only by default: any other address needs API keys. */
 export const DEFAULT_HOST = '127.0.0.1';
-/** Largest accepted request body (Codex resends whole histories over HTTP). */
-export const DEFAULT_MAX_BODY_BYTES = 32 * 1024 * 1024;
+/**
+ * Largest accepted request body. Codex resends whole histories over HTTP, but a history never
+ * exceeds the context window: the largest windows (1M tokens) hold about 4 MB of text, twice
+ * that as JSON with escaping and item wrappers, and replayed images add a few MB of base64; a
+ * 128k-token window needs about 1 MB. Same as the WebSocket frame limit.
+ */
+export const DEFAULT_MAX_BODY_BYTES = 16 * 1024 * 1024;
+/**
+ * After an error answer (413 included) the rest of a body still being sent is read and discarded
+ * up to this many bytes, so the client reads the answer instead of a reset; past it the
+ * connection is dropped.
+ */
+export const DEFAULT_MAX_DRAIN_BYTES = 64 * 1024 * 1024;
 /** Generations in flight at once; more are answered 429 with retry-after. */
 export const DEFAULT_MAX_CONCURRENT_REQUESTS = 64;
 /** SSE comment ping interval while a stream has nothing else to say. */
@@ -19,6 +30,7 @@ export const DEFAULT_SHUTDOWN_GRACE_MS = 5_000;
 /** Every limit the server enforces; each has a documented default. */
 export interface ServerLimits {
   maxBodyBytes: number;
+  maxDrainBytes: number;
   maxConcurrentRequests: number;
   keepAliveMs: number;
   retryAfterSeconds: number;
@@ -27,6 +39,7 @@ export interface ServerLimits {
 
 export const DEFAULT_LIMITS: Readonly<ServerLimits> = Object.freeze({
   maxBodyBytes: DEFAULT_MAX_BODY_BYTES,
+  maxDrainBytes: DEFAULT_MAX_DRAIN_BYTES,
   maxConcurrentRequests: DEFAULT_MAX_CONCURRENT_REQUESTS,
   keepAliveMs: DEFAULT_KEEP_ALIVE_MS,
   retryAfterSeconds: DEFAULT_RETRY_AFTER_SECONDS,
@@ -58,6 +71,17 @@ export interface ServerOptions {
    * upgrade with 426 so clients fall back to HTTP; an object sets allowed browser origins and limits.
    */
   websocket?: boolean | WebSocketOptions;
+  /**
+   * Host names (as in the `Host` header, without port) this server answers to besides localhost,
+   * loopback addresses and its bind address; others get 403 (DNS rebinding). '*' accepts any.
+   * On a non-loopback bind (API key required) any Host is accepted unless this is set.
+   */
+  allowedHosts?: readonly string[];
+  /**
+   * Browser origins (`https://app.example`) allowed cross-origin access: CORS preflights and
+   * `Access-Control-Allow-Origin` on their responses. Other foreign origins get 403. '*' allows any.
+   */
+  corsOrigins?: readonly string[];
   /** Sampling temperature when a request sets none. Default 0 (greedy). */
   defaultTemperature?: number;
   logger?: Logger;

@@ -87,7 +87,7 @@ void describe('keep-alive pings', () => {
     const t = await startTestServer({ limits: { keepAliveMs: 10 } });
     try {
       const input = steps({ type: 'delay', ms: 500 }, { type: 'text', text: 'late answer' });
-      const res = await fetch(`${t.url}/v1/responses`, { method: 'POST', body: JSON.stringify({ model: TEST_MODEL, input, stream: true }) });
+      const res = await fetch(`${t.url}/v1/responses`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ model: TEST_MODEL, input, stream: true }) });
       const frames = parseSseFrames(await res.text());
       const firstDelta = frames.findIndex((frame) => frame.event === 'response.output_text.delta');
       const pings = frames.slice(0, firstDelta).filter((frame) => frame.raw === ': ping');

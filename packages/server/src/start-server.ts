@@ -1,6 +1,8 @@
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createBearerCheck, isLoopbackHost } from './auth.js';
+import { resolveBrowserRules } from './browser-rules.js';
+import { handleClientError } from './client-error.js';
 import { createEngineResolver } from './engine-resolver.js';
 import { createRequestHandler } from './handle-request.js';
 import { Metrics } from './metrics.js';
@@ -33,6 +35,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   }
   const limits = resolveLimits(options.limits);
   const websocket = resolveWebSocketSettings(options.websocket);
+  const browser = resolveBrowserRules({ host, allowedHosts: options.allowedHosts, corsOrigins: options.corsOrigins, websocketOrigins: websocket.allowedOrigins });
   const logger = options.logger ?? defaultLogger;
   const store = new SqliteResponseStore(options.dbPath ?? defaultDbPath());
   const resolver = createEngineResolver([options.engine]);
@@ -59,11 +62,13 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   const pending = new Set<Promise<void>>();
   const checkAuth = apiKeys.length > 0 ? createBearerCheck(apiKeys) : undefined;
   const server = createServer(createRequestHandler({
-    router, metrics, logger, pending, checkAuth,
+    router, metrics, logger, pending, checkAuth, browser,
     retryAfterSeconds: limits.retryAfterSeconds,
+    maxDrainBytes: limits.maxDrainBytes,
   }));
+  server.on('clientError', handleClientError);
   const sockets = attachWebSocketTransport(server, {
-    service, metrics, logger, settings: websocket, checkAuth, retryAfterSeconds: limits.retryAfterSeconds,
+    service, metrics, logger, settings: websocket, checkAuth, browser, retryAfterSeconds: limits.retryAfterSeconds,
   });
   try {
     await new Promise<void>((resolve, reject) => {

@@ -229,8 +229,8 @@ void describe('POST /v1/responses', () => {
     assert.equal(res.status, 200);
   });
 
-  void it('accepts a JSON body sent with another content type', async () => {
-    const res = await post(`${t.url}/v1/responses`, { model: TEST_MODEL, input: 'x' }, { 'content-type': 'text/plain' });
+  void it('accepts application/json with a UTF-8 charset', async () => {
+    const res = await post(`${t.url}/v1/responses`, { model: TEST_MODEL, input: 'x' }, { 'content-type': 'Application/JSON; charset=UTF-8' });
     assert.equal(res.status, 200);
     assert.match(res.headers.get('content-type') ?? '', /^application\/json/);
   });

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { ApiError, apiErrors, messageItemSchema, parseCreateResponse, type CreateResponseBody, type MessageInputItem } from '@spark/protocol';
+import { ApiError, apiErrors, findExcessNesting, MAX_JSON_DEPTH, messageItemSchema, parseCreateResponse, type CreateResponseBody, type MessageInputItem } from '@spark/protocol';
 
 /** `stream_id`: 1-256 characters of `[A-Za-z0-9_.-]` (spec §3.3). */
 const STREAM_ID = /^[A-Za-z0-9_.-]{1,256}$/;
@@ -38,9 +38,13 @@ const steerItemsSchema = z.array(messageItemSchema.refine((item) => item.role ==
  */
 export function parseClientFrame(data: Buffer, isBinary: boolean): ClientFrame {
   if (isBinary) return failure(new ApiError(400, 'invalid_request_error', 'invalid_frame', 'Binary frames are not supported: send each client event as a JSON text frame.'));
+  const text = data.toString('utf8');
+  // Before anything walks the frame recursively (zod, schema normalisation, cache keys).
+  const tooDeep = findExcessNesting(text, MAX_JSON_DEPTH);
+  if (tooDeep !== undefined) return failure(apiErrors.nestingTooDeep(tooDeep, MAX_JSON_DEPTH));
   let parsed: unknown;
   try {
-    parsed = JSON.parse(data.toString('utf8'));
+    parsed = JSON.parse(text);
   } catch {
     return failure(new ApiError(400, 'invalid_request_error', 'invalid_json', 'The frame is not valid JSON.'));
   }

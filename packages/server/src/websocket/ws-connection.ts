@@ -9,7 +9,7 @@ import { ConnectionMemory, type RememberedResponse } from './connection-memory.j
 import { LaneQueue } from './lane-queue.js';
 import { parseClientFrame, type ClientFrame } from './parse-client-frame.js';
 import { newSteerId, requiredInputs, type QueuedSteer } from './steer.js';
-import { WsFrameWriter } from './ws-frame-writer.js';
+import { NOT_READING_CLOSE_GRACE_MS, WsFrameWriter } from './ws-frame-writer.js';
 import { errorFrame, steerAcceptedFrame, steerFailedFrame, steerPendingFrame, type LaneEventFrame, type SteerErrorCode } from './ws-frames.js';
 import type { WebSocketLimits } from './ws-limits.js';
 
@@ -79,6 +79,11 @@ export class WsConnection {
   private expired = false;
   private draining = false;
   private missedPongs = 0;
+  /** Control frames received in the current window, and when that window started. */
+  private controlFrames = 0;
+  private controlWindowStart = 0;
+  /** Payload of the latest unanswered ping; one pong per tick answers a burst (RFC 6455 §5.5.3). */
+  private pendingPong: Buffer | undefined;
   private idleWaiters: Array<() => void> = [];
   /** Settles when the socket closed. */
   readonly closed: Promise<void>;
@@ -93,16 +98,24 @@ export class WsConnection {
     this.pingTimer = setInterval(() => this.heartbeat(), limits.pingIntervalMs);
     this.pingTimer.unref();
     const onMessage = (data: RawData, isBinary: boolean): void => this.onFrame(parseClientFrame(toBuffer(data), isBinary));
-    const onPong = (): void => { this.missedPongs = 0; };
+    const onPong = (): void => {
+      this.missedPongs = 0;
+      this.countControlFrame();
+    };
+    const onPing = (data: Buffer): void => {
+      if (this.countControlFrame()) this.answerPing(data);
+    };
     // Oversized frames (1009), bad UTF-8 (1007) and protocol errors: `ws` closes the socket itself.
     const onError = (): void => undefined;
     ws.on('message', onMessage);
     ws.on('pong', onPong);
+    ws.on('ping', onPing);
     ws.on('error', onError);
     this.closed = new Promise((resolve) => {
       ws.once('close', () => {
         ws.off('message', onMessage);
         ws.off('pong', onPong);
+        ws.off('ping', onPing);
         this.onClose();
         // `ws` may still report a late socket error after close; keep swallowing those.
         resolve();
@@ -378,6 +391,37 @@ export class WsConnection {
     }
     this.missedPongs += 1;
     this.ws.ping();
+  }
+
+  /**
+   * Counts one control frame against `maxControlFrames` per window; past the limit the connection
+   * is closed with 1008 and false is returned. Other connections are not affected.
+   */
+  private countControlFrame(): boolean {
+    if (!this.writer.open) return false;
+    const now = Date.now();
+    if (now - this.controlWindowStart >= this.deps.limits.controlFrameWindowMs) {
+      this.controlWindowStart = now;
+      this.controlFrames = 0;
+    }
+    this.controlFrames += 1;
+    if (this.controlFrames <= this.deps.limits.maxControlFrames) return true;
+    this.ws.close(1008, 'too many control frames');
+    // A flooder need not answer the close frame: do not hold its socket for ws's 30 s close timeout.
+    setTimeout(() => this.ws.terminate(), NOT_READING_CLOSE_GRACE_MS).unref();
+    return false;
+  }
+
+  /** Answers only the latest ping of a burst, once the frames parsed in this tick are handled. */
+  private answerPing(data: Buffer): void {
+    const scheduled = this.pendingPong !== undefined;
+    this.pendingPong = data;
+    if (scheduled) return;
+    setImmediate(() => {
+      const payload = this.pendingPong;
+      this.pendingPong = undefined;
+      if (payload !== undefined && this.writer.open) this.ws.pong(payload);
+    });
   }
 
   private onClose(): void {

@@ -18,6 +18,14 @@ export const DEFAULT_WS_HIGH_WATER_MARK_BYTES = 1024 * 1024;
 export const DEFAULT_WS_MAX_BUFFERED_BYTES = 32 * 1024 * 1024;
 /** Interval of server pings; a peer that missed two pongs in a row is dropped. */
 export const DEFAULT_WS_PING_INTERVAL_MS = 30_000;
+/**
+ * Control frames (pings and unsolicited pongs) a client may send per `controlFrameWindowMs`;
+ * one more closes that connection with 1008. Clients ping every few seconds at most (browsers
+ * cannot ping at all), so 100 per 10 s leaves a wide margin while a flood costs one close.
+ */
+export const DEFAULT_WS_MAX_CONTROL_FRAMES = 100;
+/** The window `maxControlFrames` counts in. */
+export const DEFAULT_WS_CONTROL_FRAME_WINDOW_MS = 10_000;
 
 /** Every limit of the WebSocket transport; each has a documented default above. */
 export interface WebSocketLimits {
@@ -31,6 +39,8 @@ export interface WebSocketLimits {
   highWaterMarkBytes: number;
   maxBufferedBytes: number;
   pingIntervalMs: number;
+  maxControlFrames: number;
+  controlFrameWindowMs: number;
 }
 
 export const DEFAULT_WS_LIMITS: Readonly<WebSocketLimits> = Object.freeze({
@@ -44,13 +54,16 @@ export const DEFAULT_WS_LIMITS: Readonly<WebSocketLimits> = Object.freeze({
   highWaterMarkBytes: DEFAULT_WS_HIGH_WATER_MARK_BYTES,
   maxBufferedBytes: DEFAULT_WS_MAX_BUFFERED_BYTES,
   pingIntervalMs: DEFAULT_WS_PING_INTERVAL_MS,
+  maxControlFrames: DEFAULT_WS_MAX_CONTROL_FRAMES,
+  controlFrameWindowMs: DEFAULT_WS_CONTROL_FRAME_WINDOW_MS,
 });
 
 /** The WebSocket mode's options (`ServerOptions.websocket`). */
 export interface WebSocketOptions {
   /**
    * Browser origins (`https://app.example`, exact match) allowed to connect besides same-host and
-   * loopback ones; `'*'` allows any. Requests without an `Origin` header (non-browser clients)
+   * loopback ones (and besides `ServerOptions.corsOrigins`, which count too); `'*'` allows any.
+   * They pass the Origin check of plain HTTP requests as well, without CORS headers. Requests without an `Origin` header (non-browser clients)
    * are always allowed: they authenticate with the API key.
    */
   allowedOrigins?: readonly string[];

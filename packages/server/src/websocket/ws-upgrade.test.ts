@@ -3,7 +3,7 @@ import { request as httpRequest } from 'node:http';
 import { after, before, describe, it } from 'node:test';
 import { startTestServer, TEST_MODEL, type TestServer } from '../testing/test-server.js';
 import { responseOf, WsTestClient } from '../testing/ws-test-client.js';
-import { isOriginAllowed } from './is-origin-allowed.js';
+import { isOriginAllowed } from '../is-origin-allowed.js';
 
 const KEY = 'dGhlIHNhbXBsZSBub25jZQ==';
 

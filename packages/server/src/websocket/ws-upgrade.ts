@@ -1,12 +1,13 @@
-import { STATUS_CODES, type IncomingMessage, type Server } from 'node:http';
+import type { IncomingMessage, Server } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer } from 'ws';
 import { ApiError, apiErrors } from '@spark/protocol';
+import { checkHost, checkOrigin, type BrowserRules } from '../browser-rules.js';
 import type { Metrics } from '../metrics.js';
 import { newId } from '../new-id.js';
 import type { ResponsesService } from '../responses-service.js';
 import type { Logger } from '../server-options.js';
-import { isOriginAllowed } from './is-origin-allowed.js';
+import { writeRawHttpError } from '../write-raw-http-error.js';
 import { WsConnection } from './ws-connection.js';
 import type { WebSocketSettings } from './ws-limits.js';
 
@@ -21,6 +22,8 @@ export interface WebSocketTransportDeps {
   /** Undefined when no API keys are configured. */
   checkAuth: ((authorization: string | undefined) => boolean) | undefined;
   retryAfterSeconds: number;
+  /** The Host and Origin rules, as over HTTP (the WebSocket `allowedOrigins` are part of them). */
+  browser: BrowserRules;
 }
 
 /** The WebSocket mode attached to an HTTP server. */
@@ -38,12 +41,17 @@ export interface WebSocketTransport {
  * Handles the HTTP server's `upgrade` event (`ws` in noServer mode). Before the 101 it answers,
  * with the HTTP error body: 401 for a bad Bearer key (as over HTTP), 404 for other paths, 426
  * when the WebSocket mode is disabled (clients such as Codex then fall back to HTTP), 403 for a
- * browser `Origin` that is not allowed. `OpenAI-Beta` headers are accepted and ignored; no
+ * `Host` or browser `Origin` that is not allowed (checked first, as over HTTP). `OpenAI-Beta` headers are accepted and ignored; no
  * subprotocol is required; permessage-deflate is declined. Oversized frames close with 1009.
  */
 export function attachWebSocketTransport(server: Server, deps: WebSocketTransportDeps): WebSocketTransport {
   const { settings } = deps;
-  const wss = new WebSocketServer({ noServer: true, maxPayload: settings.limits.maxPayloadBytes, perMessageDeflate: false, clientTracking: false });
+  // `autoPong` is off: `ws` would terminate a connection (no close frame) once 60 of its pongs are
+  // unflushed, which one TCP segment of pings achieves. WsConnection answers pings itself, one
+  // pong per burst, and closes a flood with 1008 under a documented limit.
+  const wss = new WebSocketServer({
+    noServer: true, maxPayload: settings.limits.maxPayloadBytes, perMessageDeflate: false, clientTracking: false, autoPong: false,
+  });
   const connections = new Set<WsConnection>();
   let closing = false;
 
@@ -55,9 +63,11 @@ export function attachWebSocketTransport(server: Server, deps: WebSocketTranspor
     const route = pathname === WEBSOCKET_PATH ? WEBSOCKET_PATH : 'unmatched';
     const refuse = (error: ApiError): void => {
       deps.metrics.countRequest(req.method ?? 'GET', route, error.status);
-      writeHttpError(socket, error, requestId);
+      writeRawHttpError(socket, error, { 'x-request-id': requestId });
     };
     if (closing) { refuse(new ApiError(503, 'server_error', 'server_shutting_down', 'The server is shutting down.')); return; }
+    const refused = checkHost(deps.browser, req.headers.host) ?? checkOrigin(deps.browser, req.headers);
+    if (refused) { refuse(refused); return; }
     if (deps.checkAuth && (pathname === '/v1' || pathname.startsWith('/v1/')) && !deps.checkAuth(req.headers.authorization)) {
       refuse(apiErrors.invalidApiKey());
       return;
@@ -66,10 +76,6 @@ export function attachWebSocketTransport(server: Server, deps: WebSocketTranspor
     if (req.method !== 'GET') { refuse(apiErrors.methodNotAllowed(req.method ?? '')); return; }
     if (!settings.enabled) {
       refuse(new ApiError(426, 'invalid_request_error', 'websocket_not_supported', 'The WebSocket mode is disabled on this server; use HTTP POST /v1/responses.'));
-      return;
-    }
-    if (!isOriginAllowed(req.headers.origin, req.headers.host, settings.allowedOrigins)) {
-      refuse(new ApiError(403, 'invalid_request_error', 'origin_not_allowed', 'This Origin may not open a WebSocket to this server; see the allowed origins option.'));
       return;
     }
     wss.handleUpgrade(req, socket, head, (ws) => {
@@ -104,20 +110,4 @@ export function attachWebSocketTransport(server: Server, deps: WebSocketTranspor
       wss.close();
     },
   };
-}
-
-/** An HTTP error answer written on the raw upgrade socket, then the socket is closed. */
-function writeHttpError(socket: Duplex, error: ApiError, requestId: string): void {
-  if (!socket.writable) { socket.destroy(); return; }
-  const body = JSON.stringify(error.toBody());
-  const headers: Record<string, string> = {
-    ...error.headers,
-    'content-type': 'application/json',
-    'content-length': String(Buffer.byteLength(body)),
-    'x-request-id': requestId,
-    connection: 'close',
-  };
-  const head = [`HTTP/1.1 ${error.status} ${STATUS_CODES[error.status] ?? ''}`, ...Object.entries(headers).map(([name, value]) => `${name}: ${value}`)];
-  socket.end(`${head.join('\r\n')}\r\n\r\n${body}`);
-  socket.once('finish', () => socket.destroy());
 }

@@ -1,8 +1,8 @@
 import { isIP } from 'node:net';
-import { isLoopbackHost } from '../auth.js';
+import { isLoopbackHost } from './auth.js';
 
 /**
- * The browser check of the WebSocket handshake (browsers send `Origin`; other clients do not,
+ * The browser Origin rule of every HTTP request and WebSocket handshake (browsers send `Origin`; other clients do not,
  * and authenticate with the API key). Allowed: no `Origin`; a loopback origin
  * (`http://localhost:5173`); an origin naming the same IP-literal host as the request's `Host`
  * header (a page served by this server at `http://192.168.1.5:8000`); anything listed in
