@@ -1,5 +1,6 @@
 // End to end: the real server on the real engine (SmolLM2 GGUF), driven by the official SDK.
 import assert from 'node:assert/strict';
+import { request as httpRequest } from 'node:http';
 import { after, before, describe, it } from 'node:test';
 import OpenAI from 'openai';
 import { ObservedEngine } from '@spark/engine';
@@ -176,6 +177,40 @@ describe('spark serve on SmolLM2 with the openai SDK', () => {
     const ok = await client.responses.create({ model: MODEL, input: 'Hi', max_output_tokens: 4, temperature: 0, foo_unknown_field: 1 } as OpenAI.Responses.ResponseCreateParamsNonStreaming);
     assert.ok(ok.id);
   });
+  it('refuses huge inputs while another client keeps streaming', async (t) => {
+    // A bystander decodes; meanwhile one client sends 8 MB (under the body limit: refused by the
+    // tokenizer bound) and one 30 MB (over it: 413). Both are refused and the bystander's stream
+    // goes on: it still receives events after both refusals and completes. The bodies are built
+    // first and written from buffers, so this process's own client work stays out of the gaps.
+    const bodies = [8, 30].map((megabytes) => ({ megabytes, body: Buffer.from(JSON.stringify({ model: MODEL, input: 'x '.repeat((megabytes * 1024 * 1024) / 2) })) }));
+    const arrivals: number[] = [];
+    let decoding: () => void = () => undefined;
+    const started = new Promise<void>((resolve) => { decoding = resolve; });
+    const bystander = (async () => {
+      const stream = client.responses.stream({ model: MODEL, input: 'Write a long story about a lighthouse keeper.', max_output_tokens: 160, temperature: 0 });
+      for await (const event of stream) {
+        // Gaps count from the first token on: before it the bystander waits for its own prefill.
+        if (event.type === 'response.output_text.delta') decoding();
+        if (arrivals.length > 0 || event.type === 'response.output_text.delta') arrivals.push(performance.now());
+      }
+      return stream.finalResponse();
+    })();
+    await started;
+    const refusals: Array<{ bytes: number; status: number; code: string | null; at: number }> = [];
+    for (const { megabytes, body } of bodies) {
+      const answer = await postRaw(`${server.url}/v1/responses`, body);
+      const code = (JSON.parse(answer.body) as { error: { code: string | null } }).error.code;
+      refusals.push({ bytes: megabytes, status: answer.status, code, at: performance.now() });
+    }
+    assert.deepEqual(refusals.map(({ status, code }) => [status, status === 400 ? code : null]), [[400, 'context_length_exceeded'], [413, null]]);
+    const final = await bystander;
+    assert.ok(['completed', 'incomplete'].includes(final.status ?? ''));
+    const lastRefusal = refusals.at(-1)?.at ?? 0;
+    assert.ok(arrivals.some((at) => at > lastRefusal), 'the bystander still streamed after both refusals');
+    let worst = 0;
+    for (let index = 1; index < arrivals.length; index += 1) worst = Math.max(worst, (arrivals[index] ?? 0) - (arrivals[index - 1] ?? 0));
+    t.diagnostic(`bystander: ${arrivals.length} events, worst gap ${worst.toFixed(0)} ms; refusals: ${refusals.map((r) => `${r.bytes} MB -> ${r.status}`).join(', ')}`);
+  });
 });
 
 async function waitFor(predicate: () => boolean, timeoutMs = 10_000): Promise<void> {
@@ -184,4 +219,17 @@ async function waitFor(predicate: () => boolean, timeoutMs = 10_000): Promise<vo
     if (Date.now() > deadline) throw new Error('condition not reached in time');
     await new Promise((resolve) => setTimeout(resolve, 10));
   }
+}
+
+/** POSTs a prebuilt JSON body over a plain socket and reads the whole answer. */
+function postRaw(url: string, body: Buffer): Promise<{ status: number; body: string }> {
+  return new Promise((resolve, reject) => {
+    const req = httpRequest(url, { method: 'POST', headers: { 'content-type': 'application/json', 'content-length': body.length } }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (chunk: Buffer) => chunks.push(chunk));
+      res.once('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8') }));
+    });
+    req.once('error', reject);
+    req.end(body);
+  });
 }

@@ -103,6 +103,12 @@ export async function planGeneration(target: PlanTarget, request: GenerateReques
   }
 
   const conversation = from ? [...from.data.items, ...request.conversation] : request.conversation;
+  // One token must remain for output.
+  const maxPromptTokens = target.contextSize - 1;
+  // Rendering a chat template over megabytes takes hundreds of milliseconds on the event loop:
+  // refuse what cannot fit from the texts' sizes first.
+  const atLeast = conversationMinTokens(conversation, target.tokenizer.maxTokenBytes);
+  if (atLeast > maxPromptTokens) throw contextExceeded(target, atLeast);
   const functions = offered.size > 0 ? documentedFunctions(request.tools, offered) : undefined;
   const rendered = renderConversation(target, conversation, functions, continuation);
   const promptText = prefillOnly
@@ -110,16 +116,8 @@ export async function planGeneration(target: PlanTarget, request: GenerateReques
     : rendered.text;
   const continued = from ? continuePrompt(target.model, from, promptText) : undefined;
   const reused = continued?.reused ?? [];
-  // One token must remain for output.
-  const maxPromptTokens = target.contextSize - 1;
   const tokenized = await target.tokenizer.tokenize(continued?.rest ?? promptText, { trimLeadingSpace: continued !== undefined, maxTokens: maxPromptTokens - reused.length });
-  if (tokenized.kind === 'exceeded') {
-    throw new EngineError(
-      'context_length_exceeded',
-      `The prompt has at least ${reused.length + tokenized.atLeast} tokens, but model ${target.id} holds ${target.contextSize} tokens per conversation and at least 1 must remain for output.`,
-      { param: 'input' },
-    );
-  }
+  if (tokenized.kind === 'exceeded') throw contextExceeded(target, reused.length + tokenized.atLeast);
   const promptTokens = reused.length === 0 ? tokenized.tokens : [...reused, ...tokenized.tokens];
 
   const format = request.outputFormat;
@@ -147,6 +145,35 @@ export async function planGeneration(target: PlanTarget, request: GenerateReques
     maxOutputTokens: Math.min(request.maxOutputTokens ?? room, room),
     predictionTokens: await predictionTokens(target, request.prediction),
   };
+}
+
+function contextExceeded(target: PlanTarget, atLeast: number): EngineError {
+  return new EngineError(
+    'context_length_exceeded',
+    `The prompt has at least ${atLeast} tokens, but model ${target.id} holds ${target.contextSize} tokens per conversation and at least 1 must remain for output.`,
+    { param: 'input' },
+  );
+}
+
+/**
+ * A lower bound on the tokens of any render of `conversation`: chat templates copy message
+ * texts, call arguments and results into the prompt (some trim them), so their bytes over the
+ * longest token's bound the count from below. Results without their call may be left out.
+ */
+function conversationMinTokens(conversation: readonly ConversationItem[], maxTokenBytes: number): number {
+  const calls = new Set<string>();
+  let bytes = 0;
+  for (const item of conversation) {
+    if (item.type === 'tool_call') {
+      calls.add(item.callId);
+      bytes += Buffer.byteLength(item.arguments.trim(), 'utf8');
+    } else if (item.type === 'tool_result') {
+      if (calls.has(item.callId)) bytes += Buffer.byteLength(item.output.trim(), 'utf8');
+    } else {
+      bytes += Buffer.byteLength(item.text.trim(), 'utf8');
+    }
+  }
+  return Math.floor(bytes / Math.max(1, maxTokenBytes));
 }
 
 /** A prediction longer than the window is cut to a window's worth of tokens. */

@@ -11,6 +11,8 @@ export const INLINE_TOKENIZE_CHARS = 4096;
 
 /** Tokenizes prompts for one model without holding the event loop for more than a few milliseconds. */
 export interface PromptTokenizer {
+  /** Bytes of the vocabulary's longest token: a text of N bytes has at least N / this many tokens. */
+  readonly maxTokenBytes: number;
   tokenize(text: LlamaText, options: BoundedTokenizeOptions): Promise<BoundedTokens>;
 }
 
@@ -20,6 +22,7 @@ export interface PromptTokenizer {
  */
 export function createPromptTokenizer(model: LlamaModel, modelPath: string, worker: TokenizerWorker, maxTokenBytes: number): PromptTokenizer {
   return {
+    maxTokenBytes,
     async tokenize(text, options) {
       if (textLength(text) <= INLINE_TOKENIZE_CHARS) return boundedTokenize(text, model.tokenizer, maxTokenBytes, options);
       const atLeast = minTokens(text, maxTokenBytes);
@@ -31,5 +34,5 @@ export function createPromptTokenizer(model: LlamaModel, modelPath: string, work
 
 /** Every text on the calling thread: for tests and tools that tokenize small texts. */
 export function inlinePromptTokenizer(model: LlamaModel, maxTokenBytes = Number.MAX_SAFE_INTEGER): PromptTokenizer {
-  return { tokenize: (text, options) => Promise.resolve(boundedTokenize(text, model.tokenizer, maxTokenBytes, options)) };
+  return { maxTokenBytes, tokenize: (text, options) => Promise.resolve(boundedTokenize(text, model.tokenizer, maxTokenBytes, options)) };
 }
