@@ -1,7 +1,7 @@
 import { basename } from 'node:path';
 import { parseArgs } from 'node:util';
 import { batchLimitCacheFile, DEFAULT_MODEL_ALIAS, LlamaEngine, speculationAdvice } from '@spark/engine-llama';
-import { DEFAULT_PORT, startServer } from '@spark/server';
+import { DEFAULT_ADMISSION_MAX_WAIT_MS, DEFAULT_ADMISSION_QUEUE_DEPTH, DEFAULT_PORT, startServer } from '@spark/server';
 import { CliError } from './cli-error.js';
 import { intOption } from './cli-options.js';
 import { pullWithProgress } from './pull-with-progress.js';
@@ -13,7 +13,11 @@ export const SERVE_USAGE = `Usage: spark serve [options]
   --port <n>                 port (default ${DEFAULT_PORT}; env SPARK_PORT)
   --api-key <key>            require "Authorization: Bearer <key>"; repeatable (env SPARK_API_KEY, comma-separated)
   --ctx <tokens>             context size per sequence (default: model's, at most 8192)
-  --sequences <n>            parallel sequences kept warm per model (default 4)
+  --sequences <n>            parallel sequences kept warm per model (default 4); requests beyond
+                             them wait in the admission queue
+  --max-queue <n>            requests that may wait for a sequence, per model, before 429 with
+                             Retry-After (default ${DEFAULT_ADMISSION_QUEUE_DEPTH}; 0 refuses once all sequences are busy)
+  --max-queue-wait <s>       seconds a request may wait for a sequence before 429 (default ${DEFAULT_ADMISSION_MAX_WAIT_MS / 1000})
   --threads <n>              CPU threads for prompt prefill (default: all cores)
   --decode-threads <n>       CPU threads while only decoding (default: --threads on a local
                              engine build, half of it on the prebuilt binaries)
@@ -40,6 +44,8 @@ export async function serveCommand(argv: readonly string[], signal: AbortSignal)
       'api-key': { type: 'string', multiple: true },
       ctx: { type: 'string' },
       sequences: { type: 'string' },
+      'max-queue': { type: 'string' },
+      'max-queue-wait': { type: 'string' },
       threads: { type: 'string' },
       'decode-threads': { type: 'string' },
       db: { type: 'string' },
@@ -59,6 +65,8 @@ export async function serveCommand(argv: readonly string[], signal: AbortSignal)
   const port = intOption('port', values.port ?? env['SPARK_PORT'], 0) ?? DEFAULT_PORT;
   const contextSize = intOption('ctx', values.ctx, 0);
   const sequences = intOption('sequences', values.sequences, 0);
+  const maxQueue = intOption('max-queue', values['max-queue'], 0);
+  const maxQueueWait = intOption('max-queue-wait', values['max-queue-wait']);
   const threads = intOption('threads', values.threads, 0);
   const decodeThreads = intOption('decode-threads', values['decode-threads'], 0);
   const verifyThreads = intOption('verify-threads', values['verify-threads'], 0);
@@ -90,6 +98,10 @@ export async function serveCommand(argv: readonly string[], signal: AbortSignal)
       ...(values.host ? { host: values.host } : {}),
       ...(apiKeys.length > 0 ? { apiKeys } : {}),
       ...(values.db ? { dbPath: values.db } : {}),
+      limits: {
+        ...(maxQueue === undefined ? {} : { admissionQueueDepth: maxQueue }),
+        ...(maxQueueWait === undefined ? {} : { admissionMaxWaitMs: maxQueueWait * 1000 }),
+      },
       websocket: values['no-websocket'] ? false : { ...(values['ws-allowed-origin'] ? { allowedOrigins: values['ws-allowed-origin'] } : {}) },
       logger: consoleLogger,
     });
