@@ -3,7 +3,8 @@ import { parseArgs } from 'node:util';
 import { batchLimitCacheFile, DEFAULT_MODEL_ALIAS, LlamaEngine, speculationAdvice } from '@spark/engine-llama';
 import { MAX_JSON_DEPTH, MAX_SCHEMA_DEPTH, MAX_TOOLS, MAX_TOTAL_SCHEMA_CHARS } from '@spark/protocol';
 import {
-  DEFAULT_MAX_BODY_BYTES, DEFAULT_PORT, DEFAULT_WS_CONTROL_FRAME_WINDOW_MS, DEFAULT_WS_MAX_CONTROL_FRAMES, DEFAULT_WS_MAX_PAYLOAD_BYTES, startServer,
+  DEFAULT_ADMISSION_MAX_WAIT_MS, DEFAULT_ADMISSION_QUEUE_DEPTH, DEFAULT_MAX_BODY_BYTES, DEFAULT_PORT, DEFAULT_WS_CONTROL_FRAME_WINDOW_MS,
+  DEFAULT_WS_MAX_CONTROL_FRAMES, DEFAULT_WS_MAX_PAYLOAD_BYTES, startServer,
 } from '@spark/server';
 import { CliError } from './cli-error.js';
 import { intOption } from './cli-options.js';
@@ -16,7 +17,11 @@ export const SERVE_USAGE = `Usage: spark serve [options]
   --port <n>                 port (default ${DEFAULT_PORT}; env SPARK_PORT)
   --api-key <key>            require "Authorization: Bearer <key>"; repeatable (env SPARK_API_KEY, comma-separated)
   --ctx <tokens>             context size per sequence (default: model's, at most 8192)
-  --sequences <n>            parallel sequences kept warm per model (default 4)
+  --sequences <n>            parallel sequences kept warm per model (default 4); requests beyond
+                             them wait in the admission queue
+  --max-queue <n>            requests that may wait for a sequence, per model, before 429 with
+                             Retry-After (default ${DEFAULT_ADMISSION_QUEUE_DEPTH}; 0 refuses once all sequences are busy)
+  --max-queue-wait <s>       seconds a request may wait for a sequence before 429 (default ${DEFAULT_ADMISSION_MAX_WAIT_MS / 1000})
   --threads <n>              CPU threads for prompt prefill (default: all cores)
   --decode-threads <n>       CPU threads while only decoding (default: --threads on a local
                              engine build, half of it on the prebuilt binaries)
@@ -57,6 +62,8 @@ export async function serveCommand(argv: readonly string[], signal: AbortSignal)
       'api-key': { type: 'string', multiple: true },
       ctx: { type: 'string' },
       sequences: { type: 'string' },
+      'max-queue': { type: 'string' },
+      'max-queue-wait': { type: 'string' },
       threads: { type: 'string' },
       'decode-threads': { type: 'string' },
       db: { type: 'string' },
@@ -83,6 +90,8 @@ export async function serveCommand(argv: readonly string[], signal: AbortSignal)
   const port = intOption('port', values.port ?? env['SPARK_PORT'], 0) ?? DEFAULT_PORT;
   const contextSize = intOption('ctx', values.ctx, 0);
   const sequences = intOption('sequences', values.sequences, 0);
+  const maxQueue = intOption('max-queue', values['max-queue'], 0);
+  const maxQueueWait = intOption('max-queue-wait', values['max-queue-wait']);
   const threads = intOption('threads', values.threads, 0);
   const decodeThreads = intOption('decode-threads', values['decode-threads'], 0);
   const verifyThreads = intOption('verify-threads', values['verify-threads'], 0);
@@ -116,6 +125,10 @@ export async function serveCommand(argv: readonly string[], signal: AbortSignal)
       ...(values.db ? { dbPath: values.db } : {}),
       ...(values['allowed-host'] ? { allowedHosts: values['allowed-host'] } : {}),
       ...(values['cors-origin'] ? { corsOrigins: values['cors-origin'] } : {}),
+      limits: {
+        ...(maxQueue === undefined ? {} : { admissionQueueDepth: maxQueue }),
+        ...(maxQueueWait === undefined ? {} : { admissionMaxWaitMs: maxQueueWait * 1000 }),
+      },
       websocket: values['no-websocket'] ? false : { ...(values['ws-allowed-origin'] ? { allowedOrigins: values['ws-allowed-origin'] } : {}) },
       logger: consoleLogger,
     });

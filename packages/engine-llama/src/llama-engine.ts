@@ -173,6 +173,7 @@ export class LlamaEngine implements Engine {
     return [...this.runtimes.values()].map((runtime) => ({
       id: runtime.id,
       contextSize: runtime.contextSize,
+      sequences: runtime.sequences,
       ownedBy: 'spark',
       createdAt: runtime.createdAt,
     }));

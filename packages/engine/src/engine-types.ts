@@ -143,6 +143,11 @@ export interface ModelInfo {
   id: string;
   /** Tokens a single conversation can hold. */
   contextSize: number;
+  /**
+   * Generations the model runs at once (its KV sequences); the server admits no more than this
+   * and queues the rest. Absent: no fixed limit (the server's own cap applies).
+   */
+  sequences?: number;
   ownedBy: string;
   createdAt: number;
 }

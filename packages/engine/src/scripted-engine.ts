@@ -20,6 +20,12 @@ export interface ScriptedEngineOptions {
   script?: (request: GenerateRequest) => readonly ScriptStep[];
   /** Delay before every emitted token, to make streams observable. Default 0. */
   tokenDelayMs?: number;
+  /**
+   * Generations at once, reported as `ModelInfo.sequences`; one more is refused with
+   * EngineError 'overloaded' (stricter than a real engine, which would wait), so a test sees a
+   * server that admits more than the engine runs. Default: no limit, none reported.
+   */
+  sequences?: number;
 }
 
 /** What a scripted `GenerationState` holds in `data`: the conversation it covers, output included. */
@@ -41,6 +47,7 @@ export class ScriptedEngine implements Engine {
   private readonly contextSize: number;
   private readonly script: (request: GenerateRequest) => readonly ScriptStep[];
   private readonly tokenDelayMs: number;
+  private readonly sequences: number | undefined;
   private active = 0;
   private callCounter = 0;
   private reuseHits = 0;
@@ -52,10 +59,13 @@ export class ScriptedEngine implements Engine {
     this.contextSize = options.contextSize ?? 4096;
     this.script = options.script ?? echoLastUser;
     this.tokenDelayMs = options.tokenDelayMs ?? 0;
+    this.sequences = options.sequences;
   }
 
   listModels(): readonly ModelInfo[] {
-    return this.models.map((id) => ({ id, contextSize: this.contextSize, ownedBy: 'spark', createdAt: 0 }));
+    return this.models.map((id) => ({
+      id, contextSize: this.contextSize, ownedBy: 'spark', createdAt: 0, ...(this.sequences === undefined ? {} : { sequences: this.sequences }),
+    }));
   }
 
   stats(): EngineStats {
@@ -92,6 +102,9 @@ export class ScriptedEngine implements Engine {
     conversation: readonly ConversationItem[],
     prompt: { inputTokens: number; cachedInputTokens: number; coveredTokenIds: readonly number[] },
   ): AsyncGenerator<EngineEvent> {
+    if (this.sequences !== undefined && this.active >= this.sequences) {
+      throw new EngineError('overloaded', `All ${this.sequences} scripted sequences are busy.`);
+    }
     this.active += 1;
     const started = performance.now();
     const { inputTokens, cachedInputTokens } = prompt;

@@ -2,6 +2,8 @@
 export const TTFT_BUCKETS = [0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60] as const;
 /** Decode speed of one generation. */
 export const TOKENS_PER_SECOND_BUCKETS = [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000] as const;
+/** Seconds a generation waited for a model slot (0 when one was free). */
+export const QUEUE_WAIT_BUCKETS = [0.005, 0.05, 0.25, 1, 2.5, 5, 10, 30, 60, 120, 300] as const;
 
 /** Values read at scrape time from the engines and the responses service. */
 export interface MetricsGauges {
@@ -9,6 +11,10 @@ export interface MetricsGauges {
   kvReuseHits: number;
   kvReuseMisses: number;
   inFlightResponses: number;
+  /** Requests waiting in the admission queues for a model slot. */
+  queuedRequests: number;
+  /** Model slots over every model (what the admission queues let run at once). */
+  admissionSlots: number;
 }
 
 class Histogram {
@@ -42,6 +48,8 @@ export class Metrics {
   private readonly requests = new Map<string, { method: string; route: string; status: number; count: number }>();
   private readonly ttft = new Histogram(TTFT_BUCKETS);
   private readonly decodeRate = new Histogram(TOKENS_PER_SECOND_BUCKETS);
+  private readonly queueWait = new Histogram(QUEUE_WAIT_BUCKETS);
+  private readonly refused = new Map<string, number>();
   private websockets = 0;
   private websocketsTotal = 0;
 
@@ -71,6 +79,16 @@ export class Metrics {
     this.decodeRate.observe(rate);
   }
 
+  /** A generation got its model slot after waiting this long. */
+  observeQueueWait(seconds: number): void {
+    this.queueWait.observe(seconds);
+  }
+
+  /** The admission queue refused a request (`queue_full`, `wait_limit`, or a transport's `backlog_full`). */
+  countAdmissionRefused(reason: string): void {
+    this.refused.set(reason, (this.refused.get(reason) ?? 0) + 1);
+  }
+
   render(gauges: MetricsGauges): string {
     const lines: string[] = [
       '# HELP spark_http_requests_total HTTP requests answered, by method, route and status.',
@@ -82,6 +100,16 @@ export class Metrics {
     lines.push(
       ...this.ttft.render('spark_time_to_first_token_seconds', 'Seconds from request to the first output token.'),
       ...this.decodeRate.render('spark_output_tokens_per_second', 'Decode speed of each generation, in output tokens per second.'),
+      ...this.queueWait.render('spark_queue_wait_seconds', 'Seconds each generation waited in the admission queue for a model slot.'),
+      '# HELP spark_queued_requests Requests waiting in the admission queue for a model slot.',
+      '# TYPE spark_queued_requests gauge',
+      `spark_queued_requests ${gauges.queuedRequests}`,
+      '# HELP spark_admission_slots Generations the admission queues let run at once, over every model.',
+      '# TYPE spark_admission_slots gauge',
+      `spark_admission_slots ${gauges.admissionSlots}`,
+      '# HELP spark_admission_refused_total Requests refused with 429 by admission, by reason.',
+      '# TYPE spark_admission_refused_total counter',
+      ...[...this.refused].map(([reason, count]) => `spark_admission_refused_total{reason="${label(reason)}"} ${count}`),
       '# HELP spark_active_sequences Engine sequences currently generating.',
       '# TYPE spark_active_sequences gauge',
       `spark_active_sequences ${gauges.activeSequences}`,

@@ -1,5 +1,7 @@
 import { EngineError, type Engine, type EngineEvent, type GenerationState } from '@spark/engine';
 import { ApiError, apiErrors, type CreateResponseBody, type ResponseObject, type ResponseStreamEvent } from '@spark/protocol';
+import type { Admission, AdmissionSnapshot } from './admission/admission.js';
+import type { AdmissionClient, AdmissionPermit } from './admission/admission-queue.js';
 import { buildGenerateRequest, type BuiltGenerateRequest, type ContinuationBase } from './build-generate-request.js';
 import type { ContextItem } from './context-item.js';
 import type { EngineResolver } from './engine-resolver.js';
@@ -19,7 +21,8 @@ export interface ResponsesServiceOptions {
   metrics: Metrics;
   logger: Logger;
   defaultTemperature: number;
-  maxConcurrentRequests: number;
+  /** Decides when each generation may start (docs/admission.md). */
+  admission: Admission;
   retryAfterSeconds: number;
 }
 
@@ -43,6 +46,11 @@ export interface CreateResponseOptions {
   previous?: KnownResponse;
   /** Responses `generate: false` (WebSocket warm-up): prefill the prompt, output nothing. */
   prefillOnly?: boolean;
+  /**
+   * Who asks, for fair admission: waiting requests are served round-robin between clients. One
+   * per WebSocket connection, remote address and key over HTTP. Default: one shared client.
+   */
+  client?: AdmissionClient;
 }
 
 /** One accepted generation, owned by the transport that created it. */
@@ -78,6 +86,8 @@ interface RunState {
   finished: Promise<ResponseObject>;
   detach: () => void;
   generationState: GenerationState | undefined;
+  /** The admission slot, handed back once the engine finished (the run's events ended). */
+  permit: AdmissionPermit;
 }
 
 /**
@@ -87,13 +97,22 @@ interface RunState {
  */
 export class ResponsesService {
   private readonly runs = new Map<string, RunState>();
-  private reserved = 0;
 
   constructor(private readonly options: ResponsesServiceOptions) {}
 
-  /** Generations accepted and not yet finished. */
+  /** Generations admitted and not yet finished. */
   get inFlight(): number {
-    return this.reserved;
+    return this.options.admission.snapshot().inFlight;
+  }
+
+  /** Admission totals: in flight, waiting, slots. */
+  admissionSnapshot(): AdmissionSnapshot {
+    return this.options.admission.snapshot();
+  }
+
+  /** `Retry-After` seconds for a transport's own refusal (a WebSocket connection's backlog), from the model's queue. */
+  retryAfterSeconds(model: string | undefined): number {
+    return this.options.admission.retryAfterSeconds(model);
   }
 
   /** The in-progress snapshot of a response this server is generating, if any. */
@@ -106,16 +125,15 @@ export class ResponsesService {
    * transport's: its abort (client gone) interrupts the generation.
    */
   async create(body: CreateResponseBody, options: CreateResponseOptions = {}): Promise<ResponseRun> {
-    const { signal, previous, prefillOnly } = options;
+    const { signal, previous, prefillOnly, client = SHARED_CLIENT } = options;
     if (body.background) {
       throw new ApiError(400, 'invalid_request_error', 'unsupported_parameter', "Background responses are not supported by this server: omit 'background' or set it to false.", 'background');
     }
     if (body.input === undefined && !body.previous_response_id) throw apiErrors.missing('input');
     const engine = this.options.resolver.engineFor(body.model);
     if (!engine) throw apiErrors.modelNotFound(body.model);
-    if (this.reserved >= this.options.maxConcurrentRequests) throw apiErrors.overloaded(this.options.retryAfterSeconds);
-    this.reserved += 1;
     const startedAt = performance.now();
+    let permit: AdmissionPermit | undefined;
     try {
       const context = await resolveContext(body, this.options.store, previous?.items);
       const controller = new AbortController();
@@ -128,7 +146,9 @@ export class ResponsesService {
       });
       let built = build(continueFrom);
       const { toolSet } = built;
-      const state = this.newRunState(createResponseObject(body, newId('resp'), Math.floor(Date.now() / 1000)), context, controller);
+      // Waits (or is refused) only after the request proved valid: a bad one hears so at once.
+      permit = await this.options.admission.acquire(engine, body.model, client, signal);
+      const state = this.newRunState(createResponseObject(body, newId('resp'), Math.floor(Date.now() / 1000)), context, controller, permit);
       const onTransportAbort = (): void => abortRun(state, 'interrupted');
       if (signal?.aborted) abortRun(state, 'interrupted');
       signal?.addEventListener('abort', onTransportAbort, { once: true });
@@ -167,7 +187,7 @@ export class ResponsesService {
         abort: (kind) => abortRun(state, kind),
       };
     } catch (error) {
-      this.reserved -= 1;
+      permit?.release();
       throw toApiError(error, this.options.retryAfterSeconds);
     }
   }
@@ -189,6 +209,7 @@ export class ResponsesService {
 
   /** Interrupts every in-flight generation and waits (up to `graceMs`) for them to be stored. */
   async shutdown(graceMs: number): Promise<void> {
+    this.options.admission.close();
     const pending = [...this.runs.values()];
     for (const run of pending) abortRun(run, 'interrupted');
     let timer: NodeJS.Timeout | undefined;
@@ -199,12 +220,12 @@ export class ResponsesService {
     clearTimeout(timer);
   }
 
-  private newRunState(snapshot: ResponseObject, inputItems: readonly ContextItem[], controller: AbortController): RunState {
+  private newRunState(snapshot: ResponseObject, inputItems: readonly ContextItem[], controller: AbortController, permit: AdmissionPermit): RunState {
     let resolveFinished: (response: ResponseObject) => void = () => undefined;
     const finished = new Promise<ResponseObject>((resolve) => { resolveFinished = resolve; });
     return {
       id: snapshot.id, controller, abortKind: undefined, snapshot, inputItems, settled: false, resolveFinished, finished,
-      detach: () => undefined, generationState: undefined,
+      detach: () => undefined, generationState: undefined, permit,
     };
   }
 
@@ -216,6 +237,7 @@ export class ResponsesService {
    */
   private async *drive(state: RunState, events: AsyncGenerator<ResponseStreamEvent, void, undefined>): AsyncGenerator<ResponseStreamEvent, void, undefined> {
     let final: ResponseObject | undefined;
+    let ended = false;
     try {
       for (let next = await events.next(); !next.done; next = await events.next()) {
         const event = next.value;
@@ -225,19 +247,28 @@ export class ResponsesService {
         }
         yield event;
       }
+      ended = true;
     } finally {
-      if (!final) {
-        abortRun(state, 'interrupted');
-        try {
-          for (let next = await events.next(); !next.done; next = await events.next()) {
-            if (isTerminal(next.value)) final = next.value.response;
+      try {
+        if (!final) {
+          abortRun(state, 'interrupted');
+          try {
+            for (let next = await events.next(); !next.done; next = await events.next()) {
+              if (isTerminal(next.value)) final = next.value.response;
+            }
+          } catch (error) {
+            this.options.logger.error(`response ${state.id}: ${describe(error)}`);
           }
-        } catch (error) {
-          this.options.logger.error(`response ${state.id}: ${describe(error)}`);
+          await this.settle(state, final ?? {
+            ...state.snapshot, status: 'failed', error: { code: 'server_error', message: 'The response ended unexpectedly.' },
+          });
+        } else if (!ended) {
+          // A consumer that left right after the terminal event: close the engine's generator.
+          await events.return();
         }
-        await this.settle(state, final ?? {
-          ...state.snapshot, status: 'failed', error: { code: 'server_error', message: 'The response ended unexpectedly.' },
-        });
+      } finally {
+        // Only now has the engine given its sequence back: the next admitted request finds it free.
+        state.permit.release();
       }
     }
   }
@@ -254,7 +285,6 @@ export class ResponsesService {
       }
     }
     this.runs.delete(state.id);
-    this.reserved -= 1;
     state.resolveFinished(final);
   }
 
@@ -290,6 +320,9 @@ function continuationBase(previous: KnownResponse | undefined, engine: Engine, m
   if (state.engine !== engine.name || state.model !== model) return undefined;
   return { state, itemCount: previous.items.length, promptKey: previous.promptKey };
 }
+
+/** The admission client of requests that name none. */
+const SHARED_CLIENT = 'shared';
 
 function abortRun(state: RunState, kind: AbortKind): void {
   if (state.controller.signal.aborted) return;

@@ -1,4 +1,5 @@
 import type { Engine } from '@spark/engine';
+import { DEFAULT_ADMISSION_MAX_WAIT_MS, DEFAULT_ADMISSION_QUEUE_DEPTH } from './admission/admission-queue.js';
 import type { WebSocketOptions } from './websocket/ws-limits.js';
 
 /** Port `spark serve` listens on when none is given. */
@@ -18,11 +19,14 @@ export const DEFAULT_MAX_BODY_BYTES = 16 * 1024 * 1024;
  * connection is dropped.
  */
 export const DEFAULT_MAX_DRAIN_BYTES = 64 * 1024 * 1024;
-/** Generations in flight at once; more are answered 429 with retry-after. */
+/**
+ * Generations running at once per model when the engine does not report its sequences (and a cap
+ * on those it reports); more wait in the admission queue (docs/admission.md).
+ */
 export const DEFAULT_MAX_CONCURRENT_REQUESTS = 64;
 /** SSE comment ping interval while a stream has nothing else to say. */
 export const DEFAULT_KEEP_ALIVE_MS = 15_000;
-/** Seconds a client is told to wait after a 429. */
+/** Smallest `Retry-After` of a 429, in seconds; the admission queue's estimate may be longer. */
 export const DEFAULT_RETRY_AFTER_SECONDS = 1;
 /** How long `close()` waits for aborted generations to settle before dropping sockets. */
 export const DEFAULT_SHUTDOWN_GRACE_MS = 5_000;
@@ -32,6 +36,10 @@ export interface ServerLimits {
   maxBodyBytes: number;
   maxDrainBytes: number;
   maxConcurrentRequests: number;
+  /** Requests waiting for a model slot, per model, before 429 (0: refuse once every slot is taken). */
+  admissionQueueDepth: number;
+  /** Longest wait for a model slot before 429. */
+  admissionMaxWaitMs: number;
   keepAliveMs: number;
   retryAfterSeconds: number;
   shutdownGraceMs: number;
@@ -41,6 +49,8 @@ export const DEFAULT_LIMITS: Readonly<ServerLimits> = Object.freeze({
   maxBodyBytes: DEFAULT_MAX_BODY_BYTES,
   maxDrainBytes: DEFAULT_MAX_DRAIN_BYTES,
   maxConcurrentRequests: DEFAULT_MAX_CONCURRENT_REQUESTS,
+  admissionQueueDepth: DEFAULT_ADMISSION_QUEUE_DEPTH,
+  admissionMaxWaitMs: DEFAULT_ADMISSION_MAX_WAIT_MS,
   keepAliveMs: DEFAULT_KEEP_ALIVE_MS,
   retryAfterSeconds: DEFAULT_RETRY_AFTER_SECONDS,
   shutdownGraceMs: DEFAULT_SHUTDOWN_GRACE_MS,
@@ -109,7 +119,9 @@ export function resolveLimits(partial: Partial<ServerLimits> = {}): ServerLimits
   for (const key of Object.keys(DEFAULT_LIMITS) as Array<keyof ServerLimits>) {
     const value = partial[key];
     if (value === undefined) continue;
-    if (!Number.isFinite(value) || value <= 0) throw new Error(`Server limit ${key} must be a positive number, got ${String(value)}.`);
+    // An empty admission queue is a valid choice: refuse at once when every slot is taken.
+    const least = key === 'admissionQueueDepth' ? 0 : Number.MIN_VALUE;
+    if (!Number.isFinite(value) || value < least) throw new Error(`Server limit ${key} must be a ${least === 0 ? 'non-negative' : 'positive'} number, got ${String(value)}.`);
     limits[key] = value;
   }
   return limits;

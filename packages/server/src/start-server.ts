@@ -1,5 +1,6 @@
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { Admission } from './admission/admission.js';
 import { createBearerCheck, isLoopbackHost } from './auth.js';
 import { resolveBrowserRules } from './browser-rules.js';
 import { handleClientError } from './client-error.js';
@@ -40,10 +41,16 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   const store = new SqliteResponseStore(options.dbPath ?? defaultDbPath());
   const resolver = createEngineResolver([options.engine]);
   const metrics = new Metrics();
-  const service = new ResponsesService({
-    resolver, store, metrics, logger,
-    defaultTemperature: options.defaultTemperature ?? 0,
+  const admission = new Admission({
     maxConcurrentRequests: limits.maxConcurrentRequests,
+    queueDepth: limits.admissionQueueDepth,
+    maxWaitMs: limits.admissionMaxWaitMs,
+    minRetryAfterSeconds: limits.retryAfterSeconds,
+    observer: { waited: (seconds) => metrics.observeQueueWait(seconds), refused: (reason) => metrics.countAdmissionRefused(reason) },
+  });
+  const service = new ResponsesService({
+    resolver, store, metrics, logger, admission,
+    defaultTemperature: options.defaultTemperature ?? 0,
     retryAfterSeconds: limits.retryAfterSeconds,
   });
   const deps: ServerDeps = { service, store, resolver, metrics, limits, logger };

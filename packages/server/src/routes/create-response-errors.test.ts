@@ -101,7 +101,7 @@ void describe('POST /v1/responses bad input', () => {
     assert.match(error.message, /try again in 1s/);
   });
 
-  void it('answers 429 when maxConcurrentRequests generations are in flight, and serves again after', async () => {
+  void it('queues a request beyond maxConcurrentRequests generations in flight (no 429) and serves it once a slot frees', async () => {
     const ids: string[] = [];
     const streams = await Promise.all([1, 2].map(() => t.client.responses.create({ model: TEST_MODEL, input: 'slow 1000', stream: true })));
     const drained = streams.map(async (stream) => {
@@ -113,15 +113,18 @@ void describe('POST /v1/responses bad input', () => {
       return last;
     });
     await waitFor(() => ids.length === 2 && t.engine.stats().activeSequences === 2);
-    const res = await post(`${t.url}/v1/responses`, { model: TEST_MODEL, input: 'x' });
-    assert.equal(res.status, 429);
-    assert.equal(errorOf(res.json()).code, 'rate_limit_exceeded');
-    assert.ok(res.headers.get('retry-after'));
-    assert.match(await (await fetch(`${t.url}/metrics`)).text(), /spark_inflight_responses 2\n/);
+    const queued = post(`${t.url}/v1/responses`, { model: TEST_MODEL, input: 'x' });
+    const metrics = async (): Promise<string> => (await fetch(`${t.url}/metrics`)).text();
+    let scraped = '';
+    while (!/spark_queued_requests 1\n/.test(scraped)) scraped = await metrics();
+    assert.match(scraped, /spark_inflight_responses 2\n/);
+    assert.equal(t.engine.requests.at(-1)?.conversation.at(-1)?.type === 'user' && (t.engine.requests.at(-1)?.conversation.at(-1) as { text: string }).text, 'slow 1000');
     for (const id of ids) assert.equal((await t.client.responses.cancel(id)).status, 'cancelled');
     assert.deepEqual(await Promise.all(drained), ['response.incomplete', 'response.incomplete']);
-    const next = await t.client.responses.create({ model: TEST_MODEL, input: 'after' });
-    assert.equal(next.status, 'completed');
+    const res = await queued;
+    assert.equal(res.status, 200);
+    assert.equal((res.json() as { status: string }).status, 'completed');
+    assert.match(await metrics(), /spark_queued_requests 0\n/);
   });
 
   void it('turns an engine failure after the start into response.failed (stream) or a 500 (JSON)', async () => {

@@ -1,5 +1,6 @@
 import type { ServerResponse } from 'node:http';
 import { parseCreateResponse } from '@spark/protocol';
+import { httpClientKey } from '../admission/http-client-key.js';
 import { readJsonBody } from '../read-json-body.js';
 import type { RouteHandler, ServerDeps } from '../route-context.js';
 import { isTerminal, type ResponseRun } from '../responses-service.js';
@@ -17,7 +18,7 @@ export function createResponseRoute(deps: ServerDeps): RouteHandler {
     const transport = new AbortController();
     const onClose = (): void => { if (!res.writableFinished) transport.abort(); };
     res.once('close', onClose);
-    const run = await deps.service.create(body, { signal: transport.signal });
+    const run = await deps.service.create(body, { signal: transport.signal, client: httpClientKey(req) });
     if (body.stream) await streamSse(run, res, deps.limits.keepAliveMs);
     else await answerJson(run, res);
   };

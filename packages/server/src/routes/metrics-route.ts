@@ -3,7 +3,11 @@ import type { RouteHandler, ServerDeps } from '../route-context.js';
 /** `GET /metrics`: Prometheus text format. */
 export function metricsRoute(deps: ServerDeps): RouteHandler {
   return async ({ res }) => {
-    const gauges = { activeSequences: 0, kvReuseHits: 0, kvReuseMisses: 0, inFlightResponses: deps.service.inFlight };
+    const admission = deps.service.admissionSnapshot();
+    const gauges = {
+      activeSequences: 0, kvReuseHits: 0, kvReuseMisses: 0,
+      inFlightResponses: admission.inFlight, queuedRequests: admission.queued, admissionSlots: admission.slots,
+    };
     for (const engine of deps.resolver.engines()) {
       const stats = engine.stats();
       gauges.activeSequences += stats.activeSequences;

@@ -2,13 +2,12 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { startTestServer, TEST_MODEL, type TestServer } from '../testing/test-server.js';
 import { outputText, responseOf, WsTestClient, type Frame } from '../testing/ws-test-client.js';
-import { ConcurrencyGate } from './concurrency-gate.js';
 import { LaneQueue } from './lane-queue.js';
 
 const last = (frames: Frame[]): Frame | undefined => frames.at(-1);
 const isDelta = (frame: Frame): boolean => frame['type'] === 'response.output_text.delta';
 
-void describe('LaneQueue and ConcurrencyGate', () => {
+void describe('LaneQueue', () => {
   void it('runs a lane first-in-first-out without overlap and survives a failing job', async () => {
     const log: string[] = [];
     const errors: unknown[] = [];
@@ -23,20 +22,6 @@ void describe('LaneQueue and ConcurrencyGate', () => {
     while (lane.busy) await new Promise((resolve) => setTimeout(resolve, 5));
     assert.deepEqual(log, ['start a', 'end a', 'start b', 'start c', 'end c']);
     assert.equal(errors.length, 1);
-  });
-
-  void it('admits at most `limit` holders in arrival order and skips waiters whose signal aborted', async () => {
-    const gate = new ConcurrencyGate(1);
-    const first = await gate.acquire(new AbortController().signal);
-    const aborted = new AbortController();
-    const skipped = gate.acquire(aborted.signal);
-    const second = gate.acquire(new AbortController().signal);
-    aborted.abort();
-    assert.equal(await skipped, undefined);
-    first?.();
-    const release = await second;
-    assert.equal(typeof release, 'function');
-    release?.();
   });
 });
 

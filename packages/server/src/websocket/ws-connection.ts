@@ -4,7 +4,6 @@ import { outputToContextItem } from '../context-item.js';
 import { isTerminal, type ResponseRun, type ResponsesService } from '../responses-service.js';
 import type { Logger } from '../server-options.js';
 import { isServerFault, toApiError } from '../to-api-error.js';
-import { ConcurrencyGate } from './concurrency-gate.js';
 import { ConnectionMemory, type RememberedResponse } from './connection-memory.js';
 import { LaneQueue } from './lane-queue.js';
 import { parseClientFrame, type ClientFrame } from './parse-client-frame.js';
@@ -55,7 +54,8 @@ const DEFAULT_LANE = '';
 
 /**
  * One WebSocket connection of the Responses API (spec §3): parses client frames, runs
- * `response.create`s on FIFO lanes (concurrently across lanes, up to the active limit), remembers
+ * `response.create`s on FIFO lanes (concurrently across lanes; the service's admission queue decides
+ * when each starts, this connection being one client of its round-robin), remembers
  * every response it produced with its engine state so a continuation sends only new items,
  * steers and cancels running responses, and writes stream events with backpressure. Every
  * request-scoped failure is an error frame; the socket stays open. Closing it aborts everything
@@ -68,7 +68,6 @@ export class WsConnection {
   private readonly active = new Map<string, ActiveResponse>();
   /** Steering input accepted for a response that stopped to wait for client tool output, by that response's id. */
   private readonly pendingSteers = new Map<string, { lane: string | undefined; steers: QueuedSteer[] }>();
-  private readonly gate: ConcurrencyGate;
   private readonly controller = new AbortController();
   private readonly ageTimer: NodeJS.Timeout;
   private readonly pingTimer: NodeJS.Timeout;
@@ -92,7 +91,6 @@ export class WsConnection {
     const { limits } = deps;
     this.writer = new WsFrameWriter(ws, { highWaterMarkBytes: limits.highWaterMarkBytes, maxBufferedBytes: limits.maxBufferedBytes });
     this.memory = new ConnectionMemory(limits.maxCachedResponses);
-    this.gate = new ConcurrencyGate(limits.maxActiveResponses);
     this.ageTimer = setTimeout(() => this.expire(), limits.maxConnectionAgeMs);
     this.ageTimer.unref();
     this.pingTimer = setInterval(() => this.heartbeat(), limits.pingIntervalMs);
@@ -181,8 +179,10 @@ export class WsConnection {
       lane = new LaneQueue<CreateJob>((next) => this.runJob(next), (error) => this.deps.logger.error(`websocket lane: ${describe(error)}`));
       this.lanes.set(key, lane);
     }
+    // The one bound this transport keeps itself: creates pipelined behind their lane's running
+    // turn are invisible to admission until they start, so their number is capped here.
     if (this.queued >= this.deps.limits.maxQueuedRequests) {
-      const retry = this.deps.retryAfterSeconds;
+      const retry = this.deps.service.retryAfterSeconds(job.body.model);
       fail(new ApiError(429, 'rate_limit_error', 'rate_limit_exceeded',
         `Too many queued requests on this connection (limit ${this.deps.limits.maxQueuedRequests}). Please try again in ${retry}s.`, null,
         { headers: { 'retry-after': String(retry) } }));
@@ -201,13 +201,7 @@ export class WsConnection {
       const previousId = job.body.previous_response_id ?? undefined;
       // A fork from a response still generating on another lane waits for it to finish.
       if (previousId !== undefined) await this.active.get(previousId)?.done;
-      const release = await this.gate.acquire(this.controller.signal);
-      if (!release) return;
-      try {
-        while (turn && !this.controller.signal.aborted) turn = await this.runTurn(turn, job.lane);
-      } finally {
-        release();
-      }
+      while (turn && !this.controller.signal.aborted) turn = await this.runTurn(turn, job.lane);
     } finally {
       this.unfinished -= 1;
       if (this.unfinished === 0) this.onIdle();
@@ -232,6 +226,7 @@ export class WsConnection {
     try {
       run = await this.deps.service.create(turn.body, {
         signal: this.controller.signal,
+        client: this,
         ...(parent ? { previous: parent.known } : {}),
         ...(turn.generate ? {} : { prefillOnly: true }),
       });

@@ -2,9 +2,10 @@
 export const DEFAULT_WS_MAX_PAYLOAD_BYTES = 16 * 1024 * 1024;
 /** Distinct named lanes (`stream_id`s) per connection; the default lane does not count (spec §3.6). */
 export const DEFAULT_WS_MAX_NAMED_LANES = 32;
-/** Responses generating at once per connection, over all lanes; more creates wait their turn (spec §3.6). */
-export const DEFAULT_WS_MAX_ACTIVE_RESPONSES = 16;
-/** `response.create` frames waiting (not yet started) per connection; more get a 429 error frame. */
+/**
+ * `response.create` frames pipelined behind their lane's running turn per connection; more get a
+ * 429 error frame. Creates that reached the admission queue do not count (docs/admission.md).
+ */
 export const DEFAULT_WS_MAX_QUEUED_REQUESTS = 64;
 /** A connection's lifetime: afterwards new creates get `websocket_connection_limit_reached` (spec §3.9). */
 export const DEFAULT_WS_MAX_CONNECTION_AGE_MS = 60 * 60 * 1000;
@@ -31,7 +32,6 @@ export const DEFAULT_WS_CONTROL_FRAME_WINDOW_MS = 10_000;
 export interface WebSocketLimits {
   maxPayloadBytes: number;
   maxNamedLanes: number;
-  maxActiveResponses: number;
   maxQueuedRequests: number;
   maxConnectionAgeMs: number;
   maxCachedResponses: number;
@@ -46,7 +46,6 @@ export interface WebSocketLimits {
 export const DEFAULT_WS_LIMITS: Readonly<WebSocketLimits> = Object.freeze({
   maxPayloadBytes: DEFAULT_WS_MAX_PAYLOAD_BYTES,
   maxNamedLanes: DEFAULT_WS_MAX_NAMED_LANES,
-  maxActiveResponses: DEFAULT_WS_MAX_ACTIVE_RESPONSES,
   maxQueuedRequests: DEFAULT_WS_MAX_QUEUED_REQUESTS,
   maxConnectionAgeMs: DEFAULT_WS_MAX_CONNECTION_AGE_MS,
   maxCachedResponses: DEFAULT_WS_MAX_CACHED_RESPONSES,
