@@ -187,7 +187,8 @@ describe('spark serve on SmolLM2 with the openai SDK', () => {
     let decoding: () => void = () => undefined;
     const started = new Promise<void>((resolve) => { decoding = resolve; });
     const bystander = (async () => {
-      const stream = client.responses.stream({ model: MODEL, input: 'Write a long story about a lighthouse keeper.', max_output_tokens: 160, temperature: 0 });
+      // Sampled, not greedy: greedy decoding speculates, and a verified draft arrives as a burst after a pause of its own.
+      const stream = client.responses.stream({ model: MODEL, input: 'Write a long story about a lighthouse keeper.', max_output_tokens: 160, temperature: 0.7 });
       for await (const event of stream) {
         // Gaps count from the first token on: before it the bystander waits for its own prefill.
         if (event.type === 'response.output_text.delta') decoding();
