@@ -10,6 +10,7 @@ import { EngineError, type ConversationItem, type GenerateRequest, type ToolSpec
 import { LlamaStateData, type ContinuationSource } from './continuation-state.js';
 import { resolveFunctionCallSyntax } from './function-call-syntax.js';
 import { planGeneration, type PlanTarget } from './generation-plan.js';
+import { longestTokenBytes } from './tokenizer/longest-token-bytes.js';
 import { createPromptTokenizer, INLINE_TOKENIZE_CHARS } from './tokenizer/prompt-tokenizer.js';
 import { TokenizerWorker } from './tokenizer/tokenizer-worker.js';
 
@@ -38,7 +39,7 @@ describe('rendered prompts are prefix-stable', () => {
     model = await llama.loadModel({ modelPath: MODEL_PATH });
     const wrapper = resolveChatWrapper(model);
     worker = new TokenizerWorker({ gpu: false });
-    const tokenizer = createPromptTokenizer(model, MODEL_PATH, worker, await worker.load(MODEL_PATH));
+    const tokenizer = createPromptTokenizer(model, MODEL_PATH, worker, longestTokenBytes(model));
     target = { id: 'm', contextSize: 8192, model, wrapper, syntax: resolveFunctionCallSyntax(wrapper, model), tokenizer };
   });
 
@@ -141,6 +142,7 @@ describe('rendered prompts are prefix-stable', () => {
     const plan = await planned;
     assert.deepEqual(order, ['timer', 'tokens'], 'a timer set after the call runs before the tokens arrive');
     assert.deepEqual(plan.promptTokens, plan.promptText.tokenize(model.tokenizer));
+    assert.ok(worker.started, 'the worker started for the large text');
   });
 
   it('refuses an oversized prompt without tokenizing all of it', async () => {

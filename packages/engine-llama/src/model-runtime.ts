@@ -7,6 +7,7 @@ import { DEFAULT_CONTEXT_SIZE, DEFAULT_SEQUENCES, MAX_SEQUENCES, type ResolvedEn
 import { SequenceGate } from './sequence-gate.js';
 import { SequencePool } from './sequence-pool.js';
 import { StepBatcher } from './step-batcher.js';
+import { longestTokenBytes } from './tokenizer/longest-token-bytes.js';
 import { createPromptTokenizer, type PromptTokenizer } from './tokenizer/prompt-tokenizer.js';
 import type { TokenizerWorker } from './tokenizer/tokenizer-worker.js';
 
@@ -41,15 +42,9 @@ export interface ModelRuntime {
   readonly createdAt: number;
 }
 
-/**
- * Loads a GGUF, creates one context with `sequences` sequences and resolves its chat wrapper;
- * the tokenizer worker loads the model's vocabulary meanwhile.
- */
+/** Loads a GGUF, creates one context with `sequences` sequences and resolves its chat wrapper. */
 export async function loadModelRuntime(llama: Llama, spec: { id: string; path: string }, options: ResolvedEngineOptions, tokenizerWorker: TokenizerWorker): Promise<ModelRuntime> {
   let model: LlamaModel | undefined;
-  const vocabulary = tokenizerWorker.load(spec.path);
-  // Awaited below; a load that fails first must not surface as an unhandled rejection.
-  vocabulary.catch(() => undefined);
   try {
     const createdAt = Math.floor((await stat(spec.path)).mtimeMs / 1000);
     model = await llama.loadModel({ modelPath: spec.path });
@@ -77,7 +72,7 @@ export async function loadModelRuntime(llama: Llama, spec: { id: string; path: s
       context,
       wrapper,
       syntax: resolveFunctionCallSyntax(wrapper, model),
-      tokenizer: createPromptTokenizer(model, spec.path, tokenizerWorker, await vocabulary),
+      tokenizer: createPromptTokenizer(model, spec.path, tokenizerWorker, longestTokenBytes(model)),
       pool: new SequencePool(handles, options.maxQueuedRequests, options.kvCopyMinTokens),
       batcher,
       contextSize: context.contextSize,

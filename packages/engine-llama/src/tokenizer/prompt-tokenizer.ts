@@ -27,7 +27,7 @@ export function createPromptTokenizer(model: LlamaModel, modelPath: string, work
       if (textLength(text) <= INLINE_TOKENIZE_CHARS) return boundedTokenize(text, model.tokenizer, maxTokenBytes, options);
       const atLeast = minTokens(text, maxTokenBytes);
       if (atLeast > options.maxTokens) return { kind: 'exceeded', atLeast };
-      return worker.tokenize(modelPath, text, options);
+      return worker.tokenize(modelPath, text, maxTokenBytes, options);
     },
   };
 }

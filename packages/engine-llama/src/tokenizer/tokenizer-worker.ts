@@ -13,40 +13,29 @@ export interface TokenizerWorkerData {
 
 /**
  * The engine's side of the tokenizer worker (`tokenizer-worker-main.ts`): requests go out with
- * an id and come back as a transferred `Uint32Array`. The worker is started with the engine and
- * closed with it; if it dies, every pending and later request fails with an EngineError.
+ * an id and come back as a transferred `Uint32Array`. The thread starts with the first large
+ * text (a vocabulary costs 30-170 MB, which engines that only see small texts never pay) and
+ * ends with the engine; if it dies, every pending and later request fails with an EngineError.
  */
 export class TokenizerWorker {
-  private readonly worker: Worker;
+  private worker: Worker | undefined;
   private readonly pending = new Map<number, Pending>();
   private nextId = 1;
   private failure: Error | undefined;
   private closed: Promise<void> | undefined;
 
-  constructor(data: TokenizerWorkerData) {
-    this.worker = new Worker(new URL('./tokenizer-worker-main.js', import.meta.url), { workerData: data });
-    // Only a worker with work keeps the process alive: an engine that is never disposed still lets Node exit.
-    this.worker.unref();
-    this.worker.on('message', (reply: TokenizerReply) => {
-      const waiting = this.pending.get(reply.id);
-      this.pending.delete(reply.id);
-      if (this.pending.size === 0) this.worker.unref();
-      waiting?.resolve(reply);
-    });
-    this.worker.on('error', (error) => this.fail(error));
-    this.worker.on('exit', (code) => this.fail(new Error(`The tokenizer worker exited (code ${code}).`)));
+  constructor(private readonly data: TokenizerWorkerData) {}
+
+  /** Whether the thread has been started (by a first large text). */
+  get started(): boolean {
+    return this.worker !== undefined;
   }
 
-  /** Loads a model's vocabulary; resolves with the byte length of its longest token. */
-  async load(modelPath: string): Promise<number> {
-    const reply = await this.send((id) => ({ type: 'load', id, modelPath }));
-    if (reply.type !== 'loaded') throw unexpected(reply);
-    return reply.maxTokenBytes;
-  }
-
-  /** Tokenizes `text` with `modelPath`'s vocabulary without working past `options.maxTokens` (see boundedTokenize). */
-  async tokenize(modelPath: string, text: LlamaText, options: BoundedTokenizeOptions): Promise<BoundedTokens> {
-    const reply = await this.send((id) => ({ type: 'tokenize', id, modelPath, text: text.toJSON(), trimLeadingSpace: options.trimLeadingSpace, maxTokens: options.maxTokens }));
+  /** Tokenizes `text` with `modelPath`'s vocabulary (loaded on first use) without working past `options.maxTokens` (see boundedTokenize). */
+  async tokenize(modelPath: string, text: LlamaText, maxTokenBytes: number, options: BoundedTokenizeOptions): Promise<BoundedTokens> {
+    const reply = await this.send((id) => ({
+      type: 'tokenize', id, modelPath, text: text.toJSON(), trimLeadingSpace: options.trimLeadingSpace, maxTokens: options.maxTokens, maxTokenBytes,
+    }));
     if (reply.type === 'tokens') return { kind: 'tokens', tokens: Array.from(reply.tokens) as Token[] };
     if (reply.type === 'exceeded') return { kind: 'exceeded', atLeast: reply.atLeast };
     throw unexpected(reply);
@@ -55,23 +44,41 @@ export class TokenizerWorker {
   /** Frees the vocabularies and ends the thread (gracefully: terminating it mid-call would abort native code). */
   close(): Promise<void> {
     this.closed ??= (async () => {
-      if (this.failure) return;
-      const exited = new Promise<void>((resolve) => this.worker.once('exit', () => resolve()));
-      this.worker.ref();
-      this.worker.postMessage({ type: 'close' } satisfies TokenizerRequest);
+      const worker = this.worker;
+      if (!worker || this.failure) return;
+      const exited = new Promise<void>((resolve) => worker.once('exit', () => resolve()));
+      worker.ref();
+      worker.postMessage({ type: 'close' } satisfies TokenizerRequest);
       await exited;
     })();
     return this.closed;
   }
 
+  private start(): Worker {
+    const worker = new Worker(new URL('./tokenizer-worker-main.js', import.meta.url), { workerData: this.data });
+    // Only a worker with work keeps the process alive: an engine that is never disposed still lets Node exit.
+    worker.unref();
+    worker.on('message', (reply: TokenizerReply) => {
+      const waiting = this.pending.get(reply.id);
+      this.pending.delete(reply.id);
+      if (this.pending.size === 0) worker.unref();
+      waiting?.resolve(reply);
+    });
+    worker.on('error', (error) => this.fail(error));
+    worker.on('exit', (code) => this.fail(new Error(`The tokenizer worker exited (code ${code}).`)));
+    return worker;
+  }
+
   private send(build: (id: number) => TokenizerRequest): Promise<TokenizerReply> {
     if (this.failure) return Promise.reject(this.failure);
     if (this.closed) return Promise.reject(new EngineError('internal', 'The engine has been disposed.'));
+    this.worker ??= this.start();
+    const worker = this.worker;
     const id = this.nextId++;
     return new Promise<TokenizerReply>((resolve, reject) => {
-      if (this.pending.size === 0) this.worker.ref();
+      if (this.pending.size === 0) worker.ref();
       this.pending.set(id, { resolve, reject });
-      this.worker.postMessage(build(id));
+      worker.postMessage(build(id));
     });
   }
 
