@@ -78,5 +78,11 @@ export const createResponseSchema = z.object({
   user: z.string().nullish(),
   max_tool_calls: z.number().int().min(1).nullish(),
   prediction: predictionSchema.nullish(),
+  /**
+   * Spark extension: stop the response when its text ends in a loop (see LoopGuard); it ends
+   * `incomplete` with reason `repetition`, its partial output kept. Off unless asked for, so API
+   * clients get the model's raw behaviour.
+   */
+  loop_guard: z.boolean().nullish(),
 });
 export type CreateResponseBody = z.infer<typeof createResponseSchema>;

@@ -17,6 +17,8 @@ export type {
 export type { ResponseStreamEvent, ResponseStreamEventType } from './stream-events.js';
 export { parseCreateResponse } from './parse-create-response.js';
 export { findExcessNesting, nestsDeeperThan } from './json-nesting.js';
+export { findTrailingLoop, LOOP_CHECK_EVERY_CHARS, LOOP_MIN_CHARS, LOOP_MIN_COPIES, LOOP_WINDOW_CHARS, LoopGuard } from './loop-guard.js';
+export type { DetectedLoop } from './loop-guard.js';
 export { MAX_JSON_DEPTH, MAX_SCHEMA_DEPTH, MAX_TOOLS, MAX_TOTAL_SCHEMA_CHARS } from './request-limits.js';
 export { fastApplyRequest, FAST_APPLY_INSTRUCTIONS } from './fast-apply-request.js';
 export type { FastApplyInput } from './fast-apply-request.js';

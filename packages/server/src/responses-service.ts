@@ -1,5 +1,5 @@
 import { EngineError, type Engine, type EngineEvent, type GenerationState } from '@spark/engine';
-import { ApiError, apiErrors, type CreateResponseBody, type ResponseObject, type ResponseStreamEvent } from '@spark/protocol';
+import { ApiError, apiErrors, LoopGuard, type CreateResponseBody, type ResponseObject, type ResponseStreamEvent } from '@spark/protocol';
 import type { Admission, AdmissionSnapshot } from './admission/admission.js';
 import type { AdmissionClient, AdmissionPermit } from './admission/admission-queue.js';
 import { buildGenerateRequest, type BuiltGenerateRequest, type ContinuationBase } from './build-generate-request.js';
@@ -172,7 +172,7 @@ export class ResponsesService {
       this.runs.set(state.id, state);
       const events = streamResponse({
         response: state.snapshot,
-        events: this.observe(primed, startedAt, state),
+        events: this.observe(primed, startedAt, state, body.loop_guard === true ? new LoopGuard() : undefined),
         abortKind: () => state.abortKind,
         toolOrigin: toolSet.origin,
       });
@@ -288,8 +288,11 @@ export class ResponsesService {
     state.resolveFinished(final);
   }
 
-  /** Records time to first token, decode speed and the final engine state, and logs engine failures, as events pass. */
-  private async *observe(events: AsyncIterable<EngineEvent>, startedAt: number, run: RunState): AsyncGenerator<EngineEvent, void, undefined> {
+  /**
+   * Records time to first token, decode speed and the final engine state, and logs engine
+   * failures, as events pass; with a loop guard, stops a generation whose text loops.
+   */
+  private async *observe(events: AsyncIterable<EngineEvent>, startedAt: number, run: RunState, loopGuard: LoopGuard | undefined): AsyncGenerator<EngineEvent, void, undefined> {
     let first = true;
     try {
       for await (const event of events) {
@@ -297,6 +300,7 @@ export class ResponsesService {
           first = false;
           this.options.metrics.observeTimeToFirstToken((performance.now() - startedAt) / 1000);
         }
+        if (event.type === 'text-delta' && loopGuard?.push(event.delta) !== undefined) abortRun(run, 'repetition');
         if (event.type === 'finish') {
           run.generationState = event.state;
           if (event.timings.decodeTokens > 0) this.options.metrics.observeOutputTokensPerSecond(event.timings.decodeTokensPerSecond);

@@ -8,9 +8,10 @@ import { toResponseError } from './to-api-error.js';
 
 /**
  * Why an aborted generation stopped: a cancel (endpoint or WebSocket `response.cancel`), the
- * client going away, or a WebSocket `response.steer` that continues in a successor response.
+ * client going away, a WebSocket `response.steer` that continues in a successor response, or
+ * the loop guard (`loop_guard`) finding the output repeating itself.
  */
-export type AbortKind = 'cancelled' | 'interrupted' | 'steered';
+export type AbortKind = 'cancelled' | 'interrupted' | 'steered' | 'repetition';
 
 /** Distributive Omit, so each event keeps its own fields. */
 type EventBody<E> = E extends ResponseStreamEvent ? Omit<E, 'sequence_number'> : never;
@@ -183,7 +184,7 @@ export async function* streamResponse(options: StreamResponseOptions): AsyncGene
         type: 'response.incomplete',
         response: kind === 'cancelled'
           ? { ...final, status: 'cancelled', usage }
-          : { ...final, status: 'incomplete', incomplete_details: { reason: kind === 'steered' ? 'steered' : 'interrupted' }, usage },
+          : { ...final, status: 'incomplete', incomplete_details: { reason: kind === 'steered' || kind === 'repetition' ? kind : 'interrupted' }, usage },
       });
       return;
     }
