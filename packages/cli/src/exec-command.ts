@@ -28,12 +28,15 @@ export const EXEC_USAGE = `Usage: spark exec [options] "task"      (also: spark 
   --fork <id>[:turn]         start a new session from a saved one, as it was after turn N
   --ephemeral                do not save the session
   --max-steps <n>            model requests per turn before stopping (default 50)
+  --no-loop-guard            let a model that repeats itself go on (default: its answer is stopped once
+                             it ends in 4+ copies of one span, and a turn once a call repeats 3 times)
   --ctx <tokens>             context size of the embedded engine
   --offline                  never contact the model hub
-Exit status: 0 answered, 1 failed, 2 usage error, 3 stopped at --max-steps, 130 interrupted.`;
+Exit status: 0 answered, 1 failed, 2 usage error, 3 stopped at --max-steps, 4 stopped a model that
+repeated itself, 130 interrupted.`;
 
 /** Exit status per turn outcome (documented in README). */
-export const EXEC_EXIT_CODES: Record<TurnStatus, number> = { completed: 0, failed: 1, max_steps: 3, interrupted: 130 };
+export const EXEC_EXIT_CODES: Record<TurnStatus, number> = { completed: 0, failed: 1, max_steps: 3, repetition: 4, interrupted: 130 };
 
 export async function execCommand(argv: readonly string[], signal: AbortSignal, options: { resume?: boolean } = {}): Promise<void> {
   const { values, positionals } = parseArgs({
@@ -55,6 +58,7 @@ export async function execCommand(argv: readonly string[], signal: AbortSignal, 
       fork: { type: 'string' },
       ephemeral: { type: 'boolean' },
       'max-steps': { type: 'string' },
+      'no-loop-guard': { type: 'boolean' },
       ctx: { type: 'string' },
       offline: { type: 'boolean' },
     },
@@ -104,6 +108,7 @@ export async function execCommand(argv: readonly string[], signal: AbortSignal, 
       ...(resume === undefined ? {} : { resume }),
       ...(fork === undefined ? {} : { fork }),
       ...(maxSteps === undefined ? {} : { maxStepsPerTurn: maxSteps }),
+      ...(values['no-loop-guard'] === true ? { loopGuard: false } : {}),
     });
     const { agent, connection } = opened;
     const started = {

@@ -21,6 +21,7 @@ function script(request: GenerateRequest): readonly ScriptStep[] {
   if (latest?.type === 'tool_result' && /^(Exit code|The user declined)/.test(latest.output)) return [{ type: 'text', text: `shell said: ${latest.output.split('\n')[0] ?? ''}` }];
   if (last?.type === 'user' && last.text.startsWith('shell: ')) return [{ type: 'tool_call', name: 'shell', arguments: JSON.stringify({ command: last.text.slice(7), timeout_ms: 0 }) }];
   if (last?.type === 'user' && last.text.startsWith('and')) return [{ type: 'text', text: 'Still here.' }];
+  if (last?.type === 'user' && last.text.startsWith('repeat')) return Array.from({ length: 60 }, (): ScriptStep[] => [{ type: 'delay', ms: 2 }, { type: 'text', text: 'The module exports add.\n' }]).flat();
   if (last?.type === 'user' && last.text.startsWith('loop')) return [{ type: 'tool_call', name: 'list_dir', arguments: '{"path":"","depth":0}' }];
   if (results === 0) return [{ type: 'tool_call', name: 'read_file', arguments: '{"path":"calc.py","offset":0,"limit":0}' }];
   if (results === 1) return [{ type: 'tool_call', name: 'apply_patch', arguments: PATCH, kind: 'custom' }];
@@ -92,6 +93,25 @@ void describe('spark exec (scripted server)', () => {
     const looping = await runCli(['exec', '--ephemeral', '--json', '--max-steps', '2', '--server', `${t.url}/v1`, 'loop forever'], repo, env);
     assert.equal(looping.code, 3);
     assert.match(looping.stdout, /"status":"max_steps"/);
+  });
+
+  void it('stops a model that repeats itself, says so in the events, and exits 4', async () => {
+    const calls = await runCli(['exec', '--ephemeral', '--json', '--server', `${t.url}/v1`, 'loop forever'], repo, env);
+    assert.equal(calls.code, 4, calls.stderr);
+    const callEvents = calls.stdout.trim().split('\n').map((line) => JSON.parse(line) as { type: string; code?: string; status?: string });
+    assert.equal(callEvents.filter((event) => event.type === 'tool_result').length, 2);
+    assert.ok(callEvents.some((event) => event.type === 'warning' && event.code === 'repetition'));
+    assert.equal(callEvents.at(-1)?.status, 'repetition');
+
+    const text = await runCli(['exec', '--ephemeral', '--json', '--server', `${t.url}/v1`, 'repeat after me'], repo, env);
+    assert.equal(text.code, 4, text.stderr);
+    const events = text.stdout.trim().split('\n').map((line) => JSON.parse(line) as { type: string; code?: string; status?: string; delta?: string; partial?: boolean });
+    assert.ok(events.some((event) => event.type === 'warning' && event.code === 'repetition'));
+    assert.ok(events.some((event) => event.type === 'message' && event.partial === true), 'the partial answer is reported');
+    const streamed = events.flatMap((event) => event.type === 'text.delta' ? [event.delta ?? ''] : []).join('');
+    assert.ok(streamed.split('\n').length < 30, `stopped well before the 60 lines: ${streamed.split('\n').length}`);
+    const unguarded = await runCli(['exec', '--ephemeral', '--json', '--no-loop-guard', '--server', `${t.url}/v1`, 'repeat after me'], repo, env);
+    assert.equal(unguarded.code, 0, unguarded.stderr);
   });
 
   void it('says which sandbox holds, and a hostile command never writes beside the workspace (sandboxed, or asked and declined)', async () => {

@@ -1,7 +1,8 @@
 import type { HistoryItem } from '../history/history-item.js';
 
 /** How a user turn ended. */
-export type TurnStatus = 'completed' | 'interrupted' | 'failed' | 'max_steps';
+/** How a turn ended; `repetition`: the loop guard stopped a model that repeated itself (text, or the same call). */
+export type TurnStatus = 'completed' | 'interrupted' | 'failed' | 'max_steps' | 'repetition';
 
 /** Per-response numbers, as the client measured them and the server reported them. */
 export interface ResponseStats {

@@ -12,6 +12,7 @@ import { Agent, type AgentOptions } from './agent.js';
 import type { AgentEvent, ApprovalRequest } from './agent-events.js';
 
 const WORDS = `${'ab '.repeat(400)}\n`;
+const LOOPED_SENTENCE = 'Fix the bug in calc.py: add should add.\n';
 
 /**
  * Scripts keyed on the turn's first user message; each returns the steps for the n-th model
@@ -30,6 +31,8 @@ const FLOWS: Record<string, (results: number) => readonly ScriptStep[]> = {
     [{ type: 'tool_call', name: 'shell', arguments: '{"command":"echo \'// touched by a formatter\' >> src/greet.ts","timeout_ms":0}' }],
   ] satisfies ScriptStep[][])[n] ?? [{ type: 'text', text: 'noted' }],
   'read many': (n) => n < 8 ? [{ type: 'tool_call', name: 'read_file', arguments: `{"path":"big${n % 4}.txt","offset":0,"limit":0}` }] : [{ type: 'text', text: 'read them all' }],
+  'loop in text': () => Array.from({ length: 80 }, (): ScriptStep[] => [{ type: 'delay', ms: 2 }, { type: 'text', text: LOOPED_SENTENCE }]).flat(),
+  'loop in calls': (n) => n < 10 ? [{ type: 'tool_call', name: 'read_file', arguments: '{"path":"src/greet.ts","offset":0,"limit":0}' }] : [{ type: 'text', text: 'never' }],
   'tool then steer': (n) => n === 0
     ? [{ type: 'tool_call', name: 'read_file', arguments: '{"path":"src/greet.ts","offset":0,"limit":0}' }, { type: 'delay', ms: 3000 }, { type: 'text', text: 'never' }]
     : [{ type: 'text', text: 'after steer' }],
@@ -151,5 +154,38 @@ void describe('Agent harness rules (scripted engine)', () => {
     assert.equal(done?.type === 'turn.completed' && done.final_message, 'after steer');
     assert.deepEqual(t.engine.requests.at(-1)?.conversation.map((item) => item.type), ['user', 'tool_result'], 'sent once, in front of the result');
     assert.deepEqual(agent.items.map((item) => item.type === 'message' ? item.role : item.type), ['user', 'function_call', 'user', 'function_call_output', 'assistant']);
+  });
+  void it('stops a model that repeats a sentence: the turn ends as repetition, the partial answer kept', async () => {
+    const agent = await agentFor();
+    const events = await collect(agent.run('loop in text'));
+    const done = events.find((event) => event.type === 'turn.completed');
+    assert.equal(done?.type === 'turn.completed' && done.status, 'repetition');
+    const warning = events.find((event) => event.type === 'warning');
+    assert.ok(warning?.type === 'warning' && warning.code === 'repetition' && /repeated itself/.test(warning.message), JSON.stringify(warning));
+    const streamed = events.flatMap((event) => event.type === 'text.delta' ? [event.delta] : []).join('');
+    assert.ok(streamed.startsWith(LOOPED_SENTENCE.repeat(4)), 'the partial answer streamed');
+    assert.ok(streamed.length < LOOPED_SENTENCE.length * 20, `stopped early: ${streamed.length} of ${LOOPED_SENTENCE.length * 80} characters`);
+    const kept = agent.items.at(-1);
+    assert.ok(kept?.type === 'message' && kept.role === 'assistant' && kept.content.startsWith(LOOPED_SENTENCE), 'the partial answer is in history');
+  });
+
+  void it('stops a model that makes the same call again and again, before the third run', async () => {
+    const agent = await agentFor();
+    const events = await collect(agent.run('loop in calls'));
+    const done = events.find((event) => event.type === 'turn.completed');
+    assert.equal(done?.type === 'turn.completed' && done.status, 'repetition');
+    assert.equal(events.filter((event) => event.type === 'tool_result').length, 2, 'two runs, the third refused');
+    assert.ok(events.some((event) => event.type === 'warning' && event.code === 'repetition' && /read_file/.test(event.message)));
+    // Every call in history has an answer, so the next turn's request is valid.
+    const next = await collect(agent.run('shell policy check'));
+    assert.equal(next.find((event) => event.type === 'turn.completed')?.type, 'turn.completed');
+  });
+
+  void it('with the loop guard off, a repeating answer runs to its end', async () => {
+    const agent = await agentFor({ loopGuard: false });
+    const events = await collect(agent.run('loop in text'));
+    const done = events.find((event) => event.type === 'turn.completed');
+    assert.equal(done?.type === 'turn.completed' && done.status, 'completed');
+    assert.equal(events.flatMap((event) => event.type === 'text.delta' ? [event.delta] : []).join(''), LOOPED_SENTENCE.repeat(80));
   });
 });

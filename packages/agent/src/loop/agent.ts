@@ -14,6 +14,7 @@ import {
 import type { Session, UndoEntry } from '../session/session-store.js';
 import { AgentError } from './agent-error.js';
 import type { AgentEvent, ApprovalHandler, ResponseStats, TurnStatus } from './agent-events.js';
+import { describeLoop, LoopWatch, type TurnLoop } from './loop-watch.js';
 import { asksForTests } from './asks-for-tests.js';
 import { EventChannel } from './event-channel.js';
 import { ToolRunner } from './tool-runner.js';
@@ -52,6 +53,8 @@ export interface AgentOptions {
   shellOutputBytes?: number;
   /** Extra request fields (temperature, max_output_tokens, tool_choice...), e.g. for tests and benches. */
   requestOverrides?: Partial<CreateParams>;
+  /** Stop a model that repeats itself (see LoopWatch). Default on. */
+  loopGuard?: boolean;
 }
 
 /** The warm WebSocket chain: the server holds `items` history items (and their KV) under `responseId`. */
@@ -69,6 +72,10 @@ interface ActiveTurn {
   responseId: string | undefined;
   /** A steer sent to the streaming response and not yet resolved. */
   steerInFlight: string[];
+  /** Watches for a model that repeats itself; undefined with the loop guard off. */
+  loopWatch: LoopWatch | undefined;
+  /** The loop that stopped the turn, once found. */
+  loop: TurnLoop | undefined;
 }
 
 /**
@@ -270,7 +277,9 @@ export class Agent {
     const onOuterAbort = (): void => controller.abort(outer?.reason);
     if (outer?.aborted === true) controller.abort(outer.reason);
     outer?.addEventListener('abort', onOuterAbort, { once: true });
-    const active: ActiveTurn = { controller, request: undefined, responseId: undefined, steerInFlight: [] };
+    const active: ActiveTurn = {
+      controller, request: undefined, responseId: undefined, steerInFlight: [], loopWatch: this.options.loopGuard === false ? undefined : new LoopWatch(), loop: undefined,
+    };
     this.active = active;
     this.turns += 1;
     const turn = this.turns;
@@ -292,6 +301,7 @@ export class Agent {
         const result = await this.streamStep(active, emit);
         if (result.text !== '') finalMessage = result.text;
         if (controller.signal.aborted) { status = 'interrupted'; break; }
+        if (active.loop !== undefined) { status = 'repetition'; break; }
         const calls = this.unansweredCalls();
         if (calls.length === 0) {
           if (this.awaitingSuccessor) { this.awaitingSuccessor = false; continue; }
@@ -304,6 +314,12 @@ export class Agent {
         }
         for (const call of calls) {
           if (controller.signal.aborted) break;
+          const loop = active.loopWatch?.call(call.name, call.type === 'function_call' ? call.arguments : call.input);
+          if (loop !== undefined) {
+            active.loop = loop;
+            emit({ type: 'warning', code: 'repetition', message: describeLoop(loop) });
+            break;
+          }
           emit({ type: 'tool_call', call_id: call.call_id, name: call.name, input: call.type === 'function_call' ? call.arguments : call.input });
           const started = performance.now();
           const outcome = await this.tools.run(call, { signal: controller.signal, testsAllowed, emit });
@@ -317,6 +333,7 @@ export class Agent {
             ...(outcome.exitCode === undefined ? {} : { exit_code: outcome.exitCode }), duration_ms: Math.round(performance.now() - started),
           });
         }
+        if (active.loop !== undefined) { status = 'repetition'; break; }
       }
     } catch (error) {
       if (controller.signal.aborted) status = 'interrupted';
@@ -329,7 +346,9 @@ export class Agent {
       outer?.removeEventListener('abort', onOuterAbort);
       // Every call in history needs an answer, or the next request is invalid.
       for (const call of this.unansweredCalls()) {
-        await this.push(toolOutputFor(call, '[not run: the user interrupted the turn before this call ran]'));
+        await this.push(toolOutputFor(call, active.loop?.kind === 'call'
+          ? '[not run: the same call was made again and again, so the harness stopped the turn]'
+          : '[not run: the user interrupted the turn before this call ran]'));
       }
       this.serverHeldSteer = undefined;
       this.active = undefined;
@@ -360,9 +379,13 @@ export class Agent {
         const code = error instanceof ClientError ? error.code : undefined;
         if (request.signal.aborted) {
           // Aborted before the server confirmed: keep what streamed, as the server would have.
-          if (state.text !== '') await this.push({ type: 'message', role: 'assistant', content: state.text });
-          this.chain = undefined;
           const reason: unknown = request.signal.reason;
+          if (state.text !== '') {
+            await this.push({ type: 'message', role: 'assistant', content: state.text });
+            // The user did not stop this one: show what is kept, as for any partial response.
+            if (reason instanceof AgentError && reason.code === 'repetition') emit({ type: 'message', text: state.text, partial: true });
+          }
+          this.chain = undefined;
           if (reason instanceof AgentError && reason.code === 'steered') {
             emit({ type: 'steer.applied', text: contentOf(this.pendingInput.at(-1)), how: 'next_request' });
           }
@@ -394,14 +417,23 @@ export class Agent {
     switch (event.type) {
       case 'response.created':
         this.awaitingSuccessor = false;
+        active.loopWatch?.nextResponse();
         state.start(event.response.id);
         active.responseId = event.response.id;
         emit({ type: 'response.started', response_id: event.response.id });
         return undefined;
-      case 'response.output_text.delta':
+      case 'response.output_text.delta': {
         state.delta(event.delta);
         emit({ type: 'text.delta', response_id: state.responseId ?? '', delta: event.delta });
+        const loop = active.loop === undefined ? active.loopWatch?.textDelta(event.delta) : undefined;
+        if (loop !== undefined) {
+          // Stopped like an interrupt: the partial answer stays in history, the turn ends.
+          active.loop = loop;
+          emit({ type: 'warning', code: 'repetition', message: describeLoop(loop) });
+          active.request?.abort(new AgentError('repetition', describeLoop(loop)));
+        }
         return undefined;
+      }
       case 'response.output_item.added':
         if (event.item.type === 'function_call' || event.item.type === 'custom_tool_call') state.callIds.set(event.item.id, event.item.call_id);
         return undefined;

@@ -38,6 +38,8 @@ export interface OpenAgentOptions {
   fork?: { id: string; turn?: number };
   maxStepsPerTurn?: number;
   requestOverrides?: Partial<CreateParams>;
+  /** Stop a model that repeats itself (default on). */
+  loopGuard?: boolean;
   signal?: AbortSignal;
 }
 
@@ -100,6 +102,7 @@ export async function openAgent(options: OpenAgentOptions): Promise<OpenedAgent>
       ...(resume === undefined ? {} : { resume: { history: resume.history, undo: resume.undo, turns: resume.turns } }),
       ...(options.maxStepsPerTurn === undefined ? {} : { maxStepsPerTurn: options.maxStepsPerTurn }),
       ...(options.requestOverrides === undefined ? {} : { requestOverrides: options.requestOverrides }),
+      ...(options.loopGuard === undefined ? {} : { loopGuard: options.loopGuard }),
     });
     return { agent, connection, model, contextWindow, session, project, confinement };
   } catch (error) {

@@ -32,7 +32,7 @@ export const INTERACTIVE_USAGE = `Usage: spark [options]              the intera
   --ctx <tokens>             context size of the embedded engine
   --offline                  never contact the model hub
 Config: ${'${XDG_CONFIG_HOME:-~/.config}'}/spark/config.json (or SPARK_CONFIG): {"model", "server", "apiKey",
-  "approval", "allowTests", "allowNetwork", "sandbox", "transport", "ctx"}. Env (over the file): SPARK_MODEL,
+  "approval", "allowTests", "allowNetwork", "sandbox", "loopGuard", "transport", "ctx"}. Env (over the file): SPARK_MODEL,
   SPARK_SERVER_URL, SPARK_API_KEY, SPARK_APPROVAL; also SPARK_PORT, SPARK_DATA_DIR, SPARK_CACHE_DIR, NO_COLOR.`;
 
 const HELP = [
@@ -92,6 +92,7 @@ export async function interactiveCommand(argv: readonly string[], signal: AbortS
     baseUrl, workspace, approval, transport, signal,
     testsAllowed: values['allow-tests'] ?? config.allowTests ?? false,
     networkAllowed: values['allow-network'] ?? config.allowNetwork ?? false, sandbox,
+    ...(config.loopGuard === false ? { loopGuard: false } : {}),
     approve: (request, approveSignal) => appRef.current === undefined ? Promise.resolve('deny') : appRef.current.approve(request, approveSignal),
     ...(apiKey === undefined ? {} : { apiKey }),
   };

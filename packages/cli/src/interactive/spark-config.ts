@@ -20,6 +20,8 @@ const configSchema = z.object({
   allowNetwork: z.boolean().optional(),
   /** `auto` (default): bubblewrap for auto-in-workspace shell commands where it runs; `off`: never (writes ask). */
   sandbox: z.enum(['auto', 'off']).optional(),
+  /** Stop a model that repeats itself (default true). */
+  loopGuard: z.boolean().optional(),
   transport: z.enum(['auto', 'websocket', 'http']).optional(),
   /** Context size of the embedded engine. */
   ctx: z.number().int().min(512).optional(),

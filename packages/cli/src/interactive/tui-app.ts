@@ -214,6 +214,7 @@ export class TuiApp {
         this.flushPartial();
         if (event.status === 'interrupted') this.print([style.yellow('■ interrupted')]);
         else if (event.status === 'max_steps') this.print([style.yellow(`■ stopped after ${event.steps} steps`)]);
+        else if (event.status === 'repetition') this.print([style.yellow('■ stopped: the model repeated itself')]);
         this.traceEvent('turn_completed', { status: event.status, ...this.region.stats });
         break;
       default:
