@@ -11,6 +11,16 @@ export function intOption(name: string, raw: string | undefined, min = 1): numbe
   return value;
 }
 
+/** A flag that takes a number from `min` to `max`. */
+export function numberOption(name: string, raw: string | undefined, min: number, max: number): number | undefined {
+  if (raw === undefined) return undefined;
+  const value = Number(raw);
+  if (raw.trim() === '' || !Number.isFinite(value) || value < min || value > max) {
+    throw new CliError(`--${name} must be a number from ${min} to ${max}, got '${raw}'`);
+  }
+  return value;
+}
+
 export function parseApproval(raw: string): ApprovalMode {
   if (raw === 'ask' || raw === 'auto-in-workspace' || raw === 'never-ask') return raw;
   throw new CliError(`--approval must be ask, auto-in-workspace or never-ask, got '${raw}'`);

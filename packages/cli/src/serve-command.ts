@@ -7,7 +7,7 @@ import {
   DEFAULT_WS_MAX_CONTROL_FRAMES, DEFAULT_WS_MAX_PAYLOAD_BYTES, startServer,
 } from '@spark/server';
 import { CliError } from './cli-error.js';
-import { intOption } from './cli-options.js';
+import { intOption, numberOption } from './cli-options.js';
 import { pullWithProgress } from './pull-with-progress.js';
 
 export const SERVE_USAGE = `Usage: spark serve [options]
@@ -30,6 +30,11 @@ export const SERVE_USAGE = `Usage: spark serve [options]
   --no-prefix-reuse          prefill every prompt in full (no KV reuse; a benchmark baseline)
   --no-speculation           plain decoding only (no prompt-lookup / predicted-output drafts)
   --verify-threads <n>       CPU threads for a speculative verification batch (default: --threads)
+  --repeat-penalty <x>       llama.cpp's repetition penalty on every generation (default 1: off;
+                             1.1 is common); generations it applies to never speculate
+  --repeat-last-n <n>        tokens the repetition penalty looks back over (default 64)
+  --dry-multiplier <x>       DRY ("don't repeat yourself") sampling strength (default 0: off; 0.8 is
+                             the recommended value); also ends speculation
   --exact-speculation        verify only batches bit-identical to one-token steps (greedy output
                              equals plain decoding; default: within 0.05 probability, near-ties may flip)
   --fast-speculation         verify up to 63 tokens a batch however it rounds (fastest; greedy
@@ -72,6 +77,9 @@ export async function serveCommand(argv: readonly string[], signal: AbortSignal)
       'no-prefix-reuse': { type: 'boolean' },
       'no-speculation': { type: 'boolean' },
       'verify-threads': { type: 'string' },
+      'repeat-penalty': { type: 'string' },
+      'repeat-last-n': { type: 'string' },
+      'dry-multiplier': { type: 'string' },
       'exact-speculation': { type: 'boolean' },
       'fast-speculation': { type: 'boolean' },
       'ws-allowed-origin': { type: 'string', multiple: true },
@@ -95,6 +103,9 @@ export async function serveCommand(argv: readonly string[], signal: AbortSignal)
   const threads = intOption('threads', values.threads, 0);
   const decodeThreads = intOption('decode-threads', values['decode-threads'], 0);
   const verifyThreads = intOption('verify-threads', values['verify-threads'], 0);
+  const repeatPenalty = numberOption('repeat-penalty', values['repeat-penalty'], 0.01, 10);
+  const repeatLastN = intOption('repeat-last-n', values['repeat-last-n']);
+  const dryMultiplier = numberOption('dry-multiplier', values['dry-multiplier'], 0, 10);
   if (values['exact-speculation'] && values['fast-speculation']) throw new CliError('--exact-speculation and --fast-speculation contradict each other; pick one');
 
   const models: Array<{ id: string; path: string }> = [];
@@ -113,6 +124,8 @@ export async function serveCommand(argv: readonly string[], signal: AbortSignal)
     ...(values['no-speculation'] ? { speculation: false } : {}),
     ...(values['exact-speculation'] ? { speculationTolerance: 0 } : values['fast-speculation'] ? { speculationTolerance: Infinity } : {}),
     ...(verifyThreads === undefined ? {} : { verifyThreads }),
+    ...(repeatPenalty === undefined ? {} : { repeatPenalty: { penalty: repeatPenalty, ...(repeatLastN === undefined ? {} : { lastTokens: repeatLastN }) } }),
+    ...(dryMultiplier === undefined ? {} : { dryRepeatPenalty: { strength: dryMultiplier } }),
     batchLimitCacheFile: batchLimitCacheFile(),
   });
   let server;

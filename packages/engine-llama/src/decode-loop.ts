@@ -1,6 +1,10 @@
-import { LlamaGrammarEvaluationState, type LlamaContextSequence, type LlamaGrammar, type LlamaModel, type Token } from 'node-llama-cpp';
+import {
+  LlamaGrammarEvaluationState, type LlamaContextSequence, type LlamaContextSequenceDryRepeatPenalty, type LlamaContextSequenceRepeatPenalty,
+  type LlamaGrammar, type LlamaModel, type Token,
+} from 'node-llama-cpp';
 import type { EngineEvent, FinishReason, SamplingOptions } from '@spark/engine';
 import { createCallId } from './create-call-id.js';
+import { DEFAULT_REPEAT_LAST_TOKENS, type DryRepeatPenaltyOptions, type RepeatPenaltyOptions } from './llama-engine-options.js';
 import type { FunctionCallSyntax } from './function-call-syntax.js';
 import type { GenerationPlan } from './generation-plan.js';
 import { OutputParser, type GrammarSlot } from './output-parser.js';
@@ -46,6 +50,9 @@ export interface DecodeLoopOptions {
    * one batch whenever the speculator expects that to pay; absent = plain steps only.
    */
   readonly speculator?: Speculator;
+  /** llama.cpp's repetition penalty over the sequence's last tokens (prompt included, as llama-server does). */
+  readonly repeatPenalty?: RepeatPenaltyOptions;
+  readonly dryRepeatPenalty?: DryRepeatPenaltyOptions;
 }
 
 /**
@@ -128,6 +135,7 @@ export async function* decodeLoop(options: DecodeLoopOptions): AsyncGenerator<En
     ...(options.sampling.seed === undefined ? {} : { seed: options.sampling.seed }),
     grammarEvaluationState: () => parser.grammar,
     yieldEogToken: false,
+    ...penalties(sequence, options.repeatPenalty, options.dryRepeatPenalty),
   });
   /** Erases everything the sequence holds past `length` tokens (a verification's unused tail). */
   const truncate = async (length: number): Promise<void> => {
@@ -276,4 +284,29 @@ function grammarState(model: LlamaModel, grammars: PlanGrammars, slot: GrammarSl
     : slot.type === 'call-name' ? grammars.callName
     : grammars.callArguments.get(slot.name);
   return grammar ? new LlamaGrammarEvaluationState({ model, grammar }) : undefined;
+}
+
+/** The evaluate options for the configured penalties. */
+function penalties(
+  sequence: LlamaContextSequence, repeat: RepeatPenaltyOptions | undefined, dry: DryRepeatPenaltyOptions | undefined,
+): { repeatPenalty?: LlamaContextSequenceRepeatPenalty; dryRepeatPenalty?: LlamaContextSequenceDryRepeatPenalty } {
+  const lastTokens = repeat?.lastTokens ?? DEFAULT_REPEAT_LAST_TOKENS;
+  return {
+    ...(repeat === undefined ? {} : {
+      repeatPenalty: {
+        punishTokens: () => sequence.contextTokens.slice(-lastTokens),
+        maxPunishTokens: lastTokens,
+        penalty: repeat.penalty,
+        ...(repeat.frequencyPenalty === undefined ? {} : { frequencyPenalty: repeat.frequencyPenalty }),
+        ...(repeat.presencePenalty === undefined ? {} : { presencePenalty: repeat.presencePenalty }),
+      },
+    }),
+    ...(dry === undefined ? {} : {
+      dryRepeatPenalty: {
+        strength: dry.strength,
+        ...(dry.base === undefined ? {} : { base: dry.base }),
+        ...(dry.allowedLength === undefined ? {} : { allowedLength: dry.allowedLength }),
+      },
+    }),
+  };
 }

@@ -9,7 +9,7 @@ export type { EngineBuildErrorCode, EngineBuildOptions, EngineBuildResult, Engin
 export {
   DEFAULT_CONTEXT_SIZE, DEFAULT_SEQUENCES, MAX_SEQUENCES, DEFAULT_PREFILL_CHUNK_TOKENS, DEFAULT_MAX_QUEUED_REQUESTS, DEFAULT_MAX_DRAFT_TOKENS, MAX_VERIFY_BATCH_TOKENS, DEFAULT_SPECULATION_TOLERANCE,
 } from './llama-engine-options.js';
-export type { LlamaEngineOptions } from './llama-engine-options.js';
+export type { DryRepeatPenaltyOptions, LlamaEngineOptions, RepeatPenaltyOptions } from './llama-engine-options.js';
 export { speculationAdvice } from './speculation-advice.js';
 export type { SpeculationAdvice, SpeculationAdviceOptions } from './speculation-advice.js';
 export { MIN_KV_COPY_TOKENS } from './pick-sequence-slot.js';

@@ -104,6 +104,37 @@ export interface LlamaEngineOptions {
    * threads, tolerance), so a restart skips the measurement. Default: none (measure every load).
    */
   batchLimitCacheFile?: string;
+  /**
+   * llama.cpp's repetition penalty on every generation: the last `lastTokens` tokens of the
+   * sequence (default DEFAULT_REPEAT_LAST_TOKENS) have their logits divided by `penalty` (1 = off;
+   * llama-server's `--repeat-penalty`). Default off. Generations it applies to never speculate:
+   * drafts are verified against the unpenalized argmax.
+   */
+  repeatPenalty?: RepeatPenaltyOptions;
+  /** DRY ("don't repeat yourself") sampling, llama-server's `--dry-multiplier`; default off; also ends speculation as above. */
+  dryRepeatPenalty?: DryRepeatPenaltyOptions;
+}
+
+/** Tokens the repetition penalty looks back over when none is given (llama.cpp's `repeat_last_n`). */
+export const DEFAULT_REPEAT_LAST_TOKENS = 64;
+
+export interface RepeatPenaltyOptions {
+  /** Divides the logits of recently seen tokens; above 1 to penalize (1.1 is common). */
+  readonly penalty: number;
+  readonly lastTokens?: number;
+  /** Subtracts n * this from a token seen n times (0-1; default 0). */
+  readonly frequencyPenalty?: number;
+  /** Subtracts this from any token seen (0-1; default 0). */
+  readonly presencePenalty?: number;
+}
+
+export interface DryRepeatPenaltyOptions {
+  /** Strength of the penalty (llama.cpp's `dry_multiplier`; 0.8 is the recommended value). */
+  readonly strength: number;
+  /** Base of its exponential growth (default 1.75). */
+  readonly base?: number;
+  /** Repeated runs up to this many tokens go unpenalized (default 2). */
+  readonly allowedLength?: number;
 }
 
 /** Options with every default applied (except what depends on the model itself). */
@@ -127,6 +158,8 @@ export interface ResolvedEngineOptions {
   readonly maxDraftTokens: number;
   readonly speculationTolerance: number;
   readonly batchLimitCacheFile: string | undefined;
+  readonly repeatPenalty: RepeatPenaltyOptions | undefined;
+  readonly dryRepeatPenalty: DryRepeatPenaltyOptions | undefined;
 }
 
 /**
@@ -157,7 +190,25 @@ export function resolveEngineOptions(options: LlamaEngineOptions, threadPool = f
     maxDraftTokens: positive('maxDraftTokens', options.maxDraftTokens) ?? DEFAULT_MAX_DRAFT_TOKENS,
     speculationTolerance: tolerance(options.speculationTolerance),
     batchLimitCacheFile: options.batchLimitCacheFile,
+    repeatPenalty: repeatPenalty(options.repeatPenalty),
+    dryRepeatPenalty: dryRepeatPenalty(options.dryRepeatPenalty),
   };
+}
+
+function repeatPenalty(value: RepeatPenaltyOptions | undefined): RepeatPenaltyOptions | undefined {
+  if (value === undefined) return undefined;
+  if (!Number.isFinite(value.penalty) || value.penalty <= 0) throw new RangeError(`LlamaEngine option repeatPenalty.penalty must be a positive number, got ${value.penalty}`);
+  for (const [name, penalty] of [['frequencyPenalty', value.frequencyPenalty], ['presencePenalty', value.presencePenalty]] as const) {
+    if (penalty !== undefined && !(penalty >= 0 && penalty <= 1)) throw new RangeError(`LlamaEngine option repeatPenalty.${name} must be from 0 to 1, got ${penalty}`);
+  }
+  const off = value.penalty === 1 && !value.frequencyPenalty && !value.presencePenalty;
+  return off ? undefined : { ...value, lastTokens: positive('repeatPenalty.lastTokens', value.lastTokens) ?? DEFAULT_REPEAT_LAST_TOKENS };
+}
+
+function dryRepeatPenalty(value: DryRepeatPenaltyOptions | undefined): DryRepeatPenaltyOptions | undefined {
+  if (value === undefined) return undefined;
+  if (!Number.isFinite(value.strength) || value.strength < 0) throw new RangeError(`LlamaEngine option dryRepeatPenalty.strength must be a number of at least 0, got ${value.strength}`);
+  return value.strength === 0 ? undefined : value;
 }
 
 function positive(name: string, value: number | undefined): number | undefined {

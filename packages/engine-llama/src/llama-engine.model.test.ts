@@ -377,3 +377,36 @@ describe('LlamaEngine on a real model', () => {
     assert.equal(engine.stats().activeSequences, 0);
   });
 });
+
+describe('repetition penalties on SmolLM2', () => {
+  const text = (events: EngineEvent[]): string => events.map((event) => (event.type === 'text-delta' ? event.delta : '')).join('');
+  const copies = (output: string): number => output.split('cat sat on the mat').length - 1;
+
+  it('change what greedy decoding repeats, and turn speculation off', async (t) => {
+    const prompt = request('Write the sentence "The cat sat on the mat." ten times, one per line.', { maxOutputTokens: 120 });
+    const plain = await LlamaEngine.create({ models: [{ id: MODEL, path: MODEL_PATH }], contextSize: 2048, sequences: 1 });
+    let baseline: string;
+    try {
+      baseline = text(await collect(plain.generate(prompt)));
+    } finally {
+      await plain.dispose();
+    }
+    const penalized = await LlamaEngine.create({
+      models: [{ id: MODEL, path: MODEL_PATH }], contextSize: 2048, sequences: 1,
+      repeatPenalty: { penalty: 1.5, lastTokens: 128 }, dryRepeatPenalty: { strength: 0.8 },
+    });
+    try {
+      const events = await collect(penalized.generate({ ...prompt, prediction: baseline }));
+      const output = text(events);
+      const finish = events.at(-1);
+      assert.ok(finish?.type === 'finish');
+      // A prediction would be drafted and verified if this generation speculated.
+      assert.equal(finish.usage.acceptedPredictionTokens ?? 0, 0);
+      assert.notEqual(output, baseline);
+      t.diagnostic(`"cat sat on the mat": ${copies(baseline)} times plain, ${copies(output)} penalized; ${JSON.stringify(baseline.slice(0, 80))} vs ${JSON.stringify(output.slice(0, 80))}`);
+      assert.ok(copies(output) < copies(baseline), 'the penalized output repeats the sentence less');
+    } finally {
+      await penalized.dispose();
+    }
+  });
+});

@@ -277,6 +277,8 @@ export class LlamaEngine implements Engine {
         : decodeLoop({
           ...common, model: runtime.model, grammars, syntax: runtime.syntax, sampling: request.sampling,
           batcher: runtime.batcher, ...(speculator ? { speculator } : {}),
+          ...(this.options.repeatPenalty ? { repeatPenalty: this.options.repeatPenalty } : {}),
+          ...(this.options.dryRepeatPenalty ? { dryRepeatPenalty: this.options.dryRepeatPenalty } : {}),
         });
       const output = new OutputItems();
       for await (const event of events) {
@@ -331,11 +333,13 @@ export class LlamaEngine implements Engine {
    * Speculative decoding for a generation that can use it: greedy sampling (a draft is accepted
    * only where it equals the argmax) and no grammar from the start (tool calls detected in text
    * end speculation when they switch to a grammar); a cache that cannot drop a rejected tail
-   * cheaply (recurrent or sliding-window state) does not speculate.
+   * cheaply (recurrent or sliding-window state) does not speculate, nor does one with a
+   * repetition penalty (drafts are checked against the unpenalized argmax).
    */
   private speculatorFor(runtime: ModelRuntime, plan: GenerationPlan, request: GenerateRequest, sequence: LlamaContextSequence): Speculator | undefined {
     const { speculation, promptLookup, maxDraftTokens } = this.options;
-    if (!speculation || (this.batchLimits.get(runtime.id) ?? 0) < 2 || plan.prefillOnly || request.sampling.temperature !== 0 || plan.textGrammar !== undefined || plan.start.type !== 'text' || sequence.needsCheckpoints) return undefined;
+    const penalized = this.options.repeatPenalty !== undefined || this.options.dryRepeatPenalty !== undefined;
+    if (!speculation || penalized || (this.batchLimits.get(runtime.id) ?? 0) < 2 || plan.prefillOnly || request.sampling.temperature !== 0 || plan.textGrammar !== undefined || plan.start.type !== 'text' || sequence.needsCheckpoints) return undefined;
     const prediction = plan.predictionTokens;
     if (!promptLookup && !prediction?.length) return undefined;
     let memory = this.speculationMemory.get(runtime.id);
