@@ -1,0 +1,97 @@
+// Packs Spark into one installable npm package, ./spark-<version>.tgz, for
+// `npm install -g ./spark-<version>.tgz` (run after `npm run build`; `npm run pack` does both).
+//
+// esbuild bundles the CLI with every workspace package (@spark/*) and the pure-JavaScript
+// dependencies into dist/main.js, and the tokenizer worker into dist/tokenizer-worker-main.js
+// beside it (the engine starts it as `new URL('./tokenizer-worker-main.js', import.meta.url)`).
+// Packages that read their own files at run time stay real dependencies, installed from the
+// registry at the versions this workspace runs: node-llama-cpp (native binaries, grammars, the
+// llama.cpp source bundle `spark engine build` compiles) and node-sqlite3-wasm (its .wasm).
+import { spawnSync } from 'node:child_process';
+import { builtinModules } from 'node:module';
+import { copyFileSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { build } from 'esbuild';
+
+const root = new URL('..', import.meta.url).pathname;
+
+/** Dependencies that stay outside the bundle: each reads files relative to itself. */
+const EXTERNAL = ['node-llama-cpp', 'node-sqlite3-wasm'];
+
+/** Optional speed-ups ws loads inside try/catch when installed; without them it uses its own JavaScript. */
+const OPTIONAL = ['bufferutil', 'utf-8-validate'];
+
+/** The bundled entries, by output name: the CLI, and the worker thread the engine starts beside it. */
+const ENTRIES = {
+  main: join(root, 'packages/cli/dist/main.js'),
+  'tokenizer-worker-main': join(root, 'packages/engine-llama/dist/tokenizer/tokenizer-worker-main.js'),
+};
+
+// Bundled CommonJS (ws, yauzl) calls require() for Node's built-ins; an ES module has none.
+const REQUIRE_SHIM = "import { createRequire as __sparkCreateRequire } from 'node:module';\nconst require = __sparkCreateRequire(import.meta.url);";
+
+function readJson(path) {
+  return JSON.parse(readFileSync(path, 'utf8'));
+}
+
+/** The version installed in the workspace, so the package runs on what the tests ran on. */
+function installedVersion(name) {
+  return readJson(join(root, 'node_modules', name, 'package.json')).version;
+}
+
+const cli = readJson(join(root, 'packages/cli/package.json'));
+const rootPackage = readJson(join(root, 'package.json'));
+for (const entry of Object.values(ENTRIES)) {
+  try { readFileSync(entry); } catch { throw new Error(`${entry} is missing: run \`npm run build\` first`); }
+}
+
+const stage = mkdtempSync(join(tmpdir(), 'spark-pack-'));
+try {
+  const result = await build({
+    entryPoints: ENTRIES,
+    outdir: join(stage, 'dist'),
+    bundle: true,
+    platform: 'node',
+    format: 'esm',
+    target: `node${rootPackage.engines.node.replace(/^>=/, '')}`,
+    external: EXTERNAL,
+    banner: { js: REQUIRE_SHIM },
+    legalComments: 'eof',
+    metafile: true,
+    logLevel: 'warning',
+  });
+  if (result.warnings.length > 0) throw new Error(`esbuild warned ${result.warnings.length} time(s); see above`);
+
+  // Every import left in the bundle must be a Node built-in or a declared dependency.
+  const builtins = new Set(builtinModules);
+  for (const [file, output] of Object.entries(result.metafile.outputs)) {
+    for (const { path } of output.imports.filter((i) => i.external)) {
+      const name = path.startsWith('@') ? path.split('/').slice(0, 2).join('/') : path.split('/')[0];
+      if (!path.startsWith('node:') && !builtins.has(name) && !EXTERNAL.includes(name) && !OPTIONAL.includes(name)) {
+        throw new Error(`${file} imports '${path}', which is neither bundled nor a dependency`);
+      }
+    }
+  }
+
+  const manifest = {
+    name: 'spark',
+    version: cli.version,
+    description: rootPackage.description,
+    // Installed from a tarball, never published: "spark" on the registry is someone else's.
+    private: true,
+    type: 'module',
+    bin: { spark: 'dist/main.js' },
+    engines: rootPackage.engines,
+    dependencies: Object.fromEntries(EXTERNAL.map((name) => [name, installedVersion(name)])),
+  };
+  writeFileSync(join(stage, 'package.json'), `${JSON.stringify(manifest, null, 2)}\n`);
+  copyFileSync(join(root, 'README.md'), join(stage, 'README.md'));
+
+  for (const old of readdirSync(root).filter((name) => /^spark-.*\.tgz$/.test(name))) rmSync(join(root, old));
+  const packed = spawnSync('npm', ['pack', '--silent', '--pack-destination', root], { cwd: stage, encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
+  if (packed.status !== 0) throw new Error(`npm pack failed (exit ${packed.status})`);
+  console.log(join(root, packed.stdout.trim().split('\n').at(-1)));
+} finally {
+  rmSync(stage, { recursive: true, force: true });
+}
