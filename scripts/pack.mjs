@@ -1,5 +1,6 @@
 // Packs Spark into one installable npm package, ./spark-<version>.tgz, for
 // `npm install -g ./spark-<version>.tgz` (run after `npm run build`; `npm run pack` does both).
+// `--out <dir>` writes the tarball there instead of the repo root; the path is printed last.
 //
 // esbuild bundles the CLI with every workspace package (@spark/*) and the pure-JavaScript
 // dependencies into dist/main.js, and the tokenizer worker into dist/tokenizer-worker-main.js
@@ -11,10 +12,14 @@ import { spawnSync } from 'node:child_process';
 import { builtinModules } from 'node:module';
 import { copyFileSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
 import { build } from 'esbuild';
 
-const root = new URL('..', import.meta.url).pathname;
+const root = fileURLToPath(new URL('..', import.meta.url));
+const { values } = parseArgs({ options: { out: { type: 'string' } } });
+const out = values.out === undefined ? root : resolve(values.out);
 
 /** Dependencies that stay outside the bundle: each reads files relative to itself. */
 const EXTERNAL = ['node-llama-cpp', 'node-sqlite3-wasm'];
@@ -88,10 +93,11 @@ try {
   writeFileSync(join(stage, 'package.json'), `${JSON.stringify(manifest, null, 2)}\n`);
   copyFileSync(join(root, 'README.md'), join(stage, 'README.md'));
 
-  for (const old of readdirSync(root).filter((name) => /^spark-.*\.tgz$/.test(name))) rmSync(join(root, old));
-  const packed = spawnSync('npm', ['pack', '--silent', '--pack-destination', root], { cwd: stage, encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
+  // One tarball at a time, so `npm install -g ./spark-*.tgz` installs this one.
+  for (const old of readdirSync(out).filter((name) => /^spark-.*\.tgz$/.test(name))) rmSync(join(out, old));
+  const packed = spawnSync('npm', ['pack', '--silent', '--pack-destination', out], { cwd: stage, encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
   if (packed.status !== 0) throw new Error(`npm pack failed (exit ${packed.status})`);
-  console.log(join(root, packed.stdout.trim().split('\n').at(-1)));
+  console.log(join(out, packed.stdout.trim().split('\n').at(-1)));
 } finally {
   rmSync(stage, { recursive: true, force: true });
 }
