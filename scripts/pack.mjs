@@ -10,7 +10,7 @@
 // llama.cpp source bundle `spark engine build` compiles) and node-sqlite3-wasm (its .wasm).
 import { spawnSync } from 'node:child_process';
 import { builtinModules } from 'node:module';
-import { copyFileSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -45,15 +45,28 @@ function installedVersion(name) {
   return readJson(join(root, 'node_modules', name, 'package.json')).version;
 }
 
+/** The license texts of the packages bundled into dist/, which their licenses ask copies to carry. */
+function thirdPartyLicenses(inputs) {
+  const dirs = new Set(inputs.map((input) => /^(.*node_modules\/(?:@[^/]+\/)?[^/]+)\//.exec(input)?.[1]).filter((dir) => dir !== undefined));
+  const sections = [...dirs].sort().map((dir) => {
+    const pkg = readJson(join(root, dir, 'package.json'));
+    const file = readdirSync(join(root, dir)).find((name) => /^licen[cs]e/i.test(name));
+    if (file === undefined) throw new Error(`${pkg.name} is bundled but ships no license file`);
+    return `## ${pkg.name}@${pkg.version} (${pkg.license})\n\n\`\`\`\n${readFileSync(join(root, dir, file), 'utf8').trim()}\n\`\`\`\n`;
+  });
+  return `# Third-party code bundled into dist/\n\n${sections.join('\n')}`;
+}
+
 const cli = readJson(join(root, 'packages/cli/package.json'));
 const rootPackage = readJson(join(root, 'package.json'));
 for (const entry of Object.values(ENTRIES)) {
-  try { readFileSync(entry); } catch { throw new Error(`${entry} is missing: run \`npm run build\` first`); }
+  if (!existsSync(entry)) throw new Error(`${entry} is missing: run \`npm run build\` first`);
 }
 
 const stage = mkdtempSync(join(tmpdir(), 'spark-pack-'));
 try {
   const result = await build({
+    absWorkingDir: root,
     entryPoints: ENTRIES,
     outdir: join(stage, 'dist'),
     bundle: true,
@@ -92,6 +105,7 @@ try {
   };
   writeFileSync(join(stage, 'package.json'), `${JSON.stringify(manifest, null, 2)}\n`);
   copyFileSync(join(root, 'README.md'), join(stage, 'README.md'));
+  writeFileSync(join(stage, 'THIRD_PARTY_LICENSES.md'), thirdPartyLicenses(Object.keys(result.metafile.inputs)));
 
   // One tarball at a time, so `npm install -g ./spark-*.tgz` installs this one.
   for (const old of readdirSync(out).filter((name) => /^spark-.*\.tgz$/.test(name))) rmSync(join(out, old));
