@@ -6,6 +6,7 @@ import { interactiveCommand, INTERACTIVE_USAGE } from './interactive/interactive
 import { sessionsCommand, SESSIONS_USAGE } from './sessions-command.js';
 import { modelsCommand, MODELS_USAGE } from './models-command.js';
 import { serveCommand, SERVE_USAGE } from './serve-command.js';
+import { sparkVersion } from './spark-version.js';
 
 const USAGE = `spark: a real-time coding assistant serving the OpenAI Responses API
 
@@ -17,6 +18,7 @@ Commands:
   spark exec "task"            run the coding agent headless (--json for JSONL events)
   spark resume [id|--last] "task"  continue a saved agent session
   spark sessions               list saved agent sessions
+  spark --version              print Spark's version
 
 ${INTERACTIVE_USAGE}
 
@@ -45,6 +47,7 @@ async function main(argv: readonly string[]): Promise<void> {
       case 'resume': await execCommand(rest, controller.signal, { resume: true }); break;
       case 'sessions': await sessionsCommand(rest); break;
       case 'help': case '--help': case '-h': process.stdout.write(`${USAGE}\n`); break;
+      case 'version': case '--version': process.stdout.write(`${sparkVersion()}\n`); break;
       case undefined: await interactiveCommand(rest, controller.signal); break;
       default:
         // `spark --model x` starts the interactive agent with options.
