@@ -1,4 +1,4 @@
-import type { ResponseStreamEvent } from '@spark/protocol';
+import { isTerminal, type ResponseStreamEvent, type TerminalEventType } from '@spark/protocol';
 
 /** The steering submission a steer event reports on; `previous_response_id` is the steered response. */
 export interface SteerRef {
@@ -49,11 +49,11 @@ export type ClientEvent = ResponseStreamEvent | SteerEvent;
 export type ClientEventType = ClientEvent['type'];
 
 /** A lifecycle event that ends its response. */
-export type TerminalEvent = Extract<ClientEvent, { type: 'response.completed' | 'response.incomplete' | 'response.failed' }>;
+export type TerminalEvent = Extract<ClientEvent, { type: TerminalEventType }>;
 
 /** True for `response.completed`, `response.incomplete` and `response.failed`. */
 export function isTerminalEvent(event: ClientEvent): event is TerminalEvent {
-  return event.type === 'response.completed' || event.type === 'response.incomplete' || event.type === 'response.failed';
+  return isTerminal(event);
 }
 
 /** True for the three steering events. */

@@ -1,4 +1,4 @@
-import type { InputItem } from '@spark/protocol';
+import { STREAM_ID, type InputItem } from '@spark/protocol';
 import { abortedError, ClientError } from './client-error.js';
 import { isSteerEvent, type ClientEvent } from './client-events.js';
 import { DEFAULT_MAX_HELD_STEER_EVENTS, type ResolvedClientOptions } from './client-options.js';
@@ -13,7 +13,6 @@ import { untilAborted } from './until-aborted.js';
 /** Lane key of requests without `stream_id`. */
 const DEFAULT_LANE = '';
 /** Valid `stream_id`s (spec §3.3). The server cannot tag its error for an invalid one, so it is checked here. */
-const STREAM_ID = /^[A-Za-z0-9_.-]{1,256}$/;
 
 /** One opened socket; `epoch` numbers them from 1. */
 interface SocketGeneration {

@@ -14,7 +14,8 @@ export type {
   ResponseObject, ResponseStatus, OutputItem, OutputMessageItem, OutputTextPart, FunctionCallOutputItem,
   CustomToolCallOutputItem, ReasoningOutputItem, Usage, ItemStatus, ResponseError,
 } from './response-types.js';
-export type { ResponseStreamEvent, ResponseStreamEventType } from './stream-events.js';
+export { isTerminal, STREAM_ID } from './stream-events.js';
+export type { ResponseStreamEvent, ResponseStreamEventType, TerminalEventType } from './stream-events.js';
 export { parseCreateResponse } from './parse-create-response.js';
 export { findExcessNesting, nestsDeeperThan } from './json-nesting.js';
 export { findTrailingLoop, LOOP_CHECK_EVERY_CHARS, LOOP_MIN_CHARS, LOOP_MIN_COPIES, LOOP_WINDOW_CHARS, LoopGuard } from './loop-guard.js';

@@ -32,3 +32,14 @@ export type ResponseStreamEvent =
   | (EventBase & { type: 'error'; code: string | null; message: string; param: string | null });
 
 export type ResponseStreamEventType = ResponseStreamEvent['type'];
+
+/** The events that end a response's stream: exactly one of them comes last. */
+export type TerminalEventType = 'response.completed' | 'response.incomplete' | 'response.failed';
+
+/** True for `response.completed`, `response.incomplete` and `response.failed`, on any event union (server or client side). */
+export function isTerminal<E extends { readonly type: string }>(event: E): event is Extract<E, { type: TerminalEventType }> {
+  return event.type === 'response.completed' || event.type === 'response.incomplete' || event.type === 'response.failed';
+}
+
+/** What a WebSocket-mode `stream_id` (lane) may be: 1-256 of `[A-Za-z0-9_.-]`. */
+export const STREAM_ID = /^[A-Za-z0-9_.-]{1,256}$/;

@@ -1,5 +1,5 @@
 import { EngineError, type Engine, type EngineEvent, type GenerationState } from '@spark/engine';
-import { ApiError, apiErrors, LoopGuard, type CreateResponseBody, type ResponseObject, type ResponseStreamEvent } from '@spark/protocol';
+import { ApiError, apiErrors, isTerminal, LoopGuard, type CreateResponseBody, type ResponseObject, type ResponseStreamEvent } from '@spark/protocol';
 import type { Admission, AdmissionSnapshot } from './admission/admission.js';
 import type { AdmissionClient, AdmissionPermit } from './admission/admission-queue.js';
 import { buildGenerateRequest, type BuiltGenerateRequest, type ContinuationBase } from './build-generate-request.js';
@@ -334,12 +334,6 @@ function abortRun(state: RunState, kind: AbortKind): void {
   state.controller.abort();
 }
 
-type TerminalEvent = Extract<ResponseStreamEvent, { response: ResponseObject }> & { type: 'response.completed' | 'response.incomplete' | 'response.failed' };
-
-/** The one event that ends a response's stream. */
-export function isTerminal(event: ResponseStreamEvent): event is TerminalEvent {
-  return event.type === 'response.completed' || event.type === 'response.incomplete' || event.type === 'response.failed';
-}
 
 function describe(error: unknown): string {
   return error instanceof Error ? `${error.name}: ${error.message}` : 'unknown error';

@@ -1,5 +1,5 @@
 import { ClientError, type ClientEvent, type CreateParams, type ResponsesConnection } from '@spark/client';
-import type { ResponseObject } from '@spark/protocol';
+import { isTerminal, type ResponseObject } from '@spark/protocol';
 import type { ApprovalMode } from '../policy/decide-command.js';
 import type { SandboxSetting, ShellConfinement } from '../sandbox/shell-confinement.js';
 import { ContextBudget, type ContextBudgetOptions } from '../context/context-budget.js';
@@ -621,9 +621,6 @@ export class Agent {
   }
 }
 
-function isTerminal(event: ClientEvent): event is Extract<ClientEvent, { type: 'response.completed' | 'response.incomplete' | 'response.failed' }> {
-  return event.type === 'response.completed' || event.type === 'response.incomplete' || event.type === 'response.failed';
-}
 
 function contentOf(item: HistoryItem | undefined): string {
   return item?.type === 'message' ? item.content : '';

@@ -1,8 +1,9 @@
 import { z } from 'zod';
-import { ApiError, apiErrors, findExcessNesting, MAX_JSON_DEPTH, messageItemSchema, parseCreateResponse, type CreateResponseBody, type MessageInputItem } from '@spark/protocol';
+import {
+  ApiError, apiErrors, findExcessNesting, MAX_JSON_DEPTH, messageItemSchema, parseCreateResponse, STREAM_ID, type CreateResponseBody, type MessageInputItem,
+} from '@spark/protocol';
 
 /** `stream_id`: 1-256 characters of `[A-Za-z0-9_.-]` (spec §3.3). */
-const STREAM_ID = /^[A-Za-z0-9_.-]{1,256}$/;
 
 /** Client event types this server understands; `response.cancel` is a Spark extension. */
 export const CLIENT_EVENT_TYPES = ['response.create', 'response.steer', 'response.cancel'] as const;

@@ -1,7 +1,8 @@
 import type { RawData, WebSocket } from 'ws';
 import { ApiError, type CreateResponseBody, type InputItem, type ResponseObject } from '@spark/protocol';
 import { outputToContextItem } from '../context-item.js';
-import { isTerminal, type ResponseRun, type ResponsesService } from '../responses-service.js';
+import { isTerminal } from '@spark/protocol';
+import type { ResponseRun, ResponsesService } from '../responses-service.js';
 import type { Logger } from '../server-options.js';
 import { isServerFault, toApiError } from '../to-api-error.js';
 import { ConnectionMemory, type RememberedResponse } from './connection-memory.js';
