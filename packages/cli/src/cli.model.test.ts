@@ -1,12 +1,13 @@
 // The `spark` binary itself, as a user runs it: models list/pull/rm and serve's start and stop.
 import assert from 'node:assert/strict';
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { copyFileSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { resolveModel } from '@spark/engine-llama';
+import { startSparkServe } from './testing/codex-harness.js';
 
 const CLI = fileURLToPath(new URL('./main.js', import.meta.url));
 
@@ -61,22 +62,12 @@ describe('the spark CLI', () => {
 
   it('serves a local .gguf path and shuts down cleanly on SIGTERM', async () => {
     const local = await resolveModel('smollm2-135m', { pull: true });
-    const child = spawn(process.execPath, [CLI, 'serve', '--model', local.path, '--port', '0', '--db', ':memory:'], { env, stdio: ['ignore', 'ignore', 'pipe'] });
-    let log = '';
-    const url = await new Promise<string>((resolve, reject) => {
-      child.stderr.on('data', (chunk: Buffer) => {
-        log += chunk.toString();
-        const match = /spark serve: (http:\/\/\S+)\/v1/.exec(log);
-        if (match?.[1]) resolve(match[1]);
-      });
-      child.once('exit', (code) => reject(new Error(`exited ${code}: ${log}`)));
-    });
+    const server = await startSparkServe(['--model', local.path, '--db', ':memory:'], 120_000, { env });
+    const { url } = server;
     const health = await fetch(`${url}/healthz`);
     assert.equal(health.status, 200);
     const models = (await (await fetch(`${url}/v1/models`)).json()) as { data: Array<{ id: string }> };
     assert.equal(models.data.length, 1);
-    const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-    child.kill('SIGTERM');
-    assert.equal(await exited, 0);
+    assert.equal(await server.stop(), 0);
   });
 });

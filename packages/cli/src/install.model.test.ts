@@ -2,12 +2,13 @@
 // prefix (dependencies from the registry, through the user's npm cache), then `spark --version`,
 // `spark serve` and `spark exec --json` run from that install on SmolLM2, offline.
 import assert from 'node:assert/strict';
-import { execFileSync, spawn, spawnSync, type SpawnSyncReturns } from 'node:child_process';
+import { execFileSync, spawnSync, type SpawnSyncReturns } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { delimiter, dirname, join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
+import { startSparkServe } from './testing/codex-harness.js';
 
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 const MODEL = 'smollm2-135m';
@@ -52,18 +53,11 @@ describe('the packed spark, installed globally', () => {
   });
 
   it('serves SmolLM2: health, the tokenizer worker, and one response', async (t) => {
-    const child = spawn(spark, ['serve', '--model', MODEL, '--offline', '--port', '0', '--ctx', String(SERVE_CONTEXT), '--sequences', '1', '--db', ':memory:'], { env, stdio: ['ignore', 'ignore', 'pipe'] });
-    const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+    const server = await startSparkServe(['--model', MODEL, '--offline', '--ctx', String(SERVE_CONTEXT), '--sequences', '1', '--db', ':memory:'], 120_000, { command: [spark], env });
+    const { url } = server;
+    let stopped: number | null | undefined;
     try {
-      let log = '';
-      const url = await new Promise<string>((resolve, reject) => {
-        child.stderr.on('data', (chunk: Buffer) => {
-          log += chunk.toString();
-          const match = /spark serve: (http:\/\/\S+)\/v1/.exec(log);
-          if (match?.[1]) resolve(match[1]);
-        });
-        child.once('exit', (code) => reject(new Error(`spark serve exited ${code}: ${log}`)));
-      });
+      const log = server.log();
       t.diagnostic(`installed spark serve: ${/^engine: .*$/m.exec(log)?.[0] ?? 'no engine line'}`);
       const health = await fetch(`${url}/healthz`);
       assert.equal(health.status, 200);
@@ -86,9 +80,9 @@ describe('the packed spark, installed globally', () => {
       const text = answer.body.output?.find((item) => item.type === 'message')?.content?.[0]?.text ?? '';
       assert.ok(text.length > 0, 'the model answered');
     } finally {
-      child.kill('SIGTERM');
+      stopped = await server.stop();
     }
-    assert.equal(await exited, 0);
+    assert.equal(stopped, 0);
   });
 
   it('runs the agent headless (exec --json) on the in-process engine', () => {

@@ -244,16 +244,22 @@ export interface SparkServeProcess {
   url: string;
   /** Everything the server wrote to stderr so far. */
   log(): string;
-  /** SIGTERM, then SIGKILL after `graceMs`; resolves when the process is gone. */
-  stop(graceMs?: number): Promise<void>;
+  /** SIGTERM, then SIGKILL after `graceMs`; resolves with the exit code (null if a signal ended it) when the process is gone. */
+  stop(graceMs?: number): Promise<number | null>;
 }
 
-/** Starts the real CLI (`dist/main.js serve --port 0 ...`) and resolves once it prints its URL. */
-export async function startSparkServe(args: readonly string[], readyTimeoutMs = 120_000): Promise<SparkServeProcess> {
-  const main = fileURLToPath(new URL('../main.js', import.meta.url));
-  const child = spawn(process.execPath, [main, 'serve', '--port', '0', ...args], { stdio: ['ignore', 'ignore', 'pipe'] });
+export interface StartSparkServeOptions {
+  /** The program and its leading arguments (default: this node on the built `main.js`), e.g. an installed `spark`. */
+  command?: readonly [string, ...string[]];
+  env?: NodeJS.ProcessEnv;
+}
+
+/** Starts the real CLI (`dist/main.js serve --port 0 ...`, or `options.command`) and resolves once it prints its URL. */
+export async function startSparkServe(args: readonly string[], readyTimeoutMs = 120_000, options: StartSparkServeOptions = {}): Promise<SparkServeProcess> {
+  const [program, ...leading] = options.command ?? [process.execPath, fileURLToPath(new URL('../main.js', import.meta.url))];
+  const child = spawn(program, [...leading, 'serve', '--port', '0', ...args], { stdio: ['ignore', 'ignore', 'pipe'], ...(options.env ? { env: options.env } : {}) });
   let log = '';
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
   const url = await new Promise<string>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`spark serve did not become ready in ${readyTimeoutMs} ms:\n${log.slice(-2000)}`)), readyTimeoutMs);
     child.stderr.setEncoding('utf8').on('data', (chunk: string) => {
@@ -277,11 +283,12 @@ export async function startSparkServe(args: readonly string[], readyTimeoutMs = 
     url,
     log: () => log,
     stop: async (graceMs = 10_000) => {
-      if (child.exitCode !== null || child.signalCode !== null) return;
+      if (child.exitCode !== null || child.signalCode !== null) return child.exitCode;
       child.kill('SIGTERM');
       const timer = setTimeout(() => child.kill('SIGKILL'), graceMs);
-      await exited;
+      const code = await exited;
       clearTimeout(timer);
+      return code;
     },
   };
 }
