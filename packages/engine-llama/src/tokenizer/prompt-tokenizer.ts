@@ -32,7 +32,3 @@ export function createPromptTokenizer(model: LlamaModel, modelPath: string, work
   };
 }
 
-/** Every text on the calling thread: for tests and tools that tokenize small texts. */
-export function inlinePromptTokenizer(model: LlamaModel, maxTokenBytes = Number.MAX_SAFE_INTEGER): PromptTokenizer {
-  return { maxTokenBytes, tokenize: (text, options) => Promise.resolve(boundedTokenize(text, model.tokenizer, maxTokenBytes, options)) };
-}
