@@ -1,6 +1,6 @@
-import { readFileSync } from 'node:fs';
 import { request as httpRequest } from 'node:http';
 import { spawnServer, type SpawnedServer } from './spawn-server.js';
+import { rssMb, servedModelId } from './served-process.js';
 import { sseData } from './sse-data.js';
 import { fmt } from './stats.js';
 import { WsTimingClient } from './ws-timing-client.js';
@@ -191,16 +191,3 @@ function percentile(sorted: readonly number[], q: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? Number.NaN;
 }
 
-function rssMb(pid: number): number {
-  try {
-    const match = /^VmRSS:\s+(\d+) kB$/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
-    return match?.[1] ? Number(match[1]) / 1024 : Number.NaN;
-  } catch {
-    return Number.NaN;
-  }
-}
-
-async function servedModelId(url: string): Promise<string> {
-  const response = await fetch(`${url}/v1/models`, { headers: { authorization: 'Bearer bench' } });
-  return ((await response.json()) as { data: Array<{ id: string }> }).data[0]?.id ?? '';
-}

@@ -1,5 +1,6 @@
 import { DirectLlama, type EngineSettings } from './direct-llama.js';
 import { fillerPrompt } from './filler-prompt.js';
+import { servedModelId } from './served-process.js';
 import { spawnServer } from './spawn-server.js';
 import { timedStream } from './sse-timing-client.js';
 import { fmt, median } from './stats.js';
@@ -117,14 +118,6 @@ async function measureReuse(url: string, model: string, prompts: readonly string
     out.without.push(cold.ttftMs);
   }
   return out;
-}
-
-async function servedModelId(url: string): Promise<string> {
-  const response = await fetch(`${url}/v1/models`, { headers: { authorization: 'Bearer bench' } });
-  const body = (await response.json()) as { data: Array<{ id: string }> };
-  const id = body.data[0]?.id;
-  if (!id) throw new Error('the server lists no model');
-  return id;
 }
 
 function push(map: Map<number, number[]>, key: number, value: number): void {

@@ -1,8 +1,9 @@
 import { execFile } from 'node:child_process';
-import { readFileSync, statSync } from 'node:fs';
+import { statSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { promisify } from 'node:util';
 import { fillerPrompt } from '../filler-prompt.js';
+import { rssMb, servedModelId } from '../served-process.js';
 import { spawnServer, type SpawnedServer } from '../spawn-server.js';
 import { timedStream, type StreamTiming } from '../sse-timing-client.js';
 import { fmt, median } from '../stats.js';
@@ -217,12 +218,3 @@ async function llamaBench(binaries: PeerBinaries, modelPath: string, threads: nu
   };
 }
 
-function rssMb(pid: number): number {
-  const match = /^VmRSS:\s+(\d+) kB$/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
-  return match?.[1] ? Number(match[1]) / 1024 : NaN;
-}
-
-async function servedModelId(url: string): Promise<string> {
-  const response = await fetch(`${url}/v1/models`, { headers: { authorization: 'Bearer bench' } });
-  return ((await response.json()) as { data: Array<{ id: string }> }).data[0]?.id ?? '';
-}
