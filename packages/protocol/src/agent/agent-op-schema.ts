@@ -38,7 +38,7 @@ export class AgentOpError extends Error {
 export function parseAgentOp(value: unknown): AgentOp {
   const result = agentOpSchema.safeParse(value);
   if (result.success) return result.data;
-  const type = typeof value === 'object' && value !== null && 'type' in value ? String((value as { type: unknown }).type) : '(none)';
+  const type = typeof value === 'object' && value !== null && 'type' in value ? String(value.type) : '(none)';
   const detail = result.error.issues.map((issue) => `${issue.path.join('.') || 'op'}: ${issue.message}`).join('; ');
   throw new AgentOpError('invalid_op', `Invalid agent op (type ${type}): ${detail}`);
 }
