@@ -60,7 +60,8 @@ export type { AgentHandle } from './loop/agent-handle.js';
 export { DEFAULT_MAX_UNREAD_EVENTS } from './loop/thread-events.js';
 export { AgentError } from './loop/agent-error.js';
 export type {
-  AgentEvent, AgentEventBody, AgentEventType, ApprovalDecision, ApprovalHandler, ApprovalRequest, ResponseStats, TurnStatus,
+  AgentEvent, AgentEventBody, AgentEventType, AgentOp, ApprovalDecision, ApprovalHandler, ApprovalRequest, PendingApproval, ResponseStats,
+  ThreadSnapshot, TurnStatus,
 } from './loop/agent-events.js';
 export { asksForTests } from './loop/asks-for-tests.js';
 export { openAgent, FALLBACK_CONTEXT_WINDOW } from './loop/open-agent.js';

@@ -3,7 +3,7 @@ import type { ApprovalDecision, ApprovalRequest } from '@spark/protocol';
 // The event, op and snapshot shapes are wire formats: their schemas live in @spark/protocol
 // (src/agent/) so a client in another process or a browser parses them with the same code.
 export type {
-  AgentEvent, AgentEventBody, AgentEventType, ApprovalDecision, ApprovalRequest, ResponseStats, TurnStatus,
+  AgentEvent, AgentEventBody, AgentEventType, AgentOp, ApprovalDecision, ApprovalRequest, PendingApproval, ResponseStats, ThreadSnapshot, TurnStatus,
 } from '@spark/protocol';
 
 /**
