@@ -53,10 +53,16 @@ export { buildInstructions } from './context/build-instructions.js';
 export { Session, SessionError, listSessions, defaultSessionDir, replaySessionFile } from './session/session-store.js';
 export type { SessionState, UndoEntry } from './session/session-store.js';
 // The loop.
-export { Agent, DEFAULT_MAX_STEPS_PER_TURN } from './loop/agent.js';
+export { Agent, DEFAULT_MAX_STEPS_PER_TURN, SUMMARY_MAX_OUTPUT_TOKENS } from './loop/agent.js';
 export type { AgentOptions } from './loop/agent.js';
+export { runTurns, submitAndCollect } from './loop/agent-handle.js';
+export type { AgentHandle } from './loop/agent-handle.js';
+export { DEFAULT_MAX_UNREAD_EVENTS } from './loop/thread-events.js';
 export { AgentError } from './loop/agent-error.js';
-export type { AgentEvent, ApprovalDecision, ApprovalHandler, ApprovalRequest, ResponseStats, TurnStatus } from './loop/agent-events.js';
+export type {
+  AgentEvent, AgentEventBody, AgentEventType, AgentOp, ApprovalDecision, ApprovalHandler, ApprovalRequest, PendingApproval, ResponseStats,
+  ThreadSnapshot, TurnStatus,
+} from './loop/agent-events.js';
 export { asksForTests } from './loop/asks-for-tests.js';
 export { openAgent, FALLBACK_CONTEXT_WINDOW } from './loop/open-agent.js';
 export type { OpenAgentOptions, OpenedAgent } from './loop/open-agent.js';

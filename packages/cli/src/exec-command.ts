@@ -1,6 +1,8 @@
 import { createInterface } from 'node:readline/promises';
 import { parseArgs } from 'node:util';
-import { AgentError, describeShellConfinement, openAgent, type AgentEvent, type ApprovalHandler, type TurnStatus } from '@spark/agent';
+import {
+  AgentError, describeShellConfinement, openAgent, runTurns, type AgentEvent, type AgentHandle, type ApprovalDecision, type ApprovalRequest, type TurnStatus,
+} from '@spark/agent';
 import { DEFAULT_MODEL_ALIAS } from '@spark/engine-llama';
 import { CliError } from './cli-error.js';
 import { intOption, parseApproval, parseSandbox, parseTransport } from './cli-options.js';
@@ -101,7 +103,8 @@ export async function execCommand(argv: readonly string[], signal: AbortSignal, 
     const opened = await openAgent({
       baseUrl, workspace: values.cd ?? process.cwd(), approval, transport, signal,
       testsAllowed: values['allow-tests'] === true, networkAllowed: values['allow-network'] === true, sandbox,
-      approve: terminalApproval(json),
+      // Answered below, as the approval op, when the event comes.
+      approve: 'op',
       ...(apiKey === undefined ? {} : { apiKey }),
       ...(model === undefined ? {} : { model }),
       ...(values.ephemeral ? { sessionDir: false as const } : {}),
@@ -110,7 +113,8 @@ export async function execCommand(argv: readonly string[], signal: AbortSignal, 
       ...(maxSteps === undefined ? {} : { maxStepsPerTurn: maxSteps }),
       ...(values['no-loop-guard'] === true ? { loopGuard: false } : {}),
     });
-    const { agent, connection } = opened;
+    const agent: AgentHandle = opened.agent;
+    const { connection } = opened;
     const started = {
       type: 'session.started', session_id: opened.session?.id ?? null, model: opened.model, transport: connection.kind,
       server: local?.origin === 'in-process' ? 'in-process' : baseUrl, workspace: values.cd ?? process.cwd(), context_window: opened.contextWindow,
@@ -122,18 +126,20 @@ export async function execCommand(argv: readonly string[], signal: AbortSignal, 
       process.stderr.write(`spark exec: ${opened.model} over ${connection.kind}${opened.session ? `, session ${opened.session.id}` : ''}\n`);
       process.stderr.write(`spark exec: sandbox: ${started.sandbox.summary}\n`);
     }
-    const onAbort = (): void => agent.interrupt();
-    signal.addEventListener('abort', onAbort, { once: true });
     let status: TurnStatus = 'failed';
     let finalMessage = '';
     try {
-      for await (const event of agent.run(task)) {
+      for await (const event of runTurns(agent, task, { signal })) {
         if (json) write(JSON.stringify(event));
         else reportProgress(event);
         if (event.type === 'turn.completed') { status = event.status; finalMessage = event.final_message; }
+        if (event.type === 'approval.requested') {
+          const decision = await askOnTerminal(json, event.request, signal);
+          // Refused only when the turn ended meanwhile (its abort denied the request already).
+          await agent.submit({ type: 'approval', request_id: event.request_id, decision }).catch(() => undefined);
+        }
       }
     } finally {
-      signal.removeEventListener('abort', onAbort);
       await connection.close();
     }
     if (!json && finalMessage !== '') write(finalMessage);
@@ -171,20 +177,18 @@ function oneLine(text: string, max: number): string {
 }
 
 /** Asks y/n/a on the terminal when there is one; headless runs decline. */
-function terminalApproval(json: boolean): ApprovalHandler {
-  return async (request, signal) => {
-    if (!process.stdin.isTTY || json) return 'deny';
-    const rl = createInterface({ input: process.stdin, output: process.stderr });
-    try {
-      const what = request.kind === 'shell' ? `run: ${request.command}` : `apply a patch to ${request.paths.join(', ')}`;
-      const answer = (await rl.question(`Allow the agent to ${what}? (${request.reason}) [y]es / [a]lways / [N]o: `, { signal })).trim().toLowerCase();
-      return answer === 'y' || answer === 'yes' ? 'approve' : answer === 'a' || answer === 'always' ? 'approve_session' : 'deny';
-    } catch {
-      return 'deny';
-    } finally {
-      rl.close();
-    }
-  };
+async function askOnTerminal(json: boolean, request: ApprovalRequest, signal: AbortSignal): Promise<ApprovalDecision> {
+  if (!process.stdin.isTTY || json) return 'deny';
+  const rl = createInterface({ input: process.stdin, output: process.stderr });
+  try {
+    const what = request.kind === 'shell' ? `run: ${request.command}` : `apply a patch to ${request.paths.join(', ')}`;
+    const answer = (await rl.question(`Allow the agent to ${what}? (${request.reason}) [y]es / [a]lways / [N]o: `, { signal })).trim().toLowerCase();
+    return answer === 'y' || answer === 'yes' ? 'approve' : answer === 'a' || answer === 'always' ? 'approve_session' : 'deny';
+  } catch {
+    return 'deny';
+  } finally {
+    rl.close();
+  }
 }
 
 function parseFork(raw: string): { id: string; turn?: number } {

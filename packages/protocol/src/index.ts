@@ -23,3 +23,16 @@ export type { DetectedLoop } from './loop-guard.js';
 export { MAX_JSON_DEPTH, MAX_SCHEMA_DEPTH, MAX_TOOLS, MAX_TOTAL_SCHEMA_CHARS } from './request-limits.js';
 export { fastApplyRequest, FAST_APPLY_INSTRUCTIONS } from './fast-apply-request.js';
 export type { FastApplyInput } from './fast-apply-request.js';
+// The agent's queue pair (issue 22): ops in, events out, a snapshot for late clients.
+export { historyItemSchema } from './agent/history-item-schema.js';
+export type { HistoryItem } from './agent/history-item-schema.js';
+export {
+  agentEventSchema, agentEventEnvelopeSchema, approvalDecisionSchema, approvalRequestSchema, responseStatsSchema, turnStatusSchema, eventBody,
+} from './agent/agent-event-schema.js';
+export type {
+  AgentEvent, AgentEventBody, AgentEventEnvelope, AgentEventType, ApprovalDecision, ApprovalRequest, ResponseStats, TurnStatus,
+} from './agent/agent-event-schema.js';
+export { agentOpSchema, parseAgentOp, AgentOpError, MAX_OP_TEXT_CHARS } from './agent/agent-op-schema.js';
+export type { AgentOp, AgentOpType } from './agent/agent-op-schema.js';
+export { threadSnapshotSchema } from './agent/thread-snapshot-schema.js';
+export type { ThreadSnapshot, PendingApproval } from './agent/thread-snapshot-schema.js';

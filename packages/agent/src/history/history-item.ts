@@ -1,15 +1,7 @@
-import type { InputItem, OutputItem } from '@spark/protocol';
+import type { HistoryItem, InputItem, OutputItem } from '@spark/protocol';
 
-/**
- * What the agent remembers of a conversation, in the Responses API's own item shapes (without
- * server ids: the agent's history must replay against any endpoint, stored or not).
- */
-export type HistoryItem =
-  | { type: 'message'; role: 'user' | 'assistant' | 'developer'; content: string }
-  | { type: 'function_call'; call_id: string; name: string; arguments: string }
-  | { type: 'function_call_output'; call_id: string; output: string }
-  | { type: 'custom_tool_call'; call_id: string; name: string; input: string }
-  | { type: 'custom_tool_call_output'; call_id: string; output: string };
+// The shape is a wire format (a thread snapshot carries it): its schema is in @spark/protocol.
+export type { HistoryItem } from '@spark/protocol';
 
 export type ToolCallItem = Extract<HistoryItem, { type: 'function_call' | 'custom_tool_call' }>;
 export type ToolOutputItem = Extract<HistoryItem, { type: 'function_call_output' | 'custom_tool_call_output' }>;

@@ -9,7 +9,8 @@ import { startTestServer, TEST_MODEL, type TestServer } from '@spark/server/test
 import { SUMMARY_INSTRUCTIONS, SUMMARY_PREFIX } from '../context/compact-history.js';
 import { WORKSPACE_TOOLS } from '../tools/tool-definitions.js';
 import { Agent, type AgentOptions } from './agent.js';
-import type { AgentEvent, ApprovalRequest } from './agent-events.js';
+import { eventBody } from '@spark/protocol';
+import type { AgentEvent, AgentEventBody, ApprovalRequest } from './agent-events.js';
 
 const WORDS = `${'ab '.repeat(400)}\n`;
 const LOOPED_SENTENCE = 'Fix the bug in calc.py: add should add.\n';
@@ -52,9 +53,10 @@ function script(request: GenerateRequest): readonly ScriptStep[] {
   return flow(request.conversation.slice(start).filter((item) => item.type === 'tool_result').length);
 }
 
-async function collect(events: AsyncIterable<AgentEvent>, onEvent?: (event: AgentEvent) => void): Promise<AgentEvent[]> {
-  const out: AgentEvent[] = [];
-  for await (const event of events) { out.push(event); onEvent?.(event); }
+/** The events without their envelope (thread_id, turn_id, seq): what these tests compare. */
+async function collect(events: AsyncIterable<AgentEvent>, onEvent?: (event: AgentEventBody) => void): Promise<AgentEventBody[]> {
+  const out: AgentEventBody[] = [];
+  for await (const event of events) { out.push(eventBody(event)); onEvent?.(eventBody(event)); }
   return out;
 }
 

@@ -10,7 +10,8 @@ import { Session } from '../session/session-store.js';
 import { SUMMARY_INSTRUCTIONS } from '../context/compact-history.js';
 import { WORKSPACE_TOOLS } from '../tools/tool-definitions.js';
 import { Agent, type AgentOptions } from './agent.js';
-import type { AgentEvent } from './agent-events.js';
+import { eventBody } from '@spark/protocol';
+import type { AgentEvent, AgentEventBody } from './agent-events.js';
 
 const GREET = "export function greet(name: string): string {\n  return 'Hello, ' + name;\n}\n";
 const BAD_PATCH = '*** Begin Patch\n*** Update File: src/greet.ts\n@@\n-  return "Hello, " + name;\n+  return `Hello, ${name}`;\n*** End Patch\n';
@@ -43,11 +44,12 @@ function resultsAfterLastUser(conversation: readonly ConversationItem[]): Array<
   return conversation.slice(start).filter((item): item is Extract<ConversationItem, { type: 'tool_result' }> => item.type === 'tool_result');
 }
 
-async function collect(events: AsyncIterable<AgentEvent>, onEvent?: (event: AgentEvent) => void): Promise<AgentEvent[]> {
-  const out: AgentEvent[] = [];
+/** The events without their envelope (thread_id, turn_id, seq): what these tests compare. */
+async function collect(events: AsyncIterable<AgentEvent>, onEvent?: (event: AgentEventBody) => void): Promise<AgentEventBody[]> {
+  const out: AgentEventBody[] = [];
   for await (const event of events) {
-    out.push(event);
-    onEvent?.(event);
+    out.push(eventBody(event));
+    onEvent?.(eventBody(event));
   }
   return out;
 }

@@ -13,6 +13,11 @@ export class EventChannel<T> implements AsyncIterable<T> {
 
   constructor(private readonly onCancel: () => void) {}
 
+  /** Values pushed and not yet pulled. */
+  get unread(): number {
+    return this.buffer.length;
+  }
+
   push(value: T): void {
     if (this.ended) return;
     if (this.waiting) {

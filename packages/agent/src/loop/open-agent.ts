@@ -27,7 +27,8 @@ export interface OpenAgentOptions {
   networkAllowed?: boolean;
   /** `auto` (default): shell commands in `auto-in-workspace` run in bubblewrap where it works; `off`: never. */
   sandbox?: SandboxSetting;
-  approve?: ApprovalHandler;
+  /** Who answers approval requests: 'op' (a UI reading the events), a handler, or nobody (denied). */
+  approve?: ApprovalHandler | 'op';
   /** Overrides the server-reported window. */
   contextWindow?: number;
   /** Sessions directory (default `defaultSessionDir()`); `false` keeps nothing on disk. */

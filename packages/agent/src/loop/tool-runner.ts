@@ -16,7 +16,7 @@ import { formatShellResult, runShell } from '../tools/run-shell.js';
 import { formatSearchResult, searchWorkspace } from '../tools/search.js';
 import { ToolError } from '../tools/tool-error.js';
 import { DEFAULT_SHELL_OUTPUT_BYTES, DEFAULT_SHELL_TIMEOUT_MS } from '../tools/tool-limits.js';
-import type { AgentEvent, ApprovalDecision, ApprovalHandler, ApprovalRequest } from './agent-events.js';
+import type { AgentEventBody, ApprovalDecision, ApprovalHandler, ApprovalRequest } from './agent-events.js';
 
 /** Added to a sandboxed command's output when it failed on the read-only file system. */
 export const SANDBOX_NOTE = 'The sandbox keeps everything outside the workspace read-only (/tmp is private to each command); write inside the workspace, or ask the user to run this command themselves.';
@@ -33,6 +33,7 @@ export interface ToolRunnerOptions {
   /** Used only when `confinement` is not given (default 'auto'). */
   sandbox?: SandboxSetting;
   fileTracker: FileTracker;
+  /** Answers an 'ask' verdict (the agent's pending approvals: an event out, an op back); without one, denied. */
   approve?: ApprovalHandler;
   shellTimeoutMs?: number;
   shellOutputBytes?: number;
@@ -53,7 +54,7 @@ export interface ToolCallContext {
   signal: AbortSignal;
   /** The user asked for tests this turn, or allowed them for the session. */
   testsAllowed: boolean;
-  emit: (event: AgentEvent) => void;
+  emit(event: AgentEventBody): void;
 }
 
 // The model's arguments are untrusted: parsed here, with empty values meaning "default" because
@@ -78,6 +79,11 @@ export class ToolRunner {
   private confinement: Promise<ShellConfinement> | undefined;
 
   constructor(private readonly options: ToolRunnerOptions) {}
+
+  /** What the model read, to notice files changed on disk since. */
+  get fileTracker(): FileTracker {
+    return this.options.fileTracker;
+  }
 
   async run(call: ToolCallItem, context: ToolCallContext): Promise<ToolOutcome> {
     try {
@@ -207,10 +213,7 @@ export class ToolRunner {
 
   private async ask(request: ApprovalRequest, context: ToolCallContext): Promise<ApprovalDecision> {
     if (this.sessionApprovals.has(request.kind)) return 'approve';
-    const summary = request.kind === 'shell' ? request.command : `edit ${request.paths.join(', ')}`;
-    context.emit({ type: 'approval.requested', call_id: request.call_id, kind: request.kind, summary, reason: request.reason });
     const decision = this.options.approve === undefined ? 'deny' : await this.options.approve(request, context.signal);
-    context.emit({ type: 'approval.decided', call_id: request.call_id, decision });
     if (decision === 'approve_session') this.sessionApprovals.add(request.kind);
     return decision;
   }

@@ -4,7 +4,7 @@ import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { parseArgs } from 'node:util';
 import {
-  defaultSessionDir, describeShellConfinement, listSessions, openAgent, type Agent, type OpenAgentOptions, type OpenedAgent,
+  defaultSessionDir, describeShellConfinement, listSessions, openAgent, submitAndCollect, type Agent, type AgentHandle, type OpenAgentOptions, type OpenedAgent,
 } from '@spark/agent';
 import { DEFAULT_MODEL_ALIAS } from '@spark/engine-llama';
 import { CliError } from '../cli-error.js';
@@ -86,14 +86,13 @@ export async function interactiveCommand(argv: readonly string[], signal: AbortS
   const apiKey = values['api-key'] ?? config.apiKey ?? process.env['OPENAI_API_KEY'];
   const engine = local === undefined ? new URL(baseUrl).host : local.origin === 'in-process' ? 'llama.cpp (in-process)' : 'spark serve';
 
-  // The app exists only after the agent does, but the agent's approval handler must reach it.
-  const appRef: { current?: TuiApp } = {};
   const base: OpenAgentOptions = {
     baseUrl, workspace, approval, transport, signal,
     testsAllowed: values['allow-tests'] ?? config.allowTests ?? false,
     networkAllowed: values['allow-network'] ?? config.allowNetwork ?? false, sandbox,
     ...(config.loopGuard === false ? { loopGuard: false } : {}),
-    approve: (request, approveSignal) => appRef.current === undefined ? Promise.resolve('deny') : appRef.current.approve(request, approveSignal),
+    // The app answers approval.requested events with the approval op.
+    approve: 'op',
     ...(apiKey === undefined ? {} : { apiKey }),
   };
   let opened: OpenedAgent = await openAgent({
@@ -114,7 +113,7 @@ export async function interactiveCommand(argv: readonly string[], signal: AbortS
     ready: () => warm,
     describe: () => ({ model: opened.model, engine, transport: opened.connection.kind, sessionId: opened.session?.id }),
     command: async (name, args, tui) => {
-      const agent = opened.agent;
+      const agent: AgentHandle = opened.agent;
       switch (name) {
         case 'help': case '?': return HELP.map((line) => style.dim(line));
         case 'quit': case 'exit': case 'q': return 'exit';
@@ -147,11 +146,11 @@ export async function interactiveCommand(argv: readonly string[], signal: AbortS
           return [style.dim(`forked ${id}${turn === undefined ? '' : ` at turn ${turn}`} into ${opened.session?.id ?? ''}`)];
         }
         case 'compact': {
-          const event = await agent.compact();
+          const event = (await submitAndCollect(agent, { type: 'compact' })).find((e) => e.type === 'compaction');
           return [style.dim(event?.type === 'compaction' ? `compacted: ~${event.tokens_before} → ~${event.tokens_after} tokens` : 'nothing to compact')];
         }
         case 'undo': {
-          const undone = await agent.undo();
+          const undone = (await submitAndCollect(agent, { type: 'undo' })).find((e) => e.type === 'patch.undone');
           return undone === undefined ? ['nothing to undo'] : [style.green(`restored ${undone.restored.join(', ')}`)];
         }
         case 'diff': return diffLines(workspace, agent);
@@ -176,12 +175,11 @@ export async function interactiveCommand(argv: readonly string[], signal: AbortS
   }
 
   const app = new TuiApp(host, { input: process.stdin, output: process.stdout });
-  appRef.current = app;
   const banner = [
     `${style.bold('spark')} ${style.dim(`· ${opened.model} · ${engine} · ${opened.connection.kind} · ${workspace}`)}`,
     style.dim(`approval: ${approval} · sandbox: ${describeShellConfinement(opened.confinement)}${opened.project.files.length > 0 ? ` · AGENTS.md: ${opened.project.files.length}` : ''} · /help for keys and commands`),
   ];
-  const onAbort = (): void => opened.agent.interrupt();
+  const onAbort = (): void => { opened.agent.submit({ type: 'interrupt' }).catch(() => undefined); };
   signal.addEventListener('abort', onAbort);
   try {
     await app.run(banner);
@@ -192,13 +190,13 @@ export async function interactiveCommand(argv: readonly string[], signal: AbortS
   }
 }
 
-/** Prefills the system prompt and tools while the user types; failures only cost the warm start. */
+/** Prefills the system prompt and tools while the user types; failures only cost the warm start (in-process agents only). */
 function warmup(agent: Agent): Promise<void> {
   return agent.warmup().catch(() => undefined);
 }
 
 function statusLines(opened: OpenedAgent, engine: string, baseUrl: string, approval: string, workspace: string): string[] {
-  const agent = opened.agent;
+  const agent: AgentHandle = opened.agent;
   return [
     `model      ${opened.model} (${engine})`,
     `server     ${baseUrl} over ${opened.connection.kind}`,
@@ -214,7 +212,7 @@ function statusLines(opened: OpenedAgent, engine: string, baseUrl: string, appro
 }
 
 /** `git diff` in a repository; otherwise the session's patches against the files now. */
-async function diffLines(workspace: string, agent: Agent): Promise<string[]> {
+async function diffLines(workspace: string, agent: AgentHandle): Promise<string[]> {
   try {
     const { stdout } = await run('git', ['diff', '--no-color', '--no-ext-diff'], { cwd: workspace, maxBuffer: 16 * 1024 * 1024 });
     return stdout.trim() === '' ? ['no changes (git diff is empty)'] : renderUnifiedDiff(stdout);

@@ -1,5 +1,5 @@
 import { appendFileSync } from 'node:fs';
-import type { Agent, AgentEvent, ApprovalDecision, ApprovalRequest } from '@spark/agent';
+import { runTurns, type AgentEvent, type AgentHandle, type AgentOp, type ApprovalDecision, type ApprovalRequest } from '@spark/agent';
 import { style } from '../tui/ansi.js';
 import { renderApplyPatch } from '../tui/diff-renderer.js';
 import { KeyParser, type KeyEvent } from '../tui/key-parser.js';
@@ -14,7 +14,7 @@ export const TOOL_OUTPUT_PREVIEW_LINES = 4;
 
 /** What the app needs from its host: the agent, and how to run slash commands. */
 export interface TuiHost {
-  agent(): Agent;
+  agent(): AgentHandle;
   /** Resolves when the agent may start a turn (the warm-up finished). */
   ready(): Promise<void>;
   /** Model, engine and transport for the status line. */
@@ -28,10 +28,10 @@ export interface TuiIo {
   output: NodeJS.WritableStream & { columns?: number; rows?: number; on(event: 'resize', fn: () => void): unknown };
 }
 
-/** A pending approval the user answers with y / a / n. */
+/** A pending approval the user answers with y / a / n (sent back as the `approval` op). */
 interface PendingApproval {
+  requestId: string;
   request: ApprovalRequest;
-  resolve: (decision: ApprovalDecision) => void;
 }
 
 /**
@@ -106,21 +106,13 @@ export class TuiApp {
     this.traceEvent('enter');
     this.activity = 'thinking';
     this.paint();
-    void this.host.ready().then(() => this.consume(this.host.agent().run(text)));
+    void this.host.ready().then(() => this.consume(runTurns(this.host.agent(), text)));
   }
 
-  /** Handles approval requests from the agent's tool runner. */
-  approve(request: ApprovalRequest, signal: AbortSignal): Promise<ApprovalDecision> {
-    return new Promise((resolve) => {
-      const done = (decision: ApprovalDecision): void => {
-        signal.removeEventListener('abort', onAbort);
-        this.approval = undefined;
-        resolve(decision);
-        this.paint();
-      };
-      const onAbort = (): void => done('deny');
-      signal.addEventListener('abort', onAbort, { once: true });
-      this.approval = { request, resolve: done };
+  /** Submits an op to the agent; a refusal is shown, not thrown. */
+  private send(op: AgentOp): void {
+    this.host.agent().submit(op).catch((error: unknown) => {
+      this.print([style.red(`error: ${error instanceof Error ? error.message : String(error)}`)]);
       this.paint();
     });
   }
@@ -169,6 +161,13 @@ export class TuiApp {
       }
       case 'tool_input.delta':
         this.activity = 'writing a tool call';
+        break;
+      case 'approval.requested':
+        this.approval = { requestId: event.request_id, request: event.request };
+        break;
+      case 'approval.decided':
+        // Decided elsewhere too (the turn was stopped, which denies): the question goes away.
+        if (this.approval?.requestId === event.request_id) this.approval = undefined;
         break;
       case 'message':
         this.flushPartial();
@@ -238,11 +237,10 @@ export class TuiApp {
       this.onApprovalKey(event, this.approval);
       return;
     }
-    const agent = this.host.agent();
     if (event.type === 'ctrl') {
       switch (event.key) {
         case 'c':
-          if (this.running) agent.interrupt();
+          if (this.running) this.send({ type: 'interrupt' });
           else if (this.editor.text !== '') this.editor.clear();
           else this.exitResolve?.();
           break;
@@ -267,13 +265,13 @@ export class TuiApp {
     switch (event.name) {
       case 'escape':
         if (this.editingQueued !== undefined) { this.editingQueued = undefined; this.editor.clear(); }
-        else if (this.running) agent.interrupt();
+        else if (this.running) this.send({ type: 'interrupt' });
         break;
       case 'enter': this.onEnter(); break;
       case 'tab': {
         const text = this.editor.text.trim();
         if (this.running && text !== '' && this.editingQueued === undefined) {
-          agent.queue(text);
+          this.send({ type: 'queue', text });
           this.editor.clear();
         }
         break;
@@ -292,11 +290,10 @@ export class TuiApp {
   }
 
   private onEnter(): void {
-    const agent = this.host.agent();
     const text = this.editor.text.trim();
     if (this.editingQueued !== undefined) {
       // Saving an edited queued message (empty text removes it).
-      agent.editQueued(this.editingQueued, text === '' ? undefined : text);
+      this.send({ type: 'edit_queued', index: this.editingQueued, text: text === '' ? null : text });
       this.editingQueued = undefined;
       this.editor.clear();
       return;
@@ -304,8 +301,10 @@ export class TuiApp {
     if (text === '') return;
     this.editor.clear();
     if (this.running) {
-      const how = agent.steer(text);
-      this.print([style.yellow(`  ↳ ${how === 'queued' ? 'queued' : 'steering'}: ${text}`)]);
+      // Between turns (a queued one about to start) a steer waits in the queue.
+      const how = this.host.agent().runningTurnId === null ? 'queued' : 'steering';
+      this.send({ type: 'steer', text });
+      this.print([style.yellow(`  ↳ ${how}: ${text}`)]);
       return;
     }
     if (text.startsWith('/')) {
@@ -344,18 +343,17 @@ export class TuiApp {
 
   private removeEditedQueued(): void {
     if (this.editingQueued === undefined) return;
-    this.host.agent().editQueued(this.editingQueued, undefined);
+    this.send({ type: 'edit_queued', index: this.editingQueued, text: null });
     this.editingQueued = undefined;
     this.editor.clear();
   }
 
   private promoteEditedQueued(): void {
     if (this.editingQueued === undefined) return;
-    const agent = this.host.agent();
     const text = this.editor.text.trim();
-    agent.editQueued(this.editingQueued, text === '' ? undefined : text);
+    this.send({ type: 'edit_queued', index: this.editingQueued, text: text === '' ? null : text });
     if (text !== '') {
-      agent.promoteQueued(this.editingQueued);
+      this.send({ type: 'promote_queued', index: this.editingQueued });
       this.print([style.yellow(`  ↳ steering: ${text}`)]);
     }
     this.editingQueued = undefined;
@@ -364,10 +362,15 @@ export class TuiApp {
 
   private onApprovalKey(event: KeyEvent, pending: PendingApproval): void {
     const key = event.type === 'char' ? event.text.toLowerCase() : event.type === 'key' ? event.name : event.type === 'ctrl' ? `ctrl-${event.key}` : '';
-    if (key === 'y' || key === 'enter') pending.resolve('approve');
-    else if (key === 'a') pending.resolve('approve_session');
-    else if (key === 'n' || key === 'escape') pending.resolve('deny');
-    else if (key === 'ctrl-c') { pending.resolve('deny'); this.host.agent().interrupt(); }
+    const answer = (decision: ApprovalDecision): void => {
+      this.approval = undefined;
+      this.send({ type: 'approval', request_id: pending.requestId, decision });
+      this.paint();
+    };
+    if (key === 'y' || key === 'enter') answer('approve');
+    else if (key === 'a') answer('approve_session');
+    else if (key === 'n' || key === 'escape') answer('deny');
+    else if (key === 'ctrl-c') { answer('deny'); this.send({ type: 'interrupt' }); }
     else return;
     const verdict = key === 'a' ? 'approved for the session' : key === 'y' || key === 'enter' ? 'approved' : 'declined';
     this.print([style.dim(`  (${verdict})`)]);

@@ -1,0 +1,97 @@
+import type { CreateParams, ResponsesConnection } from '@spark/client';
+import { renderTranscript, splitForCompaction, summaryMessage, SUMMARY_INSTRUCTIONS } from '../context/compact-history.js';
+import type { ContextBudget } from '../context/context-budget.js';
+import { CHARS_PER_TOKEN } from '../context/estimate-tokens.js';
+import { pruneToolOutputs } from '../context/prune-tool-outputs.js';
+import { AgentError } from './agent-error.js';
+import type { AgentEventBody } from './agent-events.js';
+import type { Conversation } from './conversation.js';
+import type { TurnInputs } from './turn-inputs.js';
+
+/** Longest summary the compaction request may write, in tokens. */
+export const SUMMARY_MAX_OUTPUT_TOKENS = 1024;
+
+type CompactionEvent = Extract<AgentEventBody, { type: 'compaction' }>;
+
+/**
+ * Keeps the prompt inside the model's window: measures it (the budget), prunes old tool outputs,
+ * and summarises older turns with a model request.
+ */
+export class ContextFitter {
+  /** A model response completed since the last compaction: the guard against compaction loops. */
+  progressSinceCompaction = true;
+
+  constructor(
+    readonly budget: ContextBudget,
+    /** Instructions plus tool definitions: the prompt part every request repeats (for token estimates). */
+    readonly fixedText: string,
+    private readonly conversation: Conversation,
+    private readonly inputs: TurnInputs,
+  ) {}
+
+  /** Prompt tokens of the history as it stands. */
+  get tokens(): number {
+    return this.budget.estimate(this.fixedText, this.conversation.history);
+  }
+
+  private withUnsent(): number {
+    return this.budget.estimate(this.fixedText, [...this.conversation.history, ...this.inputs.unsent]);
+  }
+
+  /**
+   * Keeps the next prompt inside the window: old tool outputs go first, then older turns are
+   * summarised. A second compaction needs a completed response in between, so a history that
+   * cannot be made to fit ends the turn with `context_exhausted` instead of looping.
+   */
+  async fit(connection: ResponsesConnection, model: string, signal: AbortSignal, emit: (event: AgentEventBody) => void): Promise<void> {
+    const before = this.withUnsent();
+    if (before <= this.budget.compactThreshold) return;
+    if (!this.progressSinceCompaction) {
+      throw new AgentError('context_exhausted', `The conversation needs ~${before} tokens of the model's ${this.budget.promptLimit}-token prompt budget even after compaction; start a new session or ask for less output.`);
+    }
+    this.progressSinceCompaction = false;
+    const pruned = pruneToolOutputs(this.conversation.history);
+    if (pruned.prunedChars > 0) {
+      await this.replace(pruned.history);
+      const after = this.withUnsent();
+      emit({ type: 'compaction', kind: 'prune', tokens_before: before, tokens_after: after });
+      if (after <= this.budget.compactTarget) return;
+    }
+    const event = await this.summarize(connection, model, signal);
+    if (event !== undefined) emit(event);
+    const after = this.withUnsent();
+    if (after > this.budget.promptLimit) {
+      throw new AgentError('context_exhausted', `The current turn alone needs ~${after} tokens, more than the model's ${this.budget.promptLimit}-token prompt budget.`);
+    }
+  }
+
+  /** Summarises older turns into one message; undefined when there is nothing older to summarise. */
+  async summarize(connection: ResponsesConnection, model: string, signal: AbortSignal): Promise<CompactionEvent | undefined> {
+    const fixed = this.fixedText;
+    const history = this.conversation.history;
+    const before = this.budget.estimate(fixed, history);
+    const split = splitForCompaction(history, Math.floor(this.budget.compactTarget / 2));
+    if (split.older.length === 0) return undefined;
+    const transcriptChars = Math.max(1000, (this.budget.promptLimit - SUMMARY_MAX_OUTPUT_TOKENS - 500) * CHARS_PER_TOKEN);
+    let summary = '';
+    const params: CreateParams = {
+      model,
+      instructions: SUMMARY_INSTRUCTIONS,
+      input: renderTranscript(split.older, transcriptChars),
+      store: false,
+      max_output_tokens: SUMMARY_MAX_OUTPUT_TOKENS,
+    };
+    for await (const event of connection.stream(params, { signal })) {
+      if (event.type === 'response.output_text.delta') summary += event.delta;
+      if (event.type === 'response.failed') throw new AgentError('compaction_failed', event.response.error?.message ?? 'The summary request failed.');
+    }
+    if (signal.aborted) throw new AgentError('interrupted', 'Interrupted during compaction.');
+    await this.replace([summaryMessage(summary || '(no summary)', split.currentRequest), ...split.recent]);
+    return { type: 'compaction', kind: 'summary', tokens_before: before, tokens_after: this.budget.estimate(fixed, this.conversation.history) };
+  }
+
+  private async replace(items: Parameters<Conversation['replace']>[0]): Promise<void> {
+    await this.conversation.replace(items);
+    this.budget.forgetUsage();
+  }
+}

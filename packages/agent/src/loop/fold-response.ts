@@ -1,0 +1,131 @@
+import type { ClientEvent, ResponsesConnection } from '@spark/client';
+import type { ResponseObject } from '@spark/protocol';
+import { historyFromOutput, isToolCall, userMessage, type HistoryItem } from '../history/history-item.js';
+import type { ActiveTurn } from './active-turn.js';
+import { AgentError } from './agent-error.js';
+import type { AgentEventBody } from './agent-events.js';
+import type { Conversation } from './conversation.js';
+import type { ContextFitter } from './fit-context.js';
+import { describeLoop } from './loop-watch.js';
+import type { ResponseAccumulator } from './response-accumulator.js';
+import type { TurnInputs } from './turn-inputs.js';
+
+/** When and how big the request was, for the response's stats. */
+export interface SentRequest {
+  sentAt: number;
+  sentItems: number;
+}
+
+export function contentOf(item: HistoryItem | undefined): string {
+  return item?.type === 'message' ? item.content : '';
+}
+
+/**
+ * Folds a response's stream into the thread: deltas become events (and feed the loop guard),
+ * a finished response becomes history, usage, the new warm chain, and where a steer goes next.
+ */
+export class ResponseFolder {
+  constructor(
+    private readonly conversation: Conversation,
+    private readonly inputs: TurnInputs,
+    private readonly context: ContextFitter,
+    private readonly connection: ResponsesConnection,
+  ) {}
+
+  /** Handles one client event; returns the final text when a response ends. */
+  async fold(
+    event: ClientEvent,
+    state: ResponseAccumulator,
+    active: ActiveTurn,
+    emit: (event: AgentEventBody) => void,
+    request: SentRequest,
+  ): Promise<string | undefined> {
+    switch (event.type) {
+      case 'response.created':
+        this.inputs.awaitingSuccessor = false;
+        active.loopWatch?.nextResponse();
+        state.start(event.response.id);
+        active.responseId = event.response.id;
+        emit({ type: 'response.started', response_id: event.response.id });
+        return undefined;
+      case 'response.output_text.delta': {
+        state.delta(event.delta);
+        emit({ type: 'text.delta', response_id: state.responseId ?? '', delta: event.delta });
+        const loop = active.loop === undefined ? active.loopWatch?.textDelta(event.delta) : undefined;
+        if (loop !== undefined) {
+          // Stopped like an interrupt: the partial answer stays in history, the turn ends.
+          active.loop = loop;
+          emit({ type: 'warning', code: 'repetition', message: describeLoop(loop) });
+          active.request?.abort(new AgentError('repetition', describeLoop(loop)));
+        }
+        return undefined;
+      }
+      case 'response.output_item.added':
+        if (event.item.type === 'function_call' || event.item.type === 'custom_tool_call') state.callIds.set(event.item.id, event.item.call_id);
+        return undefined;
+      case 'response.function_call_arguments.delta':
+      case 'response.custom_tool_call_input.delta':
+        state.markOutput();
+        emit({ type: 'tool_input.delta', response_id: state.responseId ?? '', call_id: state.callIds.get(event.item_id) ?? event.item_id, delta: event.delta });
+        return undefined;
+      case 'response.steer.accepted':
+        emit({ type: 'steer.sent', text: active.steerInFlight[0] ?? '', response_id: event.steer.previous_response_id });
+        return undefined;
+      case 'response.steer.pending':
+        return undefined;
+      case 'response.steer.failed': {
+        // Too late for this response: the text goes with the next request instead.
+        const text = active.steerInFlight.shift();
+        if (text !== undefined) this.inputs.steerNext(text);
+        return undefined;
+      }
+      case 'response.completed':
+      case 'response.incomplete':
+      case 'response.failed':
+        return this.finish(event.response, state, active, emit, request);
+      default:
+        return undefined;
+    }
+  }
+
+  private async finish(
+    response: ResponseObject,
+    state: ResponseAccumulator,
+    active: ActiveTurn,
+    emit: (event: AgentEventBody) => void,
+    request: SentRequest,
+  ): Promise<string> {
+    const conversation = this.conversation;
+    const output = historyFromOutput(response.output);
+    for (const item of output) await conversation.push(item);
+    const text = output.flatMap((item) => (item.type === 'message' ? [item.content] : [])).join('\n');
+    const steered = response.status === 'incomplete' && response.incomplete_details?.reason === 'steered';
+    if (text !== '') emit({ type: 'message', text, partial: response.status !== 'completed' });
+    const usage = response.usage;
+    if (usage !== null) this.context.budget.recordUsage(this.context.fixedText, conversation.history, usage.input_tokens + usage.output_tokens);
+    conversation.chain = { responseId: response.id, epoch: this.connection.connectionEpoch, items: conversation.history.length };
+    if (response.status !== 'failed') this.context.progressSinceCompaction = true;
+    emit({ type: 'response.completed', status: steered ? 'steered' : response.status, stats: state.stats(response, request, this.connection.kind) });
+    if (steered) {
+      const steerText = active.steerInFlight.shift();
+      if (steerText !== undefined) {
+        const item = userMessage(steerText);
+        if (output.some(isToolCall)) {
+          // The server waits for the tool results and puts the steering in front of them itself.
+          this.inputs.serverHeldSteer = item;
+        } else {
+          await conversation.push(item);
+          // Until the successor arrives the steering counts as unsent, so it is not lost if none comes.
+          conversation.chain = { responseId: response.id, epoch: this.connection.connectionEpoch, items: conversation.history.length - 1 };
+          this.inputs.awaitingSuccessor = true;
+          emit({ type: 'steer.applied', text: steerText, how: 'successor' });
+        }
+      }
+      state.reset();
+    }
+    if (response.status === 'failed') {
+      throw new AgentError('response_failed', response.error?.message ?? 'The model response failed.');
+    }
+    return text;
+  }
+}

@@ -1,0 +1,51 @@
+import type { ResponseObject } from '@spark/protocol';
+import type { ResponseStats } from './agent-events.js';
+
+/** What one streamed response has shown so far, for partial output and timing. */
+export class ResponseAccumulator {
+  responseId: string | undefined;
+  text = '';
+  readonly callIds = new Map<string, string>();
+  private firstDeltaAt: number | undefined;
+  private lastDeltaAt: number | undefined;
+
+  start(id: string): void {
+    this.responseId = id;
+  }
+
+  delta(text: string): void {
+    this.markOutput();
+    this.text += text;
+  }
+
+  /** Output arrived (text or tool input): the clock for TTFT and tokens/s. */
+  markOutput(): void {
+    const now = performance.now();
+    this.firstDeltaAt ??= now;
+    this.lastDeltaAt = now;
+  }
+
+  /** A steered response hands over to its successor. */
+  reset(): void {
+    this.responseId = undefined;
+    this.text = '';
+    this.firstDeltaAt = undefined;
+    this.lastDeltaAt = undefined;
+  }
+
+  stats(response: ResponseObject, request: { sentAt: number; sentItems: number }, transport: 'websocket' | 'http'): ResponseStats {
+    const usage = response.usage;
+    const output = usage?.output_tokens ?? 0;
+    const streamMs = this.firstDeltaAt !== undefined && this.lastDeltaAt !== undefined ? this.lastDeltaAt - this.firstDeltaAt : 0;
+    return {
+      response_id: response.id,
+      input_tokens: usage?.input_tokens ?? 0,
+      cached_input_tokens: usage?.input_tokens_details.cached_tokens ?? 0,
+      output_tokens: output,
+      ttft_ms: this.firstDeltaAt === undefined ? null : Math.round(this.firstDeltaAt - request.sentAt),
+      tokens_per_second: output > 1 && streamMs > 0 ? Math.round(((output - 1) / streamMs) * 1000 * 10) / 10 : null,
+      transport,
+      input_items_sent: request.sentItems,
+    };
+  }
+}

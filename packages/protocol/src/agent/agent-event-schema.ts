@@ -1,0 +1,97 @@
+import { z } from 'zod';
+import { historyItemSchema } from './history-item-schema.js';
+
+/**
+ * Every agent event carries where it belongs: the thread (a session), the turn (null outside
+ * one) and `seq`, which rises by one per event of the thread, so a client that attaches late
+ * (snapshot, then live events with a higher seq) sees no gap and no duplicate.
+ */
+export const agentEventEnvelopeSchema = z.object({
+  thread_id: z.string(),
+  turn_id: z.string().nullable(),
+  seq: z.number().int().nonnegative(),
+});
+export type AgentEventEnvelope = z.infer<typeof agentEventEnvelopeSchema>;
+
+/** How a turn ended; `repetition`: the loop guard stopped a model that repeated itself (text, or the same call). */
+export const turnStatusSchema = z.enum(['completed', 'interrupted', 'failed', 'max_steps', 'repetition']);
+export type TurnStatus = z.infer<typeof turnStatusSchema>;
+
+/** The user's answer to an approval request; `approve_session` also approves the same kind for the rest of the session. */
+export const approvalDecisionSchema = z.enum(['approve', 'approve_session', 'deny']);
+export type ApprovalDecision = z.infer<typeof approvalDecisionSchema>;
+
+/** What the harness asks the user to approve. */
+export const approvalRequestSchema = z.discriminatedUnion('kind', [
+  z.object({ kind: z.literal('shell'), call_id: z.string(), command: z.string(), reason: z.string(), classes: z.array(z.string()) }),
+  z.object({ kind: z.literal('patch'), call_id: z.string(), patch: z.string(), paths: z.array(z.string()), reason: z.string() }),
+]);
+export type ApprovalRequest = z.infer<typeof approvalRequestSchema>;
+
+/** Per-response numbers, as the client measured them and the server reported them. */
+export const responseStatsSchema = z.object({
+  response_id: z.string(),
+  input_tokens: z.number(),
+  cached_input_tokens: z.number(),
+  output_tokens: z.number(),
+  /** From sending the request to the first streamed delta (text or tool input); null without output. */
+  ttft_ms: z.number().nullable(),
+  /** Output tokens per second of streaming, from the first delta to the end; null when too short to tell. */
+  tokens_per_second: z.number().nullable(),
+  transport: z.enum(['websocket', 'http']),
+  /** Items sent in this request: only new ones on a warm WebSocket chain, all of them otherwise. */
+  input_items_sent: z.number().int(),
+});
+export type ResponseStats = z.infer<typeof responseStatsSchema>;
+
+function event<T extends string, S extends z.ZodRawShape>(type: T, shape: S) {
+  return agentEventEnvelopeSchema.extend({ type: z.literal(type), ...shape });
+}
+
+/**
+ * Everything the agent reports, one flat union: the TUI renders it, `spark exec --json` prints
+ * it as JSONL, a host forwards it over a socket. Field names are snake_case: a wire format.
+ */
+export const agentEventSchema = z.discriminatedUnion('type', [
+  event('turn.started', { turn: z.number().int(), input: z.string() }),
+  event('response.started', { response_id: z.string() }),
+  event('text.delta', { response_id: z.string(), delta: z.string() }),
+  event('tool_input.delta', { response_id: z.string(), call_id: z.string(), delta: z.string() }),
+  event('message', { text: z.string(), partial: z.boolean() }),
+  event('tool_call', { call_id: z.string(), name: z.string(), input: z.string() }),
+  // `request_id` is what the `approval` op answers; `request` holds the full command or patch.
+  event('approval.requested', {
+    request_id: z.string(), call_id: z.string(), kind: z.enum(['shell', 'patch']), summary: z.string(), reason: z.string(), request: approvalRequestSchema,
+  }),
+  event('approval.decided', { request_id: z.string(), call_id: z.string(), decision: approvalDecisionSchema }),
+  event('tool_result', {
+    call_id: z.string(), name: z.string(), ok: z.boolean(), output: z.string(), exit_code: z.number().int().nullable().optional(), duration_ms: z.number(),
+  }),
+  event('patch.applied', { call_id: z.string(), changes: z.array(z.object({ kind: z.enum(['A', 'M', 'D']), path: z.string() })) }),
+  event('patch.undone', { call_id: z.string(), restored: z.array(z.string()) }),
+  event('file.reread', { path: z.string(), deleted: z.boolean() }),
+  event('steer.sent', { text: z.string(), response_id: z.string() }),
+  event('steer.applied', { text: z.string(), how: z.enum(['successor', 'with_tool_results', 'next_request']) }),
+  event('queue.changed', { queued: z.array(z.string()) }),
+  event('compaction', { kind: z.enum(['prune', 'summary']), tokens_before: z.number(), tokens_after: z.number() }),
+  event('response.completed', { stats: responseStatsSchema, status: z.string() }),
+  event('model.changed', { model: z.string() }),
+  event('warning', { code: z.string(), message: z.string() }),
+  event('error', { code: z.string(), message: z.string() }),
+  event('turn.completed', { turn: z.number().int(), status: turnStatusSchema, final_message: z.string(), steps: z.number().int() }),
+  event('history.replaced', { items: z.array(historyItemSchema) }),
+  // The thread has no running turn and no queued one left to start: a `user_message` now starts one.
+  event('thread.idle', {}),
+]);
+export type AgentEvent = z.infer<typeof agentEventSchema>;
+export type AgentEventType = AgentEvent['type'];
+
+type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
+/** An event as the agent raises it, before the thread stamps `thread_id`, `turn_id` and `seq`. */
+export type AgentEventBody = DistributiveOmit<AgentEvent, keyof AgentEventEnvelope>;
+
+/** Drops the envelope: the event as it was before events carried ids (for comparisons and old readers). */
+export function eventBody(event: AgentEvent): AgentEventBody {
+  const { thread_id: _thread, turn_id: _turn, seq: _seq, ...body } = event;
+  return body;
+}
