@@ -1,7 +1,8 @@
 import { request } from 'node:http';
+import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { processCpuMicros } from './process-cpu.js';
-import { spawnServer } from './spawn-server.js';
+import { spawnServer, type SpawnedServer } from './spawn-server.js';
 import { fmt, median } from './stats.js';
 import { WsTimingClient } from './ws-timing-client.js';
 
@@ -9,6 +10,21 @@ const SCRIPTED_SERVER = fileURLToPath(new URL('./scripted-server.js', import.met
 const OVERHEAD_TURNS = 200;
 const STREAM_TOKENS = 20_000;
 const STREAM_RUNS = 5;
+
+/**
+ * Environment variable naming another built checkout of Spark (say, main before a change): its
+ * scripted gateway streams beside this one's, runs interleaved, so the CPU per token of both
+ * comes from the same run on the same machine and their ratio is the before/after figure.
+ */
+export const BASELINE_ENV = 'SPARK_BENCH_BASELINE';
+
+/** One gateway streaming: its process, a persistent WebSocket to it, and its CPU per token per run over each transport. */
+interface StreamTarget {
+  server: SpawnedServer;
+  client: WsTimingClient;
+  ws: number[];
+  sse: number[];
+}
 
 /**
  * The gateway alone, on a zero-work engine: per-turn overhead over one persistent WebSocket versus
@@ -40,32 +56,56 @@ export async function benchGateway(): Promise<void> {
     await small.stop();
   }
 
-  const big = await spawnServer([String(STREAM_TOKENS)], SCRIPTED_SERVER);
-  const perTokenWs: number[] = [];
-  const perTokenSse: number[] = [];
+  const baselineRoot = process.env[BASELINE_ENV];
+  const targets: StreamTarget[] = [];
   try {
-    const client = await WsTimingClient.connect(big.url);
-    try {
-      for (let r = 0; r < STREAM_RUNS; r++) {
-        const before = processCpuMicros(big.pid);
-        const turn = await client.create({ model: 'scripted', input: 'go', store: false });
-        perTokenWs.push((processCpuMicros(big.pid) - before) / turn.usage.output_tokens);
-        const sseBefore = processCpuMicros(big.pid);
-        const tokens = await drainSse(big.url, { model: 'scripted', input: 'go', store: false, stream: true });
-        perTokenSse.push((processCpuMicros(big.pid) - sseBefore) / tokens);
-      }
-    } finally {
-      await client.close();
+    targets.push(await streamTarget(SCRIPTED_SERVER));
+    if (baselineRoot) targets.push(await streamTarget(join(resolve(baselineRoot), 'packages/bench/dist/scripted-server.js')));
+    for (let r = 0; r < STREAM_RUNS; r++) {
+      // Alternate which gateway goes first, so drift in the machine's load favours neither.
+      for (const target of r % 2 === 0 ? targets : [...targets].reverse()) await streamOnce(target);
     }
   } finally {
-    await big.stop();
+    for (const target of targets) {
+      await target.client.close();
+      await target.server.stop();
+    }
   }
+  const [ours, theirs] = targets as [StreamTarget, StreamTarget | undefined];
 
   console.log('\n== gateway on a zero-work engine ==');
   const ratio = wsTurn / httpTurn;
   console.log(`per-turn: WebSocket ${fmt(wsTurn, 3)} ms, HTTP on a new connection ${fmt(httpTurn, 3)} ms, ratio ${fmt(ratio, 3)} (goal <= 0.2: ${ratio <= 0.2 ? 'met' : 'MISSED'})`);
-  const p50 = median(perTokenWs);
-  console.log(`server CPU per streamed token (p50 of ${STREAM_RUNS} x ${STREAM_TOKENS} tokens): WebSocket ${fmt(p50, 2)} us (goal <= 25: ${p50 <= 25 ? 'met' : 'MISSED'}), SSE ${fmt(median(perTokenSse), 2)} us`);
+  const p50 = median(ours.ws);
+  console.log(`server CPU per streamed token (p50 of ${STREAM_RUNS} x ${STREAM_TOKENS} tokens): WebSocket ${fmt(p50, 2)} us (goal <= 25: ${p50 <= 25 ? 'met' : 'MISSED'}), SSE ${fmt(median(ours.sse), 2)} us`);
+  if (theirs) {
+    const ws = median(theirs.ws);
+    const sse = median(theirs.sse);
+    console.log(`baseline ${baselineRoot}, same runs interleaved: WebSocket ${fmt(ws, 2)} us, SSE ${fmt(sse, 2)} us per token`);
+    console.log(`ratio this checkout / baseline: WebSocket ${fmt(p50 / ws, 3)}, SSE ${fmt(median(ours.sse) / sse, 3)} (below 1: this checkout spends less CPU per token)`);
+  }
+}
+
+/** Starts a scripted gateway (`entry`) that streams `STREAM_TOKENS` per response, connected. */
+async function streamTarget(entry: string): Promise<StreamTarget> {
+  const server = await spawnServer([String(STREAM_TOKENS)], entry);
+  try {
+    return { server, client: await WsTimingClient.connect(server.url), ws: [], sse: [] };
+  } catch (error) {
+    await server.stop();
+    throw error;
+  }
+}
+
+/** One response streamed over the persistent WebSocket, then one over SSE, with the server's CPU per token of each. */
+async function streamOnce(target: StreamTarget): Promise<void> {
+  const { server, client } = target;
+  const before = processCpuMicros(server.pid);
+  const turn = await client.create({ model: 'scripted', input: 'go', store: false });
+  target.ws.push((processCpuMicros(server.pid) - before) / turn.usage.output_tokens);
+  const sseBefore = processCpuMicros(server.pid);
+  const tokens = await drainSse(server.url, { model: 'scripted', input: 'go', store: false, stream: true });
+  target.sse.push((processCpuMicros(server.pid) - sseBefore) / tokens);
 }
 
 /** A non-streaming POST on a fresh TCP connection (no keep-alive agent), fully read. */

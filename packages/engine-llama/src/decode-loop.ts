@@ -12,7 +12,7 @@ import { prefillChunks } from './prefill-chunks.js';
 import type { SequenceGate } from './sequence-gate.js';
 import type { Speculator } from './speculator.js';
 import type { StepBatcher } from './step-batcher.js';
-import { verifyDraft } from './verify-draft.js';
+import { stopWith, verifyStep, type DecodeProgress, type VerifyStepContext } from './verify-step.js';
 
 /** Prompt tokens given to the detokenizer as context for the first output tokens. */
 const PROMPT_TAIL_TOKENS = 8;
@@ -58,7 +58,9 @@ export interface DecodeLoopOptions {
 /**
  * One generation on one sequence: keeps the reusable KV prefix, prefills the rest in chunks
  * (abortable between them), then samples token by token through `OutputParser`, checking the
- * abort signal after every token. Yields `prompt`, the output events and exactly one `finish`.
+ * abort signal after every token; where the speculator expects a draft to pay, a step is a
+ * verification batch instead (`verifyStep`). Yields `prompt`, the output events and exactly one
+ * `finish`.
  * The caller owns the sequence and must release it when this generator ends, however it ends.
  */
 export async function* decodeLoop(options: DecodeLoopOptions): AsyncGenerator<EngineEvent, void, undefined> {
@@ -92,11 +94,11 @@ export async function* decodeLoop(options: DecodeLoopOptions): AsyncGenerator<En
     jsonText: plan.textGrammar !== undefined,
   });
 
-  let outputTokens = 0;
+  const progress: DecodeProgress = { outputTokens: 0, decodeMs: 0, leaveStepping: noop };
   let prefillMs = 0;
-  let decodeMs = 0;
   const prefillStarted = performance.now();
   const finish = (reason: FinishReason): EngineEvent => {
+    const { outputTokens, decodeMs } = progress;
     const decodeTokens = Math.max(0, outputTokens - 1);
     return {
       type: 'finish',
@@ -114,7 +116,6 @@ export async function* decodeLoop(options: DecodeLoopOptions): AsyncGenerator<En
   };
 
   const endPrefill = options.beginPrefill?.() ?? noop;
-  let leaveStepping = noop;
   let next: number;
   try {
     next = await prefillChunks(sequence, gate, prompt, cached, options.prefillChunkTokens, signal);
@@ -141,84 +142,29 @@ export async function* decodeLoop(options: DecodeLoopOptions): AsyncGenerator<En
   const truncate = async (length: number): Promise<void> => {
     if (sequence.nextTokenIndex > length) await gate.run(() => sequence.eraseContextTokenRanges([{ start: length, end: sequence.nextTokenIndex }]));
   };
+  const verification: VerifyStepContext | undefined = speculator && {
+    sequence, gate, model, parser, speculator, signal, maxOutputTokens: plan.maxOutputTokens, progress, finish, truncate,
+    ...(options.beginVerify ? { beginVerify: options.beginVerify } : {}),
+    ...(options.batcher ? { batcher: options.batcher } : {}),
+  };
   try {
     // What the next step evaluates: a parser's injected tokens, or the last sampled token. After
     // a verification step the generator's own idea of its last token is stale, so it is explicit.
     let input: Token[] | undefined;
     for (;;) {
-      const pending = outputTokens > 0 && speculator && parser.grammar === undefined ? input : undefined;
+      const pending = progress.outputTokens > 0 && speculator && parser.grammar === undefined ? input : undefined;
       // Output room (the step's own token comes on top of the draft) and context room, so a
       // verification batch never makes llama.cpp shift the context.
-      const room = Math.min(plan.maxOutputTokens - outputTokens - 1, sequence.contextSize - 2 - sequence.nextTokenIndex - (pending?.length ?? 0));
+      const room = Math.min(plan.maxOutputTokens - progress.outputTokens - 1, sequence.contextSize - 2 - sequence.nextTokenIndex - (pending?.length ?? 0));
       const draft = pending && speculator ? speculator.plan(pending.length, room) : undefined;
-      if (pending && speculator && draft) {
-        const base = sequence.nextTokenIndex;
-        const started = performance.now();
-        const endBatch = options.beginVerify?.() ?? noop;
-        // A verification batch is no plain step: the other generations do not wait for it.
-        leaveStepping();
-        let verified: Awaited<ReturnType<typeof verifyDraft>>;
-        try {
-          verified = await gate.run(() => verifyDraft(sequence, pending, draft.tokens as Token[]));
-        } finally {
-          endBatch();
-          leaveStepping = options.batcher?.enterStepping() ?? noop;
-        }
-        const elapsed = performance.now() - started;
-        decodeMs += elapsed;
-        // The sequence keeps the pending tokens and the accepted draft; the bonus token is sampled, not evaluated.
-        const evaluated = base + pending.length;
-        await truncate(evaluated + verified.accepted);
-        const emitted: Token[] = [];
-        const report = (): void => speculator.verified({
-          source: draft.source, batchTokens: pending.length + draft.tokens.length, drafted: draft.tokens.length,
-          accepted: verified.accepted, ms: elapsed, emitted,
-        });
-        if (signal.aborted) {
-          report();
-          await truncate(evaluated);
-          yield* stopWith(parser, 'aborted', finish);
-          return;
-        }
-        let next: Token[] | undefined;
-        for (const token of verified.outputs) {
-          // Ending inside the batch: the sequence keeps what precedes `token`, as after a plain step.
-          const keep = evaluated + emitted.length;
-          if (model.isEogToken(token)) {
-            report();
-            await truncate(keep);
-            const ended = parser.end();
-            yield* ended.events;
-            yield finish(ended.reason);
-            return;
-          }
-          outputTokens += 1;
-          emitted.push(token);
-          const result = parser.accept(token);
-          yield* result.events;
-          // As after a plain step: the sequence would next hold `keep` tokens plus this one.
-          const full = outputTokens >= plan.maxOutputTokens || keep + 1 > sequence.contextSize - 1;
-          const stop = result.stop ?? (full ? 'length' : undefined) ?? (signal.aborted ? 'aborted' : undefined);
-          if (stop !== undefined) {
-            report();
-            await truncate(keep);
-            if (result.stop) yield finish(result.stop);
-            else yield* stopWith(parser, stop === 'aborted' ? 'aborted' : 'length', finish);
-            return;
-          }
-          // A cut token or a switch to a grammar: plain steps from here, the rest of the batch unused.
-          if (result.inject || parser.grammar !== undefined) {
-            next = (result.inject as Token[] | undefined) ?? [token];
-            await truncate(keep);
-            break;
-          }
-        }
-        report();
-        input = next ?? emitted.slice(-1);
+      if (pending && verification && draft) {
+        const next = yield* verifyStep(verification, pending, draft);
+        if (next === undefined) return;
+        input = next;
         continue;
       }
 
-      const stepped = outputTokens > 0 ? await options.batcher?.nextStep() : undefined;
+      const stepped = progress.outputTokens > 0 ? await options.batcher?.nextStep() : undefined;
       const started = performance.now();
       let step: IteratorResult<Token, void>;
       try {
@@ -227,12 +173,12 @@ export async function* decodeLoop(options: DecodeLoopOptions): AsyncGenerator<En
         stepped?.();
       }
       const elapsed = performance.now() - started;
-      if (outputTokens === 0) {
+      if (progress.outputTokens === 0) {
         prefillMs = performance.now() - prefillStarted;
         endPrefill();
-        leaveStepping = options.batcher?.enterStepping() ?? noop;
+        progress.leaveStepping = options.batcher?.enterStepping() ?? noop;
       }
-      else if (!step.done) decodeMs += elapsed;
+      else if (!step.done) progress.decodeMs += elapsed;
       if (step.done === true) {
         const ended = parser.end();
         yield* ended.events;
@@ -244,8 +190,8 @@ export async function* decodeLoop(options: DecodeLoopOptions): AsyncGenerator<En
         yield* stopWith(parser, 'aborted', finish);
         return;
       }
-      speculator?.plainStep(step.value, elapsed, outputTokens > 0 && (input?.length ?? 1) === 1);
-      outputTokens += 1;
+      speculator?.plainStep(step.value, elapsed, progress.outputTokens > 0 && (input?.length ?? 1) === 1);
+      progress.outputTokens += 1;
       const result = parser.accept(step.value);
       yield* result.events;
       if (result.stop) {
@@ -255,7 +201,7 @@ export async function* decodeLoop(options: DecodeLoopOptions): AsyncGenerator<En
       input = (result.inject as Token[] | undefined) ?? [step.value];
       // Stop before llama.cpp would shift the context: the conversation no longer fits.
       const contextFull = sequence.nextTokenIndex + input.length > sequence.contextSize - 1;
-      if (outputTokens >= plan.maxOutputTokens || contextFull) {
+      if (progress.outputTokens >= plan.maxOutputTokens || contextFull) {
         yield* stopWith(parser, 'length', finish);
         return;
       }
@@ -266,18 +212,12 @@ export async function* decodeLoop(options: DecodeLoopOptions): AsyncGenerator<En
     }
   } finally {
     endPrefill();
-    leaveStepping();
+    progress.leaveStepping();
     await tokens.return();
   }
 }
 
 function noop(): void {}
-
-function* stopWith(parser: OutputParser<unknown>, reason: 'length' | 'aborted', finish: (reason: FinishReason) => EngineEvent): Generator<EngineEvent> {
-  const interrupted = parser.interrupt(reason);
-  yield* interrupted.events;
-  yield finish(interrupted.reason);
-}
 
 function grammarState(model: LlamaModel, grammars: PlanGrammars, slot: GrammarSlot): LlamaGrammarEvaluationState | undefined {
   const grammar = slot.type === 'text' ? grammars.text

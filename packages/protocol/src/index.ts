@@ -8,6 +8,8 @@ export {
   reasoningItemSchema, itemReferenceSchema, DROPPED_ITEM_TYPES,
 } from './input-item-schema.js';
 export type { InputItem, InputContentPart, MessageInputItem } from './input-item-schema.js';
+export { userMessage, inputItems } from './user-message.js';
+export type { UserMessageItem } from './user-message.js';
 export { toolSchema, toolChoiceSchema, functionToolSchema, customToolSchema, HOSTED_TOOL_TYPES } from './tool-schema.js';
 export type { Tool, ToolChoice, FunctionTool, CustomTool } from './tool-schema.js';
 export type {

@@ -14,8 +14,10 @@ export {
 export type { WebSocketOptions, WebSocketLimits } from './websocket/ws-limits.js';
 export { ResponsesService } from './responses-service.js';
 export type { ResponseRun, ResponsesServiceOptions, CreateResponseOptions, KnownResponse } from './responses-service.js';
-export { streamResponse } from './stream-response.js';
-export type { StreamResponseOptions, AbortKind } from './stream-response.js';
+export { StreamResponse } from './stream-response.js';
+export type { StreamResponseOptions, StreamEventBody, TerminalEventBody } from './stream-response.js';
+export { ResponseAbort } from './response-abort.js';
+export type { AbortKind } from './response-abort.js';
 export { SqliteResponseStore, defaultDbPath } from './sqlite-response-store.js';
 export type { ResponseStore, StoredResponse, InputItemsQuery, InputItemsPage } from './response-store.js';
 export type { ContextItem } from './context-item.js';

@@ -1,10 +1,31 @@
 /**
- * Waits for a stream's first item and returns a stream that replays it, then the rest. Engines
- * throw their validation errors before the first event, so awaiting it here lets a transport
- * answer with a plain HTTP error before writing any SSE byte. If the first item fails the
- * error propagates and the source is closed.
+ * A stream whose first item was already read: `next` hands that item out first, then reads on.
+ * Not a generator, so priming adds no step per item; `return` closes the source.
  */
-export async function primeEvents<T>(source: AsyncIterable<T>): Promise<AsyncIterable<T>> {
+export class PrimedEvents<T> {
+  constructor(private first: IteratorResult<T> | undefined, private readonly iterator: AsyncIterator<T>) {}
+
+  next(): Promise<IteratorResult<T>> {
+    const first = this.first;
+    if (first === undefined) return this.iterator.next();
+    this.first = undefined;
+    return Promise.resolve(first);
+  }
+
+  /** Closes the source (closing early lets the engine release its sequence); idempotent. */
+  async return(): Promise<void> {
+    this.first = undefined;
+    await this.iterator.return?.();
+  }
+}
+
+/**
+ * Waits for a stream's first item and returns the stream primed with it. Engines throw their
+ * validation errors before the first event, so awaiting it here lets a transport answer with a
+ * plain HTTP error before writing any SSE byte. If the first item fails the error propagates and
+ * the source is closed.
+ */
+export async function primeEvents<T>(source: AsyncIterable<T>): Promise<PrimedEvents<T>> {
   const iterator = source[Symbol.asyncIterator]();
   let first: IteratorResult<T>;
   try {
@@ -13,16 +34,5 @@ export async function primeEvents<T>(source: AsyncIterable<T>): Promise<AsyncIte
     await iterator.return?.().catch(() => undefined);
     throw error;
   }
-  return replay(first, iterator);
-}
-
-async function* replay<T>(first: IteratorResult<T>, iterator: AsyncIterator<T>): AsyncGenerator<T, void, undefined> {
-  try {
-    if (first.done) return;
-    yield first.value;
-    for (let next = await iterator.next(); !next.done; next = await iterator.next()) yield next.value;
-  } finally {
-    // Closing early (client gone, protocol error) lets the engine release its sequence.
-    await iterator.return?.();
-  }
+  return new PrimedEvents(first, iterator);
 }

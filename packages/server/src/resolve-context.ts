@@ -1,4 +1,4 @@
-import { apiErrors, type CreateResponseBody, type InputItem } from '@spark/protocol';
+import { apiErrors, inputItems, type CreateResponseBody } from '@spark/protocol';
 import { isItemReference, outputToContextItem, toContextItem, type ContextItem } from './context-item.js';
 import type { ResponseStore } from './response-store.js';
 
@@ -19,7 +19,7 @@ export async function resolveContext(body: CreateResponseBody, store: ResponseSt
     if (!stored) throw apiErrors.previousResponseNotFound(body.previous_response_id);
     previous.push(...stored.inputItems, ...stored.response.output.map(outputToContextItem));
   }
-  const input: InputItem[] = typeof body.input === 'string' ? [{ type: 'message', role: 'user', content: body.input }] : body.input ?? [];
+  const input = inputItems(body.input);
   const items: ContextItem[] = [];
   for (const [index, item] of input.entries()) {
     if (!isItemReference(item)) {

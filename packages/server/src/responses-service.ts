@@ -1,5 +1,5 @@
 import { EngineError, type Engine, type EngineEvent, type GenerationState } from '@spark/engine';
-import { ApiError, apiErrors, isTerminal, LoopGuard, type CreateResponseBody, type ResponseObject, type ResponseStreamEvent } from '@spark/protocol';
+import { ApiError, apiErrors, LoopGuard, type CreateResponseBody, type ResponseObject } from '@spark/protocol';
 import type { Admission, AdmissionSnapshot } from './admission/admission.js';
 import type { AdmissionClient, AdmissionPermit } from './admission/admission-queue.js';
 import { buildGenerateRequest, type BuiltGenerateRequest, type ContinuationBase } from './build-generate-request.js';
@@ -7,12 +7,13 @@ import type { ContextItem } from './context-item.js';
 import type { EngineResolver } from './engine-resolver.js';
 import type { Metrics } from './metrics.js';
 import { newId } from './new-id.js';
-import { primeEvents } from './prime-events.js';
+import { primeEvents, type PrimedEvents } from './prime-events.js';
 import { resolveContext } from './resolve-context.js';
 import { createResponseObject } from './response-object.js';
+import { ResponseAbort, type AbortKind } from './response-abort.js';
 import type { ResponseStore } from './response-store.js';
 import type { Logger } from './server-options.js';
-import { streamResponse, type AbortKind } from './stream-response.js';
+import { StreamResponse, type StreamEventBody, type TerminalEventBody } from './stream-response.js';
 import { toApiError } from './to-api-error.js';
 
 export interface ResponsesServiceOptions {
@@ -65,10 +66,11 @@ export interface ResponseRun {
   /** The engine state the generation finished with; set once the terminal event was yielded. */
   generationState(): GenerationState | undefined;
   /**
-   * The stream events, for exactly one consumer. Leaving the loop early interrupts the
-   * generation; the partial response is still stored (when `store` is true).
+   * The stream events, unnumbered (the transport stamps `sequence_number` as it writes them), for
+   * exactly one consumer. Leaving the loop early interrupts the generation; the partial response
+   * is still stored (when `store` is true).
    */
-  readonly events: AsyncIterable<ResponseStreamEvent>;
+  readonly events: AsyncIterable<StreamEventBody>;
   /** Settles with the final response, after it was stored. */
   readonly finished: Promise<ResponseObject>;
   /** Stops the generation within one token; the first reason given wins. */
@@ -77,8 +79,8 @@ export interface ResponseRun {
 
 interface RunState {
   id: string;
+  /** Aborted with a `ResponseAbort`, whose kind the stream's finish reports. */
   controller: AbortController;
-  abortKind: AbortKind | undefined;
   snapshot: ResponseObject;
   inputItems: readonly ContextItem[];
   settled: boolean;
@@ -88,6 +90,9 @@ interface RunState {
   generationState: GenerationState | undefined;
   /** The admission slot, handed back once the engine finished (the run's events ended). */
   permit: AdmissionPermit;
+  /** When `create` was called, for time to first token; undefined once that was observed. */
+  startedAt: number | undefined;
+  loopGuard: LoopGuard | undefined;
 }
 
 /**
@@ -149,11 +154,13 @@ export class ResponsesService {
       // Waits (or is refused) only after the request proved valid: a bad one hears so at once.
       permit = await this.options.admission.acquire(engine, body.model, client, signal);
       const state = this.newRunState(createResponseObject(body, newId('resp'), Math.floor(Date.now() / 1000)), context, controller, permit);
+      state.startedAt = startedAt;
+      if (body.loop_guard === true) state.loopGuard = new LoopGuard();
       const onTransportAbort = (): void => abortRun(state, 'interrupted');
       if (signal?.aborted) abortRun(state, 'interrupted');
       signal?.addEventListener('abort', onTransportAbort, { once: true });
       state.detach = () => signal?.removeEventListener('abort', onTransportAbort);
-      let primed: AsyncIterable<EngineEvent>;
+      let primed: PrimedEvents<EngineEvent>;
       try {
         try {
           primed = await primeEvents(engine.generate(built.request));
@@ -170,19 +177,14 @@ export class ResponsesService {
         throw error;
       }
       this.runs.set(state.id, state);
-      const events = streamResponse({
-        response: state.snapshot,
-        events: this.observe(primed, startedAt, state, body.loop_guard === true ? new LoopGuard() : undefined),
-        abortKind: () => state.abortKind,
-        toolOrigin: toolSet.origin,
-      });
+      const stream = new StreamResponse({ response: state.snapshot, signal: controller.signal, toolOrigin: toolSet.origin });
       return {
         id: state.id,
         inputItems: context,
         promptKey: built.promptKey,
         continued: built.continued,
         generationState: () => state.generationState,
-        events: this.drive(state, events),
+        events: this.drive(state, primed, stream),
         finished: state.finished,
         abort: (kind) => abortRun(state, kind),
       };
@@ -224,53 +226,87 @@ export class ResponsesService {
     let resolveFinished: (response: ResponseObject) => void = () => undefined;
     const finished = new Promise<ResponseObject>((resolve) => { resolveFinished = resolve; });
     return {
-      id: snapshot.id, controller, abortKind: undefined, snapshot, inputItems, settled: false, resolveFinished, finished,
-      detach: () => undefined, generationState: undefined, permit,
+      id: snapshot.id, controller, snapshot, inputItems, settled: false, resolveFinished, finished,
+      detach: () => undefined, generationState: undefined, permit, startedAt: undefined, loopGuard: undefined,
     };
   }
 
   /**
-   * Runs the event sequence for its one consumer. The terminal event is yielded only after the
-   * response was stored, so a client that chains on `response.completed` finds it. A consumer
-   * that leaves early interrupts the engine, and the rest is drained here to store the partial
-   * response.
+   * The one generator a token passes through in the gateway, for the run's one consumer: reads
+   * the engine's events, observes each (`observe`), maps it to stream events (`StreamResponse`)
+   * and yields those. The terminal event is yielded only after the response was stored, so a
+   * client that chains on `response.completed` finds it. A consumer that leaves early interrupts
+   * the engine, and the rest is read here to store the partial response.
    */
-  private async *drive(state: RunState, events: AsyncGenerator<ResponseStreamEvent, void, undefined>): AsyncGenerator<ResponseStreamEvent, void, undefined> {
-    let final: ResponseObject | undefined;
-    let ended = false;
+  private async *drive(run: RunState, source: PrimedEvents<EngineEvent>, stream: StreamResponse): AsyncGenerator<StreamEventBody, void, undefined> {
+    const batch: StreamEventBody[] = [];
+    let terminal: TerminalEventBody | undefined;
     try {
-      for (let next = await events.next(); !next.done; next = await events.next()) {
-        const event = next.value;
-        if (isTerminal(event)) {
-          final = event.response;
-          await this.settle(state, final);
+      stream.start(batch);
+      for (;;) {
+        for (let index = 0; index < batch.length; index += 1) yield batch[index] as StreamEventBody;
+        batch.length = 0;
+        // `readNext` inlined: this loop runs once per token, and an async call costs a promise.
+        let next: IteratorResult<EngineEvent>;
+        try {
+          next = await source.next();
+        } catch (error) {
+          this.engineFailed(stream, error);
+          break;
         }
-        yield event;
+        if (this.accept(run, next, stream, batch)) break;
       }
-      ended = true;
+      // The engine is done: close it now, so it hands its sequence back before the terminal event goes out.
+      await source.return();
+      terminal = stream.end(batch);
+      for (let index = 0; index < batch.length; index += 1) yield batch[index] as StreamEventBody;
+      await this.settle(run, terminal.response);
+      yield terminal;
     } finally {
       try {
-        if (!final) {
-          abortRun(state, 'interrupted');
-          try {
-            for (let next = await events.next(); !next.done; next = await events.next()) {
-              if (isTerminal(next.value)) final = next.value.response;
-            }
-          } catch (error) {
-            this.options.logger.error(`response ${state.id}: ${describe(error)}`);
-          }
-          await this.settle(state, final ?? {
-            ...state.snapshot, status: 'failed', error: { code: 'server_error', message: 'The response ended unexpectedly.' },
-          });
-        } else if (!ended) {
-          // A consumer that left right after the terminal event: close the engine's generator.
-          await events.return();
+        if (!terminal) {
+          abortRun(run, 'interrupted');
+          const rest: StreamEventBody[] = [];
+          while (!(await this.readNext(run, source, stream, rest))) rest.length = 0;
+          terminal = stream.end(rest);
         }
+        await this.settle(run, terminal.response);
+      } catch (error) {
+        this.options.logger.error(`response ${run.id}: ${describe(error)}`);
+        await this.settle(run, { ...run.snapshot, status: 'failed', error: { code: 'server_error', message: 'The response ended unexpectedly.' } });
       } finally {
+        await source.return().catch((error: unknown) => this.options.logger.error(`response ${run.id}: ${describe(error)}`));
         // Only now has the engine given its sequence back: the next admitted request finds it free.
-        state.permit.release();
+        run.permit.release();
       }
     }
+  }
+
+  /**
+   * Reads the engine's next event, observes it and maps it into `batch`. Returns true once the
+   * stream has its end: the engine finished, failed or stopped without a `finish`.
+   */
+  private async readNext(run: RunState, source: PrimedEvents<EngineEvent>, stream: StreamResponse, batch: StreamEventBody[]): Promise<boolean> {
+    let next: IteratorResult<EngineEvent>;
+    try {
+      next = await source.next();
+    } catch (error) {
+      this.engineFailed(stream, error);
+      return true;
+    }
+    return this.accept(run, next, stream, batch);
+  }
+
+  /** Observes and maps one read of the engine's stream; true once the stream has its end. */
+  private accept(run: RunState, next: IteratorResult<EngineEvent>, stream: StreamResponse, batch: StreamEventBody[]): boolean {
+    if (next.done === true) return true;
+    this.observe(run, next.value);
+    return stream.push(next.value, batch);
+  }
+
+  private engineFailed(stream: StreamResponse, error: unknown): void {
+    this.options.logger.error(`engine failed mid-response: ${describe(error)}`);
+    stream.fail(error);
   }
 
   private async settle(state: RunState, final: ResponseObject): Promise<void> {
@@ -289,27 +325,18 @@ export class ResponsesService {
   }
 
   /**
-   * Records time to first token, decode speed and the final engine state, and logs engine
-   * failures, as events pass; with a loop guard, stops a generation whose text loops.
+   * Records time to first token, decode speed and the final engine state as events pass; with a
+   * loop guard, stops a generation whose text loops.
    */
-  private async *observe(events: AsyncIterable<EngineEvent>, startedAt: number, run: RunState, loopGuard: LoopGuard | undefined): AsyncGenerator<EngineEvent, void, undefined> {
-    let first = true;
-    try {
-      for await (const event of events) {
-        if (first && (event.type === 'text-delta' || event.type === 'tool-call-start')) {
-          first = false;
-          this.options.metrics.observeTimeToFirstToken((performance.now() - startedAt) / 1000);
-        }
-        if (event.type === 'text-delta' && loopGuard?.push(event.delta) !== undefined) abortRun(run, 'repetition');
-        if (event.type === 'finish') {
-          run.generationState = event.state;
-          if (event.timings.decodeTokens > 0) this.options.metrics.observeOutputTokensPerSecond(event.timings.decodeTokensPerSecond);
-        }
-        yield event;
-      }
-    } catch (error) {
-      this.options.logger.error(`engine failed mid-response: ${describe(error)}`);
-      throw error;
+  private observe(run: RunState, event: EngineEvent): void {
+    if (run.startedAt !== undefined && (event.type === 'text-delta' || event.type === 'tool-call-start')) {
+      this.options.metrics.observeTimeToFirstToken((performance.now() - run.startedAt) / 1000);
+      run.startedAt = undefined;
+    }
+    if (event.type === 'text-delta' && run.loopGuard?.push(event.delta) !== undefined) abortRun(run, 'repetition');
+    if (event.type === 'finish') {
+      run.generationState = event.state;
+      if (event.timings.decodeTokens > 0) this.options.metrics.observeOutputTokensPerSecond(event.timings.decodeTokensPerSecond);
     }
   }
 }
@@ -328,10 +355,9 @@ function continuationBase(previous: KnownResponse | undefined, engine: Engine, m
 /** The admission client of requests that name none. */
 const SHARED_CLIENT = 'shared';
 
+/** Stops the run's generation; the first reason given wins (a signal aborts once). */
 function abortRun(state: RunState, kind: AbortKind): void {
-  if (state.controller.signal.aborted) return;
-  state.abortKind = kind;
-  state.controller.abort();
+  state.controller.abort(new ResponseAbort(kind));
 }
 
 

@@ -3,14 +3,14 @@ import { createServer, type ServerResponse } from 'node:http';
 import { connect } from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { describe, it } from 'node:test';
-import type { ResponseStreamEvent } from '@spark/protocol';
 import { formatSseEvent, SSE_PING, SseWriter } from './sse-writer.js';
+import type { StreamEventBody } from './stream-response.js';
 import { parseSseFrames } from './testing/sse-frames.js';
 import { startTestServer, steps, TEST_MODEL, waitFor } from './testing/test-server.js';
 
-function delta(index: number, size: number): ResponseStreamEvent {
+function delta(index: number, size: number): StreamEventBody {
   return {
-    type: 'response.output_text.delta', sequence_number: index, item_id: 'msg_1', output_index: 0, content_index: 0,
+    type: 'response.output_text.delta', item_id: 'msg_1', output_index: 0, content_index: 0,
     delta: String(index % 10).repeat(size), logprobs: [],
   };
 }

@@ -1,5 +1,6 @@
 import type { ServerResponse } from 'node:http';
-import type { ResponseStreamEvent } from '@spark/protocol';
+import { serializeStreamEvent } from './serialize-stream-event.js';
+import type { StreamEventBody } from './stream-response.js';
 
 /** The keep-alive comment written while a stream has nothing else to say. */
 export const SSE_PING = ': ping\n\n';
@@ -22,7 +23,8 @@ export interface SseWriterOptions {
 }
 
 /**
- * Writes Responses stream events to one HTTP response. `send` resolves once the bytes are
+ * Writes one response's stream events to its HTTP response, numbering them from 0 as it
+ * serializes them (the only place an SSE event gets its `sequence_number`). `send` resolves once the bytes are
  * accepted (waiting for 'drain' when the socket buffer is full), so a slow client slows only
  * its own stream; after the peer is gone it resolves at once and writes nothing.
  */
@@ -31,6 +33,8 @@ export class SseWriter {
   private readonly timer: NodeJS.Timeout;
   private ended = false;
   private peerGone = false;
+  /** The next event's `sequence_number`. */
+  private sequence = 0;
 
   constructor(private readonly res: ServerResponse, options: SseWriterOptions) {
     this.timer = setInterval(() => this.tick(), options.keepAliveMs);
@@ -55,8 +59,8 @@ export class SseWriter {
     return this.ended || this.peerGone || this.res.destroyed || this.res.writableEnded;
   }
 
-  async send(event: ResponseStreamEvent): Promise<void> {
-    await this.write(formatSseEvent(event.type, JSON.stringify(event)));
+  async send(event: StreamEventBody): Promise<void> {
+    await this.write(formatSseEvent(event.type, serializeStreamEvent(event, this.sequence++)));
   }
 
   /** Ends the stream after the terminal event; the server never sends `[DONE]`. */

@@ -2,8 +2,9 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { EngineError, type EngineEvent } from '@spark/engine';
 import type { CreateResponseBody, ResponseStreamEvent } from '@spark/protocol';
+import { ResponseAbort, type AbortKind } from './response-abort.js';
 import { createResponseObject } from './response-object.js';
-import { streamResponse, type AbortKind, type StreamResponseOptions } from './stream-response.js';
+import { StreamResponse, type StreamEventBody, type StreamResponseOptions } from './stream-response.js';
 
 const body: CreateResponseBody = { model: 'm', input: 'hi' };
 const usage = { inputTokens: 5, cachedInputTokens: 2, outputTokens: 3 };
@@ -14,18 +15,28 @@ async function* engine(events: EngineEvent[], failAfter?: Error): AsyncGenerator
   if (failAfter !== undefined) throw failAfter;
 }
 
+/**
+ * Feeds the engine's events to the mapper the way the service does, then numbers the events the
+ * way a transport does as it writes them.
+ */
 async function collect(events: EngineEvent[], extra: Partial<StreamResponseOptions> & { failAfter?: Error } = {}): Promise<ResponseStreamEvent[]> {
   let counter = 0;
   const { failAfter, ...rest } = extra;
-  const out: ResponseStreamEvent[] = [];
-  for await (const event of streamResponse({
+  const stream = new StreamResponse({
     response: createResponseObject(body, 'resp_1', 100),
-    events: engine(events, failAfter),
     now: () => 101,
     newItemId: (prefix) => `${prefix}_${++counter}`,
     ...rest,
-  })) out.push(event);
-  return out;
+  });
+  const out: StreamEventBody[] = [];
+  stream.start(out);
+  try {
+    for await (const event of engine(events, failAfter)) if (stream.push(event, out)) break;
+  } catch (error) {
+    stream.fail(error);
+  }
+  out.push(stream.end(out));
+  return out.map(({ type, ...fields }, index) => ({ type, sequence_number: index, ...fields }) as ResponseStreamEvent);
 }
 
 const prompt: EngineEvent = { type: 'prompt', inputTokens: 5, cachedInputTokens: 2 };
@@ -119,7 +130,7 @@ void describe('streamResponse', () => {
 
   for (const [kind, status] of [['cancelled', 'cancelled'], ['interrupted', 'incomplete']] as Array<[AbortKind, string]>) {
     void it(`reports an aborted generation (${kind}) as ${status}`, async () => {
-      const events = await collect([prompt, { type: 'text-delta', delta: 'a' }, finish('aborted')], { abortKind: () => kind });
+      const events = await collect([prompt, { type: 'text-delta', delta: 'a' }, finish('aborted')], { signal: AbortSignal.abort(new ResponseAbort(kind)) });
       const last = events.at(-1);
       assert.ok(last?.type === 'response.incomplete');
       assert.equal(last.response.status, status);

@@ -1,29 +1,33 @@
 import type { EngineEvent, FinishReason, Usage as EngineUsage } from '@spark/engine';
 import type {
   CustomToolCallOutputItem, FunctionCallOutputItem, ItemStatus, OutputItem, OutputMessageItem, OutputTextPart,
-  ResponseError, ResponseObject, ResponseStreamEvent, Usage,
+  ResponseError, ResponseObject, ResponseStreamEvent, TerminalEventType, Usage,
 } from '@spark/protocol';
 import { newId } from './new-id.js';
+import { abortKindOf } from './response-abort.js';
 import { toResponseError } from './to-api-error.js';
-
-/**
- * Why an aborted generation stopped: a cancel (endpoint or WebSocket `response.cancel`), the
- * client going away, a WebSocket `response.steer` that continues in a successor response, or
- * the loop guard (`loop_guard`) finding the output repeating itself.
- */
-export type AbortKind = 'cancelled' | 'interrupted' | 'steered' | 'repetition';
 
 /** Distributive Omit, so each event keeps its own fields. */
 type EventBody<E> = E extends ResponseStreamEvent ? Omit<E, 'sequence_number'> : never;
-type StreamEventBody = EventBody<ResponseStreamEvent>;
+
+/**
+ * A stream event before its transport numbers it: the SSE writer and the WebSocket connection
+ * each stamp `sequence_number` exactly once, as they serialize it (`serializeStreamEvent`).
+ * `type` is always its first key.
+ */
+export type StreamEventBody = EventBody<ResponseStreamEvent>;
+
+/** The one event that ends a stream: `response.completed`, `response.incomplete` or `response.failed`. */
+export type TerminalEventBody = Extract<StreamEventBody, { type: TerminalEventType }>;
 
 export interface StreamResponseOptions {
   /** The in-progress response (`createResponseObject`); it is not mutated. */
   response: ResponseObject;
-  /** The engine's events for this generation, `prompt` first. */
-  events: AsyncIterable<EngineEvent>;
-  /** How an `aborted` finish is reported; undefined when nothing aborted it. */
-  abortKind?: () => AbortKind | undefined;
+  /**
+   * The generation's signal: once aborted, its reason (`ResponseAbort`) says how an `aborted`
+   * finish is reported, and an engine that throws counts as having ended the way it asked for.
+   */
+  signal?: AbortSignal;
   /** Flat tool name -> declared name and namespace, for call items. */
   toolOrigin?: ReadonlyMap<string, { name: string; namespace?: string }>;
   /** Clock in Unix seconds. */
@@ -39,160 +43,183 @@ type OpenItem =
 /**
  * Maps one generation's engine events to the Responses stream events of spec §2: created,
  * in_progress, then every output item as added -> parts/deltas -> done, then exactly one
- * terminal event (completed | incomplete | failed). Pure: no I/O, so the SSE writer, the
- * non-streaming path and the WebSocket transport all consume the same sequence. Engine errors
- * after the start become `response.failed`; a text segment after a tool call is a new message.
+ * terminal event (completed | incomplete | failed). Synchronous and pure (no I/O, no numbering):
+ * the service's one per-response generator feeds it and hands its events to the transport
+ * (SSE writer, WebSocket connection, the non-streaming path), which numbers them as it writes
+ * them. Engine errors after the start become `response.failed`; a text segment after a tool
+ * call is a new message. Only here is the response's output accumulated.
  */
-export async function* streamResponse(options: StreamResponseOptions): AsyncGenerator<ResponseStreamEvent, void, undefined> {
-  const now = options.now ?? (() => Math.floor(Date.now() / 1000));
-  const makeId = options.newItemId ?? newId;
-  const output: OutputItem[] = [];
-  let sequence = 0;
-  let open: OpenItem | undefined;
-  // `type` and `sequence_number` lead every frame, as in the spec's examples.
-  const stamp = (event: StreamEventBody): ResponseStreamEvent => {
-    const { type, ...fields } = event;
-    return { type, sequence_number: sequence++, ...fields } as ResponseStreamEvent;
-  };
-  const snapshot = (): ResponseObject => ({ ...options.response, status: 'in_progress', output: [] });
+export class StreamResponse {
+  private readonly output: OutputItem[] = [];
+  private readonly makeId: (prefix: 'msg' | 'fc' | 'ctc') => string;
+  private readonly seen: EngineUsage = { inputTokens: 0, cachedInputTokens: 0, outputTokens: 0 };
+  private open: OpenItem | undefined;
+  private finish: { reason: FinishReason; usage: EngineUsage } | undefined;
+  private failure: ResponseError | undefined;
 
-  yield stamp({ type: 'response.created', response: snapshot() });
-  yield stamp({ type: 'response.in_progress', response: snapshot() });
+  constructor(private readonly options: StreamResponseOptions) {
+    this.makeId = options.newItemId ?? newId;
+  }
 
-  /** Events that finish the open item with the given status. */
-  function* closeOpen(status: ItemStatus): Generator<ResponseStreamEvent> {
-    const item = open;
+  /** `response.created` and `response.in_progress`, into `out`. */
+  start(out: StreamEventBody[]): void {
+    out.push({ type: 'response.created', response: this.snapshot() });
+    out.push({ type: 'response.in_progress', response: this.snapshot() });
+  }
+
+  /**
+   * Maps one engine event into `out`. Returns true once the engine finished (its `finish`, or an
+   * event it may not send, which fails the response): `end` comes next, and the engine's
+   * stream need not be read further.
+   */
+  push(event: EngineEvent, out: StreamEventBody[]): boolean {
+    try {
+      return this.map(event, out);
+    } catch (error) {
+      this.fail(error);
+      return true;
+    }
+  }
+
+  /** The engine threw: the response fails, unless it was aborted and so ends the way the abort asked for. */
+  fail(error: unknown): void {
+    if (abortKindOf(this.options.signal) === undefined) this.failure = toResponseError(error);
+    else this.finish = { reason: 'aborted', usage: this.seen };
+  }
+
+  /** Closes the open item into `out` and returns the terminal event (not put into `out`), whose response is final. */
+  end(out: StreamEventBody[]): TerminalEventBody {
+    const finish = this.failure ? undefined : this.finish;
+    const clean = finish !== undefined && (finish.reason === 'stop' || finish.reason === 'tool_calls');
+    this.closeOpen(clean ? 'completed' : 'incomplete', out);
+    const final: ResponseObject = { ...this.options.response, output: this.output };
+    if (!finish) {
+      const error = this.failure ?? { code: 'server_error', message: 'The model stopped without finishing the response.' };
+      return { type: 'response.failed', response: { ...final, status: 'failed', error } };
+    }
+    const usage = toUsage(finish.usage);
+    switch (finish.reason) {
+      case 'stop':
+      case 'tool_calls':
+        return { type: 'response.completed', response: { ...final, status: 'completed', completed_at: (this.options.now ?? unixNow)(), usage } };
+      case 'length':
+        return { type: 'response.incomplete', response: { ...final, status: 'incomplete', incomplete_details: { reason: 'max_output_tokens' }, usage } };
+      case 'aborted': {
+        // The Responses stream has no `response.cancelled` event: a cancelled response ends
+        // with `response.incomplete` whose status says `cancelled`.
+        const kind = abortKindOf(this.options.signal);
+        return {
+          type: 'response.incomplete',
+          response: kind === 'cancelled'
+            ? { ...final, status: 'cancelled', usage }
+            : { ...final, status: 'incomplete', incomplete_details: { reason: kind === 'steered' || kind === 'repetition' ? kind : 'interrupted' }, usage },
+        };
+      }
+      default: {
+        const unreachable: never = finish.reason;
+        throw new Error(`Unknown finish reason ${String(unreachable)}`);
+      }
+    }
+  }
+
+  private map(event: EngineEvent, out: StreamEventBody[]): boolean {
+    switch (event.type) {
+      case 'prompt':
+        this.seen.inputTokens = event.inputTokens;
+        this.seen.cachedInputTokens = event.cachedInputTokens;
+        return false;
+      case 'text-delta': {
+        this.seen.outputTokens += 1;
+        if (event.delta === '') return false;
+        let open = this.open;
+        if (open?.kind !== 'message') {
+          this.closeOpen('completed', out);
+          open = { kind: 'message', id: this.makeId('msg'), index: this.output.length, text: '' };
+          this.open = open;
+          out.push({ type: 'response.output_item.added', output_index: open.index, item: { type: 'message', id: open.id, status: 'in_progress', role: 'assistant', content: [] } });
+          out.push({
+            type: 'response.content_part.added', item_id: open.id, output_index: open.index, content_index: 0,
+            part: { type: 'output_text', text: '', annotations: [], logprobs: [] },
+          });
+        }
+        open.text += event.delta;
+        out.push({ type: 'response.output_text.delta', item_id: open.id, output_index: open.index, content_index: 0, delta: event.delta, logprobs: [] });
+        return false;
+      }
+      case 'tool-call-start': {
+        this.closeOpen('completed', out);
+        const declared = this.options.toolOrigin?.get(event.name);
+        const kind = event.kind === 'custom' ? 'custom_tool_call' : 'function_call';
+        const item: OpenItem = {
+          kind,
+          id: this.makeId(kind === 'custom_tool_call' ? 'ctc' : 'fc'),
+          index: this.output.length,
+          callId: event.callId,
+          name: declared?.name ?? event.name,
+          ...(declared?.namespace === undefined ? {} : { namespace: declared.namespace }),
+          text: '',
+        };
+        this.open = item;
+        out.push({ type: 'response.output_item.added', output_index: item.index, item: { ...callItem(item, 'in_progress') } });
+        return false;
+      }
+      case 'tool-call-delta': {
+        this.seen.outputTokens += 1;
+        const item = openCall(this.open, event.callId);
+        if (event.delta === '') return false;
+        item.text += event.delta;
+        out.push(callDelta(item, event.delta));
+        return false;
+      }
+      case 'tool-call-end': {
+        const item = openCall(this.open, event.callId);
+        // The end event is authoritative; top up the deltas when it only extends them.
+        if (event.arguments !== item.text && event.arguments.startsWith(item.text)) {
+          out.push(callDelta(item, event.arguments.slice(item.text.length)));
+        }
+        item.text = event.arguments;
+        out.push(item.kind === 'function_call'
+          ? { type: 'response.function_call_arguments.done', item_id: item.id, output_index: item.index, name: item.name, arguments: item.text }
+          : { type: 'response.custom_tool_call_input.done', item_id: item.id, output_index: item.index, input: item.text });
+        this.closeOpen('completed', out);
+        return false;
+      }
+      case 'finish':
+        this.finish = { reason: event.reason, usage: event.usage };
+        return true;
+      default: {
+        const unreachable: never = event;
+        throw new Error(`Unknown engine event ${(unreachable as { type: string }).type}`);
+      }
+    }
+  }
+
+  /** Finishes the open item with the given status, into `out`. */
+  private closeOpen(status: ItemStatus, out: StreamEventBody[]): void {
+    const item = this.open;
     if (!item) return;
-    open = undefined;
+    this.open = undefined;
     if (item.kind === 'message') {
       const part: OutputTextPart = { type: 'output_text', text: item.text, annotations: [], logprobs: [] };
-      const base = { item_id: item.id, output_index: item.index, content_index: 0 };
-      yield stamp({ type: 'response.output_text.done', ...base, text: item.text, logprobs: [] });
-      yield stamp({ type: 'response.content_part.done', ...base, part });
+      out.push({ type: 'response.output_text.done', item_id: item.id, output_index: item.index, content_index: 0, text: item.text, logprobs: [] });
+      out.push({ type: 'response.content_part.done', item_id: item.id, output_index: item.index, content_index: 0, part });
       const done: OutputMessageItem = { type: 'message', id: item.id, status, role: 'assistant', content: [{ ...part }] };
-      output.push(done);
-      yield stamp({ type: 'response.output_item.done', output_index: item.index, item: done });
+      this.output.push(done);
+      out.push({ type: 'response.output_item.done', output_index: item.index, item: done });
       return;
     }
     const done = callItem(item, status);
-    output.push(done);
-    yield stamp({ type: 'response.output_item.done', output_index: item.index, item: done });
+    this.output.push(done);
+    out.push({ type: 'response.output_item.done', output_index: item.index, item: done });
   }
 
-  let finish: { reason: FinishReason; usage: EngineUsage } | undefined;
-  let failure: ResponseError | undefined;
-  const seen: EngineUsage = { inputTokens: 0, cachedInputTokens: 0, outputTokens: 0 };
-  try {
-    for await (const event of options.events) {
-      if (event.type === 'text-delta' || event.type === 'tool-call-delta') seen.outputTokens += 1;
-      switch (event.type) {
-        case 'prompt':
-          seen.inputTokens = event.inputTokens;
-          seen.cachedInputTokens = event.cachedInputTokens;
-          break;
-        case 'text-delta': {
-          if (event.delta === '') break;
-          if (open?.kind !== 'message') {
-            yield* closeOpen('completed');
-            const item: OpenItem = { kind: 'message', id: makeId('msg'), index: output.length, text: '' };
-            open = item;
-            yield stamp({ type: 'response.output_item.added', output_index: item.index, item: { type: 'message', id: item.id, status: 'in_progress', role: 'assistant', content: [] } });
-            yield stamp({
-              type: 'response.content_part.added', item_id: item.id, output_index: item.index, content_index: 0,
-              part: { type: 'output_text', text: '', annotations: [], logprobs: [] },
-            });
-          }
-          open.text += event.delta;
-          yield stamp({ type: 'response.output_text.delta', item_id: open.id, output_index: open.index, content_index: 0, delta: event.delta, logprobs: [] });
-          break;
-        }
-        case 'tool-call-start': {
-          yield* closeOpen('completed');
-          const declared = options.toolOrigin?.get(event.name);
-          const kind = event.kind === 'custom' ? 'custom_tool_call' : 'function_call';
-          const item: OpenItem = {
-            kind,
-            id: makeId(kind === 'custom_tool_call' ? 'ctc' : 'fc'),
-            index: output.length,
-            callId: event.callId,
-            name: declared?.name ?? event.name,
-            ...(declared?.namespace === undefined ? {} : { namespace: declared.namespace }),
-            text: '',
-          };
-          open = item;
-          yield stamp({ type: 'response.output_item.added', output_index: item.index, item: { ...callItem(item, 'in_progress') } });
-          break;
-        }
-        case 'tool-call-delta': {
-          const item = openCall(open, event.callId);
-          if (event.delta === '') break;
-          item.text += event.delta;
-          yield stamp(callDelta(item, event.delta));
-          break;
-        }
-        case 'tool-call-end': {
-          const item = openCall(open, event.callId);
-          // The end event is authoritative; top up the deltas when it only extends them.
-          if (event.arguments !== item.text && event.arguments.startsWith(item.text)) {
-            yield stamp(callDelta(item, event.arguments.slice(item.text.length)));
-          }
-          item.text = event.arguments;
-          yield stamp(item.kind === 'function_call'
-            ? { type: 'response.function_call_arguments.done', item_id: item.id, output_index: item.index, name: item.name, arguments: item.text }
-            : { type: 'response.custom_tool_call_input.done', item_id: item.id, output_index: item.index, input: item.text });
-          yield* closeOpen('completed');
-          break;
-        }
-        case 'finish':
-          finish = { reason: event.reason, usage: event.usage };
-          break;
-        default: {
-          const unreachable: never = event;
-          throw new Error(`Unknown engine event ${(unreachable as { type: string }).type}`);
-        }
-      }
-      if (finish) break;
-    }
-    if (!finish) failure = { code: 'server_error', message: 'The model stopped without finishing the response.' };
-  } catch (error) {
-    // An engine that throws once aborted still ended the way the abort asked for.
-    if (options.abortKind?.() === undefined) failure = toResponseError(error);
-    else finish = { reason: 'aborted', usage: seen };
+  private snapshot(): ResponseObject {
+    return { ...this.options.response, status: 'in_progress', output: [] };
   }
+}
 
-  const clean = finish !== undefined && (finish.reason === 'stop' || finish.reason === 'tool_calls');
-  yield* closeOpen(clean ? 'completed' : 'incomplete');
-  const final: ResponseObject = { ...options.response, output };
-  if (failure || !finish) {
-    yield stamp({ type: 'response.failed', response: { ...final, status: 'failed', error: failure ?? { code: 'server_error', message: 'Unknown failure.' } } });
-    return;
-  }
-  const usage = toUsage(finish.usage);
-  switch (finish.reason) {
-    case 'stop':
-    case 'tool_calls':
-      yield stamp({ type: 'response.completed', response: { ...final, status: 'completed', completed_at: now(), usage } });
-      return;
-    case 'length':
-      yield stamp({ type: 'response.incomplete', response: { ...final, status: 'incomplete', incomplete_details: { reason: 'max_output_tokens' }, usage } });
-      return;
-    case 'aborted': {
-      // The Responses stream has no `response.cancelled` event: a cancelled response ends
-      // with `response.incomplete` whose status says `cancelled`.
-      const kind = options.abortKind?.();
-      yield stamp({
-        type: 'response.incomplete',
-        response: kind === 'cancelled'
-          ? { ...final, status: 'cancelled', usage }
-          : { ...final, status: 'incomplete', incomplete_details: { reason: kind === 'steered' || kind === 'repetition' ? kind : 'interrupted' }, usage },
-      });
-      return;
-    }
-    default: {
-      const unreachable: never = finish.reason;
-      throw new Error(`Unknown finish reason ${String(unreachable)}`);
-    }
-  }
+function unixNow(): number {
+  return Math.floor(Date.now() / 1000);
 }
 
 function callItem(item: Extract<OpenItem, { callId: string }>, status: ItemStatus): FunctionCallOutputItem | CustomToolCallOutputItem {

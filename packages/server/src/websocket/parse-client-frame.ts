@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import {
-  ApiError, apiErrors, findExcessNesting, MAX_JSON_DEPTH, messageItemSchema, parseCreateResponse, STREAM_ID, type CreateResponseBody, type MessageInputItem,
+  ApiError, apiErrors, findExcessNesting, MAX_JSON_DEPTH, messageItemSchema, parseCreateResponse, STREAM_ID, userMessage, type CreateResponseBody,
+  type MessageInputItem,
 } from '@spark/protocol';
 
 /** `stream_id`: 1-256 characters of `[A-Za-z0-9_.-]` (spec §3.3). */
@@ -101,7 +102,7 @@ function parseSteer(record: Record<string, unknown>): ClientFrame {
   if (typeof id !== 'string' || id === '') return invalid('response.steer needs previous_response_id: the id of the response to steer.');
   if (typeof input === 'string') {
     if (input === '') return invalid('Steering input must not be empty.');
-    return { kind: 'steer', previousResponseId, input, items: [{ type: 'message', role: 'user', content: input }], problem: undefined };
+    return { kind: 'steer', previousResponseId, input, items: [userMessage(input)], problem: undefined };
   }
   const items = steerItemsSchema.safeParse(input);
   if (!items.success) return invalid('Steering input must be a non-empty string or a non-empty array of user messages.');

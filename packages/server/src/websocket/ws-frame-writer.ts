@@ -31,9 +31,10 @@ export class WsFrameWriter {
     return this.ws.readyState === WebSocket.OPEN;
   }
 
-  async send(frame: object): Promise<void> {
+  /** Writes a frame (a stream event arrives already serialized, numbered by its `ActiveResponse`). */
+  async send(frame: object | string): Promise<void> {
     if (!this.open) return;
-    const flushed = this.write(JSON.stringify(frame));
+    const flushed = this.write(typeof frame === 'string' ? frame : JSON.stringify(frame));
     if (this.ws.bufferedAmount > this.options.highWaterMarkBytes) await flushed;
   }
 
