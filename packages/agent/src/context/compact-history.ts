@@ -1,4 +1,4 @@
-import { isToolOutput, type HistoryItem } from '../history/history-item.js';
+import { isToolOutput, userMessage, type HistoryItem } from '../history/history-item.js';
 import { estimateItemsTokens } from './estimate-tokens.js';
 
 /** The instructions of the summarising request. */
@@ -77,5 +77,5 @@ export function renderTranscript(items: readonly HistoryItem[], maxChars: number
 /** The message that stands in for the summarised turns. */
 export function summaryMessage(summary: string, currentRequest: string | undefined): HistoryItem {
   const request = currentRequest === undefined ? '' : `\n\nThe user's current request: ${currentRequest}`;
-  return { type: 'message', role: 'user', content: `${SUMMARY_PREFIX}\n${summary.trim()}${request}` };
+  return userMessage(`${SUMMARY_PREFIX}\n${summary.trim()}${request}`);
 }

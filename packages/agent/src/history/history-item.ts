@@ -1,4 +1,4 @@
-import type { HistoryItem, InputItem, OutputItem } from '@spark/protocol';
+import { userMessage as protocolUserMessage, type HistoryItem, type InputItem, type OutputItem } from '@spark/protocol';
 
 // The shape is a wire format (a thread snapshot carries it): its schema is in @spark/protocol.
 export type { HistoryItem } from '@spark/protocol';
@@ -6,8 +6,9 @@ export type { HistoryItem } from '@spark/protocol';
 export type ToolCallItem = Extract<HistoryItem, { type: 'function_call' | 'custom_tool_call' }>;
 export type ToolOutputItem = Extract<HistoryItem, { type: 'function_call_output' | 'custom_tool_call_output' }>;
 
+/** A user's text as a history item: the protocol's one builder of a user message. */
 export function userMessage(text: string): HistoryItem {
-  return { type: 'message', role: 'user', content: text };
+  return protocolUserMessage(text);
 }
 
 export function isToolCall(item: HistoryItem): item is ToolCallItem {
