@@ -2,8 +2,9 @@ import {
   LlamaGrammarEvaluationState, type LlamaContextSequence, type LlamaContextSequenceDryRepeatPenalty, type LlamaContextSequenceRepeatPenalty,
   type LlamaGrammar, type LlamaModel, type Token,
 } from 'node-llama-cpp';
-import type { EngineEvent, FinishReason, SamplingOptions } from '@spark/engine';
+import type { FinishReason, SamplingOptions } from '@spark/engine';
 import { createCallId } from './create-call-id.js';
+import type { LlamaEngineEvent, LlamaFinishEvent } from './llama-engine-event.js';
 import { DEFAULT_REPEAT_LAST_TOKENS, type DryRepeatPenaltyOptions, type RepeatPenaltyOptions } from './llama-engine-options.js';
 import type { FunctionCallSyntax } from './function-call-syntax.js';
 import type { GenerationPlan } from './generation-plan.js';
@@ -61,7 +62,7 @@ export interface DecodeLoopOptions {
  * abort signal after every token. Yields `prompt`, the output events and exactly one `finish`.
  * The caller owns the sequence and must release it when this generator ends, however it ends.
  */
-export async function* decodeLoop(options: DecodeLoopOptions): AsyncGenerator<EngineEvent, void, undefined> {
+export async function* decodeLoop(options: DecodeLoopOptions): AsyncGenerator<LlamaEngineEvent, void, undefined> {
   const { sequence, gate, model, plan, signal, speculator } = options;
   const prompt = plan.promptTokens;
 
@@ -96,7 +97,7 @@ export async function* decodeLoop(options: DecodeLoopOptions): AsyncGenerator<En
   let prefillMs = 0;
   let decodeMs = 0;
   const prefillStarted = performance.now();
-  const finish = (reason: FinishReason): EngineEvent => {
+  const finish = (reason: FinishReason): LlamaFinishEvent => {
     const decodeTokens = Math.max(0, outputTokens - 1);
     return {
       type: 'finish',
@@ -108,8 +109,8 @@ export async function* decodeLoop(options: DecodeLoopOptions): AsyncGenerator<En
         decodeMs,
         decodeTokens,
         decodeTokensPerSecond: decodeMs > 0 && decodeTokens > 0 ? (decodeTokens * 1000) / decodeMs : 0,
-        ...(speculator ? { speculation: speculator.timings() } : {}),
       },
+      ...(speculator ? { metadata: { llama: { speculation: speculator.timings() } } } : {}),
     };
   };
 
@@ -273,7 +274,7 @@ export async function* decodeLoop(options: DecodeLoopOptions): AsyncGenerator<En
 
 function noop(): void {}
 
-function* stopWith(parser: OutputParser<unknown>, reason: 'length' | 'aborted', finish: (reason: FinishReason) => EngineEvent): Generator<EngineEvent> {
+function* stopWith(parser: OutputParser<unknown>, reason: 'length' | 'aborted', finish: (reason: FinishReason) => LlamaFinishEvent): Generator<LlamaEngineEvent> {
   const interrupted = parser.interrupt(reason);
   yield* interrupted.events;
   yield finish(interrupted.reason);

@@ -4,6 +4,7 @@ import type {
   ResponseError, ResponseObject, ResponseStreamEvent, Usage,
 } from '@spark/protocol';
 import { newId } from './new-id.js';
+import { closeReasoning, openReasoning, reasoningDelta, type OpenReasoning } from './reasoning-events.js';
 import { toResponseError } from './to-api-error.js';
 
 /**
@@ -29,10 +30,11 @@ export interface StreamResponseOptions {
   /** Clock in Unix seconds. */
   now?: () => number;
   /** Item id factory; tests pass a deterministic one. */
-  newItemId?: (prefix: 'msg' | 'fc' | 'ctc') => string;
+  newItemId?: (prefix: 'msg' | 'fc' | 'ctc' | 'rs') => string;
 }
 
 type OpenItem =
+  | OpenReasoning
   | { kind: 'message'; id: string; index: number; text: string }
   | { kind: 'function_call' | 'custom_tool_call'; id: string; index: number; callId: string; name: string; namespace?: string; text: string };
 
@@ -64,6 +66,12 @@ export async function* streamResponse(options: StreamResponseOptions): AsyncGene
     const item = open;
     if (!item) return;
     open = undefined;
+    if (item.kind === 'reasoning') {
+      const closed = closeReasoning(item, status);
+      output.push(closed.done);
+      for (const event of closed.events) yield stamp(event);
+      return;
+    }
     if (item.kind === 'message') {
       const part: OutputTextPart = { type: 'output_text', text: item.text, annotations: [], logprobs: [] };
       const base = { item_id: item.id, output_index: item.index, content_index: 0 };
@@ -84,12 +92,26 @@ export async function* streamResponse(options: StreamResponseOptions): AsyncGene
   const seen: EngineUsage = { inputTokens: 0, cachedInputTokens: 0, outputTokens: 0 };
   try {
     for await (const event of options.events) {
-      if (event.type === 'text-delta' || event.type === 'tool-call-delta') seen.outputTokens += 1;
+      if (event.type === 'text-delta' || event.type === 'tool-call-delta' || event.type === 'reasoning-delta') seen.outputTokens += 1;
       switch (event.type) {
         case 'prompt':
           seen.inputTokens = event.inputTokens;
           seen.cachedInputTokens = event.cachedInputTokens;
           break;
+        case 'reasoning-delta': {
+          let item = open?.kind === 'reasoning' ? open : undefined;
+          if (!item) {
+            if (event.delta === '' && event.encryptedContent === undefined) break;
+            yield* closeOpen('completed');
+            const opened = openReasoning(makeId('rs'), output.length);
+            item = opened.item;
+            open = item;
+            for (const added of opened.events) yield stamp(added);
+          }
+          const delta = reasoningDelta(item, event.delta, event.encryptedContent);
+          if (delta) yield stamp(delta);
+          break;
+        }
         case 'text-delta': {
           if (event.delta === '') break;
           if (open?.kind !== 'message') {
@@ -209,7 +231,7 @@ function callDelta(item: Extract<OpenItem, { callId: string }>, delta: string): 
 }
 
 function openCall(open: OpenItem | undefined, callId: string): Extract<OpenItem, { callId: string }> {
-  if (!open || open.kind === 'message' || open.callId !== callId) {
+  if (!open || (open.kind !== 'function_call' && open.kind !== 'custom_tool_call') || open.callId !== callId) {
     throw new Error('The engine streamed a tool-call part for a call that is not open.');
   }
   return open;
@@ -221,7 +243,7 @@ function toUsage(usage: EngineUsage): Usage {
     input_tokens_details: { cached_tokens: usage.cachedInputTokens, cache_write_tokens: 0 },
     output_tokens: usage.outputTokens,
     output_tokens_details: {
-      reasoning_tokens: 0,
+      reasoning_tokens: usage.reasoningTokens ?? 0,
       accepted_prediction_tokens: usage.acceptedPredictionTokens ?? 0,
       rejected_prediction_tokens: usage.rejectedPredictionTokens ?? 0,
     },
