@@ -43,7 +43,8 @@ type OpenItem =
  * in_progress, then every output item as added -> parts/deltas -> done, then exactly one
  * terminal event (completed | incomplete | failed). Pure: no I/O, so the SSE writer, the
  * non-streaming path and the WebSocket transport all consume the same sequence. Engine errors
- * after the start become `response.failed`; a text segment after a tool call is a new message.
+ * after the start become `response.failed`; a text segment after a tool call is a new message;
+ * a run of reasoning deltas is one reasoning item (its events: `reasoning-events.ts`).
  */
 export async function* streamResponse(options: StreamResponseOptions): AsyncGenerator<ResponseStreamEvent, void, undefined> {
   const now = options.now ?? (() => Math.floor(Date.now() / 1000));
