@@ -1,5 +1,5 @@
-import type { ConversationItem, EngineEvent, GenerateRequest, SpeculationTimings } from '@spark/engine';
-import { DEFAULT_SPECULATION_TOLERANCE, LlamaEngine, MAX_VERIFY_BATCH_TOKENS } from '@spark/engine-llama';
+import type { ConversationItem, GenerateRequest } from '@spark/engine';
+import { DEFAULT_SPECULATION_TOLERANCE, LlamaEngine, MAX_VERIFY_BATCH_TOKENS, type LlamaFinishEvent, type SpeculationTimings } from '@spark/engine-llama';
 import { CHAT_PROMPTS, editMessage, editPrompts, type EditPrompt } from './edit-prompts.js';
 import { explainMismatch } from './explain-mismatch.js';
 import { fmt, median } from './stats.js';
@@ -151,7 +151,7 @@ function greedyRequest(conversation: ConversationItem[], extra: Partial<Generate
 async function run(engine: LlamaEngine, conversation: ConversationItem[], maxOutputTokens: number, prediction?: string): Promise<RunResult> {
   const request = greedyRequest(conversation, { maxOutputTokens, ...(prediction === undefined ? {} : { prediction }) });
   let text = '';
-  let finish: Extract<EngineEvent, { type: 'finish' }> | undefined;
+  let finish: LlamaFinishEvent | undefined;
   for await (const event of engine.generate(request)) {
     if (event.type === 'text-delta') text += event.delta;
     if (event.type === 'finish') finish = event;
@@ -162,7 +162,7 @@ async function run(engine: LlamaEngine, conversation: ConversationItem[], maxOut
     decodeTokens: finish.timings.decodeTokens,
     decodeMs: finish.timings.decodeMs,
     outputTokens: finish.usage.outputTokens,
-    ...(finish.timings.speculation ? { speculation: finish.timings.speculation } : {}),
+    ...(finish.metadata?.llama.speculation ? { speculation: finish.metadata.llama.speculation } : {}),
     accepted: finish.usage.acceptedPredictionTokens ?? 0,
     rejected: finish.usage.rejectedPredictionTokens ?? 0,
   };

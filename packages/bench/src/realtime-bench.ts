@@ -26,7 +26,7 @@ export async function benchRealtime(options: RealtimeBenchOptions): Promise<void
   const engine = new ObservedEngine(await LlamaEngine.create({
     models: [{ id: options.modelId, path: options.modelPath }], contextSize: 8192, sequences: 4,
     threads: options.threads, decodeThreads: options.decodeThreads,
-  }), { onEvent: (request, event) => { if (event.type === 'finish') finished.push({ request, timings: event.timings }); } });
+  }), { onEvent: (request, event) => { if (event.type === 'finish' && event.timings) finished.push({ request, timings: event.timings }); } });
   const server = await startServer({ engine, port: 0, dbPath: ':memory:' });
   const abortLag: number[] = [];
   const abortStep: number[] = [];

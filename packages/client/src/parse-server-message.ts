@@ -55,6 +55,8 @@ const textDelta = z.looseObject({
 const textDone = z.looseObject({
   ...base, item_id: z.string(), output_index: index, content_index: index, text: z.string(), logprobs: z.array(z.unknown()).default([]),
 });
+const reasoningDelta = z.looseObject({ ...base, item_id: z.string(), output_index: index, content_index: index, delta: z.string() });
+const reasoningDone = z.looseObject({ ...base, item_id: z.string(), output_index: index, content_index: index, text: z.string() });
 const toolDelta = z.looseObject({ ...base, item_id: z.string(), output_index: index, delta: z.string() });
 // Older servers omit `name` on this event; the item itself always carries it.
 const argumentsDone = z.looseObject({ ...base, item_id: z.string(), output_index: index, name: z.string().default(''), arguments: z.string() });
@@ -87,6 +89,8 @@ const EVENT_SCHEMAS: Record<Exclude<ClientEventType, 'error'>, z.ZodType> = {
   'response.content_part.done': partEvent,
   'response.output_text.delta': textDelta,
   'response.output_text.done': textDone,
+  'response.reasoning_text.delta': reasoningDelta,
+  'response.reasoning_text.done': reasoningDone,
   'response.function_call_arguments.delta': toolDelta,
   'response.function_call_arguments.done': argumentsDone,
   'response.custom_tool_call_input.delta': toolDelta,

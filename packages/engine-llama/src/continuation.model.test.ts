@@ -3,10 +3,9 @@
 // next turn hot; a fork of a busy sequence copies its KV instead of prefilling it.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import {
-  EngineError, type ConversationItem, type EngineEvent, type GenerateRequest, type GenerationState, type ToolSpec,
-} from '@spark/engine';
+import { EngineError, type ConversationItem, type GenerateRequest, type GenerationState, type ToolSpec } from '@spark/engine';
 import type { KvCopy } from './copy-sequence-prefix.js';
+import type { LlamaEngineEvent, LlamaGenerationState } from './llama-engine-event.js';
 import { LlamaEngine } from './llama-engine.js';
 import { MIN_KV_COPY_TOKENS } from './pick-sequence-slot.js';
 
@@ -20,12 +19,12 @@ const weatherTool: ToolSpec = {
   parameters: { type: 'object', properties: { city: { type: 'string' } }, required: ['city'], additionalProperties: false },
 };
 
-type Finish = Extract<EngineEvent, { type: 'finish' }>;
+type Finish = Extract<LlamaEngineEvent, { type: 'finish' }>;
 interface Run {
-  events: EngineEvent[];
-  prompt: Extract<EngineEvent, { type: 'prompt' }>;
+  events: LlamaEngineEvent[];
+  prompt: Extract<LlamaEngineEvent, { type: 'prompt' }>;
   finish: Finish;
-  state: GenerationState;
+  state: LlamaGenerationState;
   /** The output as a client records it. */
   items: ConversationItem[];
 }
@@ -37,7 +36,7 @@ function request(conversation: ConversationItem[], extra: Partial<GenerateReques
   };
 }
 
-function summarize(events: EngineEvent[]): Run {
+function summarize(events: LlamaEngineEvent[]): Run {
   const prompt = events[0];
   const finish = events.at(-1);
   assert.ok(prompt?.type === 'prompt' && finish?.type === 'finish');
@@ -54,8 +53,8 @@ function summarize(events: EngineEvent[]): Run {
   return { events, prompt, finish, state: finish.state, items };
 }
 
-async function run(engine: LlamaEngine, req: GenerateRequest, onEvent?: (event: EngineEvent) => void): Promise<Run> {
-  const events: EngineEvent[] = [];
+async function run(engine: LlamaEngine, req: GenerateRequest, onEvent?: (event: LlamaEngineEvent) => void): Promise<Run> {
+  const events: LlamaEngineEvent[] = [];
   for await (const event of engine.generate(req)) {
     events.push(event);
     onEvent?.(event);
@@ -88,8 +87,8 @@ describe('LlamaEngine continuations on a real model', () => {
   async function continueAndRender(conversation: ConversationItem[], first: Run, added: ConversationItem[], extra: Partial<GenerateRequest> = {}) {
     const continued = await run(engine, request(added, { ...extra, continueFrom: first.state, maxOutputTokens: 1 }));
     const fresh = await run(engine, request([...conversation, ...first.items, ...added], { ...extra, maxOutputTokens: 1 }));
-    assert.equal(continued.state.tokens.length, continued.prompt.inputTokens, 'a one-token generation leaves exactly its prompt');
-    assert.equal(fresh.state.tokens.length, fresh.prompt.inputTokens);
+    assert.equal(continued.state.data.tokens.length, continued.prompt.inputTokens, 'a one-token generation leaves exactly its prompt');
+    assert.equal(fresh.state.data.tokens.length, fresh.prompt.inputTokens);
     return { continued, fresh };
   }
 
@@ -97,15 +96,15 @@ describe('LlamaEngine continuations on a real model', () => {
     const conversation: ConversationItem[] = [{ type: 'system', text: 'Be brief.' }, { type: 'user', text: 'What is the capital of France?' }];
     const first = await run(engine, request(conversation, { maxOutputTokens: 24 }));
     assert.ok(first.items.length === 1 && first.finish.usage.outputTokens > 0);
-    assert.ok(first.state.tokens.length > first.prompt.inputTokens, 'the output is part of the state');
+    assert.ok(first.state.data.tokens.length > first.prompt.inputTokens, 'the output is part of the state');
     const added: ConversationItem[] = [{ type: 'user', text: 'And of Italy?' }];
     const { continued, fresh } = await continueAndRender(conversation, first, added);
-    assertStartsWith(continued.state.tokens, first.state.tokens, 'continuation');
-    assert.deepEqual(continued.state.tokens, fresh.state.tokens, 'the continuation tokenizes like the full render');
+    assertStartsWith(continued.state.data.tokens, first.state.data.tokens, 'continuation');
+    assert.deepEqual(continued.state.data.tokens, fresh.state.data.tokens, 'the continuation tokenizes like the full render');
     // Its KV is still in the sequence: only the new tokens are prefilled.
-    assert.equal(continued.prompt.cachedInputTokens, first.state.tokens.length);
-    assert.equal(continued.finish.timings.prefillTokens, continued.prompt.inputTokens - first.state.tokens.length);
-    t.diagnostic(`${first.finish.reason}: state ${first.state.tokens.length} tokens; continuation ${continued.prompt.inputTokens} tokens, ${continued.prompt.cachedInputTokens} cached`);
+    assert.equal(continued.prompt.cachedInputTokens, first.state.data.tokens.length);
+    assert.equal(continued.finish.timings.prefillTokens, continued.prompt.inputTokens - first.state.data.tokens.length);
+    t.diagnostic(`${first.finish.reason}: state ${first.state.data.tokens.length} tokens; continuation ${continued.prompt.inputTokens} tokens, ${continued.prompt.cachedInputTokens} cached`);
   });
 
   it('after a forced tool call and its result', async (t) => {
@@ -117,13 +116,13 @@ describe('LlamaEngine continuations on a real model', () => {
     assert.ok(call?.type === 'tool_call');
     const added: ConversationItem[] = [{ type: 'tool_result', callId: call.callId, output: '{"sky": "sunny", "temperature": 21}' }];
     const { continued, fresh } = await continueAndRender(conversation, first, added, { tools });
-    assertStartsWith(continued.state.tokens, first.state.tokens, 'continuation');
-    assert.equal(continued.prompt.cachedInputTokens, first.state.tokens.length);
+    assertStartsWith(continued.state.data.tokens, first.state.data.tokens, 'continuation');
+    assert.equal(continued.prompt.cachedInputTokens, first.state.data.tokens.length);
     // The model's own tokens stay as sampled; a fresh render may split the arguments' text
     // differently, but it is the same text, and the history before the call is identical.
-    assertStartsWith(fresh.state.tokens, first.state.tokens.slice(0, first.prompt.inputTokens), 'full render');
-    const equal = continued.state.tokens.join() === fresh.state.tokens.join();
-    t.diagnostic(`call ${call.arguments}; state ${first.state.tokens.length}, continuation ${continued.prompt.inputTokens}, full render ${fresh.prompt.inputTokens}, equal: ${equal}`);
+    assertStartsWith(fresh.state.data.tokens, first.state.data.tokens.slice(0, first.prompt.inputTokens), 'full render');
+    const equal = continued.state.data.tokens.join() === fresh.state.data.tokens.join();
+    t.diagnostic(`call ${call.arguments}; state ${first.state.data.tokens.length}, continuation ${continued.prompt.inputTokens}, full render ${fresh.prompt.inputTokens}, equal: ${equal}`);
   });
 
   it('after an aborted answer (partial output kept) and a steering message', async (t) => {
@@ -135,28 +134,28 @@ describe('LlamaEngine continuations on a real model', () => {
     });
     assert.equal(first.finish.reason, 'aborted');
     assert.ok(first.items[0]?.type === 'assistant' && first.items[0].text.length > 0, 'partial text');
-    assert.ok(first.state.tokens.length > first.prompt.inputTokens, 'the partial output is part of the state');
+    assert.ok(first.state.data.tokens.length > first.prompt.inputTokens, 'the partial output is part of the state');
     const added: ConversationItem[] = [{ type: 'user', text: 'Stop. Count backwards from 5 instead.' }];
     const { continued, fresh } = await continueAndRender(conversation, first, added);
-    assertStartsWith(continued.state.tokens, first.state.tokens, 'continuation');
-    assert.deepEqual(continued.state.tokens, fresh.state.tokens);
-    assert.equal(continued.prompt.cachedInputTokens, first.state.tokens.length);
-    t.diagnostic(`partial "${JSON.stringify(first.items[0])}"; state ${first.state.tokens.length}, new ${continued.prompt.inputTokens - first.state.tokens.length}`);
+    assertStartsWith(continued.state.data.tokens, first.state.data.tokens, 'continuation');
+    assert.deepEqual(continued.state.data.tokens, fresh.state.data.tokens);
+    assert.equal(continued.prompt.cachedInputTokens, first.state.data.tokens.length);
+    t.diagnostic(`partial "${JSON.stringify(first.items[0])}"; state ${first.state.data.tokens.length}, new ${continued.prompt.inputTokens - first.state.data.tokens.length}`);
   });
 
   it('continues a continuation, and continues with no new items ("generate now")', async () => {
     const conversation: ConversationItem[] = [{ type: 'user', text: 'Name a fruit.' }];
     const first = await run(engine, request(conversation, { maxOutputTokens: 6 }));
     const second = await run(engine, request([{ type: 'user', text: 'Another one.' }], { continueFrom: first.state, maxOutputTokens: 6 }));
-    assertStartsWith(second.state.tokens, first.state.tokens, 'second');
+    assertStartsWith(second.state.data.tokens, first.state.data.tokens, 'second');
     const third = await run(engine, request([{ type: 'user', text: 'And a vegetable?' }], { continueFrom: second.state, maxOutputTokens: 6 }));
-    assertStartsWith(third.state.tokens, second.state.tokens, 'third');
-    assert.equal(third.prompt.cachedInputTokens, second.state.tokens.length);
+    assertStartsWith(third.state.data.tokens, second.state.data.tokens, 'third');
+    assert.equal(third.prompt.cachedInputTokens, second.state.data.tokens.length);
     assert.ok(third.finish.usage.outputTokens > 0);
     // No new items: the model answers again, after its own last turn.
     const again = await run(engine, request([], { continueFrom: third.state, maxOutputTokens: 6 }));
-    assertStartsWith(again.state.tokens, third.state.tokens, 'again');
-    assert.equal(again.prompt.cachedInputTokens, third.state.tokens.length);
+    assertStartsWith(again.state.data.tokens, third.state.data.tokens, 'again');
+    assert.equal(again.prompt.cachedInputTokens, third.state.data.tokens.length);
     assert.ok(again.finish.usage.outputTokens > 0);
   });
 
@@ -167,25 +166,25 @@ describe('LlamaEngine continuations on a real model', () => {
     assert.equal(warm.finish.usage.outputTokens, 0);
     assert.equal(warm.events.length, 2, 'prompt and finish only');
     assert.ok(warm.prompt.cachedInputTokens < 16, 'a new system prompt is prefilled');
-    assert.equal(warm.state.tokens.length, warm.prompt.inputTokens);
+    assert.equal(warm.state.data.tokens.length, warm.prompt.inputTokens);
     const user: ConversationItem[] = [{ type: 'user', text: 'Do you sell hammers?' }];
     const continued = await run(engine, request(user, { continueFrom: warm.state, tools: [weatherTool], maxOutputTokens: 6 }));
-    assertStartsWith(continued.state.tokens, warm.state.tokens, 'continuation');
-    assert.equal(continued.prompt.cachedInputTokens, warm.state.tokens.length);
+    assertStartsWith(continued.state.data.tokens, warm.state.data.tokens, 'continuation');
+    assert.equal(continued.prompt.cachedInputTokens, warm.state.data.tokens.length);
     assert.ok(continued.finish.usage.outputTokens > 0);
     // Codex's first turn after a warm-up may send no items at all: generate from the warm state.
     const now = await run(engine, request([], { continueFrom: warm.state, tools: [weatherTool], maxOutputTokens: 4 }));
-    assert.ok(now.prompt.cachedInputTokens >= warm.state.tokens.length - 1, `generate now: ${now.prompt.cachedInputTokens} cached of ${warm.state.tokens.length}`);
+    assert.ok(now.prompt.cachedInputTokens >= warm.state.data.tokens.length - 1, `generate now: ${now.prompt.cachedInputTokens} cached of ${warm.state.data.tokens.length}`);
     assert.ok(now.finish.timings.prefillTokens <= 8, `generate now prefilled ${now.finish.timings.prefillTokens}`);
     // An HTTP client re-sends the history instead; the warm KV prefix serves it too.
     const resent = await run(engine, request([...system, { type: 'user', text: 'Do you sell nails?' }], { tools: [weatherTool], maxOutputTokens: 4 }));
-    assert.ok(resent.prompt.cachedInputTokens >= warm.state.tokens.length - 1, `re-sent: ${resent.prompt.cachedInputTokens} cached of ${warm.state.tokens.length}`);
+    assert.ok(resent.prompt.cachedInputTokens >= warm.state.data.tokens.length - 1, `re-sent: ${resent.prompt.cachedInputTokens} cached of ${warm.state.data.tokens.length}`);
     t.diagnostic(`warm-up ${warm.prompt.inputTokens} tokens in ${warm.finish.timings.prefillMs.toFixed(0)} ms; continuation ${continued.prompt.cachedInputTokens}/${continued.prompt.inputTokens} cached`);
   });
 
   it('forks a busy sequence: copies its KV prefix instead of prefilling it', async (t) => {
     const base = await run(engine, request([{ type: 'system', text: `${SYSTEM} Fork ${Date.now()}.` }, { type: 'user', text: 'Hello!' }], { maxOutputTokens: 8 }));
-    assert.ok(base.state.tokens.length >= MIN_KV_COPY_TOKENS + 16, `a ${base.state.tokens.length}-token history`);
+    assert.ok(base.state.data.tokens.length >= MIN_KV_COPY_TOKENS + 16, `a ${base.state.data.tokens.length}-token history`);
     copies.length = 0;
     // Lane A continues the history with a long answer...
     let started: () => void = () => {};
@@ -199,7 +198,7 @@ describe('LlamaEngine continuations on a real model', () => {
     const a = await laneA;
     assert.ok(laneB.prompt.cachedInputTokens >= MIN_KV_COPY_TOKENS, `fork cached ${laneB.prompt.cachedInputTokens}`);
     // The copy covers the history and what both new turns begin with (the user turn's header).
-    assert.ok(laneB.prompt.cachedInputTokens >= base.state.tokens.length, `fork cached ${laneB.prompt.cachedInputTokens} of ${base.state.tokens.length}`);
+    assert.ok(laneB.prompt.cachedInputTokens >= base.state.data.tokens.length, `fork cached ${laneB.prompt.cachedInputTokens} of ${base.state.data.tokens.length}`);
     assert.ok(laneB.finish.usage.outputTokens > 0 && laneB.items.length > 0, 'the fork produced output');
     assert.ok(a.finish.usage.outputTokens > 12, 'lane A kept generating');
     assert.equal(copies.length, 1);

@@ -2,8 +2,9 @@ import {
   LlamaGrammarEvaluationState, type LlamaContextSequence, type LlamaContextSequenceDryRepeatPenalty, type LlamaContextSequenceRepeatPenalty,
   type LlamaGrammar, type LlamaModel, type Token,
 } from 'node-llama-cpp';
-import type { EngineEvent, FinishReason, SamplingOptions } from '@spark/engine';
+import type { FinishReason, SamplingOptions } from '@spark/engine';
 import { createCallId } from './create-call-id.js';
+import type { LlamaEngineEvent, LlamaFinishEvent } from './llama-engine-event.js';
 import { DEFAULT_REPEAT_LAST_TOKENS, type DryRepeatPenaltyOptions, type RepeatPenaltyOptions } from './llama-engine-options.js';
 import type { FunctionCallSyntax } from './function-call-syntax.js';
 import type { GenerationPlan } from './generation-plan.js';
@@ -63,7 +64,7 @@ export interface DecodeLoopOptions {
  * `finish`.
  * The caller owns the sequence and must release it when this generator ends, however it ends.
  */
-export async function* decodeLoop(options: DecodeLoopOptions): AsyncGenerator<EngineEvent, void, undefined> {
+export async function* decodeLoop(options: DecodeLoopOptions): AsyncGenerator<LlamaEngineEvent, void, undefined> {
   const { sequence, gate, model, plan, signal, speculator } = options;
   const prompt = plan.promptTokens;
 
@@ -97,7 +98,7 @@ export async function* decodeLoop(options: DecodeLoopOptions): AsyncGenerator<En
   const progress: DecodeProgress = { outputTokens: 0, decodeMs: 0, leaveStepping: noop };
   let prefillMs = 0;
   const prefillStarted = performance.now();
-  const finish = (reason: FinishReason): EngineEvent => {
+  const finish = (reason: FinishReason): LlamaFinishEvent => {
     const { outputTokens, decodeMs } = progress;
     const decodeTokens = Math.max(0, outputTokens - 1);
     return {
@@ -110,8 +111,8 @@ export async function* decodeLoop(options: DecodeLoopOptions): AsyncGenerator<En
         decodeMs,
         decodeTokens,
         decodeTokensPerSecond: decodeMs > 0 && decodeTokens > 0 ? (decodeTokens * 1000) / decodeMs : 0,
-        ...(speculator ? { speculation: speculator.timings() } : {}),
       },
+      ...(speculator ? { metadata: { llama: { speculation: speculator.timings() } } } : {}),
     };
   };
 

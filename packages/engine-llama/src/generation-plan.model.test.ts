@@ -162,7 +162,8 @@ describe('rendered prompts are prefix-stable', () => {
   const stateOf = async (conversation: ConversationItem[], sampled: string, output: ConversationItem[], extra: Partial<GenerateRequest> = {}): Promise<ContinuationSource> => {
     const plan = await planGeneration(target, request(conversation, extra));
     const generated = model.tokenize(sampled, false, 'trimLeadingSpace');
-    return { tokens: [...plan.promptTokens, ...generated], data: new LlamaStateData('m', [...conversation, ...output], plan.promptText, plan.promptTokens.length) };
+    const tokens = [...plan.promptTokens, ...generated];
+    return { tokens, data: new LlamaStateData('m', tokens, [...conversation, ...output], plan.promptText, plan.promptTokens.length) };
   };
   const text = (of: readonly Token[]): string => model.detokenize(of, true);
 
@@ -202,7 +203,7 @@ describe('rendered prompts are prefix-stable', () => {
     const warm = await planGeneration(target, request(conversation, { prefillOnly: true }));
     assertPrefix(warm.promptTokens, await tokens([...conversation, { type: 'user', text: 'Hi' }]));
     assertPrefix(warm.promptTokens, await tokens(conversation));
-    const state: ContinuationSource = { tokens: warm.promptTokens, data: new LlamaStateData('m', conversation, warm.promptText, warm.promptTokens.length) };
+    const state: ContinuationSource = { tokens: warm.promptTokens, data: new LlamaStateData('m', warm.promptTokens, conversation, warm.promptText, warm.promptTokens.length) };
     assert.deepEqual((await planGeneration(target, request([], {}), state)).promptTokens, await tokens(conversation));
     assert.deepEqual((await planGeneration(target, request([{ type: 'user', text: 'Hi' }]), state)).promptTokens, await tokens([...conversation, { type: 'user', text: 'Hi' }]));
   });

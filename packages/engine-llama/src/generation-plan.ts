@@ -102,7 +102,8 @@ export async function planGeneration(target: PlanTarget, request: GenerateReques
     continuation = target.syntax.callOpening(start.name);
   }
 
-  const conversation = from ? [...from.data.items, ...request.conversation] : request.conversation;
+  const own = withoutReasoning(request.conversation);
+  const conversation = from ? [...from.data.items, ...own] : own;
   // One token must remain for output.
   const maxPromptTokens = target.contextSize - 1;
   // Rendering a chat template over megabytes takes hundreds of milliseconds on the event loop:
@@ -153,6 +154,15 @@ function contextExceeded(target: PlanTarget, atLeast: number): EngineError {
     `The prompt has at least ${atLeast} tokens, but model ${target.id} holds ${target.contextSize} tokens per conversation and at least 1 must remain for output.`,
     { param: 'input' },
   );
+}
+
+/**
+ * The request's items without reasoning: the chat templates rendered here have no place for
+ * earlier reasoning (a local model's thinking is not sent back to it), so it is dropped before
+ * anything measures, renders or keeps the conversation.
+ */
+function withoutReasoning(items: readonly ConversationItem[]): readonly ConversationItem[] {
+  return items.some((item) => item.type === 'reasoning') ? items.filter((item) => item.type !== 'reasoning') : items;
 }
 
 /**

@@ -1,8 +1,9 @@
 import type { Token } from 'node-llama-cpp';
-import type { ConversationItem, GenerationState } from '@spark/engine';
+import type { ConversationItem } from '@spark/engine';
 import { alignOutput } from './align-output.js';
 import { LlamaStateData, type StateOwner } from './continuation-state.js';
 import { PROBE_USER_TURN, type GenerationPlan } from './generation-plan.js';
+import type { LlamaGenerationState } from './llama-engine-event.js';
 import { stripLlamaTextPrefix } from './llama-text-prefix.js';
 import { commonPrefixLength } from './pick-sequence-slot.js';
 import { renderConversation, type RenderTarget } from './render-conversation.js';
@@ -25,7 +26,7 @@ export interface GenerationStateInputs {
  * state's tokens start every continuation. Undefined when the cache does not hold the whole
  * prompt (the generation was aborted during prefill).
  */
-export function generationState(inputs: GenerationStateInputs): GenerationState | undefined {
+export function generationState(inputs: GenerationStateInputs): LlamaGenerationState | undefined {
   const { owner, target, plan, cached, output } = inputs;
   const prompt = plan.promptTokens;
   if (commonPrefixLength(cached, prompt) < prompt.length) return undefined;
@@ -41,10 +42,10 @@ export function generationState(inputs: GenerationStateInputs): GenerationState 
     const after = stripLlamaTextPrefix(rendered, plan.promptText);
     if (after) kept = alignOutput(target.model, after, generated, prompt).kept;
   }
+  const tokens = Object.freeze([...prompt, ...generated.slice(0, kept)]);
   return {
     engine: owner.engine,
     model: owner.model,
-    tokens: Object.freeze([...prompt, ...generated.slice(0, kept)]),
-    data: new LlamaStateData(owner.modelPath, items, plan.promptText, prompt.length),
+    data: new LlamaStateData(owner.modelPath, tokens, items, plan.promptText, prompt.length),
   };
 }

@@ -1,4 +1,5 @@
 export { LlamaEngine } from './llama-engine.js';
+export type { LlamaEngineEvent, LlamaFinishEvent, LlamaFinishMetadata, LlamaGenerationState, SpeculationTimings } from './llama-engine-event.js';
 export { buildEngine, EngineBuildError, engineBuildStatus, restoreEngineBuild } from './engine-build/engine-build.js';
 export { OPENMP_WAIT_POLICY, tuneOpenMpWait } from './openmp-wait.js';
 export { engineBuildKey } from './engine-build/engine-build-key.js';

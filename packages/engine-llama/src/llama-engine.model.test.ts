@@ -2,8 +2,9 @@
 // grammar-constrained tool calls and structured output, concurrency and back-pressure.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { EngineError, type ConversationItem, type EngineEvent, type GenerateRequest, type ToolSpec } from '@spark/engine';
+import { EngineError, type ConversationItem, type GenerateRequest, type ToolSpec } from '@spark/engine';
 import { engineBuildStatus } from './engine-build/engine-build.js';
+import type { LlamaEngineEvent } from './llama-engine-event.js';
 import { LlamaEngine } from './llama-engine.js';
 
 const MODEL_PATH = process.env['SPARK_TEST_MODEL_PATH'] ?? '/root/.cache/spark/models/smollm2-135m/SmolLM2-135M-Instruct.Q4_1.gguf';
@@ -39,27 +40,27 @@ function request(conversation: ConversationItem[] | string, extra: Partial<Gener
   };
 }
 
-async function collect(events: AsyncIterable<EngineEvent>): Promise<EngineEvent[]> {
-  const out: EngineEvent[] = [];
+async function collect(events: AsyncIterable<LlamaEngineEvent>): Promise<LlamaEngineEvent[]> {
+  const out: LlamaEngineEvent[] = [];
   for await (const event of events) out.push(event);
   return out;
 }
 
-const text = (events: readonly EngineEvent[]): string => events.map((event) => (event.type === 'text-delta' ? event.delta : '')).join('');
-function finishOf(events: readonly EngineEvent[]): Extract<EngineEvent, { type: 'finish' }> {
+const text = (events: readonly LlamaEngineEvent[]): string => events.map((event) => (event.type === 'text-delta' ? event.delta : '')).join('');
+function finishOf(events: readonly LlamaEngineEvent[]): Extract<LlamaEngineEvent, { type: 'finish' }> {
   const last = events.at(-1);
   assert.ok(last?.type === 'finish', 'the last event is finish');
   assert.equal(events.filter((event) => event.type === 'finish').length, 1, 'exactly one finish');
   return last;
 }
-function events<T extends EngineEvent['type']>(all: readonly EngineEvent[], type: T): Array<Extract<EngineEvent, { type: T }>> {
-  return all.filter((event): event is Extract<EngineEvent, { type: T }> => event.type === type);
+function events<T extends LlamaEngineEvent['type']>(all: readonly LlamaEngineEvent[], type: T): Array<Extract<LlamaEngineEvent, { type: T }>> {
+  return all.filter((event): event is Extract<LlamaEngineEvent, { type: T }> => event.type === type);
 }
-async function nextEvent(iterator: AsyncIterator<EngineEvent>): Promise<EngineEvent | undefined> {
+async function nextEvent(iterator: AsyncIterator<LlamaEngineEvent>): Promise<LlamaEngineEvent | undefined> {
   const result = await iterator.next();
   return result.done === true ? undefined : result.value;
 }
-function calls(events: readonly EngineEvent[]): Array<{ name: string; arguments: string; deltas: string }> {
+function calls(events: readonly LlamaEngineEvent[]): Array<{ name: string; arguments: string; deltas: string }> {
   return events.flatMap((event) => {
     if (event.type !== 'tool-call-start') return [];
     const end = events.find((other) => other.type === 'tool-call-end' && other.callId === event.callId);
@@ -147,7 +148,7 @@ describe('LlamaEngine on a real model', () => {
     const controller = new AbortController();
     let afterAbort = 0;
     let deltas = 0;
-    const events: EngineEvent[] = [];
+    const events: LlamaEngineEvent[] = [];
     for await (const event of engine.generate(request('Count from 1 to 200, one number per line.', { maxOutputTokens: 300, signal: controller.signal }))) {
       events.push(event);
       if (event.type !== 'text-delta') continue;
@@ -167,7 +168,7 @@ describe('LlamaEngine on a real model', () => {
   it('aborts between prefill chunks', async () => {
     const controller = new AbortController();
     const long = 'The quick brown fox jumps over the lazy dog. '.repeat(150);
-    const events: EngineEvent[] = [];
+    const events: LlamaEngineEvent[] = [];
     let timer: NodeJS.Timeout | undefined;
     for await (const event of engine.generate(request(long, { signal: controller.signal }))) {
       events.push(event);
@@ -196,7 +197,7 @@ describe('LlamaEngine on a real model', () => {
   it('reuses the KV prefix of a re-sent history', async (t) => {
     const system = `You are a helpful assistant for a hardware store. ${'Answer politely and briefly, and never invent prices. '.repeat(12)}`;
     const first: ConversationItem[] = [{ type: 'system', text: system }, { type: 'user', text: 'Do you sell hammers?' }];
-    const hitsBefore = engine.stats().kvReuseHits;
+    const hitsBefore = engine.stats().prefixCache.hits;
     const firstEvents = await collect(engine.generate(request(first, { maxOutputTokens: 16 })));
     const firstFinish = finishOf(firstEvents);
     const second: ConversationItem[] = [...first, { type: 'assistant', text: text(firstEvents) }, { type: 'user', text: 'And nails?' }];
@@ -205,7 +206,7 @@ describe('LlamaEngine on a real model', () => {
       `cached ${secondFinish.usage.cachedInputTokens} of the first prompt's ${firstFinish.usage.inputTokens}`);
     assert.equal(secondFinish.timings.prefillTokens, secondFinish.usage.inputTokens - secondFinish.usage.cachedInputTokens);
     assert.ok(secondFinish.timings.prefillTokens < firstFinish.timings.prefillTokens);
-    assert.equal(engine.stats().kvReuseHits, hitsBefore + 1);
+    assert.equal(engine.stats().prefixCache.hits, hitsBefore + 1);
     t.diagnostic(`first: ${firstFinish.usage.inputTokens} prompt + ${firstFinish.usage.outputTokens} output tokens, prefill ${firstFinish.timings.prefillMs.toFixed(0)} ms; `
       + `second: ${secondFinish.usage.cachedInputTokens}/${secondFinish.usage.inputTokens} cached, prefill ${secondFinish.timings.prefillMs.toFixed(0)} ms`);
   });
@@ -342,8 +343,8 @@ describe('LlamaEngine on a real model', () => {
 
   it('runs two generations concurrently on two sequences', async () => {
     let peak = 0;
-    const run = async (prompt: string): Promise<EngineEvent[]> => {
-      const out: EngineEvent[] = [];
+    const run = async (prompt: string): Promise<LlamaEngineEvent[]> => {
+      const out: LlamaEngineEvent[] = [];
       for await (const event of engine.generate(request(prompt, { maxOutputTokens: 12 }))) {
         peak = Math.max(peak, engine.stats().activeSequences);
         out.push(event);
@@ -379,7 +380,7 @@ describe('LlamaEngine on a real model', () => {
 });
 
 describe('repetition penalties on SmolLM2', () => {
-  const text = (events: EngineEvent[]): string => events.map((event) => (event.type === 'text-delta' ? event.delta : '')).join('');
+  const text = (events: LlamaEngineEvent[]): string => events.map((event) => (event.type === 'text-delta' ? event.delta : '')).join('');
   const copies = (output: string): number => output.split('cat sat on the mat').length - 1;
 
   it('change what greedy decoding repeats, and turn speculation off', async (t) => {

@@ -1,6 +1,6 @@
 import { getLlama, type Llama, type LlamaContextSequence, type LlamaGrammar, type Token } from 'node-llama-cpp';
 import {
-  EngineError, type Engine, type EngineEvent, type EngineStats, type GenerateRequest, type GenerationState, type ModelInfo,
+  EngineError, type Engine, type EngineStats, type GenerateRequest, type ModelInfo,
 } from '@spark/engine';
 import { BatchLimitCache, type BatchLimitSetup } from './batch-limit-cache.js';
 import { readContinuation } from './continuation-state.js';
@@ -12,6 +12,7 @@ import { generationState } from './generation-state.js';
 import { restoreEngineBuild } from './engine-build/engine-build.js';
 import { describeLlamaBuild } from './llama-build.js';
 import { GrammarCache } from './grammar-cache.js';
+import type { LlamaEngineEvent, LlamaGenerationState } from './llama-engine-event.js';
 import { MAX_VERIFY_BATCH_TOKENS, resolveEngineOptions, type LlamaEngineOptions, type ResolvedEngineOptions } from './llama-engine-options.js';
 import { loadModelRuntime, type ModelRuntime, type PooledSequence } from './model-runtime.js';
 import { DEFAULT_CANDIDATES, probeNextTokenCandidates, type NextTokenCandidates, type NextTokenCandidatesOptions } from './next-token-candidates.js';
@@ -34,11 +35,11 @@ const NO_GRAMMARS: PlanGrammars = { text: undefined, callName: undefined, callAr
  * with their prompt (or copy it from a busy one), and decode on the low-level sequence API with
  * grammar-constrained tool calls and structured output. Every generation that got past its
  * prefill finishes with a `state` that a continuation (`continueFrom`) extends without
- * re-rendering or re-tokenizing the history.
+ * re-rendering or re-tokenizing the history. Reasoning items in a conversation are dropped: the
+ * chat templates it renders have no place for them.
  */
 export class LlamaEngine implements Engine {
   readonly name = 'llama';
-  readonly supportsContinuation = true;
   private readonly llama: Llama;
   private readonly runtimes: ReadonlyMap<string, ModelRuntime>;
   private readonly options: ResolvedEngineOptions;
@@ -179,18 +180,19 @@ export class LlamaEngine implements Engine {
     }));
   }
 
-  stats(): EngineStats {
+  /** Always with `prefixCache`: this engine keeps the KV cache it matches prompts against. */
+  stats(): Required<EngineStats> {
     let activeSequences = 0;
     for (const runtime of this.runtimes.values()) activeSequences += runtime.pool.active;
-    return { activeSequences, kvReuseHits: this.kvReuseHits, kvReuseMisses: this.kvReuseMisses };
+    return { activeSequences, prefixCache: { hits: this.kvReuseHits, misses: this.kvReuseMisses } };
   }
 
   /** Validation failures (see planGeneration) reject the first `next()`, before any event. */
-  generate(request: GenerateRequest): AsyncIterable<EngineEvent> {
+  generate(request: GenerateRequest): AsyncIterable<LlamaEngineEvent> {
     return this.planAndRun(request);
   }
 
-  private async *planAndRun(request: GenerateRequest): AsyncGenerator<EngineEvent, void, undefined> {
+  private async *planAndRun(request: GenerateRequest): AsyncGenerator<LlamaEngineEvent, void, undefined> {
     const { runtime, plan } = await this.planRequest(request);
     yield* this.run(runtime, plan, request);
   }
@@ -241,7 +243,7 @@ export class LlamaEngine implements Engine {
     await this.llama.dispose();
   }
 
-  private async *run(runtime: ModelRuntime, plan: GenerationPlan, request: GenerateRequest): AsyncGenerator<EngineEvent, void, undefined> {
+  private async *run(runtime: ModelRuntime, plan: GenerationPlan, request: GenerateRequest): AsyncGenerator<LlamaEngineEvent, void, undefined> {
     const grammars = plan.prefillOnly ? NO_GRAMMARS : await this.compileGrammars(runtime, plan);
     const lease = await runtime.pool.acquire(plan.promptTokens, request.cacheKey, request.signal);
     if (!lease) {
@@ -354,7 +356,7 @@ export class LlamaEngine implements Engine {
   }
 
   /** The finish state of a generation; none when it ended before its prompt was evaluated. */
-  private stateAfter(runtime: ModelRuntime, plan: GenerationPlan, sequence: LlamaContextSequence, output: OutputItems): GenerationState | undefined {
+  private stateAfter(runtime: ModelRuntime, plan: GenerationPlan, sequence: LlamaContextSequence, output: OutputItems): LlamaGenerationState | undefined {
     try {
       return generationState({
         owner: { engine: this.name, model: runtime.id, modelPath: runtime.path },

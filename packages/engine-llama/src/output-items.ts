@@ -26,6 +26,7 @@ export class OutputItems {
         return;
       }
       case 'prompt':
+      case 'reasoning-delta':
       case 'tool-call-delta':
       case 'finish':
         return;

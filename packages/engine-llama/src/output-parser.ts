@@ -1,4 +1,7 @@
 import type { EngineEvent, FinishReason } from '@spark/engine';
+
+/** What the parser emits: output parts (the decode loop adds `prompt` and `finish`). */
+type OutputEvent = Exclude<EngineEvent, { type: 'finish' }>;
 import { classifyCallStart } from './classify-call-start.js';
 import { JsonCompletionScanner } from './json-completion.js';
 import { TokenTextDecoder, type DetokenizeFn } from './token-text-decoder.js';
@@ -38,7 +41,7 @@ export interface OutputParserOptions<G> {
 
 /** What one sampled token led to. */
 export interface TokenStep {
-  readonly events: EngineEvent[];
+  readonly events: OutputEvent[];
   /** Evaluate these instead of the sampled token (a cut token, a call suffix). */
   readonly inject?: number[];
   /** End the generation with this reason. */
@@ -125,8 +128,8 @@ export class OutputParser<G> {
   }
 
   /** The model ended its turn (an end-of-generation token): flush and pick the finish reason. */
-  end(): { events: EngineEvent[]; reason: FinishReason } {
-    const events: EngineEvent[] = [];
+  end(): { events: OutputEvent[]; reason: FinishReason } {
+    const events: OutputEvent[] = [];
     switch (this.mode.type) {
       case 'text': {
         // Only an unfinished character can be pending here; with held-back text it is released.
@@ -151,8 +154,8 @@ export class OutputParser<G> {
    * Generation was cut short (token limit, full context, abort). Closes an open call with its
    * partial arguments so start/delta/end stay paired; on a limit, held-back text is released.
    */
-  interrupt(reason: 'length' | 'aborted'): { events: EngineEvent[]; reason: FinishReason } {
-    const events: EngineEvent[] = [];
+  interrupt(reason: 'length' | 'aborted'): { events: OutputEvent[]; reason: FinishReason } {
+    const events: OutputEvent[] = [];
     if (this.mode.type === 'text' && reason === 'length') {
       const text = this.decoder.flush();
       const held = this.matcher.flush() + text;
@@ -167,7 +170,7 @@ export class OutputParser<G> {
   }
 
   private acceptText(text: string, pendingBefore: number): TokenStep {
-    const events: EngineEvent[] = [];
+    const events: OutputEvent[] = [];
     if (this.textJson) {
       const end = this.textJson.push(text);
       const piece = end < 0 ? text : text.slice(0, end);
@@ -181,7 +184,7 @@ export class OutputParser<G> {
     return this.enterCallName(events, text, pushed.match.after, pendingBefore);
   }
 
-  private enterCallName(events: EngineEvent[], text: string, after: string, pendingBefore: number): TokenStep {
+  private enterCallName(events: OutputEvent[], text: string, after: string, pendingBefore: number): TokenStep {
     this.mode = { type: 'call-name', text: '' };
     this.currentGrammar = this.options.grammarFor({ type: 'call-name' });
     const inject = this.cutToken(text, after, pendingBefore);
@@ -206,7 +209,7 @@ export class OutputParser<G> {
   }
 
   private acceptArguments(call: OpenCall, token: number, text: string, pendingBefore: number): TokenStep {
-    const events: EngineEvent[] = [];
+    const events: OutputEvent[] = [];
     if (!call.announced) {
       call.announced = true;
       events.push({ type: 'tool-call-start', callId: call.callId, name: call.name, kind: call.kind });
@@ -254,8 +257,8 @@ export class OutputParser<G> {
     return { callId: this.options.createCallId(), name, kind, scanner: new JsonCompletionScanner(), args: '', announced: false };
   }
 
-  private closeCall(call: OpenCall): EngineEvent[] {
-    const events: EngineEvent[] = [];
+  private closeCall(call: OpenCall): OutputEvent[] {
+    const events: OutputEvent[] = [];
     if (!call.announced) {
       call.announced = true;
       events.push({ type: 'tool-call-start', callId: call.callId, name: call.name, kind: call.kind });

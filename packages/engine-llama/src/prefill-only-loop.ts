@@ -1,6 +1,6 @@
 import type { LlamaContextSequence } from 'node-llama-cpp';
-import type { EngineEvent } from '@spark/engine';
 import type { GenerationPlan } from './generation-plan.js';
+import type { LlamaEngineEvent } from './llama-engine-event.js';
 import type { SequenceGate } from './sequence-gate.js';
 
 export interface PrefillOnlyLoopOptions {
@@ -20,7 +20,7 @@ export interface PrefillOnlyLoopOptions {
  * abortable chunks and samples nothing. Yields `prompt`, then `finish` with reason `stop` and no
  * output tokens (`aborted` when the signal stopped it first).
  */
-export async function* prefillOnlyLoop(options: PrefillOnlyLoopOptions): AsyncGenerator<EngineEvent, void, undefined> {
+export async function* prefillOnlyLoop(options: PrefillOnlyLoopOptions): AsyncGenerator<LlamaEngineEvent, void, undefined> {
   const { sequence, gate, plan, signal } = options;
   const prompt = plan.promptTokens;
   // Nothing is sampled, so unlike a generation the whole prompt may come from the cache.

@@ -4,10 +4,11 @@
 // and report prediction tokens in usage.
 import assert from 'node:assert/strict';
 import { after, before, describe, it, type TestContext } from 'node:test';
-import type { ConversationItem, EngineEvent, GenerateRequest } from '@spark/engine';
+import type { ConversationItem, GenerateRequest } from '@spark/engine';
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parseEntries } from './batch-limit-cache.js';
+import type { LlamaEngineEvent } from './llama-engine-event.js';
 import { MAX_VERIFY_BATCH_TOKENS } from './llama-engine-options.js';
 import { LlamaEngine } from './llama-engine.js';
 import { withTempDir } from './model-registry/testing/with-temp-dir.js';
@@ -45,7 +46,7 @@ function request(conversation: ConversationItem[], extra: Partial<GenerateReques
   };
 }
 
-interface Run { text: string; finish: Extract<EngineEvent, { type: 'finish' }> }
+interface Run { text: string; finish: Extract<LlamaEngineEvent, { type: 'finish' }> }
 
 async function run(engine: LlamaEngine, req: GenerateRequest): Promise<Run> {
   let text = '';
@@ -85,18 +86,18 @@ describe('speculative decoding on SmolLM2', () => {
   it('matches plain greedy output, token count and KV state, with prompt lookup and with a prediction', async (t) => {
     for (const conversation of [EDIT, CHAT, LIST]) {
       const base = await run(plain, request(conversation));
-      assert.equal(base.finish.timings.speculation, undefined, 'the plain engine does not speculate');
+      assert.equal(base.finish.metadata?.llama.speculation, undefined, 'the plain engine does not speculate');
       const lookup = await run(fast, request(conversation));
       const predicted = await run(fast, request(conversation, { prediction: base.text }));
       for (const [name, other] of [['lookup', lookup], ['prediction', predicted]] as const) {
         assert.equal(other.text, base.text, `${name}: same text`);
         assert.equal(other.finish.usage.outputTokens, base.finish.usage.outputTokens, `${name}: same output tokens`);
         assert.equal(other.finish.reason, base.finish.reason);
-        assert.deepEqual(other.finish.state?.tokens, base.finish.state?.tokens, `${name}: same KV state`);
+        assert.deepEqual(other.finish.state?.data.tokens, base.finish.state?.data.tokens, `${name}: same KV state`);
       }
       // The plain output as the prediction: nearly every token is drafted and accepted (a short
       // answer may not be worth a verification batch).
-      const speculation = predicted.finish.timings.speculation;
+      const speculation = predicted.finish.metadata?.llama.speculation;
       if (limit < 2) {
         assert.equal(speculation, undefined, 'no exact batch on this machine: no speculation');
         continue;
@@ -167,16 +168,16 @@ describe('speculative decoding on SmolLM2', () => {
       assert.equal(cut.finish.reason, 'length');
       assert.equal(cut.finish.usage.outputTokens, maxOutputTokens);
       assert.equal(cut.text, base.text);
-      assert.deepEqual(cut.finish.state?.tokens, base.finish.state?.tokens);
+      assert.deepEqual(cut.finish.state?.data.tokens, base.finish.state?.data.tokens);
     }
   });
 
   it('does not speculate when sampling or when a grammar constrains the output', async () => {
     const sampled = await run(fast, request(CHAT, { sampling: { temperature: 0.8, seed: 1 }, prediction: 'Paris is the capital of France.' }));
-    assert.equal(sampled.finish.timings.speculation, undefined);
+    assert.equal(sampled.finish.metadata?.llama.speculation, undefined);
     assert.equal(sampled.finish.usage.acceptedPredictionTokens, undefined);
     const json = await run(fast, request(CHAT, { outputFormat: { type: 'json_object' }, prediction: '{"capital": "Paris"}', maxOutputTokens: 24 }));
-    assert.equal(json.finish.timings.speculation, undefined);
+    assert.equal(json.finish.metadata?.llama.speculation, undefined);
   });
 
   it('stops within a step when aborted while speculating, keeping a consistent state', async () => {
@@ -193,7 +194,7 @@ describe('speculative decoding on SmolLM2', () => {
     }
     assert.equal(finish?.reason, 'aborted');
     assert.ok(full.text.startsWith(text), 'the partial output is a prefix of the plain output');
-    const state = finish.state?.tokens ?? [];
-    assert.deepEqual(state, full.finish.state?.tokens.slice(0, state.length), 'the state is a prefix of the plain run\'s');
+    const state = finish.state?.data.tokens ?? [];
+    assert.deepEqual(state, full.finish.state?.data.tokens.slice(0, state.length), 'the state is a prefix of the plain run\'s');
   });
 });

@@ -1,4 +1,4 @@
-import type { SpeculationTimings } from '@spark/engine';
+import type { SpeculationTimings } from './llama-engine-event.js';
 import { DraftCursor } from './draft-cursor.js';
 import { chooseDraftLength, StepCosts, StreakAcceptance } from './speculation-policy.js';
 import { TokenIndex } from './token-index.js';

@@ -12,6 +12,16 @@ describe('toChatHistory', () => {
     ]);
   });
 
+  it('ignores reasoning items (the gateway passes them; no local chat template renders them)', () => {
+    const items: ConversationItem[] = [
+      { type: 'user', text: 'Hi' },
+      { type: 'reasoning', text: 'They greet me.', encryptedContent: 'opaque' },
+      { type: 'assistant', text: 'Hello!' },
+      { type: 'user', text: 'Bye' },
+    ];
+    assert.deepEqual(toChatHistory(items), toChatHistory(items.filter((item) => item.type !== 'reasoning')));
+  });
+
   it('groups assistant text, calls and their results into one model response', () => {
     const items: ConversationItem[] = [
       { type: 'user', text: 'Weather?' },

@@ -64,6 +64,9 @@ export function toChatHistory(items: readonly ConversationItem[], options: ToCha
         }
         break;
       }
+      case 'reasoning':
+        // No chat template here renders earlier reasoning; planGeneration drops it before this.
+        break;
       default: {
         const unreachable: never = item;
         throw new Error(`unknown conversation item ${JSON.stringify(unreachable)}`);

@@ -1,5 +1,6 @@
 import type { LlamaContextSequence, LlamaModel, Token } from 'node-llama-cpp';
-import type { EngineEvent, FinishReason } from '@spark/engine';
+import type { FinishReason } from '@spark/engine';
+import type { LlamaEngineEvent, LlamaFinishEvent } from './llama-engine-event.js';
 import type { OutputParser } from './output-parser.js';
 import type { SequenceGate } from './sequence-gate.js';
 import type { Draft, Speculator } from './speculator.js';
@@ -29,7 +30,7 @@ export interface VerifyStepContext {
   readonly beginVerify?: () => () => void;
   readonly batcher?: Pick<StepBatcher, 'enterStepping'>;
   /** The generation's `finish` event for a reason. */
-  readonly finish: (reason: FinishReason) => EngineEvent;
+  readonly finish: (reason: FinishReason) => LlamaFinishEvent;
   /** Erases everything the sequence holds past `length` tokens. */
   readonly truncate: (length: number) => Promise<void>;
 }
@@ -42,7 +43,7 @@ export interface VerifyStepContext {
  * plain steps would have. Returns the next step's input, or undefined once it yielded the
  * generation's `finish`.
  */
-export async function* verifyStep(context: VerifyStepContext, pending: readonly Token[], draft: Draft): AsyncGenerator<EngineEvent, Token[] | undefined, undefined> {
+export async function* verifyStep(context: VerifyStepContext, pending: readonly Token[], draft: Draft): AsyncGenerator<LlamaEngineEvent, Token[] | undefined, undefined> {
   const { sequence, gate, model, parser, speculator, signal, progress, truncate, finish } = context;
   const base = sequence.nextTokenIndex;
   const started = performance.now();
@@ -109,7 +110,7 @@ export async function* verifyStep(context: VerifyStepContext, pending: readonly 
 }
 
 /** The parser's closing events for a stop it did not choose, then the `finish`. */
-export function* stopWith(parser: OutputParser<unknown>, reason: 'length' | 'aborted', finish: (reason: FinishReason) => EngineEvent): Generator<EngineEvent> {
+export function* stopWith(parser: OutputParser<unknown>, reason: 'length' | 'aborted', finish: (reason: FinishReason) => LlamaFinishEvent): Generator<LlamaEngineEvent> {
   const interrupted = parser.interrupt(reason);
   yield* interrupted.events;
   yield finish(interrupted.reason);

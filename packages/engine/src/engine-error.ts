@@ -8,20 +8,26 @@ export type EngineErrorCode =
 
 const ENGINE_ERROR = Symbol.for('spark.EngineError');
 
-/** A failure inside an engine, with a code the server maps to a protocol error once. */
+/**
+ * A failure inside an engine, with a code the server maps to a protocol error once.
+ * `retryAfterMs`: when the engine knows how long to wait before trying again (an upstream's
+ * `Retry-After`, a rate limit's reset); the server answers with a `Retry-After` header then.
+ */
 export class EngineError extends Error {
   readonly [ENGINE_ERROR] = true;
   constructor(
     readonly code: EngineErrorCode,
     message: string,
-    options?: { cause?: unknown; param?: string },
+    options?: { cause?: unknown; param?: string; retryAfterMs?: number },
   ) {
     super(message, options?.cause === undefined ? undefined : { cause: options.cause });
     this.name = 'EngineError';
     this.param = options?.param;
+    this.retryAfterMs = options?.retryAfterMs;
   }
 
   readonly param: string | undefined;
+  readonly retryAfterMs: number | undefined;
 
   static is(value: unknown): value is EngineError {
     return typeof value === 'object' && value !== null && (value as { [ENGINE_ERROR]?: unknown })[ENGINE_ERROR] === true;

@@ -6,7 +6,14 @@ export type ConversationItem =
   | { type: 'user'; text: string }
   | { type: 'assistant'; text: string }
   | { type: 'tool_call'; callId: string; name: string; arguments: string; kind: 'function' | 'custom' }
-  | { type: 'tool_result'; callId: string; output: string };
+  | { type: 'tool_result'; callId: string; output: string }
+  /**
+   * Reasoning the model produced earlier (Responses `reasoning` item): its raw text (the item's
+   * `reasoning_text` parts, else its summary), and the opaque payload an upstream returned with
+   * it (`encrypted_content`), for engines that send it back. Engines that render no reasoning
+   * (engine-llama's chat templates) drop it.
+   */
+  | { type: 'reasoning'; text: string; encryptedContent?: string };
 
 /** A JSON Schema object as received from a client. */
 export type JsonSchema = Record<string, unknown>;
@@ -35,17 +42,16 @@ export interface SamplingOptions {
 }
 
 /**
- * The exact token state a generation left in the engine's KV cache (prompt + output as
- * evaluated). A WebSocket connection keeps one per response, so a continuation sends only new
- * items and the engine neither re-renders nor re-tokenizes the history. Only the engine that
- * produced a state can read its `data`.
+ * What a generation left behind for a continuation, opaque to the gateway: engine-llama keeps
+ * the token ids its KV cache holds (so a continuation neither re-renders nor re-tokenizes the
+ * history), an upstream might keep its own response id. A WebSocket connection keeps one per
+ * response and hands it back as `continueFrom`; only the engine that produced a state can read
+ * its `data`. An engine that cannot continue never returns one.
  */
 export interface GenerationState {
   readonly engine: string;
   readonly model: string;
-  /** Token ids of everything the state covers, in order. */
-  readonly tokens: readonly number[];
-  /** Engine-private data for rendering a continuation. */
+  /** Engine-private data for a continuation. */
   readonly data: unknown;
 }
 
@@ -90,28 +96,8 @@ export interface Usage {
   acceptedPredictionTokens?: number;
   /** Tokens drafted from `prediction` that verification rejected: computed, then discarded. */
   rejectedPredictionTokens?: number;
-}
-
-/** How speculative decoding went in one generation (absent when the engine does not speculate). */
-export interface SpeculationTimings {
-  /** Verification steps: one batch of the pending token plus drafted tokens each. */
-  steps: number;
-  /** Drafted tokens evaluated in those steps. */
-  draftedTokens: number;
-  /** Drafted tokens whose verification accepted them (prediction and prompt lookup together). */
-  acceptedTokens: number;
-  /** Output tokens those steps produced (accepted drafts plus one token from each step). */
-  outputTokens: number;
-  /** Time spent in verification steps (part of `decodeMs`). */
-  verifyMs: number;
-  /**
-   * Output tokens some draft source expected, given the output before them: what a perfect
-   * draft-length policy could have had verified, whatever this one chose (the first output
-   * token, sampled at prefill, included).
-   */
-  draftableTokens: number;
-  /** Maximal runs of consecutive draftable tokens: a perfect policy verifies each in one batch. */
-  draftableRuns: number;
+  /** Output tokens that were reasoning (part of `outputTokens`; 0 or absent when none). */
+  reasoningTokens?: number;
 }
 
 export interface Timings {
@@ -122,22 +108,44 @@ export interface Timings {
   decodeTokens: number;
   /** decodeTokens / decodeMs, 0 when nothing was decoded. */
   decodeTokensPerSecond: number;
-  /** Speculative decoding statistics, when the engine speculated or could have. */
-  speculation?: SpeculationTimings;
 }
 
 /**
+ * Engine-specific facts about one generation, keyed by engine name as in vercel/ai's provider
+ * metadata (e.g. `{ llama: { speculation: {...} } }`), so wrappers and routers merge them
+ * without collisions. The gateway passes them on to observers and reads none of them.
+ */
+export type EngineMetadata = Readonly<Record<string, Readonly<Record<string, unknown>>>>;
+
+/**
  * Events of one generation, in order: `prompt` first (after the request was accepted, before any
- * prefill), then text and tool-call parts, then exactly one `finish`. Tool calls stream as
- * start/delta/end triplets keyed by `callId`; text never interleaves with an open tool call.
+ * prefill), then reasoning, text and tool-call parts, then exactly one `finish`. Tool calls
+ * stream as start/delta/end triplets keyed by `callId`; text and reasoning never interleave with
+ * an open tool call. Consecutive reasoning deltas form one reasoning item, as consecutive text
+ * deltas form one message.
  */
 export type EngineEvent =
   | { type: 'prompt'; inputTokens: number; cachedInputTokens: number }
+  /**
+   * Reasoning text (a thinking model's chain of thought). `encryptedContent`: the opaque payload
+   * an upstream returns for the reasoning item so far (the last one given wins), echoed to the
+   * client as `encrypted_content` for it to send back.
+   */
+  | { type: 'reasoning-delta'; delta: string; encryptedContent?: string }
   | { type: 'text-delta'; delta: string }
   | { type: 'tool-call-start'; callId: string; name: string; kind: 'function' | 'custom' }
   | { type: 'tool-call-delta'; callId: string; delta: string }
   | { type: 'tool-call-end'; callId: string; arguments: string }
-  | { type: 'finish'; reason: FinishReason; usage: Usage; timings: Timings; state?: GenerationState };
+  | {
+    type: 'finish';
+    reason: FinishReason;
+    usage: Usage;
+    /** Where the time went, when the engine knows (an upstream may not know the prefill/decode split). */
+    timings?: Timings;
+    /** Present when a continuation (`continueFrom`) can extend this generation. */
+    state?: GenerationState;
+    metadata?: EngineMetadata;
+  };
 
 export interface ModelInfo {
   id: string;
@@ -152,18 +160,23 @@ export interface ModelInfo {
   createdAt: number;
 }
 
+/** Counters of an engine that keeps a prompt-prefix (KV) cache it can see into. */
+export interface PrefixCacheStats {
+  /** Generations whose prompt reused a cached prefix (by the engine's own threshold). */
+  hits: number;
+  /** Generations that prefilled their prompt from scratch. */
+  misses: number;
+}
+
 export interface EngineStats {
   /** Sequences currently generating. */
   activeSequences: number;
-  /** Requests whose prompt reused a cached prefix of at least one token. */
-  kvReuseHits: number;
-  kvReuseMisses: number;
+  /** Absent for an engine that cannot tell (an upstream); `/metrics` then counts it as 0. */
+  prefixCache?: PrefixCacheStats;
 }
 
 export interface Engine {
   readonly name: string;
-  /** True when `finish` carries a `state` and `continueFrom` is honoured. */
-  readonly supportsContinuation?: boolean;
   listModels(): readonly ModelInfo[];
   /**
    * Starts a generation. Validation failures (unknown model, context overflow, bad schema) are

@@ -19,9 +19,14 @@ describe('ObservedEngine', () => {
       onEnd: () => seen.push('end'),
     });
     assert.equal(engine.name, inner.name);
-    assert.equal(engine.supportsContinuation, true);
     const passed: string[] = [];
-    for await (const event of engine.generate(request(new AbortController().signal))) passed.push(event.type);
+    let stateEngine: string | undefined;
+    for await (const event of engine.generate(request(new AbortController().signal))) {
+      passed.push(event.type);
+      if (event.type === 'finish') stateEngine = event.state?.engine;
+    }
+    // The states it passes on stay continuable: they name the engine the server resolves.
+    assert.equal(stateEngine, engine.name);
     assert.deepEqual(seen, ['start', ...passed, 'end']);
     assert.equal(passed[0], 'prompt');
     assert.equal(passed.at(-1), 'finish');

@@ -19,7 +19,6 @@ export class ObservedEngine implements Engine {
   constructor(readonly inner: Engine, private readonly observer: GenerationObserver) {}
 
   get name(): string { return this.inner.name; }
-  get supportsContinuation(): boolean { return this.inner.supportsContinuation ?? false; }
   listModels(): readonly ModelInfo[] { return this.inner.listModels(); }
   stats(): EngineStats { return this.inner.stats(); }
   dispose(): Promise<void> { return this.inner.dispose(); }

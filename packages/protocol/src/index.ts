@@ -14,7 +14,7 @@ export { toolSchema, toolChoiceSchema, functionToolSchema, customToolSchema, HOS
 export type { Tool, ToolChoice, FunctionTool, CustomTool } from './tool-schema.js';
 export type {
   ResponseObject, ResponseStatus, OutputItem, OutputMessageItem, OutputTextPart, FunctionCallOutputItem,
-  CustomToolCallOutputItem, ReasoningOutputItem, Usage, ItemStatus, ResponseError,
+  CustomToolCallOutputItem, ReasoningOutputItem, ReasoningTextPart, Usage, ItemStatus, ResponseError,
 } from './response-types.js';
 export { isTerminal, STREAM_ID } from './stream-events.js';
 export type { ResponseStreamEvent, ResponseStreamEventType, TerminalEventType } from './stream-events.js';

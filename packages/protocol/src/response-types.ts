@@ -46,12 +46,18 @@ export interface CustomToolCallOutputItem {
   namespace?: string;
 }
 
+/** Raw reasoning text inside a reasoning item (what local thinking models produce). */
+export interface ReasoningTextPart {
+  type: 'reasoning_text';
+  text: string;
+}
+
 export interface ReasoningOutputItem {
   type: 'reasoning';
   id: string;
   status: ItemStatus;
   summary: Array<{ type: 'summary_text'; text: string }>;
-  content?: Array<{ type: 'reasoning_text'; text: string }>;
+  content?: ReasoningTextPart[];
   encrypted_content?: string | null;
 }
 

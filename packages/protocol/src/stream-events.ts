@@ -1,4 +1,4 @@
-import type { OutputItem, OutputTextPart, ResponseObject } from './response-types.js';
+import type { OutputItem, OutputTextPart, ReasoningTextPart, ResponseObject } from './response-types.js';
 
 /** Fields every streamed event carries. */
 interface EventBase {
@@ -15,7 +15,7 @@ export type ResponseStreamEvent =
   | (EventBase & { type: 'response.output_item.added' | 'response.output_item.done'; output_index: number; item: OutputItem })
   | (EventBase & {
     type: 'response.content_part.added' | 'response.content_part.done';
-    item_id: string; output_index: number; content_index: number; part: OutputTextPart;
+    item_id: string; output_index: number; content_index: number; part: OutputTextPart | ReasoningTextPart;
   })
   | (EventBase & {
     type: 'response.output_text.delta';
@@ -25,6 +25,8 @@ export type ResponseStreamEvent =
     type: 'response.output_text.done';
     item_id: string; output_index: number; content_index: number; text: string; logprobs: unknown[];
   })
+  | (EventBase & { type: 'response.reasoning_text.delta'; item_id: string; output_index: number; content_index: number; delta: string })
+  | (EventBase & { type: 'response.reasoning_text.done'; item_id: string; output_index: number; content_index: number; text: string })
   | (EventBase & { type: 'response.function_call_arguments.delta'; item_id: string; output_index: number; delta: string })
   | (EventBase & { type: 'response.function_call_arguments.done'; item_id: string; output_index: number; name: string; arguments: string })
   | (EventBase & { type: 'response.custom_tool_call_input.delta'; item_id: string; output_index: number; delta: string })

@@ -74,7 +74,7 @@ void describe('buildGenerateRequest', () => {
     assert.deepEqual(build({ text: { format: { type: 'json_object' } } }).request.outputFormat, { type: 'json_object' });
   });
 
-  void it('renders instructions first, roles, tool calls and outputs, and drops reasoning', () => {
+  void it('renders instructions first, roles, tool calls and outputs, and passes reasoning on (the engine decides)', () => {
     const items = [
       { role: 'system', content: 'sys' },
       { role: 'developer', content: [{ type: 'input_text', text: 'dev' }] },
@@ -97,6 +97,7 @@ void describe('buildGenerateRequest', () => {
       { type: 'system', text: 'sys' },
       { type: 'system', text: 'dev' },
       { type: 'user', text: 'a\nb' },
+      { type: 'reasoning', text: '' },
       { type: 'assistant', text: 'x\nno' },
       { type: 'tool_call', callId: 'c1', name: 'inner', arguments: '{}', kind: 'function' },
       { type: 'tool_result', callId: 'c1', output: 'r1\nr2' },

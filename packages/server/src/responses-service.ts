@@ -336,18 +336,19 @@ export class ResponsesService {
     if (event.type === 'text-delta' && run.loopGuard?.push(event.delta) !== undefined) abortRun(run, 'repetition');
     if (event.type === 'finish') {
       run.generationState = event.state;
-      if (event.timings.decodeTokens > 0) this.options.metrics.observeOutputTokensPerSecond(event.timings.decodeTokensPerSecond);
+      if (event.timings && event.timings.decodeTokens > 0) this.options.metrics.observeOutputTokensPerSecond(event.timings.decodeTokensPerSecond);
     }
   }
 }
 
 /**
- * The previous response's state when this engine can continue it: it supports continuation and
- * produced the state for the same model. `buildGenerateRequest` still checks the prompt settings.
+ * The previous response's state when this engine can continue it: the previous finish carried a
+ * state (an engine that cannot continue never returns one) and this engine produced it for the
+ * same model. `buildGenerateRequest` still checks the prompt settings.
  */
 function continuationBase(previous: KnownResponse | undefined, engine: Engine, model: string): ContinuationBase | undefined {
   const state = previous?.state;
-  if (!previous || !state || previous.promptKey === undefined || engine.supportsContinuation !== true) return undefined;
+  if (!previous || !state || previous.promptKey === undefined) return undefined;
   if (state.engine !== engine.name || state.model !== model) return undefined;
   return { state, itemCount: previous.items.length, promptKey: previous.promptKey };
 }

@@ -4,6 +4,7 @@ import type {
   ResponseError, ResponseObject, ResponseStreamEvent, TerminalEventType, Usage,
 } from '@spark/protocol';
 import { newId } from './new-id.js';
+import { closeReasoning, openReasoning, reasoningDelta, type OpenReasoning } from './reasoning-events.js';
 import { abortKindOf } from './response-abort.js';
 import { toResponseError } from './to-api-error.js';
 
@@ -33,10 +34,11 @@ export interface StreamResponseOptions {
   /** Clock in Unix seconds. */
   now?: () => number;
   /** Item id factory; tests pass a deterministic one. */
-  newItemId?: (prefix: 'msg' | 'fc' | 'ctc') => string;
+  newItemId?: (prefix: 'msg' | 'fc' | 'ctc' | 'rs') => string;
 }
 
 type OpenItem =
+  | OpenReasoning
   | { kind: 'message'; id: string; index: number; text: string }
   | { kind: 'function_call' | 'custom_tool_call'; id: string; index: number; callId: string; name: string; namespace?: string; text: string };
 
@@ -47,11 +49,12 @@ type OpenItem =
  * the service's one per-response generator feeds it and hands its events to the transport
  * (SSE writer, WebSocket connection, the non-streaming path), which numbers them as it writes
  * them. Engine errors after the start become `response.failed`; a text segment after a tool
- * call is a new message. Only here is the response's output accumulated.
+ * call is a new message; a run of reasoning deltas is one reasoning item (its events:
+ * `reasoning-events.ts`). Only here is the response's output accumulated.
  */
 export class StreamResponse {
   private readonly output: OutputItem[] = [];
-  private readonly makeId: (prefix: 'msg' | 'fc' | 'ctc') => string;
+  private readonly makeId: (prefix: 'msg' | 'fc' | 'ctc' | 'rs') => string;
   private readonly seen: EngineUsage = { inputTokens: 0, cachedInputTokens: 0, outputTokens: 0 };
   private open: OpenItem | undefined;
   private finish: { reason: FinishReason; usage: EngineUsage } | undefined;
@@ -128,6 +131,21 @@ export class StreamResponse {
         this.seen.inputTokens = event.inputTokens;
         this.seen.cachedInputTokens = event.cachedInputTokens;
         return false;
+      case 'reasoning-delta': {
+        this.seen.outputTokens += 1;
+        let item = this.open?.kind === 'reasoning' ? this.open : undefined;
+        if (!item) {
+          if (event.delta === '' && event.encryptedContent === undefined) return false;
+          this.closeOpen('completed', out);
+          const opened = openReasoning(this.makeId('rs'), this.output.length);
+          item = opened.item;
+          this.open = item;
+          out.push(...opened.events);
+        }
+        const delta = reasoningDelta(item, event.delta, event.encryptedContent);
+        if (delta) out.push(delta);
+        return false;
+      }
       case 'text-delta': {
         this.seen.outputTokens += 1;
         if (event.delta === '') return false;
@@ -199,6 +217,12 @@ export class StreamResponse {
     const item = this.open;
     if (!item) return;
     this.open = undefined;
+    if (item.kind === 'reasoning') {
+      const closed = closeReasoning(item, status);
+      this.output.push(closed.done);
+      out.push(...closed.events);
+      return;
+    }
     if (item.kind === 'message') {
       const part: OutputTextPart = { type: 'output_text', text: item.text, annotations: [], logprobs: [] };
       out.push({ type: 'response.output_text.done', item_id: item.id, output_index: item.index, content_index: 0, text: item.text, logprobs: [] });
@@ -236,7 +260,7 @@ function callDelta(item: Extract<OpenItem, { callId: string }>, delta: string): 
 }
 
 function openCall(open: OpenItem | undefined, callId: string): Extract<OpenItem, { callId: string }> {
-  if (!open || open.kind === 'message' || open.callId !== callId) {
+  if (!open || (open.kind !== 'function_call' && open.kind !== 'custom_tool_call') || open.callId !== callId) {
     throw new Error('The engine streamed a tool-call part for a call that is not open.');
   }
   return open;
@@ -248,7 +272,7 @@ function toUsage(usage: EngineUsage): Usage {
     input_tokens_details: { cached_tokens: usage.cachedInputTokens, cache_write_tokens: 0 },
     output_tokens: usage.outputTokens,
     output_tokens_details: {
-      reasoning_tokens: 0,
+      reasoning_tokens: usage.reasoningTokens ?? 0,
       accepted_prediction_tokens: usage.acceptedPredictionTokens ?? 0,
       rejected_prediction_tokens: usage.rejectedPredictionTokens ?? 0,
     },

@@ -8,8 +8,9 @@ type ToolOutput = Extract<ContextItem, { type: 'function_call_output' }>['output
 /**
  * Turns a resolved context into the engine's conversation: `instructions` first as a system
  * turn, system/developer messages as system turns, tool calls and their outputs paired by
- * call id. Reasoning, compaction and hosted-tool items are dropped. A tool output whose
- * `call_id` matches no call in the context is a 400 (param `input`).
+ * call id, reasoning items as reasoning (each engine decides whether it renders them: an
+ * upstream sends them back, engine-llama drops them). Compaction and hosted-tool items are
+ * dropped. A tool output whose `call_id` matches no call in the context is a 400 (param `input`).
  *
  * `flatToolName` maps a call's (namespace, name) to the name the model was shown. Items before
  * `emitFrom` only pair tool outputs with their calls and are not emitted: a continuation sends
@@ -54,8 +55,11 @@ export function toConversation(
           throw new ApiError(400, 'invalid_request_error', null, `No tool call found for ${item.type} with call_id '${truncate(item.call_id)}'.`, 'input');
         }
         break;
+      case 'reasoning':
+        conversation.push(toReasoning(item));
+        break;
       default:
-        // reasoning, compaction and hosted-tool items: nothing a local template renders.
+        // compaction and hosted-tool items: nothing an engine here can use.
         break;
     }
   }
@@ -66,6 +70,13 @@ const KNOWN_TYPES = new Set(['message', 'function_call', 'function_call_output',
 
 function isKnownType(type: string): boolean {
   return KNOWN_TYPES.has(type);
+}
+
+/** Its raw text (`reasoning_text` parts), else its summary, and the opaque payload when there is one. */
+function toReasoning(item: Extract<ContextItem, { type: 'reasoning' }>): ConversationItem {
+  const parts = item.content && item.content.length > 0 ? item.content : item.summary;
+  const encrypted = item.encrypted_content ?? undefined;
+  return { type: 'reasoning', text: parts.map((part) => part.text).join('\n'), ...(encrypted === undefined ? {} : { encryptedContent: encrypted }) };
 }
 
 function joinText(content: ContentPart): string {

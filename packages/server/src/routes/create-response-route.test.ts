@@ -258,6 +258,7 @@ void describe('POST /v1/responses', () => {
       { type: 'system', text: 'dev rules' },
       { type: 'system', text: 'sys' },
       { type: 'user', text: 'part one\npart two' },
+      { type: 'reasoning', text: 'thinking' },
       { type: 'assistant', text: 'ok' },
       { type: 'tool_call', callId: 'call_c', name: 'apply_patch', arguments: 'patch', kind: 'custom' },
       { type: 'tool_result', callId: 'call_c', output: 'applied' },

@@ -11,8 +11,9 @@ export function metricsRoute(deps: ServerDeps): RouteHandler {
     for (const engine of deps.resolver.engines()) {
       const stats = engine.stats();
       gauges.activeSequences += stats.activeSequences;
-      gauges.kvReuseHits += stats.kvReuseHits;
-      gauges.kvReuseMisses += stats.kvReuseMisses;
+      // An engine without a prefix cache it can see into (an upstream) adds nothing here.
+      gauges.kvReuseHits += stats.prefixCache?.hits ?? 0;
+      gauges.kvReuseMisses += stats.prefixCache?.misses ?? 0;
     }
     const body = deps.metrics.render(gauges);
     res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4; charset=utf-8', 'content-length': String(Buffer.byteLength(body)) });

@@ -151,7 +151,6 @@ void describe('WebSocket chaining without resending', () => {
 /** An engine that has lost every state it reported (its sequences were recycled): it refuses continueFrom. */
 class ForgetfulEngine implements Engine {
   readonly name = 'scripted';
-  readonly supportsContinuation = true;
   constructor(private readonly inner: ScriptedEngine) {}
   listModels(): ReturnType<Engine['listModels']> { return this.inner.listModels(); }
   stats(): ReturnType<Engine['stats']> { return this.inner.stats(); }
