@@ -46,15 +46,10 @@ export const outputFunctionCallSchema = z.object({
 });
 export type FunctionCallOutputItem = z.infer<typeof outputFunctionCallSchema>;
 
-export const outputCustomToolCallSchema = z.object({
+/** A call of a custom (freeform) tool: the function call's fields, its text `input` in place of `arguments`. */
+export const outputCustomToolCallSchema = outputFunctionCallSchema.omit({ type: true, arguments: true }).extend({
   type: z.literal('custom_tool_call'),
-  id: z.string(),
-  call_id: z.string(),
-  name: z.string(),
   input: z.string(),
-  status: itemStatusSchema,
-  /** Set when the tool was declared inside a `namespace` tool (Codex echoes it back). */
-  namespace: z.string().optional(),
 });
 export type CustomToolCallOutputItem = z.infer<typeof outputCustomToolCallSchema>;
 
