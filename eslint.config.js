@@ -1,5 +1,14 @@
+import { builtinModules } from 'node:module';
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
+
+// The package map's arrows point one way (docs/architecture.md): these rules hold them for the
+// shipped code of each package; tests and testing/ helpers may start a server.
+const TESTS = ['**/*.test.ts', '**/testing/**'];
+const restrict = (patterns) => ({ 'no-restricted-imports': ['error', { patterns }] });
+const server = { group: ['@spark/server', '@spark/server/*'], message: 'Clients reach the server over the wire (@spark/client), never by importing it.' };
+const engineLlama = { group: ['@spark/engine-llama', '@spark/engine-llama/*'], message: 'The llama engine sits behind the server; import the contract (@spark/engine) at most.' };
+const engine = { group: ['@spark/engine', '@spark/engine/*'], message: 'A client sees the wire, not the engine: use @spark/protocol.' };
 
 export default tseslint.config(
   { ignores: ['**/dist/**', '**/node_modules/**', 'scripts/**', '.ci/**', '.scratch/**', 'eslint.config.js'] },
@@ -20,5 +29,26 @@ export default tseslint.config(
       '@typescript-eslint/require-await': 'off',
       '@typescript-eslint/restrict-template-expressions': ['error', { allowNumber: true }],
     },
+  },
+  {
+    // Runtime-neutral: loads in a browser, a worker or an extension host (bundled by protocol's browser-bundle test).
+    files: ['packages/protocol/src/**/*.ts'],
+    ignores: TESTS,
+    rules: {
+      ...restrict([
+        { group: ['node:*', ...builtinModules], message: '@spark/protocol is runtime-neutral: no Node built-ins.' },
+        { group: ['@spark/*'], message: '@spark/protocol is the bottom of the package map: it imports no other @spark package.' },
+      ]),
+      'no-restricted-globals': ['error',
+        { name: 'Buffer', message: '@spark/protocol is runtime-neutral: use strings, Uint8Array, TextEncoder.' },
+        { name: 'process', message: '@spark/protocol is runtime-neutral: take settings as arguments.' },
+      ],
+    },
+  },
+  { files: ['packages/client/src/**/*.ts', 'packages/web/src/**/*.ts', 'packages/vscode/src/**/*.ts'], ignores: TESTS, rules: restrict([server, engineLlama, engine]) },
+  { files: ['packages/agent/src/**/*.ts'], ignores: TESTS, rules: restrict([server, engineLlama]) },
+  {
+    files: ['packages/*/src/index.ts'],
+    rules: { 'no-restricted-syntax': ['error', { selector: 'ExportAllDeclaration', message: 'Name what a package exports: no `export *` from its index.' }] },
   },
 );

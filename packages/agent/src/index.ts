@@ -35,7 +35,10 @@ export { resolveShellConfinement, describeShellConfinement, SANDBOX_SETTINGS } f
 export type { SandboxSetting, ShellConfinement, ConfinementInput } from './sandbox/shell-confinement.js';
 export type { RunShellOptions, RunShellResult } from './tools/run-shell.js';
 export { ToolError } from './tools/tool-error.js';
-export * from './tools/tool-limits.js';
+export {
+  DEFAULT_READ_MAX_LINES, DEFAULT_READ_MAX_BYTES, DEFAULT_LIST_DEPTH, MAX_LIST_DEPTH, DEFAULT_SEARCH_MAX_RESULTS,
+  DEFAULT_SHELL_TIMEOUT_MS, DEFAULT_SHELL_OUTPUT_BYTES,
+} from './tools/tool-limits.js';
 export {
   READ_FILE_TOOL, LIST_DIR_TOOL, SEARCH_TOOL, SHELL_TOOL, APPLY_PATCH_TOOL, APPLY_PATCH_LARK_GRAMMAR, APPLY_PATCH_INSTRUCTIONS, WORKSPACE_TOOLS,
 } from './tools/tool-definitions.js';

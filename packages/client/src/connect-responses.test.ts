@@ -6,7 +6,7 @@ import { describe, it } from 'node:test';
 import { ClientError } from './client-error.js';
 import { connectResponses } from './connect-responses.js';
 import { collect, deltaText } from './testing/collect-events.js';
-import { startTestServer, TEST_MODEL } from './testing/start-test-server.js';
+import { startTestServer, TEST_MODEL } from '@spark/server/testing';
 
 function hasCode(code: string, status?: number): (error: unknown) => boolean {
   return (error) => ClientError.is(error) && error.code === code && error.status === status;

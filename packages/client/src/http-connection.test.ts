@@ -7,7 +7,7 @@ import type { ClientEvent } from './client-events.js';
 import { connectResponses } from './connect-responses.js';
 import type { ResponsesConnection } from './responses-connection.js';
 import { collect, deltaText, errorOf, typesOf } from './testing/collect-events.js';
-import { startTestServer, steps, TEST_CONTEXT_SIZE, TEST_MODEL, type TestServer } from './testing/start-test-server.js';
+import { startTestServer, steps, TEST_CONTEXT_SIZE, TEST_MODEL, type TestServer } from '@spark/server/testing';
 
 const LOOKUP_TOOL = { type: 'function', name: 'lookup', parameters: { type: 'object', properties: { q: { type: 'string' } } } };
 

@@ -8,7 +8,7 @@ import type { ClientEvent } from './client-events.js';
 import { connectResponses } from './connect-responses.js';
 import type { ResponsesConnection } from './responses-connection.js';
 import { collect, deltaText, errorOf, typesOf } from './testing/collect-events.js';
-import { startTestServer, steps, TEST_MODEL, type TestServer } from './testing/start-test-server.js';
+import { startTestServer, steps, TEST_MODEL, type TestServer } from '@spark/server/testing';
 
 function hasCode(code: string, status?: number): (error: unknown) => boolean {
   return (error) => ClientError.is(error) && error.code === code && error.status === status;

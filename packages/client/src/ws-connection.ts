@@ -1,4 +1,4 @@
-import { STREAM_ID, type InputItem } from '@spark/protocol';
+import { INVALID_STREAM_ID_MESSAGE, STREAM_ID, type InputItem, type ResponseCancelFrame } from '@spark/protocol';
 import { abortedError, ClientError } from './client-error.js';
 import { isSteerEvent, type ClientEvent } from './client-events.js';
 import { DEFAULT_MAX_HELD_STEER_EVENTS, type ResolvedClientOptions } from './client-options.js';
@@ -12,7 +12,6 @@ import { untilAborted } from './until-aborted.js';
 
 /** Lane key of requests without `stream_id`. */
 const DEFAULT_LANE = '';
-/** Valid `stream_id`s (spec §3.3). The server cannot tag its error for an invalid one, so it is checked here. */
 
 /** One opened socket; `epoch` numbers them from 1. */
 interface SocketGeneration {
@@ -64,8 +63,9 @@ export class WsResponsesConnection implements ResponsesConnection {
     const { signal } = streamOptions;
     if (this.closed) throw closedError();
     if (signal?.aborted) throw abortedError(signal.reason);
+    // The server cannot tag its error for an invalid lane, so it is checked here (spec §3.3).
     if (params.stream_id !== undefined && !STREAM_ID.test(params.stream_id)) {
-      throw new ClientError('invalid_stream_id', 'Invalid stream_id: expected 1 to 256 characters of A-Z, a-z, 0-9, _, . or -.', { param: 'stream_id' });
+      throw new ClientError('invalid_stream_id', INVALID_STREAM_ID_MESSAGE, { param: 'stream_id' });
     }
     const key = params.stream_id ?? DEFAULT_LANE;
     const turn = await this.claimLane(key);
@@ -133,7 +133,7 @@ export class WsResponsesConnection implements ResponsesConnection {
 
   private hooks(key: string): LaneTurnHooks {
     return {
-      sendCancel: (responseId) => this.current?.socket?.send(JSON.stringify({ type: 'response.cancel', response_id: responseId })),
+      sendCancel: (responseId) => this.current?.socket?.send(JSON.stringify({ type: 'response.cancel', response_id: responseId } satisfies ResponseCancelFrame)),
       onFinished: (turn) => {
         if (this.lanes.get(key) === turn) this.lanes.delete(key);
       },

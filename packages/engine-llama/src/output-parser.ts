@@ -1,4 +1,5 @@
 import type { EngineEvent, FinishReason } from '@spark/engine';
+import { customToolInput } from '@spark/protocol';
 
 /** What the parser emits: output parts (the decode loop adds `prompt` and `finish`). */
 type OutputEvent = Exclude<EngineEvent, { type: 'finish' }>;
@@ -268,21 +269,9 @@ export class OutputParser<G> {
       return events;
     }
     // Custom tools are generated as {"input": "..."}; their consumers get the raw input text.
-    const input = customInput(call.args);
+    const input = customToolInput(call.args);
     if (input !== '') events.push({ type: 'tool-call-delta', callId: call.callId, delta: input });
     events.push({ type: 'tool-call-end', callId: call.callId, arguments: input });
     return events;
   }
-}
-
-function customInput(args: string): string {
-  try {
-    const parsed = JSON.parse(args) as unknown;
-    if (typeof parsed === 'object' && parsed !== null && typeof (parsed as { input?: unknown }).input === 'string') {
-      return (parsed as { input: string }).input;
-    }
-  } catch {
-    // partial arguments of an interrupted call
-  }
-  return args;
 }

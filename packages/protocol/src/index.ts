@@ -12,12 +12,32 @@ export { userMessage, inputItems } from './user-message.js';
 export type { UserMessageItem } from './user-message.js';
 export { toolSchema, toolChoiceSchema, functionToolSchema, customToolSchema, HOSTED_TOOL_TYPES } from './tool-schema.js';
 export type { Tool, ToolChoice, FunctionTool, CustomTool } from './tool-schema.js';
+// The wire: every shape a server and a client exchange, as schemas with their types inferred.
+export {
+  RESPONSE_STATUSES, OUTPUT_ITEM_TYPES, responseStatusSchema, itemStatusSchema, outputTextPartSchema, refusalPartSchema, outputMessageSchema,
+  outputFunctionCallSchema, outputCustomToolCallSchema, outputReasoningSchema, reasoningTextPartSchema, outputItemSchema, usageSchema, responseErrorSchema,
+  responseObjectSchema,
+} from './wire/response-object-schema.js';
 export type {
-  ResponseObject, ResponseStatus, OutputItem, OutputMessageItem, OutputTextPart, FunctionCallOutputItem,
+  ResponseObject, ResponseStatus, OutputItem, OutputMessageItem, OutputTextPart, RefusalPart, FunctionCallOutputItem,
   CustomToolCallOutputItem, ReasoningOutputItem, ReasoningTextPart, Usage, ItemStatus, ResponseError,
-} from './response-types.js';
-export { isTerminal, STREAM_ID } from './stream-events.js';
-export type { ResponseStreamEvent, ResponseStreamEventType, TerminalEventType } from './stream-events.js';
+} from './wire/response-object-schema.js';
+export { isTerminal, responseStreamEventSchema } from './wire/stream-event-schema.js';
+export type { ResponseStreamEvent, ResponseStreamEventType, TerminalEventType } from './wire/stream-event-schema.js';
+export {
+  STREAM_ID, INVALID_STREAM_ID_MESSAGE, CLIENT_EVENT_TYPES, STEER_ERROR_CODES, streamIdSchema, responseCreateFrameSchema, steerInputSchema,
+  responseSteerFrameSchema, responseCancelFrameSchema, errorFrameSchema, steerRefSchema, requiredInputStubSchema, steerAcceptedFrameSchema,
+  steerPendingFrameSchema, steerFailedFrameSchema,
+} from './wire/ws-frame-schema.js';
+export type {
+  ResponseCreateFrame, ResponseSteerFrame, ResponseCancelFrame, ClientFrameMessage, LaneEventFrame, ErrorFrame, SteerErrorCode, SteerRef,
+  RequiredInputStub, SteerAcceptedFrame, SteerPendingFrame, SteerFailedFrame, SteerFrame,
+} from './wire/ws-frame-schema.js';
+export { parseClientFrame } from './wire/parse-client-frame.js';
+export type { ClientFrame } from './wire/parse-client-frame.js';
+export { readServerMessage } from './wire/read-server-message.js';
+export type { ServerMessageReading, ServerErrorFields } from './wire/read-server-message.js';
+export { customToolInput, unwrapCustomToolInput } from './wire/custom-tool-input.js';
 export { parseCreateResponse } from './parse-create-response.js';
 export { findExcessNesting, nestsDeeperThan } from './json-nesting.js';
 export { findTrailingLoop, LOOP_CHECK_EVERY_CHARS, LOOP_MIN_CHARS, LOOP_MIN_COPIES, LOOP_WINDOW_CHARS, LoopGuard } from './loop-guard.js';

@@ -1,5 +1,6 @@
 import { appendFileSync } from 'node:fs';
 import { runTurns, type AgentEvent, type AgentHandle, type AgentOp, type ApprovalDecision, type ApprovalRequest } from '@spark/agent';
+import { customToolInput } from '@spark/protocol';
 import { style } from '../tui/ansi.js';
 import { renderApplyPatch } from '../tui/diff-renderer.js';
 import { KeyParser, type KeyEvent } from '../tui/key-parser.js';
@@ -175,7 +176,7 @@ export class TuiApp {
       case 'tool_call':
         this.flushPartial();
         this.activity = `running ${event.name}`;
-        if (event.name === 'apply_patch') this.print(renderApplyPatch(patchText(event.input)));
+        if (event.name === 'apply_patch') this.print(renderApplyPatch(customToolInput(event.input)));
         else this.print([`${style.magenta('●')} ${style.bold(event.name)} ${style.dim(describeCall(event.input))}`]);
         break;
       case 'tool_result': {
@@ -429,17 +430,4 @@ function describeCall(input: string): string {
   } catch {
     return input.slice(0, 80);
   }
-}
-
-/** apply_patch arrives as freeform text, or as `{"input": ...}` when a server offered it as a function. */
-function patchText(input: string): string {
-  if (input.trimStart().startsWith('{')) {
-    try {
-      const parsed = JSON.parse(input) as { input?: unknown };
-      if (typeof parsed.input === 'string') return parsed.input;
-    } catch {
-      // freeform after all
-    }
-  }
-  return input;
 }

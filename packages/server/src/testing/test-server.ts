@@ -5,12 +5,16 @@ import { startServer } from '../start-server.js';
 import type { Logger, RunningServer, ServerOptions } from '../server-options.js';
 
 export const TEST_MODEL = 'scripted';
+/** The context window the test engine reports (ScriptedEngine's default). */
+export const TEST_CONTEXT_SIZE = 4096;
 
 export interface TestServer {
   server: RunningServer;
   engine: ScriptedEngine;
   client: OpenAI;
   url: string;
+  /** `http://127.0.0.1:port/v1`, as a client's `baseUrl`. */
+  baseUrl: string;
   /** Lines the server logged at warn/error level. */
   logged: string[];
 }
@@ -48,7 +52,7 @@ export async function startTestServer(
   const served = wrapEngine ? wrapEngine(engine) : engine;
   const server = await startServer({ engine: served, port: 0, dbPath: ':memory:', logger, ...serverOptions });
   const client = new OpenAI({ baseURL: `${server.url}/v1`, apiKey: serverOptions.apiKeys?.[0] ?? 'test-key', maxRetries: 0 });
-  return { server, engine, client, url: server.url, logged };
+  return { server, engine, client, url: server.url, baseUrl: `${server.url}/v1`, logged };
 }
 
 /** Steps input for `testScript`. */

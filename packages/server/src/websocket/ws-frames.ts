@@ -1,16 +1,9 @@
-import type { ApiError, ResponseStreamEvent } from '@spark/protocol';
+import type {
+  ApiError, ErrorFrame, RequiredInputStub, SteerAcceptedFrame, SteerErrorCode, SteerFailedFrame, SteerPendingFrame,
+} from '@spark/protocol';
 
-/**
- * A request-scoped error frame (spec §3.9): the HTTP error body's `error`, its HTTP-equivalent
- * `status`, and the lane when known. Codex turns it into an HTTP-style error only because
- * `status` is present; it never closes the socket.
- */
-export interface ErrorFrame {
-  type: 'error';
-  status: number;
-  stream_id?: string;
-  error: { type: string; code: string | null; message: string; param: string | null; headers?: Record<string, string> };
-}
+// The frames' shapes are @spark/protocol's (ws-frame-schema.ts); these build them.
+export type { ErrorFrame, LaneEventFrame, RequiredInputStub, SteerErrorCode } from '@spark/protocol';
 
 /** `{"type":"error","status":400,"stream_id":"main","error":{type,code,message,param}}`; `headers` only when the error has some (429 `retry-after`). */
 export function errorFrame(error: ApiError, streamId: string | undefined): ErrorFrame {
@@ -24,43 +17,6 @@ export function errorFrame(error: ApiError, streamId: string | undefined): Error
       ...(Object.keys(error.headers).length > 0 ? { headers: { ...error.headers } } : {}),
     },
   };
-}
-
-/** A stream event as written on the socket: renumbered in its response's sequence, tagged with its named lane. */
-export type LaneEventFrame = ResponseStreamEvent & { stream_id?: string };
-
-/** Error codes of `response.steer.failed` (spec §3.8; clients must tolerate others). */
-export type SteerErrorCode =
-  | 'response_not_found' | 'invalid_input' | 'steering_not_supported' | 'too_many_pending_steers'
-  | 'response_already_completed' | 'response_not_active' | 'successor_creation_failed';
-
-export interface SteerAcceptedFrame {
-  type: 'response.steer.accepted';
-  sequence_number: number;
-  steer: { id: string; previous_response_id: string };
-  stream_id?: string;
-}
-
-/** A client-owned tool result the steered response waits for, as a stub to fill. */
-export type RequiredInputStub =
-  | { type: 'function_call_output'; call_id: string; name: string }
-  | { type: 'custom_tool_call_output'; call_id: string };
-
-export interface SteerPendingFrame {
-  type: 'response.steer.pending';
-  sequence_number: number;
-  steer: { id: string; previous_response_id: string };
-  reason: 'waiting_for_required_input';
-  required_input: RequiredInputStub[];
-  stream_id?: string;
-}
-
-export interface SteerFailedFrame {
-  type: 'response.steer.failed';
-  sequence_number: number;
-  steer: { id?: string; previous_response_id: string; input: unknown };
-  error: { type: 'invalid_request_error'; code: SteerErrorCode; message: string };
-  stream_id?: string;
 }
 
 export function steerAcceptedFrame(sequence: number, steerId: string, responseId: string, streamId: string | undefined): SteerAcceptedFrame {
