@@ -149,7 +149,8 @@ void describe('spark TUI under tmux', () => {
     await tmux.waitFor(/restored notes\.txt/);
     assert.equal(await readFile(join(workspace, 'notes.txt'), 'utf8'), 'draft\n');
     await ask('/status');
-    const status = await tmux.waitFor(/session +\d{8}-\d{6}-[0-9a-f]{6}/);
+    // Anchored: `/new` printed "new session <id>" earlier on the same screen.
+    const status = await tmux.waitFor(/^session +\d{8}-\d{6}-[0-9a-f]{6}/m);
     assert.match(status, /sandbox +none \(approval ask/);
     await ask('/quit');
     for (let tries = 0; tries < 200 && !(await tmux.dead()); tries += 1) await new Promise((resolve) => setTimeout(resolve, 25));
