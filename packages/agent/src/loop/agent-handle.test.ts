@@ -3,12 +3,12 @@ import { mkdtemp, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { connectResponses, type ResponsesConnection } from '@spark/client';
+import type { ResponsesConnection } from '@spark/client';
 import type { GenerateRequest, ScriptStep } from '@spark/engine';
 import { agentEventSchema, threadSnapshotSchema, type AgentOp } from '@spark/protocol';
 import { startTestServer, TEST_MODEL, type TestServer } from '@spark/server/testing';
-import { WORKSPACE_TOOLS } from '../tools/tool-definitions.js';
-import { Agent, type AgentOptions } from './agent.js';
+import { openTestAgent } from '../testing/test-agent.js';
+import type { Agent, AgentOptions } from './agent.js';
 import { AgentError } from './agent-error.js';
 import type { AgentEvent } from './agent-events.js';
 import { runTurns, submitAndCollect } from './agent-handle.js';
@@ -51,14 +51,7 @@ void describe('Agent as a queue pair (scripted engine)', () => {
     await t.server.close();
   });
 
-  async function agentFor(extra: Partial<AgentOptions> = {}): Promise<Agent> {
-    const connection = await connectResponses({ baseUrl: `${t.url}/v1`, transport: 'websocket' });
-    connections.push(connection);
-    return new Agent({
-      connection, model: TEST_MODEL, workspace, instructions: 'Test agent.', tools: WORKSPACE_TOOLS,
-      contextWindow: 100_000, approval: 'auto-in-workspace', ...extra,
-    });
-  }
+  const agentFor = (extra: Partial<AgentOptions> = {}): Promise<Agent> => openTestAgent(t.url, TEST_MODEL, workspace, connections, extra);
 
   void it('two subscribers see the same events in the same order, each valid on the wire, seq rising by one', async () => {
     const agent = await agentFor();

@@ -3,12 +3,12 @@ import { mkdir, mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, beforeEach, describe, it } from 'node:test';
-import { connectResponses, type ResponsesConnection } from '@spark/client';
+import type { ResponsesConnection } from '@spark/client';
 import type { GenerateRequest, ScriptStep } from '@spark/engine';
 import { startTestServer, TEST_MODEL, type TestServer } from '@spark/server/testing';
 import { SUMMARY_INSTRUCTIONS, SUMMARY_PREFIX } from '../context/compact-history.js';
-import { WORKSPACE_TOOLS } from '../tools/tool-definitions.js';
-import { Agent, type AgentOptions } from './agent.js';
+import { openTestAgent } from '../testing/test-agent.js';
+import type { Agent, AgentOptions } from './agent.js';
 import { eventBody } from '@spark/protocol';
 import type { AgentEvent, AgentEventBody, ApprovalRequest } from './agent-events.js';
 
@@ -77,14 +77,7 @@ void describe('Agent harness rules (scripted engine)', () => {
     for (let index = 0; index < 4; index += 1) await writeFile(join(workspace, `big${index}.txt`), WORDS);
   });
 
-  async function agentFor(extra: Partial<AgentOptions> = {}): Promise<Agent> {
-    const connection = await connectResponses({ baseUrl: `${t.url}/v1`, transport: 'websocket' });
-    connections.push(connection);
-    return new Agent({
-      connection, model: TEST_MODEL, workspace, instructions: 'Test agent.', tools: WORKSPACE_TOOLS,
-      contextWindow: 100_000, approval: 'auto-in-workspace', ...extra,
-    });
-  }
+  const agentFor = (extra: Partial<AgentOptions> = {}): Promise<Agent> => openTestAgent(t.url, TEST_MODEL, workspace, connections, extra);
 
   void it('refuses tests unless asked, asks before writes in ask mode, runs reads', async () => {
     const asked: ApprovalRequest[] = [];
