@@ -5,11 +5,12 @@ import { after, before, describe, it } from 'node:test';
 import { ClientError } from './client-error.js';
 import type { ClientEvent } from './client-events.js';
 import { connectResponses } from './connect-responses.js';
+import type { ToolParam } from './responses-connection.js';
 import type { ResponsesConnection } from './responses-connection.js';
 import { collect, deltaText, errorOf, typesOf } from './testing/collect-events.js';
 import { startTestServer, steps, TEST_CONTEXT_SIZE, TEST_MODEL, type TestServer } from '@spark/server/testing';
 
-const LOOKUP_TOOL = { type: 'function', name: 'lookup', parameters: { type: 'object', properties: { q: { type: 'string' } } } };
+const LOOKUP_TOOL: ToolParam = { type: 'function', name: 'lookup', parameters: { type: 'object', properties: { q: { type: 'string' } } } };
 
 function hasCode(code: string, status?: number): (error: unknown) => boolean {
   return (error) => ClientError.is(error) && error.code === code && error.status === status;

@@ -4,7 +4,7 @@ export {
   DEFAULT_CONNECT_TIMEOUT_MS, DEFAULT_CANCEL_GRACE_MS, DEFAULT_MAX_EVENT_BYTES, DEFAULT_MAX_HELD_STEER_EVENTS,
 } from './client-options.js';
 export type { ClientOptions, TransportKind } from './client-options.js';
-export type { CreateParams, StreamOptions, ModelEntry, ResponsesConnection } from './responses-connection.js';
+export type { CreateParams, ToolParam, StreamOptions, ModelEntry, ResponsesConnection } from './responses-connection.js';
 export { ClientError } from './client-error.js';
 export type { ClientErrorCode, ClientErrorOptions } from './client-error.js';
 export { isTerminalEvent, isSteerEvent } from './client-events.js';

@@ -1,30 +1,15 @@
-import type { InputItem } from '@spark/protocol';
+import type { InputItem, ResponseCreateFrame } from '@spark/protocol';
 import type { ClientEvent } from './client-events.js';
 import type { TransportKind } from './client-options.js';
 
-/** The body of a `response.create` (WebSocket) or `POST /responses` (HTTP); `stream` is implied. */
-export interface CreateParams {
-  model: string;
-  input: string | InputItem[];
-  instructions?: string;
-  tools?: unknown[];
-  tool_choice?: unknown;
-  previous_response_id?: string;
-  store?: boolean;
-  prompt_cache_key?: string;
-  /** WebSocket warm-up: `false` prefills the prompt without generating (spec §3.7). */
-  generate?: boolean;
-  max_output_tokens?: number;
-  temperature?: number;
-  parallel_tool_calls?: boolean;
-  text?: unknown;
-  reasoning?: unknown;
-  /** WebSocket lane (spec §3.6); omitted = the default lane. Not sent over HTTP. */
-  stream_id?: string;
-  metadata?: Record<string, string>;
-  /** Predicted output (a draft the server verifies). */
-  prediction?: unknown;
-}
+/**
+ * The body of a `response.create` (WebSocket) or `POST /responses` (HTTP), `stream` implied: the
+ * protocol's schema of what a client may send (`z.input`), without the frame's `type`;
+ * `stream_id` and `generate` apply over WebSocket only.
+ */
+export type CreateParams = Omit<ResponseCreateFrame, 'type'>;
+/** One entry of `tools`. */
+export type ToolParam = NonNullable<CreateParams['tools']>[number];
 
 export interface StreamOptions {
   signal?: AbortSignal;

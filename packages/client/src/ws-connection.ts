@@ -64,7 +64,7 @@ export class WsResponsesConnection implements ResponsesConnection {
     if (this.closed) throw closedError();
     if (signal?.aborted) throw abortedError(signal.reason);
     // The server cannot tag its error for an invalid lane, so it is checked here (spec §3.3).
-    if (params.stream_id !== undefined && !STREAM_ID.test(params.stream_id)) {
+    if (params.stream_id !== undefined && params.stream_id !== null && !STREAM_ID.test(params.stream_id)) {
       throw new ClientError('invalid_stream_id', INVALID_STREAM_ID_MESSAGE, { param: 'stream_id' });
     }
     const key = params.stream_id ?? DEFAULT_LANE;

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { CreateParams, ResponsesConnection } from '@spark/client';
+import type { CreateParams, ResponsesConnection, ToolParam } from '@spark/client';
 import { AgentOpError, isTerminal, parseAgentOp, type AgentOp, type ThreadSnapshot } from '@spark/protocol';
 import { ContextBudget, type ContextBudgetOptions } from '../context/context-budget.js';
 import { CHARS_PER_TOKEN } from '../context/estimate-tokens.js';
@@ -32,7 +32,7 @@ export interface AgentOptions {
   /** The full system prompt (base prompt, environment, AGENTS.md): built by `buildInstructions`. */
   instructions: string;
   /** Tool definitions as sent in `tools`. */
-  tools: readonly unknown[];
+  tools: readonly ToolParam[];
   contextWindow: number;
   budget?: Omit<ContextBudgetOptions, 'contextWindow'>;
   approval: ApprovalMode;

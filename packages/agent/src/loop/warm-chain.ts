@@ -1,4 +1,4 @@
-import type { CreateParams, ResponsesConnection } from '@spark/client';
+import type { CreateParams, ResponsesConnection, ToolParam } from '@spark/client';
 import { toInputItems } from '../history/history-item.js';
 import type { Conversation } from './conversation.js';
 import type { TurnInputs } from './turn-inputs.js';
@@ -7,7 +7,7 @@ import type { TurnInputs } from './turn-inputs.js';
 export interface RequestBase {
   model: string;
   instructions: string;
-  tools: readonly unknown[];
+  tools: readonly ToolParam[];
   sessionId: string | undefined;
   requestOverrides: Partial<CreateParams> | undefined;
 }
