@@ -46,7 +46,7 @@ export default tseslint.config(
     },
   },
   { files: ['packages/client/src/**/*.ts', 'packages/web/src/**/*.ts', 'packages/vscode/src/**/*.ts'], ignores: TESTS, rules: restrict([server, engineLlama, engine]) },
-  { files: ['packages/agent/src/**/*.ts'], ignores: TESTS, rules: restrict([server, engineLlama]) },
+  { files: ['packages/agent/src/**/*.ts'], ignores: TESTS, rules: restrict([server, engineLlama, engine]) },
   {
     files: ['packages/*/src/index.ts'],
     rules: { 'no-restricted-syntax': ['error', { selector: 'ExportAllDeclaration', message: 'Name what a package exports: no `export *` from its index.' }] },
