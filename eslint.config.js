@@ -47,6 +47,8 @@ export default tseslint.config(
   },
   { files: ['packages/client/src/**/*.ts', 'packages/web/src/**/*.ts', 'packages/vscode/src/**/*.ts'], ignores: TESTS, rules: restrict([server, engineLlama, engine]) },
   { files: ['packages/agent/src/**/*.ts'], ignores: TESTS, rules: restrict([server, engineLlama, engine]) },
+  // An upstream is an engine beside engine-llama: it fits the contract and speaks the wire, never the gateway.
+  { files: ['packages/engine-upstream/src/**/*.ts'], ignores: TESTS, rules: restrict([server, engineLlama]) },
   {
     files: ['packages/*/src/index.ts'],
     rules: { 'no-restricted-syntax': ['error', { selector: 'ExportAllDeclaration', message: 'Name what a package exports: no `export *` from its index.' }] },
