@@ -58,3 +58,19 @@ export { agentOpSchema, parseAgentOp, AgentOpError, MAX_OP_TEXT_CHARS } from './
 export type { AgentOp, AgentOpType } from './agent/agent-op-schema.js';
 export { threadSnapshotSchema } from './agent/thread-snapshot-schema.js';
 export type { ThreadSnapshot, PendingApproval } from './agent/thread-snapshot-schema.js';
+// Chat Completions: what Spark serves at /v1/chat/completions and sends to Chat Completions upstreams.
+export {
+  chatTextPartSchema, chatMediaPartSchema, chatRefusalPartSchema, chatToolCallSchema, chatSystemMessageSchema, chatUserMessageSchema,
+  chatAssistantMessageSchema, chatToolMessageSchema, chatMessageSchema, chatFunctionToolSchema, chatToolChoiceSchema,
+  chatResponseFormatSchema, chatCompletionRequestSchema, chatContentText,
+} from './chat/chat-request-schema.js';
+export type {
+  ChatTextPart, ChatToolCall, ChatMessage, ChatFunctionTool, ChatToolChoice, ChatResponseFormat, ChatCompletionRequest, ChatCompletionBody,
+} from './chat/chat-request-schema.js';
+export {
+  CHAT_FINISH_REASONS, chatFinishReasonSchema, chatUsageSchema, chatCompletionMessageSchema, chatCompletionSchema, chatToolCallDeltaSchema,
+  chatCompletionChunkSchema, chatErrorBodySchema, chatErrorMessage,
+} from './chat/chat-response-schema.js';
+export type {
+  ChatFinishReason, ChatUsage, ChatCompletion, ChatToolCallDelta, ChatCompletionChunk, ChatErrorBody,
+} from './chat/chat-response-schema.js';
