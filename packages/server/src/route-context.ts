@@ -1,4 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { ChatCompletionsService } from './chat/chat-completions-service.js';
 import type { EngineResolver } from './engine-resolver.js';
 import type { Metrics } from './metrics.js';
 import type { ResponseStore } from './response-store.js';
@@ -20,6 +21,8 @@ export type RouteHandler = (ctx: RouteContext) => Promise<void>;
 /** Everything routes share, built once by `startServer`. */
 export interface ServerDeps {
   service: ResponsesService;
+  /** `POST /v1/chat/completions`, on the same admission and engines. */
+  chat: ChatCompletionsService;
   store: ResponseStore;
   resolver: EngineResolver;
   metrics: Metrics;

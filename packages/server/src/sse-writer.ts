@@ -63,7 +63,16 @@ export class SseWriter {
     await this.write(formatSseEvent(event.type, serializeStreamEvent(event, this.sequence++)));
   }
 
-  /** Ends the stream after the terminal event; the server never sends `[DONE]`. */
+  /**
+   * Writes one `data:`-only frame (Chat Completions chunks and its `[DONE]`), with the same
+   * backpressure and keep-alive as `send`. `data` must be a single line.
+   */
+  async sendData(data: string): Promise<void> {
+    if (/[\r\n]/.test(data)) throw new Error('SSE data must be a single line.');
+    await this.write(`data: ${data}\n\n`);
+  }
+
+  /** Ends the stream after the terminal event; the Responses stream never sends `[DONE]`. */
   end(): void {
     clearInterval(this.timer);
     if (this.closed) return;

@@ -2,6 +2,8 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Admission } from './admission/admission.js';
 import { createBearerCheck, isLoopbackHost } from './auth.js';
+import { ChatCompletionsService } from './chat/chat-completions-service.js';
+import { chatCompletionsRoute } from './chat/chat-completions-route.js';
 import { resolveBrowserRules } from './browser-rules.js';
 import { handleClientError } from './client-error.js';
 import { createEngineResolver } from './engine-resolver.js';
@@ -23,7 +25,7 @@ import { resolveWebSocketSettings } from './websocket/ws-limits.js';
 import { attachWebSocketTransport } from './websocket/ws-upgrade.js';
 
 /**
- * Starts `spark serve`'s HTTP server: the Responses API (JSON, SSE and WebSocket mode), models,
+ * Starts `spark serve`'s HTTP server: the Responses API (JSON, SSE and WebSocket mode), Chat Completions, models,
  * health and metrics. Refuses a non-loopback `host` without API keys. Resolves once listening.
  */
 export async function startServer(options: ServerOptions): Promise<RunningServer> {
@@ -53,7 +55,12 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     defaultTemperature: options.defaultTemperature ?? 0,
     retryAfterSeconds: limits.retryAfterSeconds,
   });
-  const deps: ServerDeps = { service, store, resolver, metrics, limits, logger };
+  const chat = new ChatCompletionsService({
+    resolver, metrics, logger, admission,
+    defaultTemperature: options.defaultTemperature ?? 0,
+    retryAfterSeconds: limits.retryAfterSeconds,
+  });
+  const deps: ServerDeps = { service, chat, store, resolver, metrics, limits, logger };
   const router = new Router<RouteHandler>()
     .add('POST', '/v1/responses', createResponseRoute(deps))
     .add('GET', '/v1/responses', websocketUpgradeRoute())
@@ -61,6 +68,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     .add('DELETE', '/v1/responses/:id', deleteResponseRoute(deps))
     .add('POST', '/v1/responses/:id/cancel', cancelResponseRoute(deps))
     .add('GET', '/v1/responses/:id/input_items', inputItemsRoute(deps))
+    .add('POST', '/v1/chat/completions', chatCompletionsRoute(deps))
     .add('GET', '/v1/models', listModelsRoute(deps))
     .add('GET', '/v1/models/:id', retrieveModelRoute(deps))
     .add('GET', '/healthz', healthRoute())
@@ -101,6 +109,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       const stopped = new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeIdleConnections();
       const deadline = Date.now() + limits.shutdownGraceMs;
+      chat.shutdown();
       await service.shutdown(limits.shutdownGraceMs);
       // Let handlers and WebSocket lanes write the interrupted responses they now hold, within the same grace period.
       await Promise.all([settleWithin([...pending], deadline - Date.now()), sockets.close(deadline - Date.now())]);
