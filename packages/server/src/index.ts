@@ -12,6 +12,8 @@ export {
   DEFAULT_WS_MAX_CONTROL_FRAMES, DEFAULT_WS_CONTROL_FRAME_WINDOW_MS,
 } from './websocket/ws-limits.js';
 export type { WebSocketOptions, WebSocketLimits } from './websocket/ws-limits.js';
+export { ChatCompletionsService } from './chat/chat-completions-service.js';
+export type { ChatCompletionsServiceOptions, ChatRun } from './chat/chat-completions-service.js';
 export { ResponsesService } from './responses-service.js';
 export type { ResponseRun, ResponsesServiceOptions, CreateResponseOptions, KnownResponse } from './responses-service.js';
 export { StreamResponse } from './stream-response.js';

@@ -270,3 +270,20 @@ void describe('POST /v1/chat/completions', () => {
     }
   });
 });
+
+void describe('POST /v1/chat/completions during shutdown', () => {
+  void it('ends a running stream with a server_shutting_down error frame and frees the engine', async () => {
+    const t = await startTestServer();
+    const stream = await t.client.chat.completions.create({ model: TEST_MODEL, messages: [{ role: 'user', content: 'slow 100000' }], stream: true });
+    let closing: Promise<void> | undefined;
+    const error = await apiErrorOf((async () => {
+      for await (const chunk of stream) {
+        if (chunk.choices[0]?.delta.content && !closing) closing = t.server.close();
+      }
+    })());
+    await closing;
+    assert.equal(error.code, 'server_shutting_down');
+    assert.equal(t.engine.requests[0]?.signal.aborted, true);
+    assert.equal(t.engine.stats().activeSequences, 0);
+  });
+});
