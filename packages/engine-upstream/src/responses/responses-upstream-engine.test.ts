@@ -63,8 +63,8 @@ async function collect(engine: Engine, request: GenerateRequest): Promise<Engine
 
 function finishOf(events: readonly EngineEvent[]): Extract<EngineEvent, { type: 'finish' }> {
   const finish = events.at(-1);
-  assert.equal(finish?.type, 'finish');
-  return finish as Extract<EngineEvent, { type: 'finish' }>;
+  assert.ok(finish?.type === 'finish', 'the last event is the finish');
+  return finish;
 }
 
 function engineRequest(conversation: GenerateRequest['conversation'], extra: Partial<GenerateRequest> = {}): GenerateRequest {
@@ -148,7 +148,7 @@ for (const transport of ['websocket', 'http'] as const) {
         (error: unknown) => {
           assert.ok(error instanceof OpenAI.APIError);
           assert.equal(error.status, 429);
-          assert.equal(error.headers?.get('retry-after'), '30');
+          assert.equal((error.headers as Headers | undefined)?.get('retry-after'), '30');
           return true;
         },
       );
@@ -243,6 +243,31 @@ void describe('Responses upstream: recovery', () => {
       assert.equal(pair.engine.currentTransport, 'http');
     } finally {
       await pair.close();
+    }
+  });
+
+  void it('an upstream that never answers times out, is retried a bounded number of times, and becomes a 502', async () => {
+    let requests = 0;
+    const hung: Server = createServer((req) => { requests += 1; req.resume(); });
+    await new Promise<void>((resolve) => hung.listen(0, '127.0.0.1', resolve));
+    const engine = new ResponsesUpstreamEngine({
+      name: 'up', baseUrl: `http://127.0.0.1:${(hung.address() as AddressInfo).port}/v1`, transport: 'http', models: [{ id: 'scripted', contextSize: 4096 }],
+      limits: { connectTimeoutMs: 100, firstByteTimeoutMs: 100, maxAttempts: 2, retryBaseMs: 1 },
+    });
+    const front = await startTestServer({ wrapEngine: () => engine });
+    try {
+      await assert.rejects(front.client.responses.create({ model: MODEL, input: 'hello' }), (error: unknown) => {
+        assert.ok(error instanceof OpenAI.APIError);
+        assert.equal(error.status, 502);
+        assert.equal(error.code, 'upstream_error');
+        return true;
+      });
+      assert.equal(requests, 2);
+    } finally {
+      await front.server.close();
+      await engine.dispose();
+      hung.closeAllConnections();
+      await new Promise<void>((resolve) => hung.close(() => resolve()));
     }
   });
 
