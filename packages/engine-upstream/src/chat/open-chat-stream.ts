@@ -107,7 +107,7 @@ function attemptOnce(request: ChatHttpRequest, limits: ChatUpstreamLimits, signa
       clearTimeout(timer);
       readSome(res, DEFAULT_CHAT_MAX_ERROR_BODY_BYTES).then((text) => {
         const header: string | string[] | undefined = res.headers['retry-after'];
-        const retryAfter: string | undefined = Array.isArray(header) ? header[0] : header;
+        const retryAfter = typeof header === 'string' ? header : header?.[0];
         const error = chatUpstreamError(status, retryAfter, text, request.apiKey);
         const waitMs = retryAfterToMs(retryAfter);
         const busy = status === 429 || status === 503;
