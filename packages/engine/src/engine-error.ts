@@ -4,7 +4,13 @@ export type EngineErrorCode =
   | 'context_length_exceeded'
   | 'invalid_request'
   | 'overloaded'
-  | 'internal';
+  | 'internal'
+  /** An upstream refused for its rate limit (HTTP 429); `retryAfterMs` carries its `Retry-After`. */
+  | 'rate_limited'
+  /** An upstream refused the credentials Spark holds for it (HTTP 401/403): the operator's problem, not the client's. */
+  | 'upstream_auth'
+  /** An upstream failed, timed out or could not be reached (5xx, network); its message is kept, its key never. */
+  | 'upstream_error';
 
 const ENGINE_ERROR = Symbol.for('spark.EngineError');
 

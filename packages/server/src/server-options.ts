@@ -65,8 +65,11 @@ export interface Logger {
 
 /** Options of `startServer`. */
 export interface ServerOptions {
-  /** One engine serving all of its `listModels()` ids. */
-  engine: Engine;
+  /**
+   * The engine, or engines, serving their `listModels()` ids: the embedded engine and upstreams
+   * (whose ids are `<provider>/<model>`). The first engine listing an id serves it.
+   */
+  engine: Engine | readonly Engine[];
   /** Default '127.0.0.1'. */
   host?: string;
   /** Default 8000 (`DEFAULT_PORT`); 0 picks an ephemeral port. */

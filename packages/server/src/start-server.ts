@@ -1,5 +1,6 @@
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import type { Engine } from '@spark/engine';
 import { Admission } from './admission/admission.js';
 import { createBearerCheck, isLoopbackHost } from './auth.js';
 import { resolveBrowserRules } from './browser-rules.js';
@@ -39,7 +40,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   const browser = resolveBrowserRules({ host, allowedHosts: options.allowedHosts, corsOrigins: options.corsOrigins, websocketOrigins: websocket.allowedOrigins });
   const logger = options.logger ?? defaultLogger;
   const store = new SqliteResponseStore(options.dbPath ?? defaultDbPath());
-  const resolver = createEngineResolver([options.engine]);
+  const resolver = createEngineResolver(([] as Engine[]).concat(options.engine));
   const metrics = new Metrics();
   const admission = new Admission({
     maxConcurrentRequests: limits.maxConcurrentRequests,

@@ -21,6 +21,15 @@ export function toApiError(error: unknown, retryAfterSeconds: number): ApiError 
       return new ApiError(400, 'invalid_request_error', 'invalid_value', error.message, error.param ?? null, options);
     case 'overloaded':
       return apiErrors.overloaded(hint ?? retryAfterSeconds);
+    case 'rate_limited':
+      return new ApiError(429, 'rate_limit_error', 'rate_limit_exceeded', error.message, null, {
+        cause: error, headers: { 'retry-after': String(hint ?? retryAfterSeconds) },
+      });
+    // An upstream's failure is the gateway's (502, as a proxy answers), not the client's request.
+    case 'upstream_auth':
+      return new ApiError(502, 'server_error', 'upstream_auth_failed', error.message, null, options);
+    case 'upstream_error':
+      return new ApiError(502, 'server_error', 'upstream_error', error.message, null, options);
     case 'model_load_failed':
     case 'internal':
       return serverError(error, options.headers);

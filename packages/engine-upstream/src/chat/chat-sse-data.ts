@@ -37,7 +37,7 @@ export async function* chatSseData(body: AsyncIterable<Uint8Array>, maxLineBytes
     if (start < text.length) {
       if (skipLf && text.charCodeAt(start) !== 10) skipLf = false;
       pending += text.slice(start);
-      if (pending.length > maxLineBytes) throw new EngineError('internal', `Upstream sent an SSE line over ${maxLineBytes} bytes`);
+      if (pending.length > maxLineBytes) throw new EngineError('upstream_error', `Upstream sent an SSE line over ${maxLineBytes} bytes`);
     }
   }
 }

@@ -1,11 +1,13 @@
 import { EngineError, type EngineEvent, type FinishReason, type Timings, type Usage } from '@spark/engine';
-import { chatErrorMessage } from '@spark/protocol';
 import { CustomInputStream } from './custom-input-stream.js';
-import { chatEngineErrorCode } from './chat-upstream-error.js';
+import { chatUpstreamError } from './chat-upstream-error.js';
 import type { UpstreamChunk, UpstreamToolCallDelta } from './chat-upstream-chunk.js';
 import { ThinkTagSplitter } from './think-tag-splitter.js';
 
 export interface ChatStreamStateOptions {
+  /** The provider id and its key, for errors the upstream sends mid-stream (the key is redacted from them). */
+  provider: string;
+  apiKey: string | undefined;
   /** Names of the custom (freeform) tools, whose `{"input"}` arguments are unwrapped. */
   customTools: ReadonlySet<string>;
   /** Split `<think>...</think>` out of content as reasoning. */
@@ -50,8 +52,7 @@ export class ChatStreamState {
 
   accept(chunk: UpstreamChunk): EngineEvent[] {
     if (chunk.error !== undefined && chunk.error !== null) {
-      const message = chatErrorMessage(chunk) ?? 'The upstream failed while streaming.';
-      throw new EngineError(chatEngineErrorCode(undefined, chunk), `Upstream error: ${message}`);
+      throw chatUpstreamError(this.options.provider, undefined, undefined, chunk, 'The upstream failed while streaming.', this.options.apiKey);
     }
     const events: EngineEvent[] = [];
     const choice = chunk.choices?.find((entry) => (entry.index ?? 0) === 0);
@@ -140,7 +141,7 @@ export class ChatStreamState {
       : delta.function?.arguments ?? '';
     if (this.call?.index !== index) {
       if (this.ended.has(index)) {
-        throw new EngineError('internal', `Upstream sent more of tool call ${index} after a later one began`);
+        throw new EngineError('upstream_error', `Upstream sent more of tool call ${index} after a later one began`);
       }
       this.endCall(events);
       const name = delta.function?.name ?? '';

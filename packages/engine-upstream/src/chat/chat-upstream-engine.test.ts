@@ -127,10 +127,10 @@ for (const splitBytes of [false, true]) {
           assert.equal(summary.finish?.reason, 'length');
         });
 
-        void it('a 429 with Retry-After: EngineError overloaded before any event, the upstream message kept, not retried', async () => {
+        void it('a 429 with Retry-After: EngineError rate_limited before any event, the upstream message kept, not retried', async () => {
           const before = replay.received.length;
           const error = await rejection(collect(engineFor(replay.baseUrl(server, 'rate_limited')).generate(request())));
-          assert.equal(error.code, 'overloaded');
+          assert.equal(error.code, 'rate_limited');
           assert.equal(error.retryAfterMs, 7000);
           assert.match(error.message, /429/);
           assert.ok(error.message.length > 'Upstream answered 429: '.length);
@@ -142,7 +142,7 @@ for (const splitBytes of [false, true]) {
           const error = await rejection((async () => {
             for await (const event of engineFor(replay.baseUrl(server, 'cut')).generate(request())) events.push(event);
           })());
-          assert.equal(error.code, 'internal');
+          assert.equal(error.code, 'upstream_error');
           assert.match(error.message, /cut mid-way|broke off/);
           assert.ok(summarize(events).text.startsWith('Partial'));
           assert.equal(events.some((event) => event.type === 'finish'), false);
@@ -287,7 +287,7 @@ void describe('what the engine sends and how it behaves', () => {
   void it('a refused connection is retried, then fails with an EngineError', async () => {
     const engine = engineFor('http://127.0.0.1:1/v1', { limits: { maxRetries: 1, retryBaseMs: 1, retryMaxMs: 1 } });
     const error = await rejection(collect(engine.generate(request())));
-    assert.equal(error.code, 'internal');
+    assert.equal(error.code, 'upstream_error');
     assert.match(error.message, /unreachable \(ECONNREFUSED\)/);
   });
 
@@ -306,7 +306,7 @@ void describe('what the engine sends and how it behaves', () => {
         .end(JSON.stringify({ error: { message: 'Incorrect API key provided: sk-test-SECRET-key-123456 (sk-tes*************3456).', type: 'invalid_request_error' } }));
     });
     const error = await rejection(collect(engineFor(replay.baseUrl('auth', 'stream')).generate(request())));
-    assert.equal(error.code, 'internal');
+    assert.equal(error.code, 'upstream_auth');
     assert.match(error.message, /Incorrect API key provided/);
     assert.doesNotMatch(error.message, /SECRET|3456/);
   });

@@ -105,6 +105,8 @@ export class ChatUpstreamEngine implements Engine {
     const signal = controller.signal;
     const body = JSON.stringify(chatRequestBody(request, upstreamModel, { maxTokensField: this.maxTokensField, reasoningInput: this.reasoningInput }));
     const state = new ChatStreamState({
+      provider: this.name,
+      apiKey: this.apiKey,
       customTools: new Set(request.tools.filter((tool) => tool.kind === 'custom').map((tool) => tool.name)),
       thinkTags: this.thinkTags,
       newCallId: () => `call_${randomBytes(18).toString('base64url')}`,
@@ -113,7 +115,7 @@ export class ChatUpstreamEngine implements Engine {
     const aborted = (): EngineEvent => ({ type: 'finish', reason: 'aborted', usage: state.usageSoFar });
     try {
       try {
-        res = await openChatStream({ url: this.url, headers: this.headers(), body, apiKey: this.apiKey, agent: this.agent }, this.limits, signal);
+        res = await openChatStream({ url: this.url, headers: this.headers(), body, apiKey: this.apiKey, provider: this.name, agent: this.agent }, this.limits, signal);
       } catch (error) {
         if (signal.aborted && request.signal.aborted) {
           yield aborted();
@@ -124,7 +126,7 @@ export class ChatUpstreamEngine implements Engine {
       const stream = res;
       const cut = (): void => { stream.destroy(); };
       signal.addEventListener('abort', cut, { once: true });
-      stream.setTimeout(this.limits.idleTimeoutMs, () => stream.destroy(new EngineError('internal', `Upstream stream idle for ${this.limits.idleTimeoutMs} ms`)));
+      stream.setTimeout(this.limits.idleTimeoutMs, () => stream.destroy(new EngineError('upstream_error', `Upstream stream idle for ${this.limits.idleTimeoutMs} ms`)));
       yield { type: 'prompt', inputTokens: 0, cachedInputTokens: 0 };
       let done = false;
       try {
@@ -137,7 +139,7 @@ export class ChatUpstreamEngine implements Engine {
           if (!request.prefillOnly) yield* events;
         }
       } catch (error) {
-        if (!signal.aborted) throw EngineError.is(error) ? error : new EngineError('internal', 'The upstream stream broke off', { cause: error });
+        if (!signal.aborted) throw EngineError.is(error) ? error : new EngineError('upstream_error', 'The upstream stream broke off', { cause: error });
       } finally {
         signal.removeEventListener('abort', cut);
       }
@@ -147,7 +149,7 @@ export class ChatUpstreamEngine implements Engine {
         return;
       }
       if (!done && !state.finished) {
-        throw new EngineError('internal', 'The upstream stream ended before the upstream finished the answer (cut mid-way)');
+        throw new EngineError('upstream_error', 'The upstream stream ended before the upstream finished the answer (cut mid-way)');
       }
       const closing = state.finish();
       yield* request.prefillOnly ? closing.filter((event) => event.type === 'finish').map((event) => ({ ...event, reason: 'stop' as const })) : closing;
@@ -173,9 +175,9 @@ function parseChunk(data: string): ReturnType<typeof upstreamChunkSchema.parse> 
   try {
     json = JSON.parse(data) as unknown;
   } catch (error) {
-    throw new EngineError('internal', 'The upstream sent a stream event that is not JSON', { cause: error });
+    throw new EngineError('upstream_error', 'The upstream sent a stream event that is not JSON', { cause: error });
   }
   const parsed = upstreamChunkSchema.safeParse(json);
-  if (!parsed.success) throw new EngineError('internal', 'The upstream sent a stream event of an unknown shape', { cause: parsed.error });
+  if (!parsed.success) throw new EngineError('upstream_error', 'The upstream sent a stream event of an unknown shape', { cause: parsed.error });
   return parsed.data;
 }

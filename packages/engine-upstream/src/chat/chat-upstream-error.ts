@@ -1,57 +1,49 @@
-import { EngineError, type EngineErrorCode } from '@spark/engine';
-import { chatErrorMessage } from '@spark/protocol';
+import type { EngineError } from '@spark/engine';
+import { chatErrorBodySchema, chatErrorMessage } from '@spark/protocol';
+import { toUpstreamEngineError, type UpstreamFailure } from '../upstream-error.js';
 
 /**
- * The engine error for an upstream's refusal: its status decides the code, its own message is
- * kept (so a user sees "model X does not exist" or "context length exceeded"), and the API key
- * Spark sent is never in it, even where an upstream echoes it (OpenAI's 401 quotes a masked key).
- * 429 and 503 carry the upstream's `Retry-After` as `retryAfterMs`.
+ * The engine error for a Chat Completions upstream's refusal (an HTTP error status) or for an
+ * `{"error": ...}` event mid-stream (`status` undefined, or the event's numeric `code`). Reads
+ * every error body shape these servers send (OpenAI's `{error:{...}}`, vLLM's and SGLang's flat
+ * `{object:"error",message,code}`, Cerebras' flat `{message,type,code}`, `{error:"text"}`) and
+ * maps it with the package's one mapper, `toUpstreamEngineError`, so both upstream kinds answer
+ * alike (key redacted, 429 -> rate_limited with Retry-After, 401/403 -> upstream_auth,
+ * 5xx -> upstream_error). A message that says the context overflowed becomes
+ * `context_length_exceeded` even where the server gave no such code (vLLM, llama-server).
  */
-export function chatUpstreamError(status: number, retryAfter: string | undefined, bodyText: string, apiKey: string | undefined): EngineError {
+export function chatUpstreamError(
+  provider: string, status: number | undefined, retryAfter: string | undefined, body: unknown, fallbackText: string, apiKey: string | undefined,
+): EngineError {
+  const parsed = chatErrorBodySchema.safeParse(body);
+  const flat = typeof body === 'object' && body !== null ? body as Record<string, unknown> : {};
+  const message = chatErrorMessage(body) ?? (fallbackText.trim().slice(0, 500) || `HTTP ${status ?? 'error'}`);
+  const rawCode = parsed.success ? parsed.data.error.code ?? parsed.data.error.type : flat['code'] ?? flat['type'];
+  const numericCode = typeof rawCode === 'number' ? rawCode : undefined;
+  const failure: UpstreamFailure = { message };
+  const effectiveStatus = status ?? (numericCode !== undefined && numericCode >= 400 ? numericCode : undefined);
+  if (effectiveStatus !== undefined) failure.status = effectiveStatus;
+  const code = mentionsContextLength(message, rawCode) ? 'context_length_exceeded' : typeof rawCode === 'string' ? rawCode : undefined;
+  if (code !== undefined) failure.code = code;
+  const param = parsed.success ? parsed.data.error.param : typeof flat['param'] === 'string' ? flat['param'] : undefined;
+  if (param !== undefined) failure.param = param;
+  if (retryAfter !== undefined) failure.retryAfter = retryAfter;
+  return toUpstreamEngineError(provider, failure, apiKey);
+}
+
+/** The same from an error body's text (an HTTP error answer), JSON or not. */
+export function chatUpstreamHttpError(provider: string, status: number, retryAfter: string | undefined, bodyText: string, apiKey: string | undefined): EngineError {
   let body: unknown;
   try {
     body = JSON.parse(bodyText) as unknown;
   } catch {
     body = undefined;
   }
-  const found = chatErrorMessage(body) ?? (bodyText.trim().slice(0, 500) || `HTTP ${status}`);
-  const message = `Upstream answered ${status}: ${redactKey(found, apiKey)}`;
-  const retryAfterMs = retryAfterToMs(retryAfter);
-  return new EngineError(chatEngineErrorCode(status, body), message, retryAfterMs === undefined ? undefined : { retryAfterMs });
+  return chatUpstreamError(provider, status, retryAfter, body, bodyText, apiKey);
 }
 
-/**
- * The Spark error code for an upstream failure. 400/413/422 are the client's request (so
- * `invalid_request`, or `context_length_exceeded` when the upstream says so); 404 is an unknown
- * model; 429, 503 and 529 mean busy (`overloaded`, which the server turns into 429 +
- * `Retry-After`); 401/403 and other 5xx are Spark's configuration or the upstream's fault
- * (`internal`: a 500 whose message the server does not show).
- */
-export function chatEngineErrorCode(status: number | undefined, body: unknown): EngineErrorCode {
-  if (mentionsContextLength(body)) return 'context_length_exceeded';
-  if (status === undefined) return 'internal';
-  if (status === 404) return 'model_not_found';
-  if (status === 429 || status === 503 || status === 529) return 'overloaded';
-  if (status === 400 || status === 413 || status === 422) return 'invalid_request';
-  return 'internal';
-}
-
-function mentionsContextLength(body: unknown): boolean {
-  const text = JSON.stringify(body ?? null).toLowerCase();
-  return text.includes('context_length_exceeded') || text.includes('maximum context length') || text.includes('exceeds the available context size') || text.includes('context window');
-}
-
-/** `Retry-After` as milliseconds: delay-seconds or an HTTP date (RFC 9110 §10.2.3); undefined when absent or unreadable. */
-export function retryAfterToMs(value: string | undefined, now = Date.now()): number | undefined {
-  if (value === undefined || value.trim() === '') return undefined;
-  if (/^\s*\d+(\.\d+)?\s*$/.test(value)) return Math.round(Number(value) * 1000);
-  const date = Date.parse(value);
-  return Number.isNaN(date) ? undefined : Math.max(0, date - now);
-}
-
-/** Removes the key, and anything that looks like a masked echo of a key (`sk-...****abcd`). */
-export function redactKey(text: string, apiKey: string | undefined): string {
-  let out = apiKey && apiKey.length >= 4 ? text.split(apiKey).join('[redacted]') : text;
-  out = out.replace(/\S*\*{4,}\S*/g, '[redacted]');
-  return out;
+function mentionsContextLength(message: string, code: unknown): boolean {
+  if (code === 'context_length_exceeded') return true;
+  const text = message.toLowerCase();
+  return text.includes('maximum context length') || text.includes('exceeds the available context size') || text.includes('context length exceeded');
 }

@@ -1,7 +1,8 @@
 import http from 'node:http';
 import https from 'node:https';
 import { EngineError } from '@spark/engine';
-import { chatUpstreamError, retryAfterToMs } from './chat-upstream-error.js';
+import { parseRetryAfterMs } from '../upstream-error.js';
+import { chatUpstreamHttpError } from './chat-upstream-error.js';
 import { DEFAULT_CHAT_MAX_ERROR_BODY_BYTES, type ChatUpstreamLimits } from './chat-upstream-limits.js';
 
 /** One POST to an upstream: where, what, and the key to keep out of error messages. */
@@ -10,6 +11,8 @@ export interface ChatHttpRequest {
   headers: Readonly<Record<string, string>>;
   body: string;
   apiKey: string | undefined;
+  /** The provider id, named in error messages. */
+  provider: string;
   /** A keep-alive agent, so turns after the first skip the TCP/TLS handshake. */
   agent: http.Agent;
 }
@@ -56,7 +59,7 @@ function attemptOnce(request: ChatHttpRequest, limits: ChatUpstreamLimits, signa
     let settled = false;
     const arm = (ms: number, what: string, retryable: boolean): void => {
       clearTimeout(timer);
-      timer = setTimeout(() => fail(new EngineError('internal', `Upstream ${what} timed out after ${ms} ms`), retryable), ms);
+      timer = setTimeout(() => fail(new EngineError('upstream_error', `Upstream ${what} timed out after ${ms} ms`), retryable), ms);
     };
     const cleanup = (): void => {
       clearTimeout(timer);
@@ -90,7 +93,7 @@ function attemptOnce(request: ChatHttpRequest, limits: ChatUpstreamLimits, signa
     });
     req.on('error', (error: NodeJS.ErrnoException) => {
       const code = error.code ?? 'ERROR';
-      fail(new EngineError('internal', `Upstream ${request.url.host} unreachable (${code})`, { cause: error }), RETRYABLE_NETWORK_CODES.has(code));
+      fail(new EngineError('upstream_error', `Upstream ${request.url.host} unreachable (${code})`, { cause: error }), RETRYABLE_NETWORK_CODES.has(code));
     });
     req.on('response', (res: http.IncomingMessage) => {
       if (settled) {
@@ -108,14 +111,14 @@ function attemptOnce(request: ChatHttpRequest, limits: ChatUpstreamLimits, signa
       readSome(res, DEFAULT_CHAT_MAX_ERROR_BODY_BYTES).then((text) => {
         const header: string | string[] | undefined = res.headers['retry-after'];
         const retryAfter = typeof header === 'string' ? header : header?.[0];
-        const error = chatUpstreamError(status, retryAfter, text, request.apiKey);
-        const waitMs = retryAfterToMs(retryAfter);
+        const error = chatUpstreamHttpError(request.provider, status, retryAfter, text, request.apiKey);
+        const waitMs = parseRetryAfterMs(retryAfter);
         const busy = status === 429 || status === 503;
         const retryable = busy
           ? waitMs === undefined ? status === 503 : waitMs <= limits.maxRetryAfterMs
           : status === 502 || status === 504;
         fail(error, retryable, waitMs);
-      }, (error: unknown) => fail(new EngineError('internal', `Upstream answered ${status} and its body failed`, { cause: error }), false));
+      }, (error: unknown) => fail(new EngineError('upstream_error', `Upstream answered ${status} and its body failed`, { cause: error }), false));
     });
     req.end(request.body);
   });

@@ -1,0 +1,65 @@
+/**
+ * How long Spark waits on an upstream, and how it retries. Every limit has a named default; a
+ * provider's config may override each one.
+ */
+
+/** Opening the WebSocket, or waiting for an HTTP answer's headers. */
+export const DEFAULT_UPSTREAM_CONNECT_TIMEOUT_MS = 10_000;
+/**
+ * From sending the request to the upstream's first event. Long enough for a cold prefill of a
+ * large prompt on a busy server; a generation's length after that is never a timeout.
+ */
+export const DEFAULT_UPSTREAM_FIRST_BYTE_TIMEOUT_MS = 120_000;
+/** Tries per generation (the first included); retries happen only before the first event. */
+export const DEFAULT_UPSTREAM_MAX_ATTEMPTS = 3;
+/** First backoff delay; it doubles per retry, with jitter, up to `DEFAULT_UPSTREAM_MAX_RETRY_DELAY_MS`. */
+export const DEFAULT_UPSTREAM_RETRY_BASE_MS = 250;
+/**
+ * Longest wait before a retry. A `Retry-After` longer than this is not waited out: the client
+ * gets the 429 with that `Retry-After` at once and decides itself.
+ */
+export const DEFAULT_UPSTREAM_MAX_RETRY_DELAY_MS = 8_000;
+/** Idle upstream WebSockets kept open for the next generation; more are closed when they go idle. */
+export const DEFAULT_UPSTREAM_MAX_IDLE_SOCKETS = 8;
+/** An idle upstream WebSocket is closed after this long (its chains then resend their history). */
+export const DEFAULT_UPSTREAM_SOCKET_IDLE_MS = 5 * 60_000;
+
+/** Every upstream limit, resolved. */
+export interface UpstreamLimits {
+  connectTimeoutMs: number;
+  firstByteTimeoutMs: number;
+  maxAttempts: number;
+  retryBaseMs: number;
+  maxRetryDelayMs: number;
+  maxIdleSockets: number;
+  socketIdleMs: number;
+}
+
+export const DEFAULT_UPSTREAM_LIMITS: Readonly<UpstreamLimits> = Object.freeze({
+  connectTimeoutMs: DEFAULT_UPSTREAM_CONNECT_TIMEOUT_MS,
+  firstByteTimeoutMs: DEFAULT_UPSTREAM_FIRST_BYTE_TIMEOUT_MS,
+  maxAttempts: DEFAULT_UPSTREAM_MAX_ATTEMPTS,
+  retryBaseMs: DEFAULT_UPSTREAM_RETRY_BASE_MS,
+  maxRetryDelayMs: DEFAULT_UPSTREAM_MAX_RETRY_DELAY_MS,
+  maxIdleSockets: DEFAULT_UPSTREAM_MAX_IDLE_SOCKETS,
+  socketIdleMs: DEFAULT_UPSTREAM_SOCKET_IDLE_MS,
+});
+
+/** Merges partial limits over the defaults; rejects nonsense early (at configuration, not mid-request). */
+export function resolveUpstreamLimits(partial: Partial<UpstreamLimits> = {}): UpstreamLimits {
+  const limits: UpstreamLimits = { ...DEFAULT_UPSTREAM_LIMITS };
+  for (const key of Object.keys(DEFAULT_UPSTREAM_LIMITS) as Array<keyof UpstreamLimits>) {
+    const value = partial[key];
+    if (value === undefined) continue;
+    const minimum = key === 'maxAttempts' ? 1 : 0;
+    if (!Number.isFinite(value) || value < minimum) throw new TypeError(`upstream limit ${key} must be a number >= ${minimum}.`);
+    limits[key] = value;
+  }
+  return limits;
+}
+
+/** Backoff before retry number `retry` (1-based): base * 2^(retry-1), jittered by up to half, capped. */
+export function backoffDelayMs(retry: number, limits: UpstreamLimits): number {
+  const exponential = limits.retryBaseMs * 2 ** (retry - 1);
+  return Math.min(limits.maxRetryDelayMs, exponential * (0.5 + Math.random() / 2));
+}
