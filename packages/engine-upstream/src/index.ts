@@ -1,6 +1,18 @@
 // Engines that serve models from another server (OpenAI, Cerebras, vLLM, SGLang, Ollama,
 // llama-server, a second `spark serve`): the same `Engine` contract as the embedded engine.
 export const ENGINE_UPSTREAM = 'upstream';
+// Chat Completions upstream (vLLM, SGLang, Cerebras, Ollama, llama-server, LM Studio, OpenRouter).
+export { ChatUpstreamEngine } from './chat/chat-upstream-engine.js';
+export type { ChatUpstreamEngineOptions, ChatUpstreamModel } from './chat/chat-upstream-engine.js';
+export {
+  DEFAULT_CHAT_CONNECT_TIMEOUT_MS, DEFAULT_CHAT_FIRST_BYTE_TIMEOUT_MS, DEFAULT_CHAT_IDLE_TIMEOUT_MS, DEFAULT_CHAT_MAX_RETRIES,
+  DEFAULT_CHAT_RETRY_BASE_MS, DEFAULT_CHAT_RETRY_MAX_MS, DEFAULT_CHAT_MAX_RETRY_AFTER_MS, DEFAULT_CHAT_MAX_LINE_BYTES,
+  DEFAULT_CHAT_MAX_ERROR_BODY_BYTES, DEFAULT_CHAT_CONTEXT_WINDOW, DEFAULT_CHAT_UPSTREAM_LIMITS,
+} from './chat/chat-upstream-limits.js';
+export type { ChatUpstreamLimits } from './chat/chat-upstream-limits.js';
+export { renderChatMessages, renderChatTools } from './chat/render-chat-messages.js';
+export type { ChatReasoningInput } from './chat/render-chat-messages.js';
+export type { ChatMaxTokensField } from './chat/chat-request-body.js';
 
 // Responses upstream (OpenAI, a second `spark serve`): HTTP+SSE and WebSocket.
 export { ResponsesUpstreamEngine } from './responses/responses-upstream-engine.js';
