@@ -6,6 +6,7 @@ import {
 import { DEFAULT_MODEL_ALIAS } from '@spark/engine-llama';
 import { CliError } from './cli-error.js';
 import { intOption, parseApproval, parseSandbox, parseTransport } from './cli-options.js';
+import { loadConfig } from './interactive/spark-config.js';
 import { startLocalServer, type LocalServer } from './local-server.js';
 
 export const EXEC_USAGE = `Usage: spark exec [options] "task"      (also: spark resume [id|--last] "task")
@@ -20,7 +21,9 @@ export const EXEC_USAGE = `Usage: spark exec [options] "task"      (also: spark 
                              unless --allow-network); off, or where bwrap cannot run: commands that
                              may write ask first (declined when headless)
   --model <id|alias|path>    model (default: ${DEFAULT_MODEL_ALIAS} on the embedded engine;
-                             with --server: the server's first model)
+                             with --server: the server's first model); <provider>/<model> runs on
+                             that upstream (a preset such as cerebras/<model> with CEREBRAS_API_KEY
+                             set, or one in the config file's "upstreams"; see spark serve --help)
   --server <url>             use this Responses endpoint (e.g. http://127.0.0.1:8000/v1, https://api.openai.com/v1);
                              default: a running spark serve on SPARK_PORT/8000, else the embedded engine in-process
   --api-key <key>            key for --server (env SPARK_API_KEY, then OPENAI_API_KEY)
@@ -83,6 +86,8 @@ export async function execCommand(argv: readonly string[], signal: AbortSignal, 
   const fork = values.fork === undefined ? undefined : parseFork(values.fork);
   const json = values.json === true;
   const env = process.env;
+  // Only the provider definitions: exec's other settings come from its flags, for reproducible runs.
+  const config = await loadConfig(env);
 
   let local: LocalServer | undefined;
   let baseUrl = values.server ?? env['SPARK_SERVER_URL'];
@@ -93,6 +98,7 @@ export async function execCommand(argv: readonly string[], signal: AbortSignal, 
       ...(values.offline ? { offline: true } : {}),
       ...(contextSize === undefined ? {} : { contextSize }),
       probePort: Number(env['SPARK_PORT'] ?? 8000),
+      ...(config.upstreams ? { upstreams: config.upstreams } : {}),
     });
     baseUrl = local.baseUrl;
     model = local.model;

@@ -1,6 +1,8 @@
 import { basename } from 'node:path';
 import { parseArgs } from 'node:util';
+import type { Engine } from '@spark/engine';
 import { batchLimitCacheFile, DEFAULT_MODEL_ALIAS, LlamaEngine, speculationAdvice } from '@spark/engine-llama';
+import { PROVIDER_PRESETS } from '@spark/engine-upstream';
 import { MAX_JSON_DEPTH, MAX_SCHEMA_DEPTH, MAX_TOOLS, MAX_TOTAL_SCHEMA_CHARS } from '@spark/protocol';
 import {
   DEFAULT_ADMISSION_MAX_WAIT_MS, DEFAULT_ADMISSION_QUEUE_DEPTH, DEFAULT_MAX_BODY_BYTES, DEFAULT_PORT, DEFAULT_WS_CONTROL_FRAME_WINDOW_MS,
@@ -8,11 +10,20 @@ import {
 } from '@spark/server';
 import { CliError } from './cli-error.js';
 import { intOption, numberOption } from './cli-options.js';
+import { configPath, loadConfig } from './interactive/spark-config.js';
 import { pullWithProgress } from './pull-with-progress.js';
+import { openUpstreamEngines } from './upstream-engines.js';
 
 export const SERVE_USAGE = `Usage: spark serve [options]
   --model <alias|path.gguf>  model to serve; repeatable (default: ${DEFAULT_MODEL_ALIAS}, pulled on first use;
-                             when the hub is unreachable the offline fallback model is used)
+                             when the hub is unreachable the offline fallback model is used; with
+                             --upstream and no --model, no local model is loaded)
+  --upstream <name>[=<url>]  serve a provider's models as <name>/<model>; repeatable. A preset name
+                             is enough (${Object.keys(PROVIDER_PRESETS).join(', ')});
+                             a URL makes any OpenAI-compatible server one (its wire API, Responses
+                             or Chat Completions, is detected). Keys come from <NAME>_API_KEY
+                             (the preset's variable) or --upstream-key; also "upstreams" in the config file
+  --upstream-key <name>=env:<VAR>  read that provider's key from the environment variable VAR
   --host <addr>              bind address (default 127.0.0.1; any other needs an API key)
   --port <n>                 port (default ${DEFAULT_PORT}; env SPARK_PORT)
   --api-key <key>            require "Authorization: Bearer <key>"; repeatable (env SPARK_API_KEY, comma-separated)
@@ -85,6 +96,8 @@ export async function serveCommand(argv: readonly string[], signal: AbortSignal)
       'ws-allowed-origin': { type: 'string', multiple: true },
       'allowed-host': { type: 'string', multiple: true },
       'cors-origin': { type: 'string', multiple: true },
+      upstream: { type: 'string', multiple: true },
+      'upstream-key': { type: 'string', multiple: true },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -93,7 +106,11 @@ export async function serveCommand(argv: readonly string[], signal: AbortSignal)
     return;
   }
   const env = process.env;
-  const specs = values.model ?? [env['SPARK_MODEL'] ?? DEFAULT_MODEL_ALIAS];
+  const config = await loadConfig(env);
+  const upstreamConfig = config.upstreams ?? {};
+  const withUpstreams = (values.upstream?.length ?? 0) > 0 || Object.keys(upstreamConfig).length > 0;
+  // Upstreams alone are a complete server: a local model loads only when asked for (or when there is nothing else).
+  const specs = values.model ?? (env['SPARK_MODEL'] ? [env['SPARK_MODEL']] : withUpstreams ? [] : [DEFAULT_MODEL_ALIAS]);
   const apiKeys = [...(values['api-key'] ?? []), ...(env['SPARK_API_KEY']?.split(',').map((k) => k.trim()).filter(Boolean) ?? [])];
   const port = intOption('port', values.port ?? env['SPARK_PORT'], 0) ?? DEFAULT_PORT;
   const contextSize = intOption('ctx', values.ctx, 0);
@@ -108,30 +125,32 @@ export async function serveCommand(argv: readonly string[], signal: AbortSignal)
   const dryMultiplier = numberOption('dry-multiplier', values['dry-multiplier'], 0, 10);
   if (values['exact-speculation'] && values['fast-speculation']) throw new CliError('--exact-speculation and --fast-speculation contradict each other; pick one');
 
+  const upstreams = withUpstreams
+    ? await openUpstreamEngines({
+      flags: values.upstream ?? [], keyFlags: values['upstream-key'] ?? [], config: upstreamConfig, env, signal,
+      log: (line) => process.stderr.write(`${line}\n`),
+    }).catch((error: unknown) => {
+      throw error instanceof CliError && Object.keys(upstreamConfig).length > 0 ? new CliError(`${error.message} (upstreams from ${configPath(env)})`) : error;
+    })
+    : [];
   const models: Array<{ id: string; path: string }> = [];
-  for (const spec of specs) {
-    const local = await pullWithProgress(spec, { signal, ...(values.offline ? { offline: true } : {}) });
-    models.push({ id: local.alias || basename(local.path, '.gguf'), path: local.path });
+  let engine: LlamaEngine | undefined;
+  try {
+    for (const spec of specs) {
+      const local = await pullWithProgress(spec, { signal, ...(values.offline ? { offline: true } : {}) });
+      models.push({ id: local.alias || basename(local.path, '.gguf'), path: local.path });
+    }
+    engine = models.length === 0 ? undefined : await loadLocalEngine();
+  } catch (error) {
+    await Promise.all(upstreams.map((upstream) => upstream.dispose()));
+    throw error;
   }
-  process.stderr.write(`loading ${models.map((m) => m.id).join(', ')}...\n`);
-  const engine = await LlamaEngine.create({
-    models,
-    ...(contextSize === undefined ? {} : { contextSize }),
-    ...(sequences === undefined ? {} : { sequences }),
-    ...(threads === undefined ? {} : { threads }),
-    ...(decodeThreads === undefined ? {} : { decodeThreads }),
-    ...(values['no-prefix-reuse'] ? { prefixReuse: false } : {}),
-    ...(values['no-speculation'] ? { speculation: false } : {}),
-    ...(values['exact-speculation'] ? { speculationTolerance: 0 } : values['fast-speculation'] ? { speculationTolerance: Infinity } : {}),
-    ...(verifyThreads === undefined ? {} : { verifyThreads }),
-    ...(repeatPenalty === undefined ? {} : { repeatPenalty: { penalty: repeatPenalty, ...(repeatLastN === undefined ? {} : { lastTokens: repeatLastN }) } }),
-    ...(dryMultiplier === undefined ? {} : { dryRepeatPenalty: { strength: dryMultiplier } }),
-    batchLimitCacheFile: batchLimitCacheFile(),
-  });
+  const engines: Engine[] = [...(engine ? [engine] : []), ...upstreams];
+  const disposeAll = async (): Promise<void> => { await Promise.all(engines.map((each) => each.dispose())); };
   let server;
   try {
     server = await startServer({
-      engine,
+      engine: engines,
       port,
       ...(values.host ? { host: values.host } : {}),
       ...(apiKeys.length > 0 ? { apiKeys } : {}),
@@ -146,35 +165,57 @@ export async function serveCommand(argv: readonly string[], signal: AbortSignal)
       logger: consoleLogger,
     });
   } catch (error) {
-    await engine.dispose();
+    await disposeAll();
     throw error;
   }
-  if (!values['no-speculation']) {
-    for (const model of models) {
-      const advice = await speculationAdvice(model, engine.verifyBatchLimit(model.id) ?? Infinity);
-      if (advice !== undefined) process.stderr.write(`${advice.message}\n`);
-    }
-  }
-  const mb = (bytes: number): string => `${Math.round(bytes / 1e6)} MB`;
-  for (const held of engine.memory()) {
-    process.stderr.write(`memory: ${held.id}: weights ${mb(held.weightsBytes)} (mapped), context ${mb(held.contextBytes)} `
-      + `(KV cache for ${held.sequences} x ${held.contextSize} tokens and compute buffers, estimated)\n`);
-  }
-  const counts = engine.threadCounts;
-  process.stderr.write(`engine: ${engine.buildType === 'localBuild' ? 'local build (OpenMP)' : 'prebuilt binaries'}, threads ${counts.prefill} prefill / ${counts.decode} decode / ${counts.verify} verify; `
-    + `resident ${mb(process.memoryUsage.rss())}\n`);
-  if (engine.buildType === 'prebuilt') {
-    process.stderr.write('engine: prebuilt llama.cpp binaries (they start new threads for every token: multi-threaded decoding is about a third slower).\n'
-      + '  `spark engine build` compiles them for this CPU once (about 12 minutes on 2 cores, offline); the next start uses that build.\n');
-  }
-  process.stderr.write(`spark serve: ${server.url}/v1 (models: ${models.map((m) => m.id).join(', ')})\n`);
+  if (engine) await reportLocalEngine(engine);
+  process.stderr.write(`spark serve: ${server.url}/v1 (models: ${engines.flatMap((each) => each.listModels().map((m) => m.id)).slice(0, 12).join(', ')})\n`);
   await new Promise<void>((resolve) => {
     if (signal.aborted) resolve();
     else signal.addEventListener('abort', () => resolve(), { once: true });
   });
   process.stderr.write('shutting down...\n');
   await server.close();
-  await engine.dispose();
+  await disposeAll();
+
+  async function loadLocalEngine(): Promise<LlamaEngine> {
+    process.stderr.write(`loading ${models.map((m) => m.id).join(', ')}...\n`);
+    return LlamaEngine.create({
+      models,
+      ...(contextSize === undefined ? {} : { contextSize }),
+      ...(sequences === undefined ? {} : { sequences }),
+      ...(threads === undefined ? {} : { threads }),
+      ...(decodeThreads === undefined ? {} : { decodeThreads }),
+      ...(values['no-prefix-reuse'] ? { prefixReuse: false } : {}),
+      ...(values['no-speculation'] ? { speculation: false } : {}),
+      ...(values['exact-speculation'] ? { speculationTolerance: 0 } : values['fast-speculation'] ? { speculationTolerance: Infinity } : {}),
+      ...(verifyThreads === undefined ? {} : { verifyThreads }),
+      ...(repeatPenalty === undefined ? {} : { repeatPenalty: { penalty: repeatPenalty, ...(repeatLastN === undefined ? {} : { lastTokens: repeatLastN }) } }),
+      ...(dryMultiplier === undefined ? {} : { dryRepeatPenalty: { strength: dryMultiplier } }),
+      batchLimitCacheFile: batchLimitCacheFile(),
+    });
+  }
+
+  async function reportLocalEngine(local: LlamaEngine): Promise<void> {
+    if (!values['no-speculation']) {
+      for (const model of models) {
+        const advice = await speculationAdvice(model, local.verifyBatchLimit(model.id) ?? Infinity);
+        if (advice !== undefined) process.stderr.write(`${advice.message}\n`);
+      }
+    }
+    const mb = (bytes: number): string => `${Math.round(bytes / 1e6)} MB`;
+    for (const held of local.memory()) {
+      process.stderr.write(`memory: ${held.id}: weights ${mb(held.weightsBytes)} (mapped), context ${mb(held.contextBytes)} `
+        + `(KV cache for ${held.sequences} x ${held.contextSize} tokens and compute buffers, estimated)\n`);
+    }
+    const counts = local.threadCounts;
+    process.stderr.write(`engine: ${local.buildType === 'localBuild' ? 'local build (OpenMP)' : 'prebuilt binaries'}, threads ${counts.prefill} prefill / ${counts.decode} decode / ${counts.verify} verify; `
+      + `resident ${mb(process.memoryUsage.rss())}\n`);
+    if (local.buildType === 'prebuilt') {
+      process.stderr.write('engine: prebuilt llama.cpp binaries (they start new threads for every token: multi-threaded decoding is about a third slower).\n'
+        + '  `spark engine build` compiles them for this CPU once (about 12 minutes on 2 cores, offline); the next start uses that build.\n');
+    }
+  }
 }
 
 const consoleLogger = {

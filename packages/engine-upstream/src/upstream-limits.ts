@@ -63,3 +63,10 @@ export function backoffDelayMs(retry: number, limits: UpstreamLimits): number {
   const exponential = limits.retryBaseMs * 2 ** (retry - 1);
   return Math.min(limits.maxRetryDelayMs, exponential * (0.5 + Math.random() / 2));
 }
+
+/**
+ * The context window assumed for a model whose provider does not report one (OpenAI, Cerebras,
+ * Ollama list none): what today's hosted coding models offer. The agent budgets its context from
+ * it; an upstream that holds less answers `context_length_exceeded`, which the client sees as is.
+ */
+export const DEFAULT_UPSTREAM_CONTEXT_WINDOW = 131_072;

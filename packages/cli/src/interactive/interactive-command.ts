@@ -18,7 +18,8 @@ import { TuiApp, type TuiHost } from './tui-app.js';
 const run = promisify(execFile);
 
 export const INTERACTIVE_USAGE = `Usage: spark [options]              the interactive coding agent in this directory
-  --model <id|alias|path>    model (default ${DEFAULT_MODEL_ALIAS}, pulled on first use)
+  --model <id|alias|path>    model (default ${DEFAULT_MODEL_ALIAS}, pulled on first use); <provider>/<model>
+                             runs on that upstream (e.g. cerebras/<model> with CEREBRAS_API_KEY set)
   --server <url>             a Responses endpoint instead of the embedded engine
   --api-key <key>            key for --server
   --approval <mode>          ask (default) | auto-in-workspace | never-ask
@@ -79,6 +80,7 @@ export async function interactiveCommand(argv: readonly string[], signal: AbortS
     local = await startLocalServer({
       ...(model === undefined ? {} : { model }), signal, ...(values.offline ? { offline: true } : {}),
       ...(ctx === undefined ? {} : { contextSize: ctx }), probePort: Number(process.env['SPARK_PORT'] ?? 8000),
+      ...(config.upstreams ? { upstreams: config.upstreams } : {}),
     });
     baseUrl = local.baseUrl;
     model = local.model;

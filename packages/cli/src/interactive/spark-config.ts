@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
+import { upstreamsConfigSchema } from '@spark/engine-upstream';
 import { z } from 'zod';
 import { CliError } from '../cli-error.js';
 
@@ -25,6 +26,8 @@ const configSchema = z.object({
   transport: z.enum(['auto', 'websocket', 'http']).optional(),
   /** Context size of the embedded engine. */
   ctx: z.number().int().min(512).optional(),
+  /** Upstream providers by name (their models are `<name>/<model>`); see `spark serve --help`. */
+  upstreams: upstreamsConfigSchema.optional(),
 }).strict();
 
 export type SparkConfig = z.infer<typeof configSchema>;

@@ -7,7 +7,8 @@ import { chatRequestBody, type ChatMaxTokensField } from './chat-request-body.js
 import { chatSseData } from './chat-sse-data.js';
 import { ChatStreamState } from './chat-stream-state.js';
 import { upstreamChunkSchema } from './chat-upstream-chunk.js';
-import { DEFAULT_CHAT_CONTEXT_WINDOW, DEFAULT_CHAT_UPSTREAM_LIMITS, type ChatUpstreamLimits } from './chat-upstream-limits.js';
+import { DEFAULT_UPSTREAM_CONTEXT_WINDOW } from '../upstream-limits.js';
+import { DEFAULT_CHAT_UPSTREAM_LIMITS, type ChatUpstreamLimits } from './chat-upstream-limits.js';
 import { openChatStream } from './open-chat-stream.js';
 import type { ChatReasoningInput } from './render-chat-messages.js';
 
@@ -70,7 +71,7 @@ export class ChatUpstreamEngine implements Engine {
     this.models = new Map(options.models.map((entry) => {
       const model = typeof entry === 'string' ? { id: entry } : entry;
       const id = `${options.name}/${model.id}`;
-      return [id, { id, upstreamId: model.id, contextSize: model.contextWindow ?? DEFAULT_CHAT_CONTEXT_WINDOW, ownedBy: options.name, createdAt }];
+      return [id, { id, upstreamId: model.id, contextSize: model.contextWindow ?? DEFAULT_UPSTREAM_CONTEXT_WINDOW, ownedBy: options.name, createdAt }];
     }));
   }
 

@@ -22,8 +22,6 @@ export const DEFAULT_CHAT_MAX_RETRY_AFTER_MS = 2_000;
 export const DEFAULT_CHAT_MAX_LINE_BYTES = 8 * 1024 * 1024;
 /** How much of an error body is read (its message is all that is kept). */
 export const DEFAULT_CHAT_MAX_ERROR_BODY_BYTES = 64 * 1024;
-/** The context window reported for an upstream model whose window was not given. */
-export const DEFAULT_CHAT_CONTEXT_WINDOW = 131_072;
 
 /** Timeouts and retries of one Chat Completions upstream; every field defaults to the constant above it. */
 export interface ChatUpstreamLimits {

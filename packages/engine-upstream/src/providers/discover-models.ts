@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import type { WireApi } from './provider-presets.js';
 import { UpstreamConfigError } from './upstream-config-error.js';
-import type { UpstreamModel, UpstreamProvider } from './upstream-provider.js';
+import type { ProviderModel, UpstreamProvider } from './upstream-provider.js';
 
 /** How long a provider's `/models` (or the wire probe) may take at start before Spark gives up on it. */
 export const DEFAULT_DISCOVERY_TIMEOUT_MS = 10_000;
@@ -27,7 +27,7 @@ export interface DiscoveryOptions {
 }
 
 /** The provider's models: as configured, else from its `/models` list. */
-export async function discoverModels(provider: UpstreamProvider, options: DiscoveryOptions = {}): Promise<UpstreamModel[]> {
+export async function discoverModels(provider: UpstreamProvider, options: DiscoveryOptions = {}): Promise<ProviderModel[]> {
   if (provider.models !== undefined && provider.models.length > 0) return provider.models;
   const response = await call(provider, 'GET', '/models', undefined, options);
   if (!response.ok) {

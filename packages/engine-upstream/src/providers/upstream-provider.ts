@@ -19,7 +19,7 @@ export type UpstreamConfig = z.infer<typeof upstreamConfigSchema>;
 
 export const upstreamsConfigSchema = z.record(z.string().regex(PROVIDER_NAME, 'provider names are lowercase letters, digits, _ . -'), upstreamConfigSchema);
 
-export interface UpstreamModel {
+export interface ProviderModel {
   /** The id the provider knows it by (without the provider prefix). */
   id: string;
   contextWindow?: number | undefined;
@@ -34,7 +34,7 @@ export interface UpstreamProvider {
   apiKey?: string;
   /** Where the key came from, for messages. */
   apiKeyEnv?: string;
-  models?: UpstreamModel[];
+  models?: ProviderModel[];
 }
 
 /**
