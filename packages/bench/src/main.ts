@@ -10,9 +10,12 @@ import { benchTui } from './tui-bench.js';
 import { benchRealtime } from './realtime-bench.js';
 import { benchServeVsDirect } from './serve-vs-direct.js';
 import { benchTurns } from './turns-bench.js';
+import { benchUpstream } from './upstream-bench.js';
 
-const WORKLOADS = ['peer', 'serve', 'turns', 'gateway', 'realtime', 'agent', 'tui', 'edits', 'load'] as const;
+const WORKLOADS = ['peer', 'serve', 'turns', 'gateway', 'realtime', 'agent', 'tui', 'edits', 'load', 'upstream'] as const;
 type Workload = (typeof WORKLOADS)[number];
+/** Views that run no local model: `--only` these and no model is resolved or pulled. */
+const MODEL_FREE: ReadonlySet<Workload> = new Set(['gateway', 'upstream']);
 
 /** `npm run bench`: every figure is a ratio measured side by side in this one run. */
 async function main(): Promise<void> {
@@ -34,6 +37,11 @@ async function main(): Promise<void> {
     if (!(WORKLOADS as readonly string[]).includes(name)) throw new Error(`unknown workload ${name}; choose from ${WORKLOADS.join(', ')}`);
     return name as Workload;
   }));
+  if (only.has('upstream')) await benchUpstream();
+  if ([...only].every((workload) => MODEL_FREE.has(workload))) {
+    if (only.has('gateway')) await benchGateway();
+    return;
+  }
   const local = await resolveModel(values.model, { pull: true });
   const threads = values.threads ? Number(values.threads) : availableParallelism();
   // The engine's own default: all threads on a local build (thread pool), half on the prebuilt binaries.

@@ -11,12 +11,13 @@ const START_TIMEOUT_MS = 120_000;
 
 /**
  * Runs `spark serve` as a child process, the way a user runs it, and waits for its URL. `entry`
- * replaces the CLI with another script that prints the same ready line (the scripted server).
+ * replaces the CLI with another script that prints the same ready line (the scripted server);
+ * `env` replaces the child's environment.
  */
-export async function spawnServer(args: readonly string[], entry?: string): Promise<SpawnedServer> {
+export async function spawnServer(args: readonly string[], entry?: string, env?: NodeJS.ProcessEnv): Promise<SpawnedServer> {
   const cli = fileURLToPath(new URL('../../cli/dist/main.js', import.meta.url));
   const argv = entry ? [entry, ...args] : [cli, 'serve', '--port', '0', '--db', ':memory:', ...args];
-  const child = spawn(process.execPath, argv, { stdio: ['ignore', 'inherit', 'pipe'] });
+  const child = spawn(process.execPath, argv, { stdio: ['ignore', 'inherit', 'pipe'], ...(env === undefined ? {} : { env }) });
   const url = await new Promise<string>((resolve, reject) => {
     let log = '';
     const timer = setTimeout(() => { child.kill(); reject(new Error(`spark serve did not start:\n${log}`)); }, START_TIMEOUT_MS);

@@ -15,13 +15,14 @@ interface ChatChunk {
  * One streamed `POST /v1/chat/completions` (llama-server's OpenAI-compatible endpoint), timed from
  * the client side of a real socket the way `timedStream` times Spark's Responses stream, so the
  * two servers are measured by the same clock on the same events (first and last text delta).
+ * `model` is sent when the server routes by it (Spark, the bench's synthetic upstream).
  */
-export async function timedChatStream(baseUrl: string, messages: readonly ChatMessage[], maxTokens: number): Promise<StreamTiming> {
+export async function timedChatStream(baseUrl: string, messages: readonly ChatMessage[], maxTokens: number, model?: string): Promise<StreamTiming> {
   const started = performance.now();
   const response = await fetch(`${baseUrl}/v1/chat/completions`, {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ messages, max_tokens: maxTokens, temperature: 0, stream: true, stream_options: { include_usage: true } }),
+    body: JSON.stringify({ ...(model === undefined ? {} : { model }), messages, max_tokens: maxTokens, temperature: 0, stream: true, stream_options: { include_usage: true } }),
   });
   if (!response.ok || !response.body) throw new Error(`HTTP ${response.status}: ${await response.text()}`);
   let first = 0;
