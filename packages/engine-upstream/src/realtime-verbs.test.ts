@@ -285,4 +285,32 @@ void describe('Responses upstream: one upstream socket per downstream session', 
     // The downstream connections closed: their upstream sockets close too.
     await waitFor(() => (pair.engine as ResponsesUpstreamEngine).upstreamSockets === 0);
   });
+
+  void it('a session\'s socket is lent to nobody else; a session that ends mid-generation closes its socket when it finishes', async () => {
+    const engine = pair.engine as ResponsesUpstreamEngine;
+    const request = (text: string, session?: string): GenerateRequest => ({
+      model: MODEL, conversation: [user(text)], tools: [], toolChoice: { type: 'auto' }, parallelToolCalls: true, outputFormat: { type: 'text' },
+      sampling: { temperature: 0 }, signal: new AbortController().signal, ...(session === undefined ? {} : { session }),
+    });
+    const drain = async (events: AsyncIterable<EngineEvent>, onFirst?: () => void): Promise<EngineEvent[]> => {
+      const out: EngineEvent[] = [];
+      for await (const event of events) {
+        if (out.length === 1) onFirst?.();
+        out.push(event);
+      }
+      return out;
+    };
+    await waitFor(() => engine.upstreamSockets === 0);
+    await drain(engine.generate(request('s1 first', 's1')));
+    assert.equal(engine.upstreamSockets, 1);
+    // A sessionless generation does not take s1's idle socket: it opens a shared one.
+    await drain(engine.generate(request('shared')));
+    assert.equal(engine.upstreamSockets, 2);
+    // s1 ends while it generates: its socket serves the generation to its end, then closes.
+    const events = await drain(engine.generate(request('slow 20', 's1')), () => engine.endSession('s1'));
+    const finish = events.at(-1);
+    assert.ok(finish?.type === 'finish');
+    assert.equal(finish.reason, 'stop');
+    await waitFor(() => engine.upstreamSockets === 1);
+  });
 });
