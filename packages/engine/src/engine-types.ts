@@ -83,7 +83,18 @@ export interface GenerateRequest {
    * without it, only sooner. Engines that cannot use it ignore it.
    */
   prediction?: string;
+  /**
+   * The downstream connection or lane this generation belongs to, opaque and unique within one
+   * server: the WebSocket path sets it (connection id and lane), HTTP leaves it unset. An
+   * upstream keeps one socket per session so chains stay warm end to end (`previous_response_id`
+   * and only new items) while other sessions run at the same time. Engines without sockets
+   * ignore it; `Engine.endSession` says when it ended.
+   */
+  session?: string;
 }
+
+/** Request fields an engine may leave out when it cannot pass them on (see `finish.dropped`). */
+export type DroppableField = 'prediction';
 
 export type FinishReason = 'stop' | 'length' | 'tool_calls' | 'aborted';
 
@@ -145,6 +156,12 @@ export type EngineEvent =
     /** Present when a continuation (`continueFrom`) can extend this generation. */
     state?: GenerationState;
     metadata?: EngineMetadata;
+    /**
+     * Request fields the engine could not honour and left out (`'prediction'` on an upstream
+     * that does not take it). The output is what it would have been; the server logs each once
+     * per model. Absent when everything was honoured.
+     */
+    dropped?: readonly DroppableField[];
   };
 
 export interface ModelInfo {
@@ -185,5 +202,10 @@ export interface Engine {
    */
   generate(request: GenerateRequest): AsyncIterable<EngineEvent>;
   stats(): EngineStats;
+  /**
+   * The session (`GenerateRequest.session`) ended: its downstream connection closed. An engine
+   * that holds something per session (an upstream socket) releases it; optional.
+   */
+  endSession?(session: string): void;
   dispose(): Promise<void>;
 }

@@ -1,6 +1,6 @@
 export type {
   ConversationItem, JsonSchema, ToolSpec, ToolChoice, OutputFormat, SamplingOptions, GenerateRequest,
-  FinishReason, Usage, Timings, EngineMetadata, GenerationState, EngineEvent, ModelInfo, EngineStats, PrefixCacheStats, Engine,
+  FinishReason, DroppableField, Usage, Timings, EngineMetadata, GenerationState, EngineEvent, ModelInfo, EngineStats, PrefixCacheStats, Engine,
 } from './engine-types.js';
 export { EngineError } from './engine-error.js';
 export type { EngineErrorCode } from './engine-error.js';

@@ -22,6 +22,7 @@ export class ObservedEngine implements Engine {
   listModels(): readonly ModelInfo[] { return this.inner.listModels(); }
   stats(): EngineStats { return this.inner.stats(); }
   dispose(): Promise<void> { return this.inner.dispose(); }
+  endSession(session: string): void { this.inner.endSession?.(session); }
 
   generate(request: GenerateRequest): AsyncIterable<EngineEvent> {
     const events = this.inner.generate(request);

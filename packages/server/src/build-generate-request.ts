@@ -24,6 +24,8 @@ export interface BuildGenerateRequestOptions {
   continueFrom?: ContinuationBase;
   /** Responses `generate: false`: prefill the prompt, generate nothing. */
   prefillOnly?: boolean;
+  /** The downstream session (WebSocket connection and lane) the generation belongs to. */
+  session?: string;
 }
 
 export interface BuiltGenerateRequest {
@@ -80,6 +82,7 @@ export function buildGenerateRequest(
     ...(options.prefillOnly ? { prefillOnly: true } : {}),
     // A prediction shapes only how fast the output comes, never the prompt: not in promptKey.
     ...(body.prediction ? { prediction: predictionText(body.prediction) } : {}),
+    ...(options.session === undefined ? {} : { session: options.session }),
   };
   return { request, toolSet, promptKey, continued };
 }

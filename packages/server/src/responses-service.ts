@@ -52,6 +52,12 @@ export interface CreateResponseOptions {
    * per WebSocket connection, remote address and key over HTTP. Default: one shared client.
    */
   client?: AdmissionClient;
+  /**
+   * The downstream session (a WebSocket connection and lane) the generation belongs to, passed
+   * to the engine (`GenerateRequest.session`) so an upstream keeps its socket per session. HTTP
+   * leaves it unset. `endSessions` ends it.
+   */
+  session?: string;
 }
 
 /** One accepted generation, owned by the transport that created it. */
@@ -102,6 +108,8 @@ interface RunState {
  */
 export class ResponsesService {
   private readonly runs = new Map<string, RunState>();
+  /** `model field` pairs already logged as dropped, so the log says it once per model. */
+  private readonly droppedLogged = new Set<string>();
 
   constructor(private readonly options: ResponsesServiceOptions) {}
 
@@ -130,7 +138,7 @@ export class ResponsesService {
    * transport's: its abort (client gone) interrupts the generation.
    */
   async create(body: CreateResponseBody, options: CreateResponseOptions = {}): Promise<ResponseRun> {
-    const { signal, previous, prefillOnly, client = SHARED_CLIENT } = options;
+    const { signal, previous, prefillOnly, client = SHARED_CLIENT, session } = options;
     if (body.background) {
       throw new ApiError(400, 'invalid_request_error', 'unsupported_parameter', "Background responses are not supported by this server: omit 'background' or set it to false.", 'background');
     }
@@ -148,6 +156,7 @@ export class ResponsesService {
         signal: controller.signal,
         ...(from ? { continueFrom: from } : {}),
         ...(prefillOnly ? { prefillOnly: true } : {}),
+        ...(session === undefined ? {} : { session }),
       });
       let built = build(continueFrom);
       const { toolSet } = built;
@@ -207,6 +216,19 @@ export class ResponsesService {
     const stored = await this.options.store.get(id);
     if (!stored) throw apiErrors.responseNotFound(id);
     return stored.response;
+  }
+
+  /** Tells every engine that these sessions ended (their WebSocket connection closed), so an upstream frees their sockets. */
+  endSessions(sessions: Iterable<string>): void {
+    for (const session of sessions) {
+      for (const engine of this.options.resolver.engines()) {
+        try {
+          engine.endSession?.(session);
+        } catch (error) {
+          this.options.logger.error(`engine ${engine.name} endSession: ${describe(error)}`);
+        }
+      }
+    }
   }
 
   /** Interrupts every in-flight generation and waits (up to `graceMs`) for them to be stored. */
@@ -304,6 +326,16 @@ export class ResponsesService {
     return stream.push(next.value, batch);
   }
 
+  /** An engine left request fields out (a prediction its upstream does not take): say so once per model and field. */
+  private logDropped(model: string, fields: readonly string[]): void {
+    for (const field of fields) {
+      const key = `${model} ${field}`;
+      if (this.droppedLogged.has(key)) continue;
+      this.droppedLogged.add(key);
+      this.options.logger.warn(`model ${model} does not take '${field}': it is left out of its requests`);
+    }
+  }
+
   private engineFailed(stream: StreamResponse, error: unknown): void {
     this.options.logger.error(`engine failed mid-response: ${describe(error)}`);
     stream.fail(error);
@@ -336,6 +368,7 @@ export class ResponsesService {
     if (event.type === 'text-delta' && run.loopGuard?.push(event.delta) !== undefined) abortRun(run, 'repetition');
     if (event.type === 'finish') {
       run.generationState = event.state;
+      if (event.dropped) this.logDropped(run.snapshot.model, event.dropped);
       if (event.timings && event.timings.decodeTokens > 0) this.options.metrics.observeOutputTokensPerSecond(event.timings.decodeTokensPerSecond);
     }
   }

@@ -8,6 +8,8 @@ export type ChatMaxTokensField = 'max_tokens' | 'max_completion_tokens';
 export interface ChatRequestBodyOptions {
   maxTokensField: ChatMaxTokensField;
   reasoningInput: ChatReasoningInput;
+  /** Send `prediction` (OpenAI's Predicted Outputs) when the request has one; false: leave it out. */
+  sendPrediction: boolean;
 }
 
 /**
@@ -37,6 +39,7 @@ export function chatRequestBody(request: GenerateRequest, upstreamModel: string,
   body.temperature = request.sampling.temperature;
   if (request.sampling.topP !== undefined) body.top_p = request.sampling.topP;
   if (request.sampling.seed !== undefined) body.seed = request.sampling.seed;
+  if (options.sendPrediction && request.prediction !== undefined && !request.prefillOnly) body.prediction = { type: 'content', content: request.prediction };
   body.stream = true;
   body.stream_options = { include_usage: true };
   return body;

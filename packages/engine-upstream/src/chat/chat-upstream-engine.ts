@@ -33,6 +33,13 @@ export interface ChatUpstreamEngineOptions {
   reasoningInput?: ChatReasoningInput;
   /** Split `<think>...</think>` out of content as reasoning. Default true. */
   thinkTags?: boolean;
+  /**
+   * Pass a request's `prediction` (Predicted Outputs) on. Default false: of the Chat Completions
+   * servers only OpenAI's and Spark's own take it (vLLM, SGLang, Cerebras, Ollama and
+   * llama-server document no such field), so it is left out and the finish says so
+   * (`dropped: ['prediction']`). The output is the same either way.
+   */
+  sendPrediction?: boolean;
 }
 
 /**
@@ -55,6 +62,7 @@ export class ChatUpstreamEngine implements Engine {
   private readonly maxTokensField: ChatMaxTokensField;
   private readonly reasoningInput: ChatReasoningInput;
   private readonly thinkTags: boolean;
+  private readonly sendPrediction: boolean;
   private readonly agent: http.Agent;
   private readonly running = new Set<AbortController>();
 
@@ -66,6 +74,7 @@ export class ChatUpstreamEngine implements Engine {
     this.maxTokensField = options.maxTokensField ?? 'max_tokens';
     this.reasoningInput = options.reasoningInput ?? 'drop';
     this.thinkTags = options.thinkTags ?? true;
+    this.sendPrediction = options.sendPrediction ?? false;
     this.agent = this.url.protocol === 'https:' ? new https.Agent({ keepAlive: true }) : new http.Agent({ keepAlive: true });
     const createdAt = Math.floor(Date.now() / 1000);
     this.models = new Map(options.models.map((entry) => {
@@ -104,7 +113,10 @@ export class ChatUpstreamEngine implements Engine {
     else request.signal.addEventListener('abort', onAbort, { once: true });
     this.running.add(controller);
     const signal = controller.signal;
-    const body = JSON.stringify(chatRequestBody(request, upstreamModel, { maxTokensField: this.maxTokensField, reasoningInput: this.reasoningInput }));
+    const body = JSON.stringify(chatRequestBody(request, upstreamModel, {
+      maxTokensField: this.maxTokensField, reasoningInput: this.reasoningInput, sendPrediction: this.sendPrediction,
+    }));
+    const dropped = request.prediction !== undefined && !this.sendPrediction && !request.prefillOnly ? { dropped: ['prediction'] as const } : {};
     const state = new ChatStreamState({
       provider: this.name,
       apiKey: this.apiKey,
@@ -113,7 +125,7 @@ export class ChatUpstreamEngine implements Engine {
       newCallId: () => `call_${randomBytes(18).toString('base64url')}`,
     });
     let res: IncomingMessage | undefined;
-    const aborted = (): EngineEvent => ({ type: 'finish', reason: 'aborted', usage: state.usageSoFar });
+    const aborted = (): EngineEvent => ({ type: 'finish', reason: 'aborted', usage: state.usageSoFar, ...dropped });
     try {
       try {
         res = await openChatStream({ url: this.url, headers: this.headers(), body, apiKey: this.apiKey, provider: this.name, agent: this.agent }, this.limits, signal);
@@ -152,7 +164,7 @@ export class ChatUpstreamEngine implements Engine {
       if (!done && !state.finished) {
         throw new EngineError('upstream_error', 'The upstream stream ended before the upstream finished the answer (cut mid-way)');
       }
-      const closing = state.finish();
+      const closing = state.finish().map((event) => (event.type === 'finish' ? { ...event, ...dropped } : event));
       yield* request.prefillOnly ? closing.filter((event) => event.type === 'finish').map((event) => ({ ...event, reason: 'stop' as const })) : closing;
     } finally {
       request.signal.removeEventListener('abort', onAbort);

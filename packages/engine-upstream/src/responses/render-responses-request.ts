@@ -16,6 +16,8 @@ export interface RenderOptions {
   sendSampling: boolean;
   /** Over WebSocket: `generate: false` (prefill only, spec §3.7). */
   prefillOnly: boolean;
+  /** Send the request's `prediction` (a Spark extension; OpenAI's Responses API has no such field). */
+  sendPrediction: boolean;
 }
 
 /**
@@ -48,7 +50,7 @@ export function renderResponsesRequest(
       ...(sampling.seed === undefined ? {} : { seed: sampling.seed }),
     } : {}),
     ...(request.cacheKey === undefined ? {} : { prompt_cache_key: request.cacheKey }),
-    ...(request.prediction === undefined ? {} : { prediction: { type: 'content', content: request.prediction } }),
+    ...(request.prediction === undefined || !options.sendPrediction || options.prefillOnly ? {} : { prediction: { type: 'content', content: request.prediction } }),
     ...(options.previousResponseId === undefined ? {} : { previous_response_id: options.previousResponseId }),
     store: options.store,
     ...(options.encryptedReasoning ? { include: ['reasoning.encrypted_content'] } : {}),

@@ -37,6 +37,13 @@ export interface ResponsesUpstreamOptions {
   encryptedReasoning?: boolean;
   /** False for upstream models that refuse `temperature`/`top_p`/`seed` (OpenAI's reasoning models). Default true. */
   sendSampling?: boolean;
+  /**
+   * Pass a request's `prediction` (Predicted Outputs) on: a Spark upstream takes it on the
+   * Responses API, OpenAI's Responses API does not (only its Chat Completions does). Default:
+   * true, except for OpenAI's own hosts (`api.openai.com`, `*.openai.azure.com`). When it is not
+   * sent, the finish says so (`dropped: ['prediction']`); the output is the same either way.
+   */
+  sendPrediction?: boolean;
   limits?: Partial<UpstreamLimits>;
 }
 
@@ -75,6 +82,7 @@ export class ResponsesUpstreamEngine implements Engine {
   private readonly limits: UpstreamLimits;
   private transport: 'websocket' | 'http';
   private readonly pool: ResponsesSocketPool;
+  private readonly sendPrediction: boolean;
   private http: ResponsesConnection | undefined;
   private active = 0;
 
@@ -83,6 +91,7 @@ export class ResponsesUpstreamEngine implements Engine {
     this.models = new Map(options.models.map((model) => [`${options.name}/${model.id}`, model]));
     this.limits = resolveUpstreamLimits(options.limits);
     this.transport = options.transport ?? 'websocket';
+    this.sendPrediction = options.sendPrediction ?? !isOpenAiHost(options.baseUrl);
     this.pool = new ResponsesSocketPool({
       open: (signal) => connectResponses(this.clientOptions('websocket'), { signal }),
       maxIdleSockets: this.limits.maxIdleSockets,
@@ -115,6 +124,16 @@ export class ResponsesUpstreamEngine implements Engine {
       if (!previous) throw new EngineError('invalid_request', 'continueFrom holds a state this engine did not produce for this model.');
     }
     return this.run(request, model, previous);
+  }
+
+  /** The downstream session ended: its upstream socket closes (now, or when its generation ends). */
+  endSession(session: string): void {
+    this.pool.endSession(session);
+  }
+
+  /** Upstream WebSockets open now (busy or idle), for tests and metrics. */
+  get upstreamSockets(): number {
+    return this.pool.size;
   }
 
   async dispose(): Promise<void> {
@@ -227,7 +246,7 @@ export class ResponsesUpstreamEngine implements Engine {
     let lease: SocketLease | undefined;
     let iterator: AsyncIterator<ClientEvent> | undefined;
     try {
-      const opened = await this.connection(previous?.socket, attempt.signal);
+      const opened = await this.connection(previous?.socket, attempt.signal, request.session);
       const { connection } = opened;
       lease = opened.lease;
       // Chain only where the upstream still holds the previous response: its socket, or its store over HTTP.
@@ -240,6 +259,7 @@ export class ResponsesUpstreamEngine implements Engine {
         encryptedReasoning: this.options.encryptedReasoning ?? false,
         sendSampling: this.options.sendSampling ?? true,
         prefillOnly: request.prefillOnly === true,
+        sendPrediction: this.sendPrediction,
       });
       iterator = connection.stream(params, { signal: attempt.signal })[Symbol.asyncIterator]();
       const first = await iterator.next();
@@ -263,10 +283,10 @@ export class ResponsesUpstreamEngine implements Engine {
   }
 
   /** A WebSocket from the pool (falling back to HTTP for good when the upgrade is refused), or the HTTP connection. */
-  private async connection(prefer: SocketRef | undefined, signal: AbortSignal): Promise<{ connection: ResponsesConnection; lease?: SocketLease }> {
+  private async connection(prefer: SocketRef | undefined, signal: AbortSignal, session: string | undefined): Promise<{ connection: ResponsesConnection; lease?: SocketLease }> {
     if (this.transport === 'websocket') {
       try {
-        const lease = await this.pool.acquire(prefer, signal);
+        const lease = await this.pool.acquire(prefer, signal, session);
         return { connection: lease.socket.connection, lease };
       } catch (error) {
         if (!ClientError.is(error) || error.status === undefined || !HTTP_ONLY_UPGRADE_STATUSES.has(error.status)) throw error;
@@ -289,11 +309,13 @@ export class ResponsesUpstreamEngine implements Engine {
   private finish(reason: FinishReason, usage: Usage, request: GenerateRequest, chain: Omit<ResponsesStateData, 'kind'>, opened: OpenedStream | undefined): EngineEvent {
     const data: ResponsesStateData = { kind: 'responses-upstream', ...chain };
     const { responseId } = chain;
+    const dropped = request.prediction !== undefined && !this.sendPrediction && request.prefillOnly !== true;
     return {
       type: 'finish',
       reason,
       usage,
       state: { engine: this.name, model: request.model, data },
+      ...(dropped ? { dropped: ['prediction'] } : {}),
       metadata: {
         [METADATA_KEY]: {
           provider: this.name,
@@ -303,6 +325,17 @@ export class ResponsesUpstreamEngine implements Engine {
       },
     };
   }
+}
+
+/** OpenAI's own Responses hosts, which refuse fields they do not know (`prediction`). */
+function isOpenAiHost(baseUrl: string): boolean {
+  let host: string;
+  try {
+    host = new URL(baseUrl).hostname;
+  } catch {
+    return false;
+  }
+  return host === 'api.openai.com' || host.endsWith('.openai.azure.com');
 }
 
 const ZERO_USAGE: Usage = { inputTokens: 0, cachedInputTokens: 0, outputTokens: 0 };

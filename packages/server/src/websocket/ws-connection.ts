@@ -21,6 +21,9 @@ export interface WsConnectionDeps {
   retryAfterSeconds: number;
 }
 
+/** Numbers connections for their session names; process-wide, so servers sharing an engine never collide. */
+let nextConnectionNumber = 1;
+
 /** A `response.create` accepted onto a lane. */
 interface CreateJob {
   body: CreateResponseBody;
@@ -49,6 +52,10 @@ export class WsConnection {
   private expired = false;
   private draining = false;
   private idleWaiters: Array<() => void> = [];
+  /** Names this connection to engines (`GenerateRequest.session` is this id and the lane). */
+  private readonly id = `ws${nextConnectionNumber++}`;
+  /** The sessions this connection's generations ran in, ended when it closes. */
+  private readonly sessions = new Set<string>();
   /** Settles when the socket closed. */
   readonly closed: Promise<void>;
 
@@ -149,9 +156,12 @@ export class WsConnection {
   private async runTurn(turn: Turn, lane: string | undefined): Promise<Turn | undefined> {
     const previousId = turn.body.previous_response_id ?? undefined;
     const parent = previousId === undefined ? undefined : this.memory.get(previousId);
+    const session = `${this.id}/${lane ?? ''}`;
+    this.sessions.add(session);
     let run: ResponseRun;
     try {
       run = await this.deps.service.create(turn.body, {
+        session,
         signal: this.controller.signal,
         client: this,
         ...(parent ? { previous: parent.known } : {}),
@@ -254,6 +264,9 @@ export class WsConnection {
     if (this.lanes.unfinished === 0) this.onIdle();
     this.memory.clear();
     this.steering.clear();
+    // Generations still running hold their upstream socket until they end; the engine then drops it.
+    this.deps.service.endSessions(this.sessions);
+    this.sessions.clear();
   }
 }
 
