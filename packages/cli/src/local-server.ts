@@ -1,10 +1,12 @@
 import { basename } from 'node:path';
 import { batchLimitCacheFile, DEFAULT_MODEL_ALIAS, LlamaEngine, speculationAdvice } from '@spark/engine-llama';
-import { PROVIDER_PRESETS, type UpstreamConfig } from '@spark/engine-upstream';
+import type { Engine } from '@spark/engine';
+import { UpstreamConfigError, type UpstreamConfig } from '@spark/engine-upstream';
 import { startServer, type Logger } from '@spark/server';
 import { CliError } from './cli-error.js';
 import { pullWithProgress } from './pull-with-progress.js';
-import { openUpstreamEngines, providerOf } from './upstream-engines.js';
+import { describeUpstream, UpstreamCatalog } from './upstream-catalog.js';
+import { providerOf } from './upstream-engines.js';
 
 /** How long a probe of an already running `spark serve` may take before starting our own. */
 export const SERVER_PROBE_TIMEOUT_MS = 500;
@@ -15,6 +17,13 @@ export interface LocalServer {
   model: string;
   /** 'running' when an existing server was found, 'in-process' when this process serves. */
   origin: 'running' | 'in-process';
+  /**
+   * In process: the upstream providers this server also serves (`<provider>/<model>`), each
+   * connected when `openConfigured` or a switch to one of its models asks for it.
+   */
+  catalog?: UpstreamCatalog;
+  /** What serves `model` here, for status displays (`llama.cpp (in-process)`, `lab · Chat Completions at host:port`). */
+  engineOf(model: string): string;
   close(): Promise<void>;
 }
 
@@ -41,10 +50,29 @@ export async function startLocalServer(options: LocalServerOptions = {}): Promis
   if (options.probePort !== false) {
     const port = options.probePort ?? 8000;
     const running = await probeServer(`http://127.0.0.1:${port}/v1`, spec);
-    if (running !== undefined) return { baseUrl: `http://127.0.0.1:${port}/v1`, model: running, origin: 'running', close: async () => undefined };
+    if (running !== undefined) {
+      return { baseUrl: `http://127.0.0.1:${port}/v1`, model: running, origin: 'running', engineOf: () => `spark serve on port ${port}`, close: async () => undefined };
+    }
   }
+  const catalog = new UpstreamCatalog({ config: options.upstreams ?? {}, env: process.env });
   const provider = spec.endsWith('.gguf') ? undefined : providerOf(spec);
-  if (provider !== undefined && (provider in PROVIDER_PRESETS || provider in (options.upstreams ?? {}))) return startUpstreamServer(spec, provider, options);
+  const upstream = provider === undefined ? undefined : catalog.provider(provider);
+  if (upstream !== undefined) {
+    // The model is an upstream's: no local model loads, and the server serves the providers alone.
+    try {
+      await upstream.open(options.signal);
+    } catch (error) {
+      await catalog.dispose();
+      throw error instanceof UpstreamConfigError ? new CliError(error.message) : error;
+    }
+    const ids = upstream.listModels().map((info) => info.id);
+    process.stderr.write(`upstream ${describeUpstream(upstream.status)}: ${ids.length} model(s)\n`);
+    if (!ids.includes(spec)) {
+      await catalog.dispose();
+      throw new CliError(`${upstream.name} does not offer ${spec}; it offers ${ids.slice(0, 8).join(', ')}${ids.length > 8 ? ', ...' : ''}.`);
+    }
+    return serveInProcess(spec, catalog, undefined);
+  }
   const local = await pullWithProgress(spec, { ...(options.signal ? { signal: options.signal } : {}), ...(options.offline ? { offline: true } : {}) });
   const id = local.alias || basename(local.path, '.gguf');
   process.stderr.write(`loading ${id}...\n`);
@@ -60,35 +88,30 @@ export async function startLocalServer(options: LocalServerOptions = {}): Promis
     // Only a model choice helps here: the agent has no speculation flags.
     const advice = await speculationAdvice({ id, path: local.path }, engine.verifyBatchLimit(id) ?? Infinity);
     if (advice?.kind === 'repacked-q4_k') process.stderr.write(`${advice.message}\n`);
-    const server = await startServer({ engine, port: 0, dbPath: ':memory:', logger: quietLogger });
-    return {
-      baseUrl: `${server.url}/v1`, model: id, origin: 'in-process',
-      close: async () => { await server.close(); await engine.dispose(); },
-    };
   } catch (error) {
     await engine.dispose();
     throw error;
   }
+  return serveInProcess(id, catalog, engine);
 }
 
-/** A loopback server in this process over one upstream provider, serving `model` (`<provider>/<id>`). */
-async function startUpstreamServer(model: string, provider: string, options: LocalServerOptions): Promise<LocalServer> {
-  const configured = options.upstreams ?? {};
-  const [engine] = await openUpstreamEngines({
-    flags: provider in configured ? [] : [provider], keyFlags: [], config: configured, only: new Set([provider]), env: process.env,
-    ...(options.signal ? { signal: options.signal } : {}),
-    log: (line) => process.stderr.write(`${line}\n`),
-  });
-  if (engine === undefined) throw new CliError(`No upstream provider '${provider}'.`);
+/** A loopback server in this process: the local engine (if any) first, then every provider of the catalog. */
+async function serveInProcess(model: string, catalog: UpstreamCatalog, local: Engine | undefined): Promise<LocalServer> {
+  const engines: Engine[] = [...(local ? [local] : []), ...catalog.engines];
+  const disposeAll = async (): Promise<void> => { await Promise.all(engines.map((each) => each.dispose())); };
   try {
-    const ids = engine.listModels().map((info) => info.id);
-    if (!ids.includes(model)) {
-      throw new CliError(`${provider} does not offer ${model}; it offers ${ids.slice(0, 8).join(', ')}${ids.length > 8 ? ', ...' : ''}.`);
-    }
-    const server = await startServer({ engine, port: 0, dbPath: ':memory:', logger: quietLogger });
-    return { baseUrl: `${server.url}/v1`, model, origin: 'in-process', close: async () => { await server.close(); await engine.dispose(); } };
+    const server = await startServer({ engine: engines, port: 0, dbPath: ':memory:', logger: quietLogger });
+    return {
+      baseUrl: `${server.url}/v1`, model, origin: 'in-process', catalog,
+      engineOf: (id) => {
+        const upstream = catalog.engines.find((each) => each.listModels().some((info) => info.id === id));
+        if (upstream !== undefined) return describeUpstream(upstream.status);
+        return local?.listModels().some((info) => info.id === id) === true ? 'llama.cpp (in-process)' : 'not served';
+      },
+      close: async () => { await server.close(); await disposeAll(); },
+    };
   } catch (error) {
-    await engine.dispose();
+    await disposeAll();
     throw error;
   }
 }

@@ -22,24 +22,51 @@ export interface ContextBudgetOptions {
  * only for the items added since, and fully estimated after the history was rewritten.
  */
 export class ContextBudget {
-  readonly contextWindow: number;
-  /** Tokens the prompt may use: the window minus the answer reserve. */
-  readonly promptLimit: number;
-  readonly compactThreshold: number;
-  readonly compactTarget: number;
+  private window = 0;
+  private limits = { prompt: 0, compactAt: 0, compactTo: 0 };
   private measured: { items: number; tokens: number } | undefined;
   /** Server-counted tokens per estimated token, learned from the last count (1 until then). */
   private calibration = 1;
 
-  constructor(options: ContextBudgetOptions) {
-    if (!Number.isInteger(options.contextWindow) || options.contextWindow < 512) {
-      throw new RangeError(`contextWindow must be an integer >= 512, got ${options.contextWindow}`);
+  constructor(private readonly options: ContextBudgetOptions) {
+    this.resize(options.contextWindow);
+  }
+
+  get contextWindow(): number {
+    return this.window;
+  }
+
+  /** Tokens the prompt may use: the window minus the answer reserve. */
+  get promptLimit(): number {
+    return this.limits.prompt;
+  }
+
+  get compactThreshold(): number {
+    return this.limits.compactAt;
+  }
+
+  get compactTarget(): number {
+    return this.limits.compactTo;
+  }
+
+  /**
+   * Another model's window (the `set_model` op). Earlier counts came from another tokenizer, so
+   * they are dropped; the next turn compacts first if the history no longer fits.
+   */
+  resize(contextWindow: number): void {
+    if (!Number.isInteger(contextWindow) || contextWindow < 512) {
+      throw new RangeError(`contextWindow must be an integer >= 512, got ${contextWindow}`);
     }
-    this.contextWindow = options.contextWindow;
-    const reserve = Math.min(options.outputReserveTokens ?? DEFAULT_OUTPUT_RESERVE_TOKENS, Math.floor(options.contextWindow / 4));
-    this.promptLimit = options.contextWindow - reserve;
-    this.compactThreshold = Math.floor(this.promptLimit * (options.compactAt ?? DEFAULT_COMPACT_AT));
-    this.compactTarget = Math.floor(this.promptLimit * (options.compactTo ?? DEFAULT_COMPACT_TO));
+    const reserve = Math.min(this.options.outputReserveTokens ?? DEFAULT_OUTPUT_RESERVE_TOKENS, Math.floor(contextWindow / 4));
+    const prompt = contextWindow - reserve;
+    this.window = contextWindow;
+    this.limits = {
+      prompt,
+      compactAt: Math.floor(prompt * (this.options.compactAt ?? DEFAULT_COMPACT_AT)),
+      compactTo: Math.floor(prompt * (this.options.compactTo ?? DEFAULT_COMPACT_TO)),
+    };
+    this.measured = undefined;
+    this.calibration = 1;
   }
 
   /**

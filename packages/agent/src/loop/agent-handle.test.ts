@@ -162,4 +162,22 @@ void describe('Agent as a queue pair (scripted engine)', () => {
     assert.deepEqual(finals, ['Echo: first', 'Echo: queued, edited']);
     assert.ok(events.some((event) => event.type === 'queue.changed' && event.turn_id === null), 'between turns, events belong to no turn');
   });
+
+  void it('set_model takes the window the server lists for the new model, keeps the history, and answers on the new chain', async () => {
+    const agent = await agentFor({ contextWindow: 4096 });
+    for await (const event of runTurns(agent, 'before the switch')) void event;
+    const history = agent.items.length;
+    await agent.submit({ type: 'set_model', model: TEST_MODEL });
+    assert.equal(agent.contextWindow, 100_000, "the listed model's window replaces the old one");
+    assert.equal(agent.items.length, history, 'the history stays');
+    await agent.submit({ type: 'set_model', model: 'not-listed' });
+    assert.equal(agent.contextWindow, 100_000, 'a model the server does not list keeps the window');
+    assert.equal(agent.snapshot().model, 'not-listed');
+    await agent.submit({ type: 'set_model', model: TEST_MODEL });
+    const events: AgentEvent[] = [];
+    for await (const event of runTurns(agent, 'after the switch')) events.push(event);
+    const sent = events.find((event) => event.type === 'response.completed');
+    assert.ok(sent?.type === 'response.completed' && sent.stats.input_items_sent >= 3, 'the first request after a switch resends the history (no warm chain)');
+    assert.equal(events.find((event) => event.type === 'turn.completed' && event.final_message === 'Echo: after the switch')?.type, 'turn.completed');
+  });
 });

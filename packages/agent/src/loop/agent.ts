@@ -146,7 +146,7 @@ export class Agent implements AgentHandle {
         if (event !== undefined) this.thread.emit(event);
         return;
       }
-      case 'set_model': this.setModel(parsed.model); return;
+      case 'set_model': await this.changeModel(parsed.model); return;
     }
   }
 
@@ -304,12 +304,25 @@ export class Agent implements AgentHandle {
     return this.context.summarize(this.connection, this.request.model, signal ?? new AbortController().signal);
   }
 
-  /** The next requests go to `model`; the history stays (the server's warm chain does not). */
-  setModel(model: string): void {
+  /**
+   * The next requests go to `model`; the history stays (the server's warm chain does not).
+   * `contextWindow`: the new model's window (default: the current one stays).
+   */
+  setModel(model: string, contextWindow?: number): void {
     if (this.driving) throw new AgentError('busy', 'The model cannot change while a turn runs.');
     this.request.model = model;
     this.conversation.chain = undefined;
+    // Another model, another tokenizer: the server's earlier counts no longer apply.
+    if (contextWindow !== undefined) this.context.budget.resize(contextWindow);
+    else this.context.budget.forgetUsage();
     this.thread.emit({ type: 'model.changed', model });
+  }
+
+  /** The `set_model` op: the new model's window is the one the server lists for it (kept when it lists none). */
+  private async changeModel(model: string): Promise<void> {
+    if (this.driving) throw new AgentError('busy', 'The model cannot change while a turn runs.');
+    const listed = await this.connection.listModels().then((models) => models.find((entry) => entry.id === model), () => undefined);
+    this.setModel(model, listed?.contextWindow);
   }
 
   /** The `user_message` op: runs the turn, then queued messages while turns complete. */

@@ -10,6 +10,8 @@ import { DEFAULT_MODEL_ALIAS } from '@spark/engine-llama';
 import { CliError } from '../cli-error.js';
 import { intOption, parseApproval, parseSandbox, parseTransport } from '../cli-options.js';
 import { startLocalServer, type LocalServer } from '../local-server.js';
+import type { ProviderStatus } from '../upstream-catalog.js';
+import { providerOf } from '../upstream-engines.js';
 import { style } from '../tui/ansi.js';
 import { renderUnifiedDiff, unifiedDiff } from '../tui/diff-renderer.js';
 import { configPath, loadConfig, withEnv } from './spark-config.js';
@@ -19,7 +21,9 @@ const run = promisify(execFile);
 
 export const INTERACTIVE_USAGE = `Usage: spark [options]              the interactive coding agent in this directory
   --model <id|alias|path>    model (default ${DEFAULT_MODEL_ALIAS}, pulled on first use); <provider>/<model>
-                             runs on that upstream (e.g. cerebras/<model> with CEREBRAS_API_KEY set)
+                             runs on that upstream (e.g. cerebras/<model> with CEREBRAS_API_KEY set).
+                             /model switches between the local model and the "upstreams" of the config
+                             file (connected in the background) or a preset (connected when chosen)
   --server <url>             a Responses endpoint instead of the embedded engine
   --api-key <key>            key for --server
   --approval <mode>          ask (default) | auto-in-workspace | never-ask
@@ -43,7 +47,7 @@ const HELP = [
   'Up/Down  edit queued messages: Enter saves, Ctrl-X removes, Ctrl-S sends it as a steer now, Esc cancels',
   'Ctrl-C stop / clear / quit    Ctrl-D quit',
   '/status  model, server, session, context, last TTFT and tok/s',
-  '/model [id]  list models or switch (history kept)',
+  '/model [id]  list the models (local, then <provider>/<model>) or switch: same session, history kept',
   '/new  start a new session           /resume [id]  list or resume sessions',
   '/fork [turn]  fork this session (at a turn)   /compact  summarise older turns now',
   '/undo  restore the files of the last patch    /diff  show changes (git diff, or patches this session)',
@@ -86,7 +90,10 @@ export async function interactiveCommand(argv: readonly string[], signal: AbortS
     model = local.model;
   }
   const apiKey = values['api-key'] ?? config.apiKey ?? process.env['OPENAI_API_KEY'];
-  const engine = local === undefined ? new URL(baseUrl).host : local.origin === 'in-process' ? 'llama.cpp (in-process)' : 'spark serve';
+  // The config file's providers connect while the user types; /model waits for them.
+  const upstreamsReady: Promise<ProviderStatus[]> = local?.catalog?.openConfigured(signal) ?? Promise.resolve([]);
+  const server = local;
+  const engineOf = (id: string): string => (server === undefined ? new URL(baseUrl).host : server.engineOf(id));
 
   const base: OpenAgentOptions = {
     baseUrl, workspace, approval, transport, signal,
@@ -104,7 +111,7 @@ export async function interactiveCommand(argv: readonly string[], signal: AbortS
   let warm: Promise<void> = warmup(opened.agent);
 
   const reopen = async (extra: Partial<OpenAgentOptions>): Promise<void> => {
-    const next = await openAgent({ ...base, model: opened.model, ...extra });
+    const next = await openAgent({ ...base, model: opened.agent.model, ...extra });
     await opened.connection.close();
     opened = next;
     warm = warmup(opened.agent);
@@ -113,20 +120,14 @@ export async function interactiveCommand(argv: readonly string[], signal: AbortS
   const host: TuiHost = {
     agent: () => opened.agent,
     ready: () => warm,
-    describe: () => ({ model: opened.model, engine, transport: opened.connection.kind, sessionId: opened.session?.id }),
+    describe: () => ({ model: opened.agent.model, engine: engineOf(opened.agent.model), transport: opened.connection.kind, sessionId: opened.session?.id }),
     command: async (name, args, tui) => {
       const agent: AgentHandle = opened.agent;
       switch (name) {
         case 'help': case '?': return HELP.map((line) => style.dim(line));
         case 'quit': case 'exit': case 'q': return 'exit';
-        case 'status': return statusLines(opened, engine, baseUrl, approval, workspace);
-        case 'model': {
-          const models = await opened.connection.listModels();
-          if (args === '') return models.map((m) => `${m.id === opened.model ? '● ' : '  '}${m.id}${m.contextWindow ? style.dim(` (${m.contextWindow} tokens)`) : ''}`);
-          if (!models.some((m) => m.id === args) && local !== undefined) return [style.red(`the server does not serve '${args}'`)];
-          await reopenWithHistory({ model: args });
-          return [style.dim(`model: ${args} (history kept, new session ${opened.session?.id ?? ''})`)];
-        }
+        case 'status': return statusLines(opened, engineOf(opened.agent.model), baseUrl, approval, workspace, local);
+        case 'model': return args === '' ? listModels() : switchModel(args);
         case 'new':
           await reopen({});
           return [style.dim(`new session ${opened.session?.id ?? ''}`)];
@@ -165,24 +166,50 @@ export async function interactiveCommand(argv: readonly string[], signal: AbortS
     },
   };
 
-  /** A new agent on another model that keeps this conversation (a new session holding it). */
-  async function reopenWithHistory(extra: Partial<OpenAgentOptions>): Promise<void> {
-    const id = opened.session?.id;
-    if (id !== undefined) {
-      await opened.session?.flush();
-      await reopen({ ...extra, fork: { id } });
-    } else {
-      await reopen(extra);
+  /** Every model the server serves (local first, then `<provider>/<model>`), and why a provider's are missing. */
+  async function listModels(): Promise<string[]> {
+    await upstreamsReady;
+    const current = opened.agent.model;
+    const models = await opened.connection.listModels();
+    const lines = models.map((m) => `${m.id === current ? '● ' : '  '}${m.id}${m.contextWindow ? style.dim(` (${m.contextWindow} tokens)`) : ''}`);
+    if (!models.some((m) => m.id === current)) lines.unshift(`● ${current}${style.dim(' (not listed by the server)')}`);
+    lines.push(...providerNotes(local));
+    const reachable = local?.catalog?.reachable() ?? [];
+    if (reachable.length > 0) lines.push(style.dim(`also, connected when chosen: ${reachable.map((name) => `${name}/<model>`).join(', ')}`));
+    return lines;
+  }
+
+  /** `/model <id>`: the set_model op on the same agent (same session and history; the warm chain restarts on the new model). */
+  async function switchModel(id: string): Promise<string[]> {
+    await upstreamsReady;
+    const name = providerOf(id);
+    const provider = name === undefined ? undefined : local?.catalog?.provider(name);
+    if (provider !== undefined && provider.status.state !== 'ready') {
+      try {
+        await provider.open(signal);
+      } catch (error) {
+        return [style.red(`upstream ${provider.name} unavailable: ${error instanceof Error ? error.message : String(error)}`)];
+      }
     }
+    const models = await opened.connection.listModels();
+    // A hosted API lists only some of what it serves: only a server on this machine is held to its list.
+    if (!models.some((m) => m.id === id) && local !== undefined) return [style.red(`the server does not serve '${id}' (/model lists what it does)`)];
+    await submitAndCollect(opened.agent, { type: 'set_model', model: id });
+    return [style.dim(`model: ${id} · ${engineOf(id)} (history kept: ${opened.agent.items.length} items, session ${opened.session?.id ?? 'not saved'})`)];
   }
 
   const app = new TuiApp(host, { input: process.stdin, output: process.stdout });
   const banner = [
-    `${style.bold('spark')} ${style.dim(`· ${opened.model} · ${engine} · ${opened.connection.kind} · ${workspace}`)}`,
+    `${style.bold('spark')} ${style.dim(`· ${opened.model} · ${engineOf(opened.model)} · ${opened.connection.kind} · ${workspace}`)}`,
     style.dim(`approval: ${approval} · sandbox: ${describeShellConfinement(opened.confinement)}${opened.project.files.length > 0 ? ` · AGENTS.md: ${opened.project.files.length}` : ''} · /help for keys and commands`),
   ];
   const onAbort = (): void => { opened.agent.submit({ type: 'interrupt' }).catch(() => undefined); };
   signal.addEventListener('abort', onAbort);
+  // A provider that cannot be reached costs only its models, and says so once.
+  void upstreamsReady.then((statuses) => {
+    const failed = statuses.filter((status) => status.state === 'failed');
+    if (failed.length > 0) app.print(providerNotes(local, failed));
+  });
   try {
     await app.run(banner);
   } finally {
@@ -197,10 +224,21 @@ function warmup(agent: Agent): Promise<void> {
   return agent.warmup().catch(() => undefined);
 }
 
-function statusLines(opened: OpenedAgent, engine: string, baseUrl: string, approval: string, workspace: string): string[] {
+/** One line per configured (or contacted) provider that serves nothing: connecting, or why not. */
+function providerNotes(local: LocalServer | undefined, statuses: readonly ProviderStatus[] = local?.catalog?.statuses() ?? []): string[] {
+  return statuses.flatMap((status) => {
+    if (status.state === 'failed') return [style.yellow(`upstream ${status.name} unavailable (its models are not listed): ${status.reason}`)];
+    if (status.state === 'opening') return [style.dim(`upstream ${status.name}: connecting…`)];
+    return [];
+  });
+}
+
+function statusLines(opened: OpenedAgent, engine: string, baseUrl: string, approval: string, workspace: string, local: LocalServer | undefined): string[] {
   const agent: AgentHandle = opened.agent;
+  const upstreams = (local?.catalog?.statuses() ?? []).map((status) => `${status.name} ${status.state === 'ready' ? `(${status.models} models)` : status.state}`);
   return [
-    `model      ${opened.model} (${engine})`,
+    `model      ${opened.agent.model} (${engine})`,
+    ...(upstreams.length > 0 ? [`upstreams  ${upstreams.join(', ')}`] : []),
     `server     ${baseUrl} over ${opened.connection.kind}`,
     `session    ${opened.session?.id ?? '(not saved)'}`,
     `workspace  ${workspace}`,

@@ -93,9 +93,9 @@ export class TuiApp {
     }
   }
 
-  /** Prints settled lines (used by commands too). */
+  /** Prints settled lines (used by commands too); nothing once the app has exited (a late background note). */
   print(lines: string[]): void {
-    if (lines.length > 0) this.region.commit(lines);
+    if (lines.length > 0 && !this.closed) this.region.commit(lines);
   }
 
   /** Starts a turn with `text` (what Enter does when idle; /init uses it too). */
