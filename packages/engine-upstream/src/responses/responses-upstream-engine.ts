@@ -1,3 +1,4 @@
+import { setTimeout as delay } from 'node:timers/promises';
 import { ClientError, connectResponses, HTTP_ONLY_UPGRADE_STATUSES, type ClientEvent, type ResponsesConnection } from '@spark/client';
 import {
   EngineError, type ConversationItem, type Engine, type EngineEvent, type EngineStats, type FinishReason, type GenerateRequest, type ModelInfo, type Usage,
@@ -230,7 +231,8 @@ export class ResponsesUpstreamEngine implements Engine {
       const retryable = isRetryableFailure(failure) && attempt < this.limits.maxAttempts
         && (retryAfterMs === undefined || retryAfterMs <= this.limits.maxRetryDelayMs);
       if (!retryable) throw toUpstreamEngineError(this.name, failure, this.options.apiKey);
-      await sleep(Math.max(retryAfterMs ?? 0, backoffDelayMs(attempt, this.limits)), request.signal);
+      // An abort ends the wait early; the loop then sees the aborted signal.
+      await delay(Math.max(retryAfterMs ?? 0, backoffDelayMs(attempt, this.limits)), undefined, { signal: request.signal }).catch(() => undefined);
     }
   }
 
@@ -353,11 +355,3 @@ function toFailure(error: unknown): UpstreamFailure {
   };
 }
 
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    if (signal.aborted) { resolve(); return; }
-    const onAbort = (): void => { clearTimeout(timer); resolve(); };
-    const timer = setTimeout(() => { signal.removeEventListener('abort', onAbort); resolve(); }, ms);
-    signal.addEventListener('abort', onAbort, { once: true });
-  });
-}
