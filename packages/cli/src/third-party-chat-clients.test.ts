@@ -1,5 +1,6 @@
 // End to end with real third-party Chat Completions clients from the npm registry: OpenCode
-// (`opencode run`) completes a headless, tool-using turn against Spark's `/v1/chat/completions`.
+// (`opencode run`) and Qwen Code (`qwen --yolo`) each complete a headless, tool-using turn
+// against Spark's `/v1/chat/completions`.
 // The server runs the scripted engine, scripted to answer the client's requests the way a model
 // would (a title, then a `write` tool call, then an answer), so the test checks the wire, not a
 // model's whims. A recording proxy between client and server witnesses what the client sent.
@@ -17,96 +18,147 @@ import { isRecord, startRecordingProxy, type HttpExchange } from './testing/reco
 import { isolatedClientEnv, runTestClient } from './testing/run-test-client.js';
 
 const OPENCODE: NpmTestClient = { packageName: 'opencode-ai', version: '1.18.33', bin: 'opencode' };
+/** 0.15.10: the last line we checked that runs on Node 20 (0.24 wants Node 22). */
+const QWEN_CODE: NpmTestClient = { packageName: '@qwen-code/qwen-code', version: '0.15.10', bin: 'qwen' };
 const MODEL = 'spark-scripted';
+/** Qwen Code's system prompt and 15 tool schemas outgrow the scripted engine's default 4096 "tokens". */
+const CONTEXT_SIZE = 131_072;
 /** A whole headless run takes seconds; the deadline only stops a hung client. */
 const CLIENT_TIMEOUT_MS = 90_000;
 const INSTALL_AND_RUN_TIMEOUT_MS = 360_000;
 
 const FILE_NAME = 'hello.txt';
 const FILE_CONTENT = 'hello from spark\n';
+const PROMPT = `Create ${FILE_NAME} containing the words: hello from spark`;
 const TITLE = 'Spark writes hello';
 const ANSWER = 'Created hello.txt through Spark.';
 
+/** How one client names its file-writing tool and that tool's arguments. */
+interface WriteTool {
+  name: string;
+  arguments: (filePath: string) => Record<string, unknown>;
+}
+
 /**
- * Plays a model for an agent client: a request without tools (OpenCode's title request) gets a
- * title; a tool-using turn calls `write` for `filePath`, and once the tool's result is back, the
- * answer. A request that lacks the `write` tool gets a text that makes the test fail.
+ * Plays a model for an agent client: a request without tools (OpenCode's title request, Qwen
+ * Code's history summary) gets a title; a tool-using turn calls the client's write tool for
+ * `filePath`, and once the tool's result is back, the answer. A request that lacks the tool gets
+ * a text that makes the test fail.
  */
-function writeFileScript(filePath: string): (request: GenerateRequest) => readonly ScriptStep[] {
+function writeFileScript(tool: WriteTool, filePath: string): (request: GenerateRequest) => readonly ScriptStep[] {
   return (request) => {
     if (request.tools.length === 0) return [{ type: 'text', text: TITLE }];
     if (request.conversation.at(-1)?.type === 'tool_result') return [{ type: 'text', text: ANSWER }];
-    if (!request.tools.some((tool) => tool.name === 'write')) return [{ type: 'text', text: 'no write tool offered' }];
-    return [{ type: 'tool_call', name: 'write', arguments: JSON.stringify({ filePath, content: FILE_CONTENT }) }];
+    if (!request.tools.some((offered) => offered.name === tool.name)) return [{ type: 'text', text: `no ${tool.name} tool offered` }];
+    return [{ type: 'tool_call', name: tool.name, arguments: JSON.stringify(tool.arguments(filePath)) }];
   };
 }
 
+/** One client's run: how to configure and start it, and what it sends that the test pins down. */
+interface ClientCase {
+  client: NpmTestClient;
+  tool: WriteTool;
+  /** Writes the client's config (project folder or home) and returns its argv and extra env. */
+  prepare: (paths: { workspace: string; home: string; baseURL: string }) => Promise<{ args: string[]; env: Record<string, string> }>;
+  /** `tool_choice` on tool-using requests: OpenCode sends `auto`, Qwen Code none. */
+  toolChoice: string | undefined;
+}
+
+const CASES: readonly ClientCase[] = [
+  {
+    client: OPENCODE,
+    tool: { name: 'write', arguments: (filePath) => ({ filePath, content: FILE_CONTENT }) },
+    prepare: async ({ workspace, baseURL }) => {
+      await writeOpenCodeConfig(workspace, baseURL);
+      return { args: ['run', PROMPT], env: { OPENCODE_DISABLE_MODELS_FETCH: '1', OPENCODE_DISABLE_AUTOUPDATE: '1' } };
+    },
+    toolChoice: 'auto',
+  },
+  {
+    client: QWEN_CODE,
+    tool: { name: 'write_file', arguments: (filePath) => ({ file_path: filePath, content: FILE_CONTENT }) },
+    prepare: async ({ home, baseURL }) => {
+      await mkdir(join(home, '.qwen'), { recursive: true });
+      await writeFile(join(home, '.qwen', 'settings.json'), `${JSON.stringify({ privacy: { usageStatisticsEnabled: false } })}\n`);
+      return { args: ['--yolo', PROMPT], env: { OPENAI_BASE_URL: baseURL, OPENAI_API_KEY: 'spark-test-key', OPENAI_MODEL: MODEL } };
+    },
+    toolChoice: undefined,
+  },
+];
+
 void describe('third-party Chat Completions clients against spark serve', () => {
-  void it(`OpenCode ${OPENCODE.version}: one headless prompt writes a file through a tool call and prints the answer`, { timeout: INSTALL_AND_RUN_TIMEOUT_MS }, async (t) => {
-    const install = await installNpmTestClient(OPENCODE);
-    if (!install.installed) {
-      t.skip(install.reason);
-      return;
-    }
-    t.diagnostic(`opencode at ${install.binPath}${install.cached ? ' (cached)' : ' (installed now)'}`);
+  for (const testCase of CASES) {
+    const { client } = testCase;
+    void it(`${client.packageName} ${client.version}: one headless prompt writes a file through a streamed tool call and prints the answer`, { timeout: INSTALL_AND_RUN_TIMEOUT_MS }, async (t) => {
+      const install = await installNpmTestClient(client);
+      if (!install.installed) {
+        t.skip(install.reason);
+        return;
+      }
+      t.diagnostic(`${client.bin} at ${install.binPath}${install.cached ? ' (cached)' : ' (installed now)'}`);
+      await runWriteFileTurn(t, testCase, install.binPath);
+    });
+  }
+});
 
-    const root = await mkdtemp(join(tmpdir(), 'spark-opencode-'));
-    // OpenCode refuses writes outside its project folder in `run` mode: the file goes in its cwd.
-    const workspace = join(root, 'project');
-    const target = join(workspace, FILE_NAME);
-    const server = await startTestServer({ engineOptions: { models: [MODEL], script: writeFileScript(target) } });
-    const proxy = await startRecordingProxy(server.url);
-    try {
-      const env = await isolatedClientEnv(join(root, 'home'), { OPENCODE_DISABLE_MODELS_FETCH: '1', OPENCODE_DISABLE_AUTOUPDATE: '1' });
-      await writeOpenCodeConfig(workspace, `${proxy.url}/v1`);
+async function runWriteFileTurn(t: TestContext, testCase: ClientCase, binPath: string): Promise<void> {
+  const root = await mkdtemp(join(tmpdir(), `spark-${testCase.client.bin}-`));
+  // OpenCode refuses writes outside its project folder in `run` mode: the file goes in its cwd.
+  const workspace = join(root, 'project');
+  const home = join(root, 'home');
+  const target = join(workspace, FILE_NAME);
+  await mkdir(workspace, { recursive: true });
+  const server = await startTestServer({ engineOptions: { models: [MODEL], contextSize: CONTEXT_SIZE, script: writeFileScript(testCase.tool, target) } });
+  const proxy = await startRecordingProxy(server.url);
+  try {
+    const prepared = await testCase.prepare({ workspace, home, baseURL: `${proxy.url}/v1` });
+    const env = await isolatedClientEnv(home, prepared.env);
+    const run = await runTestClient(binPath, prepared.args, { cwd: workspace, env, timeoutMs: CLIENT_TIMEOUT_MS });
+    const posts = proxy.http('POST', '/v1/chat/completions');
+    report(t, run.stdout, run.stderr, posts);
 
-      const run = await runTestClient(install.binPath, ['run', `Create ${FILE_NAME} containing the words: hello from spark`], { cwd: workspace, env, timeoutMs: CLIENT_TIMEOUT_MS });
-      const posts = proxy.http('POST', '/v1/chat/completions');
-      report(t, run.stdout, run.stderr, posts);
+    assert.equal(run.timedOut, false, `${testCase.client.bin} hung`);
+    assert.equal(run.code, 0, `${testCase.client.bin} failed: ${run.stderr.slice(-2_000)}`);
+    assert.ok(run.stdout.includes(ANSWER), `the model's answer is in the client's output: ${run.stdout}`);
+    assert.equal(await readFile(target, 'utf8'), FILE_CONTENT, 'the client ran the write tool the model called');
 
-      assert.equal(run.timedOut, false, 'opencode run hung');
-      assert.equal(run.code, 0, `opencode run failed: ${run.stderr.slice(-2_000)}`);
-      assert.ok(run.stdout.includes(ANSWER), `the model's answer is in OpenCode's output: ${run.stdout}`);
-      assert.equal(await readFile(target, 'utf8'), FILE_CONTENT, 'OpenCode ran the write tool the model called');
-
-      // What the client sent: every request streams and asks for usage, the turn offers tools.
-      assert.ok(posts.length >= 3, `a title request, the tool call and the answer after its result: ${posts.length} request(s)`);
-      for (const post of posts) {
-        assert.equal(post.status, 200, `answered ${post.status}: ${post.responseBody.slice(0, 500)}`);
-        const body = parseBody(post);
-        assert.equal(body['model'], MODEL);
-        assert.equal(body['stream'], true);
+    // What the client sent: streamed requests ask for usage; the turn offers tools.
+    for (const post of posts) {
+      assert.equal(post.status, 200, `answered ${post.status}: ${post.responseBody.slice(0, 500)}`);
+      const body = parseBody(post);
+      assert.equal(body['model'], MODEL);
+      if (body['stream'] === true) {
         assert.deepEqual(body['stream_options'], { include_usage: true });
         assertStreamedWithUsage(post);
       }
-      const toolTurns = posts.map(parseBody).filter((body) => Array.isArray(body['tools']));
-      assert.ok(toolTurns.length >= 2, 'the tool call and the answer were tool-enabled requests');
-      for (const body of toolTurns) {
-        assert.equal(body['tool_choice'], 'auto');
-        assert.ok(toolNames(body).includes('write'), `tools offered: ${toolNames(body).join(', ')}`);
-      }
-
-      // The call Spark streamed came back as an assistant tool_calls message and a tool message.
-      const callId = streamedToolCallIds(posts).at(0);
-      assert.ok(callId !== undefined, 'Spark streamed a tool call');
-      const followUp = toolTurns.find((body) => messages(body).some((message) => message['role'] === 'tool' && message['tool_call_id'] === callId));
-      assert.ok(followUp, `no request carried the result of ${callId}`);
-      const echoed = messages(followUp).find((message) => message['role'] === 'assistant' && Array.isArray(message['tool_calls']));
-      assert.ok(echoed, 'the assistant turn with the call is sent back');
-
-      // The engine saw the same conversation: the tool result is the last item of the last turn.
-      const engineTurns = server.engine.requests.filter((request) => request.tools.length > 0);
-      const resultTurn = engineTurns.find((request) => request.conversation.some((item) => item.type === 'tool_result' && item.callId === callId));
-      assert.ok(resultTurn, 'the tool result reached the engine');
-      assert.equal(resultTurn.toolChoice.type, 'auto');
-      assert.deepEqual(server.logged, [], 'the server logged no warning or error');
-    } finally {
-      await proxy.close();
-      await server.server.close();
-      await rm(root, { recursive: true, force: true });
     }
-  });
-});
+    const toolTurns = posts.map(parseBody).filter((body) => Array.isArray(body['tools']));
+    assert.ok(toolTurns.length >= 2, `the tool call and the answer were tool-enabled requests (${posts.length} request(s) in all)`);
+    for (const body of toolTurns) {
+      assert.equal(body['stream'], true, 'an agent turn streams');
+      assert.equal(body['tool_choice'], testCase.toolChoice);
+      assert.ok(toolNames(body).includes(testCase.tool.name), `tools offered: ${toolNames(body).join(', ')}`);
+    }
+
+    // The call Spark streamed came back as an assistant tool_calls message and a tool message.
+    const callId = streamedToolCallIds(posts).at(0);
+    assert.ok(callId !== undefined, 'Spark streamed a tool call');
+    const followUp = toolTurns.find((body) => messages(body).some((message) => message['role'] === 'tool' && message['tool_call_id'] === callId));
+    assert.ok(followUp, `no request carried the result of ${callId}`);
+    const echoed = messages(followUp).find((message) => message['role'] === 'assistant' && Array.isArray(message['tool_calls']));
+    assert.ok(echoed, 'the assistant turn with the call is sent back');
+
+    // The engine saw it as a tool result whose text is the client's, whatever shape it was sent in.
+    const result = server.engine.requests.flatMap((request) => request.conversation).find((item) => item.type === 'tool_result' && item.callId === callId);
+    assert.ok(result?.type === 'tool_result', 'the tool result reached the engine');
+    assert.ok(result.output.length > 0 && !result.output.startsWith('['), `the tool result is plain text: ${result.output}`);
+    assert.deepEqual(server.logged, [], 'the server logged no warning or error');
+  } finally {
+    await proxy.close();
+    await server.server.close();
+    await rm(root, { recursive: true, force: true });
+  }
+}
 
 /** OpenCode's project config: Spark as an `@ai-sdk/openai-compatible` provider, nothing fetched. */
 async function writeOpenCodeConfig(workspace: string, baseURL: string): Promise<void> {
@@ -124,7 +176,6 @@ async function writeOpenCodeConfig(workspace: string, baseURL: string): Promise<
     autoupdate: false,
     share: 'disabled',
   };
-  await mkdir(workspace, { recursive: true });
   await writeFile(join(workspace, 'opencode.json'), `${JSON.stringify(config, null, 2)}\n`);
 }
 

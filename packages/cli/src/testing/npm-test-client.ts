@@ -37,7 +37,8 @@ export function testClientsCacheDir(env: NodeJS.ProcessEnv = process.env): strin
  */
 export async function installNpmTestClient(client: NpmTestClient, timeoutMs = DEFAULT_CLIENT_INSTALL_TIMEOUT_MS): Promise<NpmTestClientInstall> {
   const cacheDir = testClientsCacheDir();
-  const folder = join(cacheDir, `${client.packageName.replace(/^@/, '').replace(/\//g, '-')}-${client.version}`);
+  // The unscoped name: `@qwen-code/qwen-code@0.15.10` -> `qwen-code-0.15.10`.
+  const folder = join(cacheDir, `${client.packageName.split('/').at(-1) ?? client.packageName}-${client.version}`);
   const binPath = join(folder, 'node_modules', '.bin', client.bin);
   if (await exists(binPath)) return { installed: true, binPath, cached: true };
 
@@ -66,7 +67,7 @@ async function runNpmInstall(prefix: string, spec: string, timeoutMs: number): P
   // npm run exports its own settings as npm_config_*; a workspace or prefix setting from this
   // repository's `npm test` must not steer an install that belongs outside it.
   const env: NodeJS.ProcessEnv = {};
-  for (const [name, value] of Object.entries(process.env)) if (!/^npm_config_(prefix|workspaces?|global|include_workspace_root)$/i.test(name)) env[name] = value;
+  for (const [name, value] of Object.entries(process.env)) if (!/^npm_config_(prefix|local_prefix|workspaces?|global|include_workspace_root)$/i.test(name)) env[name] = value;
   const npm = process.platform === 'win32' ? 'npm.cmd' : 'npm';
   const child = spawn(npm, ['install', '--prefix', prefix, '--no-audit', '--no-fund', '--no-save', '--loglevel', 'error', spec], { stdio: ['ignore', 'pipe', 'pipe'], env });
   let output = '';
