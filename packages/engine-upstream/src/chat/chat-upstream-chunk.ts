@@ -56,3 +56,29 @@ export const upstreamChunkSchema = z.looseObject({
 export type UpstreamChunk = z.infer<typeof upstreamChunkSchema>;
 export type UpstreamToolCallDelta = z.infer<typeof toolCallDeltaSchema>;
 export type UpstreamUsage = z.infer<typeof usageSchema>;
+
+/**
+ * The chunk as the schema reads it, checking the shape almost every chunk of a stream has (one
+ * choice whose delta is text, or nothing, and no usage, timings or error) by hand first: that
+ * shape passes the schema unchanged, and skipping zod for it halves the per-token cost of an
+ * upstream stream. Anything else goes through the schema.
+ */
+export function readUpstreamChunk(json: unknown): z.ZodSafeParseResult<UpstreamChunk> {
+  if (isPlainTextChunk(json)) return { success: true, data: json };
+  return upstreamChunkSchema.safeParse(json);
+}
+
+function isPlainTextChunk(json: unknown): json is UpstreamChunk {
+  if (typeof json !== 'object' || json === null) return false;
+  const chunk = json as Record<string, unknown>;
+  if (chunk['usage'] != null || chunk['timings'] != null || chunk['time_info'] != null || chunk['error'] !== undefined) return false;
+  const choices = chunk['choices'];
+  if (!Array.isArray(choices) || choices.length !== 1) return false;
+  const choice: unknown = choices[0];
+  if (typeof choice !== 'object' || choice === null) return false;
+  const { delta, finish_reason: finish, index } = choice as Record<string, unknown>;
+  if (finish != null || (index !== undefined && typeof index !== 'number')) return false;
+  if (typeof delta !== 'object' || delta === null) return false;
+  const { content, tool_calls: calls, reasoning, reasoning_content: reasoningContent } = delta as Record<string, unknown>;
+  return (content == null || typeof content === 'string') && calls == null && reasoning == null && reasoningContent == null;
+}

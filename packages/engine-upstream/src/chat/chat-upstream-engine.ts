@@ -6,7 +6,7 @@ import { EngineError, type Engine, type EngineEvent, type EngineStats, type Gene
 import { chatRequestBody, type ChatMaxTokensField } from './chat-request-body.js';
 import { chatSseData } from './chat-sse-data.js';
 import { ChatStreamState } from './chat-stream-state.js';
-import { upstreamChunkSchema } from './chat-upstream-chunk.js';
+import { readUpstreamChunk, type UpstreamChunk } from './chat-upstream-chunk.js';
 import { DEFAULT_UPSTREAM_CONTEXT_WINDOW } from '../upstream-limits.js';
 import { DEFAULT_CHAT_UPSTREAM_LIMITS, type ChatUpstreamLimits } from './chat-upstream-limits.js';
 import { openChatStream } from './open-chat-stream.js';
@@ -183,14 +183,14 @@ export class ChatUpstreamEngine implements Engine {
   }
 }
 
-function parseChunk(data: string): ReturnType<typeof upstreamChunkSchema.parse> {
+function parseChunk(data: string): UpstreamChunk {
   let json: unknown;
   try {
     json = JSON.parse(data) as unknown;
   } catch (error) {
     throw new EngineError('upstream_error', 'The upstream sent a stream event that is not JSON', { cause: error });
   }
-  const parsed = upstreamChunkSchema.safeParse(json);
+  const parsed = readUpstreamChunk(json);
   if (!parsed.success) throw new EngineError('upstream_error', 'The upstream sent a stream event of an unknown shape', { cause: parsed.error });
   return parsed.data;
 }
