@@ -4,58 +4,26 @@
 // (its /v1/chat/completions). What the upstream received is read from its engine's requests.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import type { ConversationItem, Engine, EngineEvent, FinishReason, GenerateRequest } from '@spark/engine';
-import { outputText, responseOf, startTestServer, waitFor, WsTestClient, type TestServer } from '@spark/server/testing';
+import type { ConversationItem, Engine, EngineEvent, GenerateRequest } from '@spark/engine';
+import { outputText, responseOf, waitFor, WsTestClient } from '@spark/server/testing';
 import { ChatUpstreamEngine, type ChatUpstreamEngineOptions } from './chat/chat-upstream-engine.js';
 import { ResponsesUpstreamEngine, type ResponsesUpstreamOptions } from './responses/responses-upstream-engine.js';
+import { startUpstreamPair, type UpstreamPair } from './testing/upstream-pair.js';
 
 const MODEL = 'up/scripted';
 type Kind = 'responses' | 'chat';
 
-/** Records how each upstream generation finished (the upstream side of a steer). */
-function recordFinishes(engine: Engine, reasons: FinishReason[]): Engine {
-  return {
-    name: engine.name,
-    listModels: () => engine.listModels(),
-    stats: () => engine.stats(),
-    dispose: () => engine.dispose(),
-    generate: (request: GenerateRequest) => (async function* (): AsyncGenerator<EngineEvent> {
-      for await (const event of engine.generate(request)) {
-        if (event.type === 'finish') reasons.push(event.reason);
-        yield event;
-      }
-    })(),
-  };
-}
-
-interface Pair {
-  upstream: TestServer;
-  front: TestServer;
-  engine: Engine;
-  upstreamFinishes: FinishReason[];
-  close(): Promise<void>;
-}
+type Pair = UpstreamPair<Engine>;
 
 interface PairOptions {
   responses?: Partial<ResponsesUpstreamOptions>;
   chat?: Partial<ChatUpstreamEngineOptions>;
 }
 
-async function startPair(kind: Kind, options: PairOptions = {}): Promise<Pair> {
-  const upstreamFinishes: FinishReason[] = [];
-  const upstream = await startTestServer({ wrapEngine: (scripted) => recordFinishes(scripted, upstreamFinishes) });
-  const engine: Engine = kind === 'responses'
+function startPair(kind: Kind, options: PairOptions = {}): Promise<Pair> {
+  return startUpstreamPair<Engine>((upstream) => (kind === 'responses'
     ? new ResponsesUpstreamEngine({ name: 'up', baseUrl: upstream.baseUrl, models: [{ id: 'scripted', contextSize: 4096 }], limits: { retryBaseMs: 1 }, ...options.responses })
-    : new ChatUpstreamEngine({ name: 'up', baseUrl: upstream.baseUrl, apiKey: 'test-key', models: [{ id: 'scripted', contextWindow: 4096 }], ...options.chat });
-  const front = await startTestServer({ wrapEngine: () => engine });
-  return {
-    upstream, front, engine, upstreamFinishes,
-    close: async () => {
-      await front.server.close();
-      await engine.dispose();
-      await upstream.server.close();
-    },
-  };
+    : new ChatUpstreamEngine({ name: 'up', baseUrl: upstream.baseUrl, apiKey: 'test-key', models: [{ id: 'scripted', contextWindow: 4096 }], ...options.chat })));
 }
 
 /** The whole conversation an upstream generation ran on: what its state covered, then what was sent. */

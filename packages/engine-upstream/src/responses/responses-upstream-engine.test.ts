@@ -5,54 +5,19 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import OpenAI from 'openai';
-import type { Engine, EngineEvent, FinishReason, GenerateRequest, GenerationState, ScriptStep } from '@spark/engine';
-import { startTestServer, steps, testScript, waitFor, WsTestClient, outputText, responseOf, type TestServer } from '@spark/server/testing';
+import type { Engine, EngineEvent, GenerateRequest, GenerationState, ScriptStep } from '@spark/engine';
+import { startTestServer, steps, testScript, waitFor, WsTestClient, outputText, responseOf } from '@spark/server/testing';
+import { startUpstreamPair, type UpstreamPair } from '../testing/upstream-pair.js';
 import { ResponsesUpstreamEngine, type ResponsesUpstreamOptions } from './responses-upstream-engine.js';
 
 const MODEL = 'up/scripted';
 
-/** Records how each upstream generation finished (the upstream side of a cancel). */
-function recordFinishes(engine: Engine, reasons: FinishReason[]): Engine {
-  return {
-    name: engine.name,
-    listModels: () => engine.listModels(),
-    stats: () => engine.stats(),
-    dispose: () => engine.dispose(),
-    generate: (request: GenerateRequest) => (async function* (): AsyncGenerator<EngineEvent> {
-      for await (const event of engine.generate(request)) {
-        if (event.type === 'finish') reasons.push(event.reason);
-        yield event;
-      }
-    })(),
-  };
-}
+type Pair = UpstreamPair<ResponsesUpstreamEngine>;
 
-interface Pair {
-  upstream: TestServer;
-  front: TestServer;
-  engine: ResponsesUpstreamEngine;
-  upstreamFinishes: FinishReason[];
-  close(): Promise<void>;
-}
-
-async function startPair(
-  options: Partial<ResponsesUpstreamOptions> = {},
-  upstreamOptions: Parameters<typeof startTestServer>[0] = {},
-): Promise<Pair> {
-  const upstreamFinishes: FinishReason[] = [];
-  const upstream = await startTestServer({ wrapEngine: (scripted) => recordFinishes(scripted, upstreamFinishes), ...upstreamOptions });
-  const engine = new ResponsesUpstreamEngine({
+function startPair(options: Partial<ResponsesUpstreamOptions> = {}, upstreamOptions: Parameters<typeof startTestServer>[0] = {}): Promise<Pair> {
+  return startUpstreamPair((upstream) => new ResponsesUpstreamEngine({
     name: 'up', baseUrl: upstream.baseUrl, models: [{ id: 'scripted', contextSize: 4096 }], limits: { retryBaseMs: 1 }, ...options,
-  });
-  const front = await startTestServer({ wrapEngine: () => engine });
-  return {
-    upstream, front, engine, upstreamFinishes,
-    close: async () => {
-      await front.server.close();
-      await engine.dispose();
-      await upstream.server.close();
-    },
-  };
+  }), upstreamOptions);
 }
 
 async function collect(engine: Engine, request: GenerateRequest): Promise<EngineEvent[]> {
