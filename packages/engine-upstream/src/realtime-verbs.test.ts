@@ -101,7 +101,8 @@ for (const kind of ['responses', 'chat'] as const) {
         assert.equal(outputText(successor), 'You said: steer now');
 
         await waitFor(() => pair.upstreamFinishes.length >= 2);
-        assert.equal(pair.upstreamFinishes[0], 'aborted', 'the first upstream generation was stopped');
+        // In either order: the successor may finish upstream before the upstream notices the cut.
+        assert.deepEqual([...pair.upstreamFinishes].sort(), ['aborted', 'stop'], 'the first upstream generation was stopped, the successor completed');
         const next = requestFor(pair, 'steer now');
         assert.deepEqual(seen(next), [user('slow 2000'), { type: 'assistant', text: partial }, user('steer now')]);
         if (kind === 'responses') assert.deepEqual(next.conversation, [user('steer now')], 'chained on the stopped upstream response');

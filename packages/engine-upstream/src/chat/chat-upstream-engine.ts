@@ -125,6 +125,8 @@ export class ChatUpstreamEngine implements Engine {
       newCallId: () => `call_${randomBytes(18).toString('base64url')}`,
     });
     let res: IncomingMessage | undefined;
+    /** The upstream finished its answer: the socket may be kept. */
+    let clean = false;
     const aborted = (): EngineEvent => ({ type: 'finish', reason: 'aborted', usage: state.usageSoFar, ...dropped });
     try {
       try {
@@ -143,7 +145,8 @@ export class ChatUpstreamEngine implements Engine {
       yield { type: 'prompt', inputTokens: 0, cachedInputTokens: 0 };
       let done = false;
       try {
-        for await (const data of chatSseData(stream, this.limits.maxLineBytes)) {
+        // Leaving the loop at [DONE] must not destroy the response: its socket goes back to the agent.
+        for await (const data of chatSseData(stream.iterator({ destroyOnReturn: false }), this.limits.maxLineBytes)) {
           if (data.trim() === '[DONE]') {
             done = true;
             break;
@@ -164,13 +167,17 @@ export class ChatUpstreamEngine implements Engine {
       if (!done && !state.finished) {
         throw new EngineError('upstream_error', 'The upstream stream ended before the upstream finished the answer (cut mid-way)');
       }
+      clean = true;
       const closing = state.finish().map((event) => (event.type === 'finish' ? { ...event, ...dropped } : event));
       yield* request.prefillOnly ? closing.filter((event) => event.type === 'finish').map((event) => ({ ...event, reason: 'stop' as const })) : closing;
     } finally {
       request.signal.removeEventListener('abort', onAbort);
       this.running.delete(controller);
       controller.abort();
-      res?.destroy();
+      if (res !== undefined && !res.readableEnded) {
+        if (clean) await keepSocket(res);
+        else res.destroy();
+      }
     }
   }
 
@@ -193,4 +200,26 @@ function parseChunk(data: string): UpstreamChunk {
   const parsed = readUpstreamChunk(json);
   if (!parsed.success) throw new EngineError('upstream_error', 'The upstream sent a stream event of an unknown shape', { cause: parsed.error });
   return parsed.data;
+}
+
+/**
+ * How long a finished stream's terminator may take to arrive before its socket is cut instead of
+ * kept (it normally comes with `[DONE]`, in the same read).
+ */
+export const KEEP_ALIVE_DRAIN_MS = 250;
+
+/**
+ * After a clean end (the upstream finished, nothing aborted) the rest of the body is only the
+ * chunked terminator: read it, so the keep-alive socket is back in the agent before the next
+ * turn asks for one (no connect, no TLS handshake per turn), instead of destroying it.
+ */
+async function keepSocket(res: IncomingMessage): Promise<void> {
+  res.setTimeout(0);
+  const ended = new Promise<boolean>((resolve) => {
+    const timer = setTimeout(() => resolve(false), KEEP_ALIVE_DRAIN_MS);
+    res.once('end', () => { clearTimeout(timer); resolve(true); });
+    res.once('error', () => { clearTimeout(timer); resolve(false); });
+  });
+  res.resume();
+  if (!(await ended)) res.destroy();
 }
