@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { connect, createServer as createTcpServer, type AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { ClientError } from './client-error.js';
 import type { ClientEvent } from './client-events.js';
@@ -23,6 +23,33 @@ async function waitUntil(predicate: () => boolean): Promise<void> {
     await new Promise((resolve) => setTimeout(resolve, 5));
   }
 }
+
+void describe('HTTP connection keep-alive', () => {
+  void it('streams turn after turn over one TCP connection (the body is read to its end, not cancelled)', async () => {
+    const t = await startTestServer();
+    // A TCP relay in front of the server, counting the connections the client opens.
+    let connections = 0;
+    const relay = createTcpServer((socket) => {
+      connections += 1;
+      const upstream = connect(t.server.port, '127.0.0.1');
+      socket.pipe(upstream).pipe(socket);
+      socket.on('error', () => upstream.destroy());
+      upstream.on('error', () => socket.destroy());
+    });
+    await new Promise<void>((resolve) => relay.listen(0, '127.0.0.1', resolve));
+    const connection = await connectResponses({ baseUrl: `http://127.0.0.1:${(relay.address() as AddressInfo).port}/v1`, apiKey: 'test-key', transport: 'http' });
+    try {
+      for (const text of ['one', 'two', 'three']) {
+        assert.equal(deltaText(await collect(connection.stream({ model: TEST_MODEL, input: text }))), `You said: ${text}`);
+      }
+      assert.equal(connections, 1);
+    } finally {
+      await connection.close();
+      relay.close();
+      await t.server.close();
+    }
+  });
+});
 
 void describe('HTTP connection against Spark', () => {
   let t: TestServer;

@@ -104,7 +104,9 @@ export class HttpResponsesConnection implements ResponsesConnection {
       this.inFlight.delete(onClose);
       // A caller that left early, or a failure, must not leave the server generating for nobody.
       if (!ended) controller.abort();
-      await reader?.cancel().catch(() => undefined);
+      // After the terminal event only the body's end is left: reading it keeps the connection
+      // for the next turn (a cancelled body costs the next turn a connect and a TLS handshake).
+      if (!ended || !(await readToEnd(reader, DRAIN_AFTER_TERMINAL_MS))) await reader?.cancel().catch(() => undefined);
     }
   }
 
@@ -138,4 +140,28 @@ function endedEarly(): ClientError {
 
 function closedError(): ClientError {
   return new ClientError('connection_closed', 'The connection was closed by close().');
+}
+
+/** How long the end of a body may take after its terminal event before the body is cancelled instead. */
+export const DRAIN_AFTER_TERMINAL_MS = 250;
+
+/** Reads what is left of a body; false when it did not end in time (or failed). */
+async function readToEnd(reader: ReadableStreamDefaultReader<Uint8Array> | undefined, timeoutMs: number): Promise<boolean> {
+  if (reader === undefined) return true;
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const late = new Promise<false>((resolve) => { timer = setTimeout(() => resolve(false), timeoutMs); });
+  const drained = (async (): Promise<boolean> => {
+    for (;;) {
+      const chunk = await reader.read();
+      if (chunk.done) break;
+    }
+    // The pool takes the connection back a turn of the event loop after the body ended.
+    await new Promise((resolve) => setTimeout(resolve, 0));
+    return true;
+  })().catch(() => false);
+  try {
+    return await Promise.race([drained, late]);
+  } finally {
+    clearTimeout(timer);
+  }
 }
