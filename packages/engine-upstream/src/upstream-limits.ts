@@ -59,9 +59,9 @@ export function resolveUpstreamLimits(partial: Partial<UpstreamLimits> = {}): Up
 }
 
 /** Backoff before retry number `retry` (1-based): base * 2^(retry-1), jittered by up to half, capped. */
-export function backoffDelayMs(retry: number, limits: UpstreamLimits): number {
-  const exponential = limits.retryBaseMs * 2 ** (retry - 1);
-  return Math.min(limits.maxRetryDelayMs, exponential * (0.5 + Math.random() / 2));
+export function backoffDelayMs(retry: number, baseMs: number, maxMs: number): number {
+  const exponential = baseMs * 2 ** (retry - 1);
+  return Math.min(maxMs, exponential * (0.5 + Math.random() / 2));
 }
 
 /**

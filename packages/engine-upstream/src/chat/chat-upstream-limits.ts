@@ -1,11 +1,13 @@
-/** How long opening the TCP (and TLS) connection to a Chat Completions upstream may take. */
-export const DEFAULT_CHAT_CONNECT_TIMEOUT_MS = 10_000;
+import { DEFAULT_UPSTREAM_CONNECT_TIMEOUT_MS, DEFAULT_UPSTREAM_FIRST_BYTE_TIMEOUT_MS } from '../upstream-limits.js';
+
+/** How long opening the TCP (and TLS) connection to a Chat Completions upstream may take: as for every upstream. */
+export const DEFAULT_CHAT_CONNECT_TIMEOUT_MS = DEFAULT_UPSTREAM_CONNECT_TIMEOUT_MS;
 /**
- * How long the upstream may take, once the request is sent, to answer with its status line.
- * Generous: some servers (vLLM, llama-server) hold the headers until the prompt is prefilled,
- * and a long prompt on a busy GPU takes a while.
+ * How long the upstream may take, once the request is sent, to answer with its status line: as
+ * for every upstream. Generous: some servers (vLLM, llama-server) hold the headers until the
+ * prompt is prefilled, and a long prompt on a busy GPU takes a while.
  */
-export const DEFAULT_CHAT_FIRST_BYTE_TIMEOUT_MS = 120_000;
+export const DEFAULT_CHAT_FIRST_BYTE_TIMEOUT_MS = DEFAULT_UPSTREAM_FIRST_BYTE_TIMEOUT_MS;
 /** How long a started stream may stay silent before it counts as cut. */
 export const DEFAULT_CHAT_IDLE_TIMEOUT_MS = 120_000;
 /** Extra attempts after a failure before the first byte (refused, reset, timeout, 502/503/504, short 429). */

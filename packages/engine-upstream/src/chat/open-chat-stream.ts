@@ -1,7 +1,9 @@
+import { setTimeout as delay } from 'node:timers/promises';
 import http from 'node:http';
 import https from 'node:https';
 import { EngineError } from '@spark/engine';
 import { parseRetryAfterMs } from '../upstream-error.js';
+import { backoffDelayMs } from '../upstream-limits.js';
 import { chatUpstreamHttpError } from './chat-upstream-error.js';
 import { DEFAULT_CHAT_MAX_ERROR_BODY_BYTES, type ChatUpstreamLimits } from './chat-upstream-limits.js';
 
@@ -40,8 +42,9 @@ export async function openChatStream(request: ChatHttpRequest, limits: ChatUpstr
     } catch (error) {
       if (!(error instanceof AttemptFailure)) throw error;
       if (!error.retryable || attempt >= limits.maxRetries) throw error.error;
-      const backoff = Math.min(limits.retryMaxMs, limits.retryBaseMs * 2 ** attempt) * (0.5 + Math.random() / 2);
-      await abortableDelay(error.waitMs ?? backoff, signal);
+      // An abort ends the wait and throws its reason, as an abort during an attempt does.
+      await delay(error.waitMs ?? backoffDelayMs(attempt + 1, limits.retryBaseMs, limits.retryMaxMs), undefined, { signal })
+        .catch(() => signal.throwIfAborted());
     }
   }
 }
@@ -139,19 +142,4 @@ async function readSome(res: http.IncomingMessage, limit: number): Promise<strin
     }
   }
   return Buffer.concat(parts).toString('utf8');
-}
-
-function abortableDelay(ms: number, signal: AbortSignal): Promise<void> {
-  signal.throwIfAborted();
-  return new Promise((resolve, reject) => {
-    const onAbort = (): void => {
-      clearTimeout(timer);
-      reject(signal.reason as Error);
-    };
-    const timer = setTimeout(() => {
-      signal.removeEventListener('abort', onAbort);
-      resolve();
-    }, ms);
-    signal.addEventListener('abort', onAbort, { once: true });
-  });
 }

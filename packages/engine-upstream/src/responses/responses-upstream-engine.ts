@@ -232,7 +232,7 @@ export class ResponsesUpstreamEngine implements Engine {
         && (retryAfterMs === undefined || retryAfterMs <= this.limits.maxRetryDelayMs);
       if (!retryable) throw toUpstreamEngineError(this.name, failure, this.options.apiKey);
       // An abort ends the wait early; the loop then sees the aborted signal.
-      await delay(Math.max(retryAfterMs ?? 0, backoffDelayMs(attempt, this.limits)), undefined, { signal: request.signal }).catch(() => undefined);
+      await delay(Math.max(retryAfterMs ?? 0, backoffDelayMs(attempt, this.limits.retryBaseMs, this.limits.maxRetryDelayMs)), undefined, { signal: request.signal }).catch(() => undefined);
     }
   }
 
