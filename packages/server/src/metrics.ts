@@ -1,3 +1,5 @@
+import type { EngineEvent } from '@spark/engine';
+
 /** Seconds from request to first output token. */
 export const TTFT_BUCKETS = [0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60] as const;
 /** Decode speed of one generation. */
@@ -135,4 +137,25 @@ export class Metrics {
 
 function label(value: string): string {
   return value.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n');
+}
+
+/**
+ * Times one generation from its engine events as they pass, the same way for every API: the
+ * first output token (text or a tool call) against when the request was accepted, and the decode
+ * speed its finish reports.
+ */
+export class GenerationTiming {
+  private startedAt: number | undefined;
+
+  constructor(private readonly metrics: Metrics, startedAt: number) {
+    this.startedAt = startedAt;
+  }
+
+  observe(event: EngineEvent): void {
+    if (this.startedAt !== undefined && (event.type === 'text-delta' || event.type === 'tool-call-start')) {
+      this.metrics.observeTimeToFirstToken((performance.now() - this.startedAt) / 1000);
+      this.startedAt = undefined;
+    }
+    if (event.type === 'finish' && event.timings && event.timings.decodeTokens > 0) this.metrics.observeOutputTokensPerSecond(event.timings.decodeTokensPerSecond);
+  }
 }

@@ -5,7 +5,7 @@ import type { AdmissionClient, AdmissionPermit } from './admission/admission-que
 import { buildGenerateRequest, type BuiltGenerateRequest, type ContinuationBase } from './build-generate-request.js';
 import type { ContextItem } from './context-item.js';
 import type { EngineResolver } from './engine-resolver.js';
-import type { Metrics } from './metrics.js';
+import { GenerationTiming, type Metrics } from './metrics.js';
 import { newId } from './new-id.js';
 import { primeEvents, type PrimedEvents } from './prime-events.js';
 import { resolveContext } from './resolve-context.js';
@@ -96,8 +96,8 @@ interface RunState {
   generationState: GenerationState | undefined;
   /** The admission slot, handed back once the engine finished (the run's events ended). */
   permit: AdmissionPermit;
-  /** When `create` was called, for time to first token; undefined once that was observed. */
-  startedAt: number | undefined;
+  /** Times the generation for /metrics; set once the run is admitted. */
+  timing: GenerationTiming | undefined;
   loopGuard: LoopGuard | undefined;
 }
 
@@ -163,7 +163,7 @@ export class ResponsesService {
       // Waits (or is refused) only after the request proved valid: a bad one hears so at once.
       permit = await this.options.admission.acquire(engine, body.model, client, signal);
       const state = this.newRunState(createResponseObject(body, newId('resp'), Math.floor(Date.now() / 1000)), context, controller, permit);
-      state.startedAt = startedAt;
+      state.timing = new GenerationTiming(this.options.metrics, startedAt);
       if (body.loop_guard === true) state.loopGuard = new LoopGuard();
       const onTransportAbort = (): void => abortRun(state, 'interrupted');
       if (signal?.aborted) abortRun(state, 'interrupted');
@@ -249,7 +249,7 @@ export class ResponsesService {
     const finished = new Promise<ResponseObject>((resolve) => { resolveFinished = resolve; });
     return {
       id: snapshot.id, controller, snapshot, inputItems, settled: false, resolveFinished, finished,
-      detach: () => undefined, generationState: undefined, permit, startedAt: undefined, loopGuard: undefined,
+      detach: () => undefined, generationState: undefined, permit, timing: undefined, loopGuard: undefined,
     };
   }
 
@@ -361,15 +361,11 @@ export class ResponsesService {
    * loop guard, stops a generation whose text loops.
    */
   private observe(run: RunState, event: EngineEvent): void {
-    if (run.startedAt !== undefined && (event.type === 'text-delta' || event.type === 'tool-call-start')) {
-      this.options.metrics.observeTimeToFirstToken((performance.now() - run.startedAt) / 1000);
-      run.startedAt = undefined;
-    }
+    run.timing?.observe(event);
     if (event.type === 'text-delta' && run.loopGuard?.push(event.delta) !== undefined) abortRun(run, 'repetition');
     if (event.type === 'finish') {
       run.generationState = event.state;
       if (event.dropped) this.logDropped(run.snapshot.model, event.dropped);
-      if (event.timings && event.timings.decodeTokens > 0) this.options.metrics.observeOutputTokensPerSecond(event.timings.decodeTokensPerSecond);
     }
   }
 }

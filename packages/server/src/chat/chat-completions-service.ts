@@ -3,7 +3,7 @@ import { apiErrors, type ChatCompletionBody } from '@spark/protocol';
 import type { Admission } from '../admission/admission.js';
 import type { AdmissionClient, AdmissionPermit } from '../admission/admission-queue.js';
 import type { EngineResolver } from '../engine-resolver.js';
-import type { Metrics } from '../metrics.js';
+import { GenerationTiming, type Metrics } from '../metrics.js';
 import { primeEvents, type PrimedEvents } from '../prime-events.js';
 import type { Logger } from '../server-options.js';
 import { toApiError } from '../to-api-error.js';
@@ -54,7 +54,7 @@ export class ChatCompletionsService {
       signal.addEventListener('abort', onTransportAbort, { once: true });
       this.running.add(controller);
       const primed = await primeEvents(engine.generate(request));
-      return { events: this.observe(primed, startedAt, permit, controller, () => this.forget(controller, signal, onTransportAbort)), stop: () => controller.abort() };
+      return { events: this.observe(primed, new GenerationTiming(this.options.metrics, startedAt), permit, controller, () => this.forget(controller, signal, onTransportAbort)), stop: () => controller.abort() };
     } catch (error) {
       this.forget(controller, signal, onTransportAbort);
       permit?.release();
@@ -74,22 +74,15 @@ export class ChatCompletionsService {
 
   /** The engine's events as they pass, timed as /v1/responses times them; the slot is handed back only once the engine closed. */
   private async *observe(
-    source: PrimedEvents<EngineEvent>, startedAt: number, permit: AdmissionPermit, controller: AbortController, done: () => void,
+    source: PrimedEvents<EngineEvent>, timing: GenerationTiming, permit: AdmissionPermit, controller: AbortController, done: () => void,
   ): AsyncGenerator<EngineEvent, void, undefined> {
-    let first = true;
     let finished = false;
     try {
       for (;;) {
         const next = await source.next();
         if (next.done === true) { finished = true; return; }
         const event = next.value;
-        if (first && (event.type === 'text-delta' || event.type === 'tool-call-start')) {
-          this.options.metrics.observeTimeToFirstToken((performance.now() - startedAt) / 1000);
-          first = false;
-        }
-        if (event.type === 'finish' && event.timings && event.timings.decodeTokens > 0) {
-          this.options.metrics.observeOutputTokensPerSecond(event.timings.decodeTokensPerSecond);
-        }
+        timing.observe(event);
         yield event;
       }
     } finally {
