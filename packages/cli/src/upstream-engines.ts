@@ -9,8 +9,6 @@ export interface UpstreamEnginesOptions {
   keyFlags: readonly string[];
   /** The config file's `upstreams`. */
   config: Readonly<Record<string, UpstreamConfig>>;
-  /** Only these providers (the prefixes of the models a command asked for); default all. */
-  only?: ReadonlySet<string>;
   env: NodeJS.ProcessEnv;
   signal?: AbortSignal;
   /** One line per provider connected (never its key). */
@@ -21,8 +19,7 @@ export interface UpstreamEnginesOptions {
 export async function openUpstreamEngines(options: UpstreamEnginesOptions): Promise<Engine[]> {
   const engines: Engine[] = [];
   try {
-    const providers = resolveUpstreams(options.flags, options.keyFlags, options.config, options.env)
-      .filter((provider) => options.only === undefined || options.only.has(provider.name));
+    const providers = resolveUpstreams(options.flags, options.keyFlags, options.config, options.env);
     for (const provider of providers) {
       const opened = await openUpstreamEngine(provider, options.signal ? { signal: options.signal } : {});
       engines.push(opened.engine);
