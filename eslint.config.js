@@ -45,7 +45,31 @@ export default tseslint.config(
       ],
     },
   },
-  { files: ['packages/client/src/**/*.ts', 'packages/web/src/**/*.ts', 'packages/vscode/src/**/*.ts'], ignores: TESTS, rules: restrict([server, engineLlama, engine]) },
+  { files: ['packages/client/src/**/*.ts'], ignores: TESTS, rules: restrict([server, engineLlama, engine]) },
+  {
+    // The host's wire is read by browsers and extension hosts: runtime-neutral like protocol.
+    files: ['packages/host/src/wire/**/*.ts'],
+    ignores: TESTS,
+    rules: restrict([
+      { group: ['node:*', ...builtinModules], message: "The host's wire is runtime-neutral: no Node built-ins." },
+      { group: ['@spark/*', '!@spark/protocol'], message: "The host's wire builds on @spark/protocol only." },
+    ]),
+  },
+  {
+    // UIs speak the host's wire and nothing below it (docs/architecture.md).
+    files: ['packages/web/src/**/*.{ts,tsx}', 'packages/vscode/src/**/*.{ts,tsx}'],
+    ignores: TESTS,
+    rules: {
+      'no-restricted-imports': ['error', {
+        paths: [{ name: '@spark/host', message: 'A UI uses the host wire (@spark/host/wire), not the host.' }],
+        patterns: [
+          server, engineLlama, engine,
+          { group: ['@spark/agent', '@spark/agent/*', '@spark/client', '@spark/client/*'], message: 'A UI uses the host wire (@spark/host/wire) and @spark/protocol only.' },
+          { group: ['node:*', ...builtinModules], message: 'Browser code: no Node built-ins.' },
+        ],
+      }],
+    },
+  },
   { files: ['packages/agent/src/**/*.ts'], ignores: TESTS, rules: restrict([server, engineLlama, engine]) },
   // An upstream is an engine beside engine-llama: it fits the contract and speaks the wire, never the gateway.
   { files: ['packages/engine-upstream/src/**/*.ts'], ignores: TESTS, rules: restrict([server, engineLlama]) },

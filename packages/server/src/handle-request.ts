@@ -7,6 +7,7 @@ import { newId } from './new-id.js';
 import type { RouteHandler } from './route-context.js';
 import type { Router } from './router.js';
 import { sendApiError } from './send-json.js';
+import type { ExtensionRequestContext, ServerExtension } from './server-extension.js';
 import type { Logger } from './server-options.js';
 import { isServerFault, toApiError } from './to-api-error.js';
 
@@ -23,6 +24,8 @@ export interface RequestHandlerOptions {
   maxDrainBytes: number;
   /** Handlers still running; `close()` lets them finish writing before dropping sockets. */
   pending: Set<Promise<void>>;
+  /** Mounted extensions, asked in order for requests outside `/v1` that no route matched. */
+  extensions: () => readonly ServerExtension[];
 }
 
 /**
@@ -59,7 +62,26 @@ export function createRequestHandler(options: RequestHandlerOptions): (req: Inco
       fail(apiErrors.invalidApiKey());
       return;
     }
-    if (match.kind === 'not_found') { fail(apiErrors.notFound(url.pathname)); return; }
+    if (match.kind === 'not_found') {
+      const extensions = isV1(url.pathname) ? [] : options.extensions().filter((extension) => extension.handleRequest !== undefined);
+      if (extensions.length === 0) { fail(apiErrors.notFound(url.pathname)); return; }
+      const context: ExtensionRequestContext = {
+        url, requestId, apiKeysRequired: options.checkAuth !== undefined, hasApiKey: (value) => options.checkAuth?.(value) ?? true,
+      };
+      const served = (async () => {
+        for (const extension of extensions) {
+          if (await extension.handleRequest?.(req, res, context) === true) return;
+        }
+        fail(apiErrors.notFound(url.pathname));
+      })().catch((error: unknown) => {
+        options.logger.error(`${method} ${url.pathname} (${requestId}): ${describe(error)}`);
+        if (res.headersSent) res.destroy();
+        else fail(toApiError(error, options.retryAfterSeconds));
+      });
+      options.pending.add(served);
+      void served.finally(() => options.pending.delete(served));
+      return;
+    }
     if (match.kind === 'method_not_allowed') {
       res.setHeader('allow', match.allow.join(', '));
       fail(apiErrors.methodNotAllowed(method));

@@ -1,5 +1,6 @@
 import type { Engine } from '@spark/engine';
 import { DEFAULT_ADMISSION_MAX_WAIT_MS, DEFAULT_ADMISSION_QUEUE_DEPTH } from './admission/admission-queue.js';
+import type { ServerExtension } from './server-extension.js';
 import type { WebSocketOptions } from './websocket/ws-limits.js';
 
 /** Port `spark serve` listens on when none is given. */
@@ -106,8 +107,13 @@ export interface RunningServer {
   url: string;
   host: string;
   port: number;
-  /** Stops accepting, ends in-flight responses as incomplete, closes sockets and the store. */
+  /** Stops accepting, closes extensions, ends in-flight responses as incomplete, closes sockets and the store. */
   close(): Promise<void>;
+  /**
+   * Mounts an extension (the agent host, the app's pages) after start, once the server's URL is
+   * known to it. Later mounts are asked after earlier ones.
+   */
+  mount(extension: ServerExtension): void;
 }
 
 export const defaultLogger: Logger = {

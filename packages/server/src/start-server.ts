@@ -20,6 +20,7 @@ import { metricsRoute } from './routes/metrics-route.js';
 import { listModelsRoute, retrieveModelRoute } from './routes/models-route.js';
 import { websocketUpgradeRoute } from './routes/websocket-upgrade-route.js';
 import { cancelResponseRoute, deleteResponseRoute, retrieveResponseRoute } from './routes/response-by-id-routes.js';
+import type { ServerExtension } from './server-extension.js';
 import { DEFAULT_HOST, DEFAULT_PORT, defaultLogger, resolveLimits, type RunningServer, type ServerOptions } from './server-options.js';
 import { defaultDbPath, SqliteResponseStore } from './sqlite-response-store.js';
 import { resolveWebSocketSettings } from './websocket/ws-limits.js';
@@ -75,16 +76,18 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     .add('GET', '/healthz', healthRoute())
     .add('GET', '/metrics', metricsRoute(deps));
 
+  const extensions: ServerExtension[] = [];
+  const listExtensions = (): readonly ServerExtension[] => extensions;
   const pending = new Set<Promise<void>>();
   const checkAuth = apiKeys.length > 0 ? createBearerCheck(apiKeys) : undefined;
   const server = createServer(createRequestHandler({
-    router, metrics, logger, pending, checkAuth, browser,
+    router, metrics, logger, pending, checkAuth, browser, extensions: listExtensions,
     retryAfterSeconds: limits.retryAfterSeconds,
     maxDrainBytes: limits.maxDrainBytes,
   }));
   server.on('clientError', handleClientError);
   const sockets = attachWebSocketTransport(server, {
-    service, metrics, logger, settings: websocket, checkAuth, browser, retryAfterSeconds: limits.retryAfterSeconds,
+    service, metrics, logger, settings: websocket, checkAuth, browser, retryAfterSeconds: limits.retryAfterSeconds, extensions: listExtensions,
   });
   try {
     await new Promise<void>((resolve, reject) => {
@@ -110,6 +113,8 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       const stopped = new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeIdleConnections();
       const deadline = Date.now() + limits.shutdownGraceMs;
+      // Extensions (the agent host) end their turns first, while the engines can still answer them.
+      await Promise.allSettled(extensions.map(async (extension) => { await extension.close?.(limits.shutdownGraceMs); }));
       chat.shutdown();
       await service.shutdown(limits.shutdownGraceMs);
       // Let handlers and WebSocket lanes write the interrupted responses they now hold, within the same grace period.
@@ -120,7 +125,11 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     })();
     return closing;
   };
-  return { url, host: address.address, port: address.port, close };
+  const mount = (extension: ServerExtension): void => {
+    if (closing !== undefined) throw new Error(`Cannot mount ${extension.name}: the server is closing.`);
+    extensions.push(extension);
+  };
+  return { url, host: address.address, port: address.port, close, mount };
 }
 
 async function settleWithin(promises: ReadonlyArray<Promise<void>>, ms: number): Promise<void> {

@@ -6,6 +6,7 @@ import { checkHost, checkOrigin, type BrowserRules } from '../browser-rules.js';
 import type { Metrics } from '../metrics.js';
 import { newId } from '../new-id.js';
 import type { ResponsesService } from '../responses-service.js';
+import type { ServerExtension } from '../server-extension.js';
 import type { Logger } from '../server-options.js';
 import { writeRawHttpError } from '../write-raw-http-error.js';
 import { WsConnection } from './ws-connection.js';
@@ -24,6 +25,8 @@ export interface WebSocketTransportDeps {
   retryAfterSeconds: number;
   /** The Host and Origin rules, as over HTTP (the WebSocket `allowedOrigins` are part of them). */
   browser: BrowserRules;
+  /** Mounted extensions: an upgrade on one of their paths is theirs, after the Host and Origin checks. */
+  extensions: () => readonly ServerExtension[];
 }
 
 /** The WebSocket mode attached to an HTTP server. */
@@ -60,7 +63,8 @@ export function attachWebSocketTransport(server: Server, deps: WebSocketTranspor
     socket.on('error', () => undefined);
     const requestId = newId('req');
     const pathname = new URL(req.url ?? '/', 'http://localhost').pathname;
-    const route = pathname === WEBSOCKET_PATH ? WEBSOCKET_PATH : 'unmatched';
+    const extension = deps.extensions().find((candidate) => candidate.upgradePaths?.includes(pathname) === true && candidate.handleUpgrade !== undefined);
+    const route = pathname === WEBSOCKET_PATH || extension !== undefined ? pathname : 'unmatched';
     const refuse = (error: ApiError): void => {
       deps.metrics.countRequest(req.method ?? 'GET', route, error.status);
       writeRawHttpError(socket, error, { 'x-request-id': requestId });
@@ -68,6 +72,13 @@ export function attachWebSocketTransport(server: Server, deps: WebSocketTranspor
     if (closing) { refuse(new ApiError(503, 'server_error', 'server_shutting_down', 'The server is shutting down.')); return; }
     const refused = checkHost(deps.browser, req.headers.host) ?? checkOrigin(deps.browser, req.headers);
     if (refused) { refuse(refused); return; }
+    if (extension !== undefined) {
+      const url = new URL(req.url ?? '/', 'http://localhost');
+      extension.handleUpgrade?.(req, socket, head, {
+        url, requestId, apiKeysRequired: deps.checkAuth !== undefined, hasApiKey: (value) => deps.checkAuth?.(value) ?? true,
+      });
+      return;
+    }
     if (deps.checkAuth && (pathname === '/v1' || pathname.startsWith('/v1/')) && !deps.checkAuth(req.headers.authorization)) {
       refuse(apiErrors.invalidApiKey());
       return;
