@@ -1,3 +1,4 @@
+/// <reference types="node" />
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { AgentEvent, AgentEventBody, ThreadSnapshot } from '@spark/protocol';
@@ -13,7 +14,7 @@ function snapshot(overrides: Partial<ThreadSnapshot> = {}): ThreadSnapshot {
 }
 
 function events(from: number, bodies: AgentEventBody[]): AgentEvent[] {
-  return bodies.map((body, index) => ({ ...body, thread_id: THREAD, turn_id: 'turn1', seq: from + index } as AgentEvent));
+  return bodies.map((body, index) => ({ ...body, thread_id: THREAD, turn_id: 'turn1', seq: from + index }));
 }
 
 function store(): ThreadStore {

@@ -140,8 +140,11 @@ export class ThreadStore {
   apply(event: AgentEvent): boolean {
     if (event.thread_id !== this.threadId || event.seq <= this.lastSeq) return false;
     this.lastSeq = event.seq;
+    const answers = this.openAnswer;
     this.applyBody(event);
     this.changed();
+    // The first characters of an answer are drawn at once (a microtask), not at the next frame.
+    if (event.type === 'text.delta' && this.openAnswer !== answers) queueMicrotask(() => { if (this.scheduled) this.flush(); });
     return true;
   }
 
