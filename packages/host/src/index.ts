@@ -4,3 +4,6 @@ export {
   HOST_PATH, APP_TOKEN_COOKIE, APP_TOKEN_QUERY, HostClient, HostRequestError,
 } from './wire/index.js';
 export type { HostRequest, HostResult, AttachResult, HostMessage, ThreadInfo, ModelInfo, HostSocket, HostPush } from './wire/index.js';
+// The browser app's pages (token → cookie, assets) mounted beside the host on `spark serve`.
+export { createAppPagesExtension, contentSecurityPolicy, tokenMatches, cookieValue, bearerToken, MAX_APP_ASSET_BYTES, MAX_APP_PATH_CHARS } from './app-pages/index.js';
+export type { AppPagesOptions, AppPagesExtension } from './app-pages/index.js';
