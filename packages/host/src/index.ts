@@ -4,6 +4,23 @@ export {
   HOST_PATH, APP_TOKEN_COOKIE, APP_TOKEN_QUERY, HostClient, HostRequestError,
 } from './wire/index.js';
 export type { HostRequest, HostResult, AttachResult, HostMessage, ThreadInfo, ModelInfo, HostSocket, HostPush } from './wire/index.js';
+export { AgentHost } from './agent-host.js';
+export type { AgentHostOptions, HostPeer } from './agent-host.js';
+export { HostThread } from './host-thread.js';
+export type { HostSubscriber } from './host-thread.js';
+export { HostConnection } from './host-connection.js';
+export type { HostConnectionOptions } from './host-connection.js';
+export { createHostExtension } from './host-extension.js';
+export type { HostExtension, HostExtensionOptions } from './host-extension.js';
+export { checkHostUpgrade, isSameOrigin, tokensEqual } from './check-host-upgrade.js';
+export type { UpgradeContext } from './check-host-upgrade.js';
+export { HostError, toHostErrorBody } from './host-error.js';
+export type { HostErrorCode } from './host-error.js';
+export { fetchModels, ModelListError } from './fetch-models.js';
+export {
+  DEFAULT_MAX_OPEN_THREADS, DEFAULT_MAX_THREAD_LOG_EVENTS, DEFAULT_HOST_MAX_FRAME_BYTES, DEFAULT_MAX_CLIENT_BUFFERED_BYTES,
+  DEFAULT_HOST_PING_INTERVAL_MS, DEFAULT_MAX_PENDING_REQUESTS, DEFAULT_MAX_LISTED_THREADS, DEFAULT_HOST_CLOSE_GRACE_MS,
+} from './host-limits.js';
 // The browser app's pages (token → cookie, assets) mounted beside the host on `spark serve`.
 export { createAppPagesExtension, contentSecurityPolicy, tokenMatches, cookieValue, bearerToken, MAX_APP_ASSET_BYTES, MAX_APP_PATH_CHARS } from './app-pages/index.js';
 export type { AppPagesOptions, AppPagesExtension } from './app-pages/index.js';
