@@ -29,3 +29,4 @@ export {
   writeHostLock, readHostLock, hostLockPath, hostLockDir, hostLockSchema, HOST_LOCK_VERSION, DEFAULT_HOST_LOCK_PROBE_TIMEOUT_MS, MAX_HOST_LOCK_BYTES,
 } from './host-lock/index.js';
 export type { HostLock, HostLockLocation, WrittenHostLock, ReadHostLockOptions } from './host-lock/index.js';
+export { connectHost, hostSocketUrl } from './connect-host.js';
