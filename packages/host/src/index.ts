@@ -30,3 +30,5 @@ export {
 } from './host-lock/index.js';
 export type { HostLock, HostLockLocation, WrittenHostLock, ReadHostLockOptions } from './host-lock/index.js';
 export { connectHost, hostSocketUrl } from './connect-host.js';
+// A host thread as the agent's AgentHandle, for the terminal UI and other Node clients.
+export { RemoteThread, DEFAULT_REMOTE_MAX_UNREAD_EVENTS } from './remote-thread.js';
