@@ -34,10 +34,10 @@ export interface MountedApp {
   release(): Promise<void>;
 }
 
-/** The built browser app (`packages/web/dist`), if it was built. */
+/** The built browser app (`packages/web/dist/app`), if it was built. */
 export function appAssetsDir(): string | undefined {
   try {
-    const dir = join(dirname(createRequire(import.meta.url).resolve('@spark/web/package.json')), 'dist');
+    const dir = join(dirname(createRequire(import.meta.url).resolve('@spark/web/package.json')), 'dist', 'app');
     return existsSync(join(dir, 'index.html')) ? dir : undefined;
   } catch {
     return undefined;
