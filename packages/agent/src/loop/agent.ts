@@ -274,16 +274,25 @@ export class Agent implements AgentHandle {
   /** Runs `text` as the next turn once the current one completes. */
   queue(text: string): void {
     this.inputs.queue(text);
+    this.queueChanged();
   }
 
   /** Edits or removes (text undefined) a queued message. */
   editQueued(index: number, text: string | undefined): void {
     this.inputs.editQueued(index, text);
+    this.queueChanged();
   }
 
   /** Moves a queued message to steering now. */
   promoteQueued(index: number): 'sent' | 'next_request' | 'queued' {
-    return this.steer(this.inputs.takeQueued(index));
+    const text = this.inputs.takeQueued(index);
+    this.queueChanged();
+    return this.steer(text);
+  }
+
+  /** Every client shows the queue from these events: each change of it is one. */
+  private queueChanged(): void {
+    this.thread.emit({ type: 'queue.changed', queued: [...this.inputs.queued] });
   }
 
   /** Restores the files of the last applied patch (`patch.undone`); the model hears about it with the next request. */
