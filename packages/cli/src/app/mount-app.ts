@@ -3,7 +3,8 @@ import { dirname, join } from 'node:path';
 import { createRequire } from 'node:module';
 import { existsSync } from 'node:fs';
 import type { ApprovalMode, SandboxSetting } from '@spark/agent';
-import { AgentHost, APP_TOKEN_QUERY, createAppPagesExtension, createHostExtension, writeHostLock, type WrittenHostLock } from '@spark/host';
+import { defaultSessionDir } from '@spark/agent';
+import { AgentHost, APP_TOKEN_QUERY, createAppPagesExtension, createHostExtension, writeHostLock, type AgentHostOptions, type WrittenHostLock } from '@spark/host';
 import type { RunningServer } from '@spark/server';
 import { sparkVersion } from '../spark-version.js';
 
@@ -19,6 +20,10 @@ export interface MountAppOptions {
   apiKey?: string;
   approval?: ApprovalMode;
   sandbox?: SandboxSetting;
+  /** Where the sessions (SPARK_DATA_DIR) and the lock file (XDG_RUNTIME_DIR) go (default `process.env`). */
+  env?: NodeJS.ProcessEnv;
+  /** More agent settings, for tests and benches (e.g. `requestOverrides`). */
+  agent?: AgentHostOptions['agent'];
 }
 
 export interface MountedApp {
@@ -59,13 +64,15 @@ export async function mountApp(options: MountAppOptions): Promise<MountedApp> {
     ...(options.apiKey === undefined ? {} : { apiKey: options.apiKey }),
     ...(options.approval === undefined ? {} : { approval: options.approval }),
     ...(options.sandbox === undefined ? {} : { sandbox: options.sandbox }),
+    ...(options.env === undefined ? {} : { sessionDir: defaultSessionDir(options.env) }),
+    ...(options.agent === undefined ? {} : { agent: options.agent }),
   });
   server.mount(createHostExtension({ host, token }));
   const assetsDir = appAssetsDir();
   if (assetsDir !== undefined) server.mount(createAppPagesExtension({ assetsDir, token }));
   let lock: WrittenHostLock | undefined;
   try {
-    lock = await writeHostLock({ workspace: options.workspace, url, token });
+    lock = await writeHostLock({ workspace: options.workspace, url, token }, options.env === undefined ? {} : { env: options.env });
   } catch (error) {
     process.stderr.write(`warning: could not write the host lock file (spark --attach will need the URL): ${error instanceof Error ? error.message : String(error)}\n`);
   }
