@@ -149,9 +149,15 @@ void describe('Agent as a queue pair (scripted engine)', () => {
 
   void it('queue and set_model go in as ops; undo with nothing to undo emits nothing', async () => {
     const agent = await agentFor();
-    await agent.submit({ type: 'queue', text: 'queued one' });
+    // Every change of the queue is an event: that is how attached clients show it.
+    const queuedEvents = await submitAndCollect(agent, { type: 'queue', text: 'queued one' });
+    assert.deepEqual(queuedEvents.map((event) => (event.type === 'queue.changed' ? event.queued : event.type)), [['queued one']]);
     assert.deepEqual(agent.snapshot().queued, ['queued one']);
-    await agent.submit({ type: 'edit_queued', index: 0, text: 'queued, edited' });
+    await submitAndCollect(agent, { type: 'queue', text: 'queued two' });
+    const removed = await submitAndCollect(agent, { type: 'edit_queued', index: 1, text: null });
+    assert.deepEqual(removed.map((event) => (event.type === 'queue.changed' ? event.queued : event.type)), [['queued one']]);
+    const edited = await submitAndCollect(agent, { type: 'edit_queued', index: 0, text: 'queued, edited' });
+    assert.deepEqual(edited.map((event) => (event.type === 'queue.changed' ? event.queued : event.type)), [['queued, edited']]);
     assert.deepEqual(agent.queuedMessages, ['queued, edited']);
     const changed = await submitAndCollect(agent, { type: 'set_model', model: TEST_MODEL });
     assert.deepEqual(changed.map((event) => [event.type, event.turn_id]), [['model.changed', null]]);
