@@ -46,6 +46,9 @@ export class HostThread {
   private readonly events: AsyncIterator<AgentEvent>;
   private readonly pump: Promise<void>;
   private closing: Promise<void> | undefined;
+  /** Resolves when the thread closes: ends the pump's wait (the channel's `return` leaves a pending `next` unsettled). */
+  private stop!: () => void;
+  private readonly stopped = new Promise<IteratorReturnResult<undefined>>((resolve) => { this.stop = () => resolve({ done: true, value: undefined }); });
 
   constructor(readonly opened: OpenedAgent, private readonly options: HostThreadOptions) {
     const agent = opened.agent;
@@ -124,6 +127,7 @@ export class HostThread {
         await this.idleOrTimeout(graceMs);
       }
     } finally {
+      this.stop();
       await this.events.return?.();
       await this.pump;
       await this.opened.session?.flush().catch(() => undefined);
@@ -141,7 +145,7 @@ export class HostThread {
   private async read(): Promise<void> {
     try {
       for (;;) {
-        const next = await this.events.next();
+        const next = await Promise.race([this.events.next(), this.stopped]);
         if (next.done === true) return;
         this.take(next.value);
       }
