@@ -206,6 +206,17 @@ void describe('AgentHost over real sockets (scripted engine)', () => {
     const models = await a.client.request('models.list', {});
     assert.deepEqual(models.models.map((model) => model.id), ['scripted']);
   });
+  void it('set_model and compact go through as ops; an unknown model is refused with model_not_found', async () => {
+    const a = await kit.connect();
+    const id = (await startThread(a)).thread.thread_id;
+    await a.client.submit(id, { type: 'user_message', text: 'hello' });
+    await a.waitForIdle(id);
+    await a.client.submit(id, { type: 'set_model', model: 'scripted' });
+    await a.waitForEvent(id, (event) => event.type === 'model.changed');
+    await a.client.submit(id, { type: 'compact' });
+    await rejectsWith(a.client.request('thread.start', { model: 'no-such-model' }), 'model_not_found');
+    await rejectsWith(a.client.submit(id, { type: 'approval', request_id: 'nope', decision: 'approve' }), 'unknown_approval');
+  });
 });
 
 void describe('AgentHost: closing and resuming threads', () => {
@@ -233,5 +244,34 @@ void describe('AgentHost: closing and resuming threads', () => {
     await a.client.submit(first, { type: 'user_message', text: 'and again' });
     await a.waitForIdle(first, 2);
     assert.deepEqual(finals(a.of(first)), ['You said: remember me', 'You said: and again']);
+  });
+});
+
+void describe('AgentHost: limits and shutdown', () => {
+  let kit: HostTestKit;
+  before(async () => { kit = await startHostTestKit({ maxThreadLogEvents: 10 }); });
+  after(async () => { await kit.close(); });
+
+  void it('refuses attaching mid-turn once the log outgrew its limit, and accepts it again after the turn', async () => {
+    const a = await kit.connect();
+    const id = (await a.client.request('thread.start', {})).thread.thread_id;
+    await a.client.submit(id, { type: 'user_message', text: 'slow 100' });
+    await waitFor(() => a.of(id).filter((event) => event.type === 'text.delta').length >= 20);
+    const b = await kit.connect();
+    await rejectsWith(b.client.request('thread.attach', { thread_id: id }), 'thread_log_full');
+    await a.waitForIdle(id);
+    const later = await b.client.request('thread.attach', { thread_id: id });
+    assert.deepEqual(later.events, []);
+    assert.equal(later.snapshot.turns, 1);
+  });
+
+  void it('closing the server interrupts running turns and closes every client with 1001', async () => {
+    const a = await kit.connect();
+    const id = (await a.client.request('thread.start', {})).thread.thread_id;
+    await a.client.submit(id, { type: 'user_message', text: 'slow 100000' });
+    await a.waitForEvent(id, (event) => event.type === 'text.delta');
+    await kit.t.server.close();
+    await waitFor(() => a.closedWith !== undefined);
+    assert.equal(a.closedWith?.code, 1001);
   });
 });
