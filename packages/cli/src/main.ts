@@ -1,4 +1,5 @@
 #!/usr/bin/env node
+import { appCommand, APP_USAGE } from './app/app-command.js';
 import { CliError } from './cli-error.js';
 import { engineCommand, ENGINE_USAGE } from './engine-command.js';
 import { execCommand, EXEC_USAGE } from './exec-command.js';
@@ -12,7 +13,8 @@ const USAGE = `spark: a real-time coding assistant serving the OpenAI Responses 
 
 Commands:
   spark [options]              the interactive coding agent in this directory (a terminal UI)
-  spark serve [options]        run the Responses API server on the embedded engine
+  spark app [options]          the browser app: engine, server and agent host for this directory
+  spark serve [options]        run the Responses API server on the embedded engine (and the app)
   spark models pull|list|rm    manage cached GGUF models
   spark engine build|status    compile the engine for this CPU (faster decoding), or see which it runs
   spark exec "task"            run the coding agent headless (--json for JSONL events)
@@ -21,6 +23,8 @@ Commands:
   spark --version              print Spark's version
 
 ${INTERACTIVE_USAGE}
+
+${APP_USAGE}
 
 ${SERVE_USAGE}
 
@@ -41,6 +45,7 @@ async function main(argv: readonly string[]): Promise<void> {
     const [command, ...rest] = argv;
     switch (command) {
       case 'serve': await serveCommand(rest, controller.signal); break;
+      case 'app': await appCommand(rest, controller.signal); break;
       case 'models': await modelsCommand(rest, controller.signal); break;
       case 'engine': await engineCommand(rest, controller.signal); break;
       case 'exec': await execCommand(rest, controller.signal); break;

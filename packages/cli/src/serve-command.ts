@@ -10,6 +10,8 @@ import {
 } from '@spark/server';
 import { CliError } from './cli-error.js';
 import { intOption, numberOption } from './cli-options.js';
+import { mountApp, type MountedApp } from './app/mount-app.js';
+import { openBrowser } from './app/open-browser.js';
 import { configPath, loadConfig } from './interactive/spark-config.js';
 import { pullWithProgress } from './pull-with-progress.js';
 import { openUpstreamEngines } from './upstream-engines.js';
@@ -51,6 +53,8 @@ export const SERVE_USAGE = `Usage: spark serve [options]
   --fast-speculation         verify up to 63 tokens a batch however it rounds (fastest; greedy
                              output may differ from plain decoding at choices the batch ranks otherwise)
   --no-websocket             answer WebSocket upgrades with 426 (clients fall back to HTTP)
+  --no-app                   do not serve the agent host (/v1/agent) and the browser app for this
+                             directory (by default both are on, behind a per-start token printed once)
   --ws-allowed-origin <o>    browser Origin allowed to open a WebSocket; repeatable, '*' for any
                              (default: localhost and the server's own IP only)
   --allowed-host <name>      Host header name to answer besides localhost, loopback addresses and
@@ -68,7 +72,12 @@ function mib(bytes: number): string {
   return `${bytes / (1024 * 1024)} MB`;
 }
 
-export async function serveCommand(argv: readonly string[], signal: AbortSignal): Promise<void> {
+/** How `spark app` runs the server: an ephemeral port unless one is given, and the browser opened. */
+export interface ServeMode {
+  app?: { open: boolean };
+}
+
+export async function serveCommand(argv: readonly string[], signal: AbortSignal, mode: ServeMode = {}): Promise<void> {
   const { values } = parseArgs({
     args: [...argv],
     options: {
@@ -85,6 +94,7 @@ export async function serveCommand(argv: readonly string[], signal: AbortSignal)
       db: { type: 'string' },
       offline: { type: 'boolean' },
       'no-websocket': { type: 'boolean' },
+      'no-app': { type: 'boolean' },
       'no-prefix-reuse': { type: 'boolean' },
       'no-speculation': { type: 'boolean' },
       'verify-threads': { type: 'string' },
@@ -112,7 +122,9 @@ export async function serveCommand(argv: readonly string[], signal: AbortSignal)
   // Upstreams alone are a complete server: a local model loads only when asked for (or when there is nothing else).
   const specs = values.model ?? (env['SPARK_MODEL'] ? [env['SPARK_MODEL']] : withUpstreams ? [] : [DEFAULT_MODEL_ALIAS]);
   const apiKeys = [...(values['api-key'] ?? []), ...(env['SPARK_API_KEY']?.split(',').map((k) => k.trim()).filter(Boolean) ?? [])];
-  const port = intOption('port', values.port ?? env['SPARK_PORT'], 0) ?? DEFAULT_PORT;
+  // `spark app` takes any free port: a `spark serve` of another workspace may hold the default.
+  const port = intOption('port', values.port ?? (mode.app === undefined ? env['SPARK_PORT'] : undefined), 0) ?? (mode.app === undefined ? DEFAULT_PORT : 0);
+  if (mode.app !== undefined && values['no-app']) throw new CliError('spark app serves the app; --no-app is for spark serve');
   const contextSize = intOption('ctx', values.ctx, 0);
   const sequences = intOption('sequences', values.sequences, 0);
   const maxQueue = intOption('max-queue', values['max-queue'], 0);
@@ -170,13 +182,37 @@ export async function serveCommand(argv: readonly string[], signal: AbortSignal)
   }
   if (engine) await reportLocalEngine(engine);
   process.stderr.write(`spark serve: ${server.url}/v1 (models: ${engines.flatMap((each) => each.listModels().map((m) => m.id)).slice(0, 12).join(', ')})\n`);
-  await new Promise<void>((resolve) => {
-    if (signal.aborted) resolve();
-    else signal.addEventListener('abort', () => resolve(), { once: true });
-  });
-  process.stderr.write('shutting down...\n');
-  await server.close();
-  await disposeAll();
+  let app: MountedApp | undefined;
+  try {
+    if (!values['no-app']) {
+      app = await mountApp({
+        server, workspace: process.cwd(), ...(apiKeys[0] === undefined ? {} : { apiKey: apiKeys[0] }),
+        ...(values.model?.[0] === undefined ? {} : { model: models[0]?.id ?? values.model[0] }),
+      }).catch((error: unknown) => {
+        // The API serves on without the app; `spark app` cannot.
+        if (mode.app !== undefined) throw error;
+        process.stderr.write(`warning: the app is off: ${error instanceof Error ? error.message : String(error)}\n`);
+        return undefined;
+      });
+    }
+    if (app !== undefined) {
+      process.stderr.write(`spark app: ${app.appUrl}\n`);
+      process.stderr.write(`  agent host for ${app.host.workspace}${app.pages ? '' : ' (the browser app is not built: npm run build)'}; the token is this start's key, keep it private\n`);
+      if (mode.app?.open === true && app.pages) {
+        const opened = openBrowser(app.appUrl);
+        if (opened === undefined) process.stderr.write('  (no browser found here: open the URL above)\n');
+      }
+    }
+    await new Promise<void>((resolve) => {
+      if (signal.aborted) resolve();
+      else signal.addEventListener('abort', () => resolve(), { once: true });
+    });
+    process.stderr.write('shutting down...\n');
+  } finally {
+    await app?.release();
+    await server.close();
+    await disposeAll();
+  }
 
   async function loadLocalEngine(): Promise<LlamaEngine> {
     process.stderr.write(`loading ${models.map((m) => m.id).join(', ')}...\n`);

@@ -21,3 +21,14 @@ export {
   DEFAULT_MAX_OPEN_THREADS, DEFAULT_MAX_THREAD_LOG_EVENTS, DEFAULT_HOST_MAX_FRAME_BYTES, DEFAULT_MAX_CLIENT_BUFFERED_BYTES,
   DEFAULT_HOST_PING_INTERVAL_MS, DEFAULT_MAX_PENDING_REQUESTS, DEFAULT_MAX_LISTED_THREADS, DEFAULT_HOST_CLOSE_GRACE_MS,
 } from './host-limits.js';
+// The browser app's pages (token → cookie, assets) mounted beside the host on `spark serve`.
+export { createAppPagesExtension, contentSecurityPolicy, tokenMatches, cookieValue, bearerToken, MAX_APP_ASSET_BYTES, MAX_APP_PATH_CHARS } from './app-pages/index.js';
+export type { AppPagesOptions, AppPagesExtension } from './app-pages/index.js';
+// The per-workspace lock file a running host leaves for `spark app`, `spark --attach` and editors.
+export {
+  writeHostLock, readHostLock, hostLockPath, hostLockDir, hostLockSchema, HOST_LOCK_VERSION, DEFAULT_HOST_LOCK_PROBE_TIMEOUT_MS, MAX_HOST_LOCK_BYTES,
+} from './host-lock/index.js';
+export type { HostLock, HostLockLocation, WrittenHostLock, ReadHostLockOptions } from './host-lock/index.js';
+export { connectHost, hostSocketUrl } from './connect-host.js';
+// A host thread as the agent's AgentHandle, for the terminal UI and other Node clients.
+export { RemoteThread, DEFAULT_REMOTE_MAX_UNREAD_EVENTS } from './remote-thread.js';

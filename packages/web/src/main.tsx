@@ -1,9 +1,11 @@
 import { render } from 'preact';
-import { HOST_PATH } from '@spark/host/wire';
-
-function App() {
-  return <main>Spark app: host at {HOST_PATH}</main>;
-}
+import { App } from './components/app.js';
+import { AppController, hostUrl } from './connection/app-controller.js';
+import './styles.css';
 
 const root = document.getElementById('app');
-if (root !== null) render(<App />, root);
+if (root !== null) {
+  const app = new AppController(hostUrl(location));
+  app.start();
+  render(<App app={app} />, root);
+}

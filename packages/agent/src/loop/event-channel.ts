@@ -70,6 +70,8 @@ export class EventChannel<T> implements AsyncIterable<T> {
         if (!this.ended) this.onCancel();
         this.ended = true;
         this.buffer.length = 0;
+        // A reader parked in next() (a pump loop left from outside) ends too, instead of waiting forever.
+        this.wake();
         return Promise.resolve({ value: undefined, done: true });
       },
     };

@@ -15,6 +15,7 @@ import { providerOf } from '../upstream-engines.js';
 import { style } from '../tui/ansi.js';
 import { renderUnifiedDiff, unifiedDiff } from '../tui/diff-renderer.js';
 import { configPath, loadConfig, withEnv } from './spark-config.js';
+import { attachCommand } from './attach-command.js';
 import { TuiApp, type TuiHost } from './tui-app.js';
 
 const run = promisify(execFile);
@@ -34,6 +35,10 @@ export const INTERACTIVE_USAGE = `Usage: spark [options]              the intera
                              before writing
   --transport <t>            auto | websocket | http
   --resume [id]              continue the last (or a given) session
+  --attach [url]             run on the agent host of a running spark app / spark serve: the URL it
+                             printed (with ?token=), or without one this directory's running host;
+                             the browser and this terminal then share threads
+  --thread <id>              with --attach: continue that thread (default: a new one)
   --ctx <tokens>             context size of the embedded engine
   --offline                  never contact the model hub
 Config: ${'${XDG_CONFIG_HOME:-~/.config}'}/spark/config.json (or SPARK_CONFIG): {"model", "server", "apiKey",
@@ -57,6 +62,16 @@ const HELP = [
 const INIT_PROMPT = 'Create an AGENTS.md file at the root of this repository for coding agents: explore it briefly (list_dir, read the README and the build files), then write concise sections: project overview, layout, how to build, how to run tests (do not run them), code style and conventions. Keep it under 60 lines. Use apply_patch to add the file.';
 
 export async function interactiveCommand(argv: readonly string[], signal: AbortSignal): Promise<void> {
+  const at = argv.indexOf('--attach');
+  if (at >= 0) {
+    // `--attach` takes an optional URL, which parseArgs cannot express.
+    const next = argv[at + 1];
+    const url = next !== undefined && !next.startsWith('-') ? next : undefined;
+    const rest = argv.filter((_, index) => index !== at && !(url !== undefined && index === at + 1));
+    const { values: attach } = parseArgs({ args: rest, options: { thread: { type: 'string' } } });
+    await attachCommand({ ...(url === undefined ? {} : { url }), ...(attach.thread === undefined ? {} : { thread: attach.thread }) }, signal);
+    return;
+  }
   const { values, positionals } = parseArgs({
     args: [...argv],
     allowPositionals: true,

@@ -1,0 +1,52 @@
+import type { ApprovalDecision } from '@spark/protocol';
+import type { TranscriptEntry } from '../store/transcript-entry.js';
+import { useStickToBottom } from './markdown-view.js';
+import { memo } from './memo.js';
+import { ApprovalCard, AssistantMessage, Notice, PatchView, SteerNote, ToolCall, UserMessage } from './transcript-entries.js';
+
+interface EntryProps {
+  entry: TranscriptEntry;
+  canUndo: boolean;
+  first: boolean;
+  onUndo: () => void;
+  onDecide: (requestId: string, decision: ApprovalDecision) => void;
+}
+
+const Entry = memo(({ entry, canUndo, first, onUndo, onDecide }: EntryProps) => {
+  switch (entry.kind) {
+    case 'user': return <UserMessage entry={entry} />;
+    case 'assistant': return <AssistantMessage entry={entry} />;
+    case 'tool': return <ToolCall entry={entry} />;
+    case 'patch': return <PatchView entry={entry} canUndo={canUndo} onUndo={onUndo} />;
+    case 'approval': return <ApprovalCard entry={entry} first={first} onDecide={onDecide} />;
+    case 'steer': return <SteerNote entry={entry} />;
+    case 'notice': return <Notice entry={entry} />;
+  }
+});
+
+export interface TranscriptProps {
+  entries: readonly TranscriptEntry[];
+  undoable: boolean;
+  activity: string;
+  running: boolean;
+  onUndo: () => void;
+  onDecide: (requestId: string, decision: ApprovalDecision) => void;
+}
+
+/** The conversation; only entries that changed re-render (entries are immutable, see memo). */
+export function Transcript({ entries, undoable, activity, running, onUndo, onDecide }: TranscriptProps) {
+  const scroll = useStickToBottom(entries);
+  // Undo restores the last patch that stands: only its button is offered.
+  const lastPatch = undoable ? entries.findLast((entry) => entry.kind === 'patch' && entry.applied !== null && entry.undone === null) : undefined;
+  const firstPending = entries.find((entry) => entry.kind === 'approval' && entry.decision === null);
+  return (
+    <section class="transcript" data-testid="transcript" aria-label="Conversation" aria-live="polite" tabIndex={-1}
+      ref={(element) => { scroll.ref.current = element; }} onScroll={scroll.onScroll}>
+      {entries.length === 0 ? <div class="empty">Ask about this workspace. Enter sends; the answer streams here.</div> : null}
+      {entries.map((entry) => (
+        <Entry key={entry.key} entry={entry} canUndo={entry === lastPatch} first={entry === firstPending} onUndo={onUndo} onDecide={onDecide} />
+      ))}
+      {running && activity !== '' ? <div class="activity" data-testid="activity"><span class="spinner" aria-hidden="true" />{activity}</div> : null}
+    </section>
+  );
+}

@@ -1,0 +1,30 @@
+import DOMPurify from 'dompurify';
+import { Marked } from 'marked';
+import { escapeHtml, highlightCode } from './highlight.js';
+
+const marked = new Marked({
+  gfm: true,
+  breaks: false,
+  async: false,
+  renderer: {
+    code({ text, lang }) {
+      const language = lang ?? '';
+      const label = language === '' ? '' : `<span class="code-lang">${escapeHtml(language.split(/\s/)[0] ?? '')}</span>`;
+      return `<pre class="code">${label}<code class="hljs">${highlightCode(text, language)}</code></pre>\n`;
+    },
+  },
+});
+
+// Links from a model open in a new tab and never reach the opener.
+DOMPurify.addHook('afterSanitizeAttributes', (node) => {
+  if (node.tagName === 'A') {
+    node.setAttribute('target', '_blank');
+    node.setAttribute('rel', 'noopener noreferrer');
+  }
+});
+
+/** Safe HTML of a markdown text (model output is untrusted: sanitised after rendering). */
+export function renderMarkdown(text: string): string {
+  const html = marked.parse(text, { async: false });
+  return DOMPurify.sanitize(html, { USE_PROFILES: { html: true } });
+}

@@ -1,0 +1,147 @@
+/// <reference types="node" />
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import type { AgentEvent, AgentEventBody, ThreadSnapshot } from '@spark/protocol';
+import { ThreadStore } from './thread-store.js';
+
+const THREAD = 't1';
+
+function snapshot(overrides: Partial<ThreadSnapshot> = {}): ThreadSnapshot {
+  return {
+    thread_id: THREAD, turns: 0, history: [], pending_approvals: [], queued: [], running_turn_id: null, model: 'm', context_tokens: 10,
+    context_window: 1000, last_seq: 0, ...overrides,
+  };
+}
+
+function events(from: number, bodies: AgentEventBody[]): AgentEvent[] {
+  return bodies.map((body, index) => ({ ...body, thread_id: THREAD, turn_id: 'turn1', seq: from + index }));
+}
+
+function store(): ThreadStore {
+  let clock = 0;
+  return new ThreadStore({ schedule: () => { /* flushed by hand */ }, now: () => (clock += 10) });
+}
+
+test('a streamed answer grows one assistant entry and ends with the final message', () => {
+  const s = store();
+  s.load({ snapshot: snapshot(), events: [] });
+  for (const event of events(1, [
+    { type: 'turn.started', turn: 1, input: 'hi' },
+    { type: 'response.started', response_id: 'r1' },
+    { type: 'text.delta', response_id: 'r1', delta: 'Hel' },
+    { type: 'text.delta', response_id: 'r1', delta: 'lo' },
+  ])) s.apply(event);
+  const streaming = s.view;
+  assert.equal(streaming.running, true);
+  assert.deepEqual(streaming.entries.map((entry) => entry.kind), ['user', 'assistant']);
+  const answer = streaming.entries[1];
+  assert.ok(answer?.kind === 'assistant' && answer.streaming && answer.text === 'Hello');
+  assert.ok(streaming.stats.liveRate.length > 0);
+  for (const event of events(5, [
+    { type: 'message', text: 'Hello', partial: false },
+    {
+      type: 'response.completed', status: 'completed',
+      stats: { response_id: 'r1', input_tokens: 40, cached_input_tokens: 0, output_tokens: 2, ttft_ms: 12, tokens_per_second: 50, transport: 'websocket', input_items_sent: 1 },
+    },
+    { type: 'turn.completed', turn: 1, status: 'completed', final_message: 'Hello', steps: 1 },
+    { type: 'thread.idle' },
+  ])) s.apply(event);
+  const done = s.view;
+  const final = done.entries[1];
+  assert.ok(final?.kind === 'assistant' && !final.streaming && final.text === 'Hello');
+  assert.equal(done.running, false);
+  assert.equal(done.stats.transport, 'websocket');
+  assert.equal(done.stats.ttftMs, 12);
+  assert.equal(done.stats.contextTokens, 42);
+  assert.deepEqual(done.stats.liveRate, []);
+});
+
+test('events at or below the last applied seq, and those of other threads, are ignored', () => {
+  const s = store();
+  s.load({ snapshot: snapshot({ last_seq: 4, running_turn_id: 'turn1' }), events: events(5, [{ type: 'text.delta', response_id: 'r1', delta: 'a' }]) });
+  assert.equal(s.apply(events(5, [{ type: 'text.delta', response_id: 'r1', delta: 'a' }])[0]!), false);
+  assert.equal(s.apply(events(3, [{ type: 'text.delta', response_id: 'r1', delta: 'x' }])[0]!), false);
+  assert.equal(s.apply({ ...events(6, [{ type: 'text.delta', response_id: 'r1', delta: 'x' }])[0]!, thread_id: 'other' }), false);
+  assert.equal(s.apply(events(6, [{ type: 'text.delta', response_id: 'r1', delta: 'b' }])[0]!), true);
+  const answer = s.view.entries.at(-1);
+  assert.ok(answer?.kind === 'assistant' && answer.text === 'ab');
+  assert.equal(s.view.lastSeq, 6);
+});
+
+test('a snapshot history becomes messages, folded tool calls and patches; pending approvals follow', () => {
+  const s = store();
+  s.load({
+    snapshot: snapshot({
+      history: [
+        { type: 'message', role: 'user', content: 'fix it' },
+        { type: 'message', role: 'developer', content: '[harness] note' },
+        { type: 'function_call', call_id: 'c1', name: 'shell', arguments: '{"command":"ls"}' },
+        { type: 'function_call_output', call_id: 'c1', output: 'a.ts' },
+        { type: 'custom_tool_call', call_id: 'c2', name: 'apply_patch', input: '*** Begin Patch\n*** Add File: b.ts\n+x\n*** End Patch' },
+        { type: 'custom_tool_call_output', call_id: 'c2', output: 'Done' },
+        { type: 'message', role: 'assistant', content: 'Fixed.' },
+      ],
+      pending_approvals: [{
+        request_id: 'a1', turn_id: 'turn2', seq: 9, call_id: 'c3', kind: 'shell', summary: 'rm x', reason: 'deletes',
+        request: { kind: 'shell', call_id: 'c3', command: 'rm x', reason: 'deletes', classes: [] },
+      }],
+      last_seq: 9,
+    }),
+    events: [],
+  });
+  const view = s.view;
+  assert.deepEqual(view.entries.map((entry) => entry.kind), ['user', 'tool', 'patch', 'assistant', 'approval']);
+  const tool = view.entries[1];
+  assert.ok(tool?.kind === 'tool' && tool.result?.output === 'a.ts');
+  assert.equal(view.undoable, true);
+  s.apply(events(10, [{ type: 'approval.decided', request_id: 'a1', call_id: 'c3', decision: 'deny' }])[0]!);
+  const approval = s.view.entries[4];
+  assert.ok(approval?.kind === 'approval' && approval.decision === 'deny');
+});
+
+test('patches applied and undone, queue changes and an interrupt keep the partial answer', () => {
+  const s = store();
+  s.load({ snapshot: snapshot(), events: [] });
+  for (const event of events(1, [
+    { type: 'turn.started', turn: 1, input: 'go' },
+    { type: 'tool_call', call_id: 'p1', name: 'apply_patch', input: JSON.stringify({ input: '*** Begin Patch\n*** Add File: a\n+1\n*** End Patch' }) },
+    { type: 'tool_result', call_id: 'p1', name: 'apply_patch', ok: true, output: 'Done', duration_ms: 3 },
+    { type: 'patch.applied', call_id: 'p1', changes: [{ kind: 'A', path: 'a' }] },
+    { type: 'queue.changed', queued: ['next', 'later'] },
+    { type: 'text.delta', response_id: 'r2', delta: 'Part' },
+    { type: 'message', text: 'Part', partial: true },
+    { type: 'turn.completed', turn: 1, status: 'interrupted', final_message: 'Part', steps: 2 },
+  ])) s.apply(event);
+  let view = s.view;
+  const patch = view.entries[1];
+  assert.ok(patch?.kind === 'patch' && patch.patch.startsWith('*** Begin Patch') && patch.applied?.[0]?.path === 'a');
+  assert.equal(view.undoable, true);
+  assert.deepEqual(view.queued, ['next', 'later']);
+  const answer = view.entries[2];
+  assert.ok(answer?.kind === 'assistant' && answer.partial && answer.text === 'Part');
+  assert.equal(view.entries.at(-1)?.kind, 'notice');
+  s.apply(events(9, [{ type: 'patch.undone', call_id: 'p1', restored: ['a'] }])[0]!);
+  view = s.view;
+  const undone = view.entries[1];
+  assert.ok(undone?.kind === 'patch' && undone.undone?.[0] === 'a');
+  assert.equal(view.undoable, false);
+});
+
+test('listeners hear of many events once per scheduled flush, and unchanged entries keep their identity', () => {
+  const flushes: (() => void)[] = [];
+  const s = new ThreadStore({ schedule: (flush) => { flushes.push(flush); }, now: () => 0 });
+  let calls = 0;
+  s.subscribe(() => { calls++; });
+  s.load({ snapshot: snapshot({ history: [{ type: 'message', role: 'user', content: 'q' }] }), events: [] });
+  const first = s.view.entries[0];
+  for (const event of events(1, [
+    { type: 'text.delta', response_id: 'r', delta: 'a' },
+    { type: 'text.delta', response_id: 'r', delta: 'b' },
+    { type: 'text.delta', response_id: 'r', delta: 'c' },
+  ])) s.apply(event);
+  assert.equal(flushes.length, 1);
+  flushes[0]?.();
+  assert.equal(calls, 1);
+  assert.equal(s.view.entries[0], first);
+  assert.equal(s.view, s.view);
+});
