@@ -12,7 +12,7 @@ export { HostConnection } from './host-connection.js';
 export type { HostConnectionOptions } from './host-connection.js';
 export { createHostExtension } from './host-extension.js';
 export type { HostExtension, HostExtensionOptions } from './host-extension.js';
-export { checkHostUpgrade, isSameOrigin, tokensEqual } from './check-host-upgrade.js';
+export { checkHostUpgrade, isSameOrigin } from './check-host-upgrade.js';
 export type { UpgradeContext } from './check-host-upgrade.js';
 export { HostError, toHostErrorBody } from './host-error.js';
 export type { HostErrorCode } from './host-error.js';
