@@ -196,7 +196,7 @@ void describe('AgentHost over real sockets (scripted engine)', () => {
     assert.notEqual(fork.thread.thread_id, id);
     assert.deepEqual(fork.thread.forked_from, { thread_id: id, turn: 1 });
     assert.deepEqual(fork.snapshot.history.map((item) => item.type === 'message' && item.content), ['the   first\nquestion', 'You said: the   first\nquestion']);
-    assert.equal(fork.thread.title, '');
+    assert.equal(fork.thread.title, 'the first question');
     await a.client.submit(fork.thread.thread_id, { type: 'user_message', text: 'in the fork' });
     await a.waitForIdle(fork.thread.thread_id);
     const ids = (await a.client.request('threads.list', {})).threads.map((thread) => thread.thread_id);
