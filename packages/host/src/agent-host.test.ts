@@ -61,7 +61,8 @@ void describe('AgentHost over real sockets (scripted engine)', () => {
     const id = (await startThread(a)).thread.thread_id;
     await a.client.submit(id, { type: 'user_message', text: 'first' });
     await a.waitForIdle(id);
-    await a.client.submit(id, { type: 'user_message', text: 'slow 200' });
+    // Long enough that the second client attaches while it runs, even on a loaded CI machine.
+    await a.client.submit(id, { type: 'user_message', text: 'slow 400' });
     await waitFor(() => a.of(id).filter((event) => event.type === 'text.delta').length >= 20);
     const b = await kit.connect();
     const attached = await b.client.request('thread.attach', { thread_id: id });
@@ -75,7 +76,7 @@ void describe('AgentHost over real sockets (scripted engine)', () => {
     assertContiguous(seen, attached.snapshot.last_seq);
     assert.deepEqual(seen, a.of(id).filter((event) => event.seq > attached.snapshot.last_seq));
     const text = seen.flatMap((event) => (event.type === 'text.delta' ? [event.delta] : [])).join('');
-    assert.equal(text, Array.from({ length: 200 }, (_, i) => `t${i + 1}`).join(' '));
+    assert.equal(text, Array.from({ length: 400 }, (_, i) => `t${i + 1}`).join(' '));
 
     // After the turn the base moved up: a new client gets it all as history and an empty log.
     const c = await kit.connect();
@@ -255,7 +256,7 @@ void describe('AgentHost: limits and shutdown', () => {
   void it('refuses attaching mid-turn once the log outgrew its limit, and accepts it again after the turn', async () => {
     const a = await kit.connect();
     const id = (await a.client.request('thread.start', {})).thread.thread_id;
-    await a.client.submit(id, { type: 'user_message', text: 'slow 100' });
+    await a.client.submit(id, { type: 'user_message', text: 'slow 400' });
     await waitFor(() => a.of(id).filter((event) => event.type === 'text.delta').length >= 20);
     const b = await kit.connect();
     await rejectsWith(b.client.request('thread.attach', { thread_id: id }), 'thread_log_full');
