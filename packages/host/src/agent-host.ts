@@ -3,7 +3,9 @@ import { AgentError, defaultSessionDir, listSessions, openAgent, type ApprovalMo
 import type { AgentOp } from '@spark/protocol';
 import { fetchModels } from './fetch-models.js';
 import { HostError } from './host-error.js';
-import { DEFAULT_HOST_CLOSE_GRACE_MS, DEFAULT_MAX_LISTED_THREADS, DEFAULT_MAX_OPEN_THREADS, DEFAULT_MAX_THREAD_LOG_EVENTS } from './host-limits.js';
+import {
+  DEFAULT_HOST_CLOSE_GRACE_MS, DEFAULT_MAX_LISTED_THREADS, DEFAULT_MAX_OPEN_THREADS, DEFAULT_MAX_THREAD_LOG_BYTES, DEFAULT_MAX_THREAD_LOG_EVENTS,
+} from './host-limits.js';
 import { HostThread, type HostSubscriber } from './host-thread.js';
 import { isSessionId, readSessionSummary, type SessionSummary } from './read-session-summary.js';
 import { HOST_PROTOCOL_VERSION, type AttachResult, type HostMessage, type ModelInfo, type ThreadInfo } from './wire/host-frames.js';
@@ -32,6 +34,8 @@ export interface AgentHostOptions {
   maxOpenThreads?: number;
   /** See `DEFAULT_MAX_THREAD_LOG_EVENTS`. */
   maxThreadLogEvents?: number;
+  /** See `DEFAULT_MAX_THREAD_LOG_BYTES`. */
+  maxThreadLogBytes?: number;
   /** More agent settings, for tests and benches. */
   agent?: Pick<OpenAgentOptions, 'maxStepsPerTurn' | 'requestOverrides' | 'contextWindow' | 'loopGuard'>;
 }
@@ -59,6 +63,7 @@ export class AgentHost {
   private readonly sessionDir: string | false;
   private readonly maxOpenThreads: number;
   private readonly maxLogEvents: number;
+  private readonly maxLogBytes: number;
   private pendingOpens = 0;
   private closed: Promise<void> | undefined;
 
@@ -67,6 +72,7 @@ export class AgentHost {
     this.sessionDir = options.sessionDir === undefined ? defaultSessionDir() : options.sessionDir;
     this.maxOpenThreads = options.maxOpenThreads ?? DEFAULT_MAX_OPEN_THREADS;
     this.maxLogEvents = options.maxThreadLogEvents ?? DEFAULT_MAX_THREAD_LOG_EVENTS;
+    this.maxLogBytes = options.maxThreadLogBytes ?? DEFAULT_MAX_THREAD_LOG_BYTES;
   }
 
   /** A host on `options.baseUrl`: resolves the default model from the server's list (fails with `model_not_found`). */
@@ -134,17 +140,19 @@ export class AgentHost {
   async forkThread(peer: HostPeer, threadId: string, turn: number | undefined, answer: (result: AttachResult) => void): Promise<void> {
     if (this.sessionDir === false) throw new HostError('unsupported', 'This host keeps no sessions on disk, so threads cannot be forked.');
     const source = this.threads.get(threadId);
-    let model: string;
+    let from: { model: string; title: string };
     if (source !== undefined) {
       // The fork replays the source's file: what its agent wrote so far must be there.
       await source.opened.session?.flush();
-      model = source.opened.agent.model;
+      from = source.info();
     } else {
-      model = (await this.summary(threadId)).model;
+      from = await this.summary(threadId);
     }
-    const served = await this.servedModel(model);
+    const served = await this.servedModel(from.model);
     const fork = { id: threadId, ...(turn === undefined ? {} : { turn }) };
-    const thread = await this.openThread(undefined, () => this.openAgent({ model: served, fork }), { title: '', createdAt: undefined });
+    // A fork of turn 0 has no user message yet: it gets its title from its own first turn.
+    const title = turn === 0 ? '' : from.title;
+    const thread = await this.openThread(undefined, () => this.openAgent({ model: served, fork }), { title, createdAt: undefined });
     this.attachOpen(peer, thread, answer);
   }
 
@@ -243,6 +251,7 @@ export class AgentHost {
       createdAt: meta.createdAt ?? sessionMeta?.created_at ?? new Date().toISOString(),
       ...(forkedFrom === undefined ? {} : { forkedFrom: { thread_id: forkedFrom.id, turn: forkedFrom.turn } }),
       maxLogEvents: this.maxLogEvents,
+      maxLogBytes: this.maxLogBytes,
       onChanged: (info) => this.broadcast(info),
       onFailed: (failed) => { this.closeThread(failed); },
     });

@@ -1,6 +1,6 @@
-import { createHash, timingSafeEqual } from 'node:crypto';
 import type { IncomingHttpHeaders } from 'node:http';
 import { ApiError } from '@spark/protocol';
+import { bearerToken, cookieValue, tokenMatches } from './app-pages/token-match.js';
 import { APP_TOKEN_COOKIE, APP_TOKEN_QUERY } from './wire/host-paths.js';
 
 /** What the server tells the host about an upgrade (a subset of the server's `ExtensionRequestContext`). */
@@ -23,9 +23,8 @@ export function checkHostUpgrade(headers: IncomingHttpHeaders, context: UpgradeC
       'The agent host accepts WebSocket connections only from pages this server serves (same Origin).');
   }
   const authorization = headers.authorization;
-  const bearer = authorization !== undefined && /^Bearer\s+/i.test(authorization) ? authorization.replace(/^Bearer\s+/i, '').trim() : undefined;
-  const candidates = [readCookie(headers.cookie, APP_TOKEN_COOKIE), bearer, context.url.searchParams.get(APP_TOKEN_QUERY) ?? undefined];
-  if (candidates.some((candidate) => candidate !== undefined && tokensEqual(candidate, token))) return undefined;
+  const candidates = [cookieValue(headers.cookie, APP_TOKEN_COOKIE), bearerToken(authorization), context.url.searchParams.get(APP_TOKEN_QUERY) ?? undefined];
+  if (candidates.some((candidate) => tokenMatches(candidate, token))) return undefined;
   if (context.apiKeysRequired && authorization !== undefined && context.hasApiKey(authorization)) return undefined;
   return new ApiError(401, 'invalid_request_error', 'invalid_app_token',
     'The agent host needs the app token: open the URL `spark app` printed, or send "Authorization: Bearer <token>".');
@@ -40,26 +39,4 @@ export function isSameOrigin(origin: string | undefined, host: string | undefine
   } catch {
     return false;
   }
-}
-
-/** Compares in time independent of where they differ (both hashed to one length first). */
-export function tokensEqual(given: string, expected: string): boolean {
-  const a = createHash('sha256').update(given).digest();
-  const b = createHash('sha256').update(expected).digest();
-  return timingSafeEqual(a, b);
-}
-
-function readCookie(header: string | undefined, name: string): string | undefined {
-  if (header === undefined) return undefined;
-  for (const part of header.split(';')) {
-    const index = part.indexOf('=');
-    if (index === -1 || part.slice(0, index).trim() !== name) continue;
-    const value = part.slice(index + 1).trim();
-    try {
-      return decodeURIComponent(value);
-    } catch {
-      return value;
-    }
-  }
-  return undefined;
 }

@@ -12,6 +12,13 @@ export const DEFAULT_MAX_OPEN_THREADS = 32;
  */
 export const DEFAULT_MAX_THREAD_LOG_EVENTS = 100_000;
 
+/**
+ * Bytes (estimated as JSON) of those events: tool results and patches can be large, so the count
+ * alone does not bound memory. Past it, the same rule as for the count applies. Kept well under
+ * `DEFAULT_MAX_CLIENT_BUFFERED_BYTES`, since an attach answer carries the whole log in one frame.
+ */
+export const DEFAULT_MAX_THREAD_LOG_BYTES = 16 * 1024 * 1024;
+
 /** Largest frame a client may send; a bigger one closes its socket with 1009 (message too big). */
 export const DEFAULT_HOST_MAX_FRAME_BYTES = 4 * 1024 * 1024;
 

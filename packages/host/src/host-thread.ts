@@ -17,6 +17,7 @@ export interface HostThreadOptions {
   createdAt: string;
   forkedFrom?: { thread_id: string; turn: number };
   maxLogEvents: number;
+  maxLogBytes: number;
   /** Called when the thread's list entry changes (state, title, model). */
   onChanged(info: ThreadInfo): void;
   /** Called when the thread's event stream failed; the host closes it. */
@@ -34,6 +35,7 @@ export class HostThread {
   readonly id: string;
   private base: ThreadSnapshot;
   private log: AgentEvent[] = [];
+  private logBytes = 0;
   /** The log outgrew its limit during this turn: attaching waits for the next idle. */
   private logFull = false;
   private readonly subscribers = new Set<HostSubscriber>();
@@ -46,6 +48,9 @@ export class HostThread {
   private readonly events: AsyncIterator<AgentEvent>;
   private readonly pump: Promise<void>;
   private closing: Promise<void> | undefined;
+  /** Resolves when the thread closes: ends the pump's wait (the channel's `return` leaves a pending `next` unsettled). */
+  private stop!: () => void;
+  private readonly stopped = new Promise<IteratorReturnResult<undefined>>((resolve) => { this.stop = () => resolve({ done: true, value: undefined }); });
 
   constructor(readonly opened: OpenedAgent, private readonly options: HostThreadOptions) {
     const agent = opened.agent;
@@ -84,7 +89,7 @@ export class HostThread {
   attach(subscriber: HostSubscriber): AttachResult {
     if (this.closing !== undefined) throw new HostError('unknown_thread', 'The thread is closing.');
     if (this.logFull) {
-      throw new HostError('thread_log_full', `The running turn has more than ${this.options.maxLogEvents} events since the thread was last idle; attach again when it ends.`);
+      throw new HostError('thread_log_full', 'The running turn has streamed more than the host keeps for late clients; attach again when it ends.');
     }
     this.subscribers.add(subscriber);
     this.lastUsedMs = Date.now();
@@ -124,6 +129,7 @@ export class HostThread {
         await this.idleOrTimeout(graceMs);
       }
     } finally {
+      this.stop();
       await this.events.return?.();
       await this.pump;
       await this.opened.session?.flush().catch(() => undefined);
@@ -141,7 +147,7 @@ export class HostThread {
   private async read(): Promise<void> {
     try {
       for (;;) {
-        const next = await this.events.next();
+        const next = await Promise.race([this.events.next(), this.stopped]);
         if (next.done === true) return;
         this.take(next.value);
       }
@@ -153,10 +159,12 @@ export class HostThread {
   private take(event: AgentEvent): void {
     this.updatedMs = Date.now();
     if (!this.logFull) {
-      if (this.log.length < this.options.maxLogEvents) this.log.push(event);
+      this.logBytes += estimateBytes(event);
+      if (this.log.length < this.options.maxLogEvents && this.logBytes <= this.options.maxLogBytes) this.log.push(event);
       else {
         this.logFull = true;
         this.log = [];
+        this.logBytes = 0;
       }
     }
     for (const subscriber of this.subscribers) {
@@ -195,6 +203,13 @@ export class HostThread {
     if (now.last_seq !== idleSeq) return;
     this.base = now;
     this.log = [];
+    this.logBytes = 0;
     this.logFull = false;
   }
+}
+
+/** An event's size as JSON, cheaply for the per-token ones (the envelope and names are about 150 bytes). */
+function estimateBytes(event: AgentEvent): number {
+  if (event.type === 'text.delta' || event.type === 'tool_input.delta') return event.delta.length + 150;
+  return JSON.stringify(event).length;
 }

@@ -12,13 +12,13 @@ export { HostConnection } from './host-connection.js';
 export type { HostConnectionOptions } from './host-connection.js';
 export { createHostExtension } from './host-extension.js';
 export type { HostExtension, HostExtensionOptions } from './host-extension.js';
-export { checkHostUpgrade, isSameOrigin, tokensEqual } from './check-host-upgrade.js';
+export { checkHostUpgrade, isSameOrigin } from './check-host-upgrade.js';
 export type { UpgradeContext } from './check-host-upgrade.js';
 export { HostError, toHostErrorBody } from './host-error.js';
 export type { HostErrorCode } from './host-error.js';
 export { fetchModels, ModelListError } from './fetch-models.js';
 export {
-  DEFAULT_MAX_OPEN_THREADS, DEFAULT_MAX_THREAD_LOG_EVENTS, DEFAULT_HOST_MAX_FRAME_BYTES, DEFAULT_MAX_CLIENT_BUFFERED_BYTES,
+  DEFAULT_MAX_OPEN_THREADS, DEFAULT_MAX_THREAD_LOG_EVENTS, DEFAULT_MAX_THREAD_LOG_BYTES, DEFAULT_HOST_MAX_FRAME_BYTES, DEFAULT_MAX_CLIENT_BUFFERED_BYTES,
   DEFAULT_HOST_PING_INTERVAL_MS, DEFAULT_MAX_PENDING_REQUESTS, DEFAULT_MAX_LISTED_THREADS, DEFAULT_HOST_CLOSE_GRACE_MS,
 } from './host-limits.js';
 // The browser app's pages (token → cookie, assets) mounted beside the host on `spark serve`.
