@@ -2,6 +2,7 @@ import { availableParallelism } from 'node:os';
 import { parseArgs } from 'node:util';
 import { engineBuildStatus, resolveModel } from '@spark/engine-llama';
 import { benchAgent } from './agent-bench.js';
+import { benchApp } from './app-bench.js';
 import { benchEdits } from './edits-bench.js';
 import { benchGateway } from './gateway-bench.js';
 import { benchLoad } from './load-bench.js';
@@ -12,7 +13,7 @@ import { benchServeVsDirect } from './serve-vs-direct.js';
 import { benchTurns } from './turns-bench.js';
 import { benchUpstream } from './upstream-bench.js';
 
-const WORKLOADS = ['peer', 'serve', 'turns', 'gateway', 'realtime', 'agent', 'tui', 'edits', 'load', 'upstream'] as const;
+const WORKLOADS = ['peer', 'serve', 'turns', 'gateway', 'realtime', 'agent', 'tui', 'edits', 'load', 'upstream', 'app'] as const;
 type Workload = (typeof WORKLOADS)[number];
 /** Views that run no local model: `--only` these and no model is resolved or pulled. */
 const MODEL_FREE: ReadonlySet<Workload> = new Set(['gateway', 'upstream']);
@@ -64,6 +65,7 @@ async function main(): Promise<void> {
   if (only.has('load')) await benchLoad({ serverArgs, httpStreams: 50, wsConnections: 200, wsTurns: 3, hugeInputBytes: 30 * 1024 * 1024 });
   if (only.has('agent')) await benchAgent({ repeats });
   if (only.has('tui')) await benchTui({ serverArgs, quick: values.quick });
+  if (only.has('app')) await benchApp({ serverArgs, quick: values.quick });
   if (only.has('realtime')) await benchRealtime({ modelId: local.alias, modelPath: local.path, threads, decodeThreads, repeats });
   if (only.has('turns')) await benchTurns({ modelPath: local.path, serverArgs, maxOutputTokens: 40 });
   if (only.has('edits')) await benchEdits({

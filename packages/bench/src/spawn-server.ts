@@ -7,7 +7,13 @@ export interface SpawnedServer {
   stop(): Promise<void>;
 }
 
+export interface SpawnedApp extends SpawnedServer {
+  /** The browser app's URL with this start's token. */
+  appUrl: string;
+}
+
 const START_TIMEOUT_MS = 120_000;
+const CLI = fileURLToPath(new URL('../../cli/dist/main.js', import.meta.url));
 
 /**
  * Runs `spark serve` as a child process, the way a user runs it, and waits for its URL. `entry`
@@ -15,21 +21,40 @@ const START_TIMEOUT_MS = 120_000;
  * `env` replaces the child's environment.
  */
 export async function spawnServer(args: readonly string[], entry?: string, env?: NodeJS.ProcessEnv): Promise<SpawnedServer> {
-  const cli = fileURLToPath(new URL('../../cli/dist/main.js', import.meta.url));
-  const argv = entry ? [entry, ...args] : [cli, 'serve', '--port', '0', '--db', ':memory:', ...args];
-  const child = spawn(process.execPath, argv, { stdio: ['ignore', 'inherit', 'pipe'], ...(env === undefined ? {} : { env }) });
-  const url = await new Promise<string>((resolve, reject) => {
+  const argv = entry ? [entry, ...args] : [CLI, 'serve', '--port', '0', '--db', ':memory:', ...args];
+  const { child, match } = await spawnUntil(argv, /spark serve: (http:\/\/\S+)\/v1/, { ...(env === undefined ? {} : { env }) });
+  return { url: match[1] ?? '', pid: child.pid ?? 0, stop: () => stopChild(child) };
+}
+
+/**
+ * `spark serve` with its agent host and browser app (or `entry`, printing the same lines) in
+ * `cwd`, the workspace; waits for the app's URL.
+ */
+export async function spawnApp(args: readonly string[], options: { cwd: string; env: NodeJS.ProcessEnv; entry?: string }): Promise<SpawnedApp> {
+  const argv = options.entry ? [options.entry, ...args] : [CLI, 'serve', '--port', '0', '--db', ':memory:', ...args];
+  const { child, match } = await spawnUntil(argv, /spark serve: (http:\/\/\S+)\/v1[\s\S]*spark app: (http:\/\/\S+)/, options);
+  return { url: match[1] ?? '', appUrl: match[2] ?? '', pid: child.pid ?? 0, stop: () => stopChild(child) };
+}
+
+async function spawnUntil(argv: readonly string[], ready: RegExp, options: { cwd?: string; env?: NodeJS.ProcessEnv }): Promise<{ child: ChildProcess; match: RegExpExecArray }> {
+  const child = spawn(process.execPath, argv, {
+    stdio: ['ignore', 'inherit', 'pipe'],
+    ...(options.env === undefined ? {} : { env: options.env }),
+    ...(options.cwd === undefined ? {} : { cwd: options.cwd }),
+  });
+  const match = await new Promise<RegExpExecArray>((resolve, reject) => {
     let log = '';
     const timer = setTimeout(() => { child.kill(); reject(new Error(`spark serve did not start:\n${log}`)); }, START_TIMEOUT_MS);
-    child.stderr?.on('data', (chunk: Buffer) => {
+    const onData = (chunk: Buffer): void => {
       log += chunk.toString();
-      const match = /spark serve: (http:\/\/\S+)\/v1/.exec(log);
-      if (match?.[1]) { clearTimeout(timer); resolve(match[1]); }
-    });
+      const found = ready.exec(log);
+      if (found) { clearTimeout(timer); child.stderr?.off('data', onData); resolve(found); }
+    };
+    child.stderr?.on('data', onData);
     child.once('exit', (code) => { clearTimeout(timer); reject(new Error(`spark serve exited with ${code}:\n${log}`)); });
   });
   child.stderr?.resume();
-  return { url, pid: child.pid ?? 0, stop: () => stopChild(child) };
+  return { child, match };
 }
 
 function stopChild(child: ChildProcess): Promise<void> {
