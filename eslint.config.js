@@ -11,7 +11,7 @@ const engineLlama = { group: ['@spark/engine-llama', '@spark/engine-llama/*'], m
 const engine = { group: ['@spark/engine', '@spark/engine/*'], message: 'A client sees the wire, not the engine: use @spark/protocol.' };
 
 export default tseslint.config(
-  { ignores: ['**/dist/**', '**/node_modules/**', 'scripts/**', '.ci/**', '.scratch/**', 'eslint.config.js'] },
+  { ignores: ['**/dist/**', '**/node_modules/**', 'scripts/**', '.ci/**', '.scratch/**', 'packages/web/dev/**', 'eslint.config.js'] },
   js.configs.recommended,
   ...tseslint.configs.recommendedTypeChecked,
   {

@@ -1,7 +1,7 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import { ApiError } from '@spark/protocol';
 import { bearerToken, cookieValue, tokenMatches } from './app-pages/token-match.js';
-import { APP_TOKEN_COOKIE, APP_TOKEN_QUERY } from './wire/host-paths.js';
+import { APP_TOKEN_QUERY, appTokenCookieName } from './wire/host-paths.js';
 
 /** What the server tells the host about an upgrade (a subset of the server's `ExtensionRequestContext`). */
 export interface UpgradeContext {
@@ -23,7 +23,7 @@ export function checkHostUpgrade(headers: IncomingHttpHeaders, context: UpgradeC
       'The agent host accepts WebSocket connections only from pages this server serves (same Origin).');
   }
   const authorization = headers.authorization;
-  const candidates = [cookieValue(headers.cookie, APP_TOKEN_COOKIE), bearerToken(authorization), context.url.searchParams.get(APP_TOKEN_QUERY) ?? undefined];
+  const candidates = [cookieValue(headers.cookie, appTokenCookieName(headers.host)), bearerToken(authorization), context.url.searchParams.get(APP_TOKEN_QUERY) ?? undefined];
   if (candidates.some((candidate) => tokenMatches(candidate, token))) return undefined;
   if (context.apiKeysRequired && authorization !== undefined && context.hasApiKey(authorization)) return undefined;
   return new ApiError(401, 'invalid_request_error', 'invalid_app_token',

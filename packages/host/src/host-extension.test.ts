@@ -5,7 +5,7 @@ import { WebSocket } from 'ws';
 import { startHostTestKit, TEST_TOKEN, type HostTestKit } from './testing/host-test-kit.js';
 import { DEFAULT_HOST_MAX_FRAME_BYTES } from './host-limits.js';
 import { parseHostMessage, type HostMessage } from './wire/host-frames.js';
-import { APP_TOKEN_COOKIE } from './wire/host-paths.js';
+import { appTokenCookieName } from './wire/host-paths.js';
 
 /** The upgrade's answer: 101, or the refusal's status and JSON error code. */
 function upgrade(url: string, headers: Record<string, string> = {}): Promise<{ status: number; code?: string | null }> {
@@ -46,15 +46,15 @@ void describe('host extension: the /v1/agent WebSocket', () => {
     assert.deepEqual(await upgrade(kit.wsUrl), { status: 401, code: 'invalid_app_token' });
     assert.deepEqual(await upgrade(kit.wsUrl, { authorization: 'Bearer wrong' }), { status: 401, code: 'invalid_app_token' });
     assert.deepEqual(await upgrade(`${kit.wsUrl}?token=wrong`), { status: 401, code: 'invalid_app_token' });
-    assert.deepEqual(await upgrade(kit.wsUrl, { cookie: `${APP_TOKEN_COOKIE}=wrong` }), { status: 401, code: 'invalid_app_token' });
-    assert.deepEqual(await upgrade(kit.wsUrl, { cookie: `other=1; ${APP_TOKEN_COOKIE}=${TEST_TOKEN}` }), { status: 101 });
+    assert.deepEqual(await upgrade(kit.wsUrl, { cookie: `${appTokenCookieName(new URL(kit.wsUrl).host)}=wrong` }), { status: 401, code: 'invalid_app_token' });
+    assert.deepEqual(await upgrade(kit.wsUrl, { cookie: `other=1; ${appTokenCookieName(new URL(kit.wsUrl).host)}=${TEST_TOKEN}` }), { status: 101 });
     assert.deepEqual(await upgrade(kit.wsUrl, { authorization: `Bearer ${TEST_TOKEN}` }), { status: 101 });
     assert.deepEqual(await upgrade(`${kit.wsUrl}?token=${TEST_TOKEN}`), { status: 101 });
   });
 
   void it('accepts only its own Origin: a page on another loopback port is foreign (403)', async () => {
     const own = kit.t.url;
-    const cookie = `${APP_TOKEN_COOKIE}=${TEST_TOKEN}`;
+    const cookie = `${appTokenCookieName(new URL(kit.wsUrl).host)}=${TEST_TOKEN}`;
     assert.deepEqual(await upgrade(kit.wsUrl, { cookie, origin: own }), { status: 101 });
     const port = Number(new URL(own).port);
     assert.deepEqual(await upgrade(kit.wsUrl, { cookie, origin: `http://127.0.0.1:${port + 1}` }), { status: 403, code: 'origin_not_allowed' });

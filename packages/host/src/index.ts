@@ -1,7 +1,7 @@
 // The agent host (issue 15): agents run here, server-side; every UI attaches over one WebSocket.
 export {
   HOST_PROTOCOL_VERSION, hostRequestSchema, hostMessageSchema, parseHostRequest, parseHostMessage, parseHostResult, HostFrameError,
-  HOST_PATH, APP_TOKEN_COOKIE, APP_TOKEN_QUERY, HostClient, HostRequestError,
+  HOST_PATH, APP_TOKEN_COOKIE, APP_TOKEN_QUERY, appTokenCookieName, HostClient, HostRequestError,
 } from './wire/index.js';
 export type { HostRequest, HostResult, AttachResult, HostMessage, ThreadInfo, ModelInfo, HostSocket, HostPush } from './wire/index.js';
 export { AgentHost } from './agent-host.js';

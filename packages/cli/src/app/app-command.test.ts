@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { APP_TOKEN_COOKIE, connectHost, hostLockPath, readHostLock, type HostPush } from '@spark/host';
+import { appTokenCookieName, connectHost, hostLockPath, readHostLock, type HostPush } from '@spark/host';
 import { startTestServer, waitFor, type TestServer } from '@spark/server/testing';
 
 const MAIN = fileURLToPath(new URL('../main.js', import.meta.url));
@@ -71,7 +71,7 @@ void describe('spark app (a real process on a scripted upstream)', () => {
     assert.equal(redirect.status, 302);
     assert.equal(redirect.headers.get('location'), '/');
     assert.equal((await fetch(`${url}/`)).status, 401);
-    const page = await fetch(`${url}/`, { headers: { cookie: `${APP_TOKEN_COOKIE}=${token}` } });
+    const page = await fetch(`${url}/`, { headers: { cookie: `${appTokenCookieName(new URL(url).host)}=${token}` } });
     assert.equal(page.status, 200);
     assert.match(await page.text(), /<html/i);
 

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { startTestServer, type TestServer } from '@spark/server/testing';
-import { APP_TOKEN_COOKIE } from '../wire/host-paths.js';
+import { appTokenCookieName } from '../wire/host-paths.js';
 import { createAppPagesExtension } from './app-pages-extension.js';
 
 const TOKEN = 'tok_0123456789abcdef0123456789abcdef';
@@ -30,7 +30,8 @@ void describe('app pages (token, cookie, assets)', () => {
   let t: TestServer;
   let dir: string;
   let assets: string;
-  const cookie = { cookie: `${APP_TOKEN_COOKIE}=${TOKEN}` };
+  const cookieName = (): string => appTokenCookieName(new URL(t.url).host);
+  const cookie = (): Record<string, string> => ({ cookie: `${cookieName()}=${TOKEN}` });
   before(async () => {
     dir = await mkdtemp(join(tmpdir(), 'spark-app-pages-'));
     assets = join(dir, 'dist');
@@ -53,7 +54,7 @@ void describe('app pages (token, cookie, assets)', () => {
     assert.equal(answer.status, 302);
     assert.equal(answer.headers['location'], '/?view=x');
     const setCookie = String(answer.headers['set-cookie']);
-    assert.match(setCookie, new RegExp(`^${APP_TOKEN_COOKIE}=${TOKEN};`));
+    assert.match(setCookie, new RegExp(`^${cookieName()}=${TOKEN};`));
     assert.match(setCookie, /HttpOnly/);
     assert.match(setCookie, /SameSite=Strict/);
     assert.match(setCookie, /Path=\//);
@@ -67,12 +68,16 @@ void describe('app pages (token, cookie, assets)', () => {
       assert.match(answer.body, /spark app/);
       assert.equal(answer.headers['set-cookie'], undefined);
     }
-    const wrongCookie = await raw(t.url, '/', { headers: { cookie: `${APP_TOKEN_COOKIE}=nope` } });
+    const wrongCookie = await raw(t.url, '/', { headers: { cookie: `${cookieName()}=nope` } });
     assert.equal(wrongCookie.status, 401);
+    // Cookies ignore ports: another port's cookie (another `spark app`) must not count here, nor log this one out.
+    const otherPort = await raw(t.url, '/', { headers: { cookie: `${appTokenCookieName('127.0.0.1:1')}=${TOKEN}` } });
+    assert.equal(otherPort.status, 401);
+    assert.notEqual(cookieName(), appTokenCookieName('127.0.0.1:1'));
   });
 
   void it('serves index.html with a strict CSP and no-cache, hashed assets immutable, each with its content type', async () => {
-    const page = await raw(t.url, '/', { headers: { ...cookie, host: `127.0.0.1:${new URL(t.url).port}` } });
+    const page = await raw(t.url, '/', { headers: { ...cookie(), host: `127.0.0.1:${new URL(t.url).port}` } });
     assert.equal(page.status, 200);
     assert.equal(page.headers['content-type'], 'text/html; charset=utf-8');
     assert.equal(page.headers['cache-control'], 'no-cache');
@@ -84,7 +89,7 @@ void describe('app pages (token, cookie, assets)', () => {
     assert.doesNotMatch(csp, /unsafe-inline|unsafe-eval/);
     assert.match(csp, new RegExp(`connect-src 'self' ws://127\\.0\\.0\\.1:${new URL(t.url).port} wss://`));
     assert.match(page.body, /index-abc123\.js/);
-    const js = await raw(t.url, '/assets/index-abc123.js', { headers: cookie });
+    const js = await raw(t.url, '/assets/index-abc123.js', { headers: cookie() });
     assert.equal(js.status, 200);
     assert.equal(js.headers['content-type'], 'text/javascript; charset=utf-8');
     assert.match(String(js.headers['cache-control']), /immutable/);
@@ -94,7 +99,7 @@ void describe('app pages (token, cookie, assets)', () => {
   });
 
   void it('answers HEAD with the headers and no body', async () => {
-    const head = await raw(t.url, '/assets/index-abc123.js', { method: 'HEAD', headers: cookie });
+    const head = await raw(t.url, '/assets/index-abc123.js', { method: 'HEAD', headers: cookie() });
     assert.equal(head.status, 200);
     assert.equal(head.headers['content-length'], String('console.log("app")'.length));
     assert.equal(head.body, '');
@@ -105,17 +110,17 @@ void describe('app pages (token, cookie, assets)', () => {
 
   void it('never serves a file outside the assets folder (.., encoded .., symlinks) and 404s what is missing', async () => {
     for (const path of ['/../secret.txt', '/assets/../../secret.txt', '/%2e%2e/secret.txt', '/assets/%2e%2e%2f%2e%2e%2fsecret.txt', '/assets/link.txt', '/%00', '/nothing.js']) {
-      const answer = await raw(t.url, path, { headers: cookie });
+      const answer = await raw(t.url, path, { headers: cookie() });
       assert.notEqual(answer.status, 200, path);
       assert.doesNotMatch(answer.body, /outside the assets/, path);
     }
-    assert.equal((await raw(t.url, '/nothing.js', { headers: cookie })).status, 404);
+    assert.equal((await raw(t.url, '/nothing.js', { headers: cookie() })).status, 404);
   });
 
   void it('leaves /v1 to the API and refuses other methods', async () => {
     const models = await raw(t.url, '/v1/models');
     assert.equal(models.status, 200);
-    const post = await raw(t.url, '/', { method: 'POST', headers: cookie });
+    const post = await raw(t.url, '/', { method: 'POST', headers: cookie() });
     assert.equal(post.status, 405);
   });
 });

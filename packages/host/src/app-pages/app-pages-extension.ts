@@ -3,7 +3,7 @@ import { realpath, stat } from 'node:fs/promises';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { extname, resolve, sep } from 'node:path';
 import { pipeline } from 'node:stream/promises';
-import { APP_TOKEN_COOKIE, APP_TOKEN_QUERY } from '../wire/host-paths.js';
+import { APP_TOKEN_QUERY, appTokenCookieName } from '../wire/host-paths.js';
 import { bearerToken, cookieValue, tokenMatches } from './token-match.js';
 
 /** Largest asset file the pages serve; anything bigger in the assets folder is not the app's. */
@@ -40,8 +40,6 @@ export interface AppPagesOptions {
   assetsDir: string;
   /** This start's token: in the URL once, then in the cookie. */
   token: string;
-  /** Cookie that keeps the token (default `APP_TOKEN_COOKIE`; the host's WebSocket must read the same). */
-  cookieName?: string;
 }
 
 export interface AppPagesExtension {
@@ -56,7 +54,6 @@ export interface AppPagesExtension {
  * The server's Host and Origin rules run before this, so a rebinding page never gets here.
  */
 export function createAppPagesExtension(options: AppPagesOptions): AppPagesExtension {
-  const cookieName = options.cookieName ?? APP_TOKEN_COOKIE;
   const token = options.token;
   if (token.length < 16) throw new Error('The app token must be at least 16 characters.');
   let rootReal: Promise<string> | undefined;
@@ -67,6 +64,8 @@ export function createAppPagesExtension(options: AppPagesOptions): AppPagesExten
     async handleRequest(req, res, context) {
       const { url } = context;
       if (url.pathname.startsWith('/v1/') || url.pathname === '/v1') return false;
+      // The host's WebSocket check reads the same name (check-host-upgrade.ts).
+      const cookieName = appTokenCookieName(req.headers.host);
       if (req.method !== 'GET' && req.method !== 'HEAD') {
         sendText(res, req, 405, 'Method not allowed.', { allow: 'GET, HEAD' });
         return true;

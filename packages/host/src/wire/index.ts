@@ -4,7 +4,7 @@ export {
   modelInfoSchema, HostFrameError, parseHostRequest, parseHostMessage, parseHostResult,
 } from './host-frames.js';
 export type { HostRequest, HostRequestType, HostResult, AttachResult, HostError, HostMessage, ThreadInfo, ModelInfo } from './host-frames.js';
-export { HOST_PATH, APP_TOKEN_COOKIE, APP_TOKEN_QUERY } from './host-paths.js';
+export { HOST_PATH, APP_TOKEN_COOKIE, APP_TOKEN_QUERY, appTokenCookieName } from './host-paths.js';
 export {
   HostClient, HostRequestError, DEFAULT_HOST_CONNECT_TIMEOUT_MS, DEFAULT_HOST_REQUEST_TIMEOUT_MS,
 } from './host-client.js';
