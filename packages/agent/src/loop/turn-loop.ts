@@ -139,7 +139,7 @@ export class TurnLoop {
       }
       emit({
         type: 'tool_result', call_id: call.call_id, name: call.name, ok: outcome.ok, output: outcome.output,
-        ...(outcome.exitCode === undefined ? {} : { exit_code: outcome.exitCode }), duration_ms: Math.round(performance.now() - started),
+        ...(outcome.exitCode === undefined ? {} : { exit_code: outcome.exitCode }), duration_ms: outcome.durationMs ?? Math.round(performance.now() - started),
       });
     }
   }
