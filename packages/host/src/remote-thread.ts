@@ -20,13 +20,20 @@ export class RemoteThread implements AgentHandle {
   private readonly readers = new Set<EventReader>();
   private unsubscribe: (() => void) | undefined;
   private closedReason: string | undefined;
+  /**
+   * The thread as this client attached to it: the history of the host's snapshot (taken at the
+   * last turn boundary) and the events after it, the running turn so far. A UI draws the history,
+   * then replays these events, then follows `events()` (subscribed in the same tick: no gap).
+   */
+  readonly attached: { readonly history: readonly HistoryItem[]; readonly events: readonly AgentEvent[] };
 
   private constructor(private readonly client: HostClient, result: AttachResult, early: readonly AgentEvent[]) {
     this.threadId = result.thread.thread_id;
     this.state = { ...result.snapshot, history: [...result.snapshot.history], pending_approvals: [...result.snapshot.pending_approvals], queued: [...result.snapshot.queued] };
     // A host that predates the snapshot's undo list: only patches applied from now on are known.
     this.undo = (result.snapshot.undoable ?? []).map(toUndoEntry);
-    for (const event of [...result.events, ...early]) this.apply(event);
+    const history = [...result.snapshot.history];
+    this.attached = { history, events: [...result.events, ...early].filter((event) => this.apply(event)) };
   }
 
   /** Attaches to `threadId` on the host (resuming it from disk when closed). */
