@@ -94,13 +94,21 @@ void describe('spark --attach under tmux', () => {
     assert.match(live, /› look around/, "the other client's message, as a user line");
     assert.match(live, /Looking around first\./, 'the answer so far, drawn while the turn waits');
     assert.notEqual(browser.runningTurnId, null, 'the turn is still running: the terminal drew it live');
-    // The terminal answers the approval of the browser's turn; the command runs and the turn ends.
+    // A second terminal attaching mid-turn draws the turn so far (the attach answer's events), question included.
+    const late = await attach('--thread', browser.threadId);
+    const lateScreen = await late.waitFor(/Allow the agent to run/);
+    assert.match(lateScreen, /› look around/);
+    assert.match(lateScreen, /Looking around first\./);
+    // The first terminal answers the approval of the browser's turn; the command runs and the turn ends.
     await tmux.keys('y');
     await until(() => browser.runningTurnId === null, 'the turn never finished after the terminal approved');
     await stat(join(workspace, 'attach-approved.txt'));
     const end = await tmux.waitFor(/Result: /);
     assert.match(end, /\(approved\)/);
     assert.match(end, /● shell command=touch attach-approved\.txt/);
+    // The late terminal saw the answer given elsewhere, then the rest of the turn.
+    await late.waitFor((text) => /\(approved by another client\)/.test(text) && /Result: /.test(text));
+    await late.keys('C-d');
     // Idle again: the terminal's own input starts a turn of its own.
     await tmux.type('back in the terminal');
     await tmux.keys('Enter');
