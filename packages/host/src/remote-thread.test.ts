@@ -3,8 +3,8 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { runTurns, type AgentEvent } from '@spark/agent';
-import { startTestServer, type TestServer } from '@spark/server/testing';
+import { runTurns, submitAndCollect, type AgentEvent } from '@spark/agent';
+import { startTestServer, steps, type TestServer } from '@spark/server/testing';
 import { AgentHost } from './agent-host.js';
 import { connectHost } from './connect-host.js';
 import { createHostExtension } from './host-extension.js';
@@ -71,6 +71,28 @@ void describe('RemoteThread (an AgentHandle over a real host)', () => {
     assert.equal(lateText, textOf(firstEvents));
     assert.deepEqual(second.items, first.items);
     assert.equal(second.snapshot().last_seq, first.snapshot().last_seq);
+  });
+
+  void it("knows the host's undo list: from the attach snapshot's undoable, then patch.applied and patch.undone", async () => {
+    const first = await RemoteThread.start(await connect());
+    const patch = (name: string): string => steps({ type: 'tool_call', name: 'apply_patch', arguments: `*** Begin Patch\n*** Add File: ${name}\n+x\n*** End Patch\n`, kind: 'custom' });
+    for await (const _ of runTurns(first, patch('undo-a.txt'))) { /* drain */ }
+    for await (const _ of runTurns(first, patch('undo-b.txt'))) { /* drain */ }
+    const paths = (thread: RemoteThread): string[][] => thread.undoable.map((entry) => entry.files.map((file) => file.path));
+    assert.deepEqual(paths(first), [['undo-a.txt'], ['undo-b.txt']], 'from the patch.applied events, oldest first');
+    // A client attaching afterwards learns them from the snapshot alone (no patch event reaches it).
+    const second = await RemoteThread.attach(await connect(), first.threadId);
+    assert.deepEqual(paths(second), [['undo-a.txt'], ['undo-b.txt']]);
+    assert.deepEqual(second.snapshot().undoable?.map((entry) => entry.paths), [['undo-a.txt'], ['undo-b.txt']]);
+    assert.deepEqual(second.undoable.map((entry) => entry.call_id), first.undoable.map((entry) => entry.call_id));
+    const undone = (await submitAndCollect(first, { type: 'undo' })).find((event) => event.type === 'patch.undone');
+    assert.deepEqual(undone?.type === 'patch.undone' && undone.restored, ['undo-b.txt']);
+    assert.deepEqual(paths(first), [['undo-a.txt']]);
+    for (let tries = 0; second.undoable.length !== 1; tries += 1) {
+      assert.ok(tries < 1000, 'the other client never saw the undo');
+      await new Promise((resolve) => setTimeout(resolve, 5));
+    }
+    assert.deepEqual(paths(second), [['undo-a.txt']]);
   });
 
   void it('refuses a user message while a turn runs with the host code, and reports a lost connection to readers', async () => {

@@ -1,5 +1,5 @@
 import { AgentError, type AgentHandle, type HistoryItem, type UndoEntry } from '@spark/agent';
-import type { AgentEvent, AgentOp, ThreadSnapshot } from '@spark/protocol';
+import type { AgentEvent, AgentOp, ThreadSnapshot, UndoablePatch } from '@spark/protocol';
 import { HostRequestError, type HostClient, type HostPush } from './wire/host-client.js';
 import type { AttachResult } from './wire/host-frames.js';
 
@@ -20,11 +20,20 @@ export class RemoteThread implements AgentHandle {
   private readonly readers = new Set<EventReader>();
   private unsubscribe: (() => void) | undefined;
   private closedReason: string | undefined;
+  /**
+   * The thread as this client attached to it: the history of the host's snapshot (taken at the
+   * last turn boundary) and the events after it, the running turn so far. A UI draws the history,
+   * then replays these events, then follows `events()` (subscribed in the same tick: no gap).
+   */
+  readonly attached: { readonly history: readonly HistoryItem[]; readonly events: readonly AgentEvent[] };
 
   private constructor(private readonly client: HostClient, result: AttachResult, early: readonly AgentEvent[]) {
     this.threadId = result.thread.thread_id;
     this.state = { ...result.snapshot, history: [...result.snapshot.history], pending_approvals: [...result.snapshot.pending_approvals], queued: [...result.snapshot.queued] };
-    for (const event of [...result.events, ...early]) this.apply(event);
+    // A host that predates the snapshot's undo list: only patches applied from now on are known.
+    this.undo = (result.snapshot.undoable ?? []).map(toUndoEntry);
+    const history = [...result.snapshot.history];
+    this.attached = { history, events: [...result.events, ...early].filter((event) => this.apply(event)) };
   }
 
   /** Attaches to `threadId` on the host (resuming it from disk when closed). */
@@ -65,7 +74,7 @@ export class RemoteThread implements AgentHandle {
   get contextWindow(): number { return this.state.context_window; }
   get items(): readonly HistoryItem[] { return this.state.history; }
   get model(): string { return this.state.model; }
-  /** Patches the host can undo, as far as this client saw them applied (the files' earlier contents stay on the host). */
+  /** Patches the host can undo, oldest first, from the snapshot's `undoable` and the patch events since (the files' earlier contents stay on the host). */
   get undoable(): readonly UndoEntry[] { return this.undo; }
 
   async submit(op: AgentOp): Promise<void> {
@@ -85,7 +94,7 @@ export class RemoteThread implements AgentHandle {
   }
 
   snapshot(): ThreadSnapshot {
-    return { ...this.state, history: [...this.state.history], pending_approvals: [...this.state.pending_approvals], queued: [...this.state.queued] };
+    return { ...this.state, history: [...this.state.history], pending_approvals: [...this.state.pending_approvals], queued: [...this.state.queued], undoable: this.undo.map(toUndoablePatch) };
   }
 
   /** Stops following the thread on the host (it keeps running there); readers end. */
@@ -173,7 +182,7 @@ export class RemoteThread implements AgentHandle {
         state.context_tokens = event.tokens_after;
         break;
       case 'patch.applied':
-        this.undo.push({ call_id: event.call_id, files: event.changes.map((change) => ({ path: change.path, before: null })) });
+        this.undo.push(toUndoEntry({ call_id: event.call_id, paths: event.changes.map((change) => change.path) }));
         break;
       case 'patch.undone':
         this.undo = this.undo.filter((entry) => entry.call_id !== event.call_id);
@@ -186,6 +195,15 @@ export class RemoteThread implements AgentHandle {
     }
     return true;
   }
+}
+
+/** A snapshot's undo entry as the agent's: the earlier contents (`before`) stay on the host. */
+function toUndoEntry(patch: UndoablePatch): UndoEntry {
+  return { call_id: patch.call_id, files: patch.paths.map((path) => ({ path, before: null })) };
+}
+
+function toUndoablePatch(entry: UndoEntry): UndoablePatch {
+  return { call_id: entry.call_id, paths: entry.files.map((file) => file.path) };
 }
 
 /** One `events()` reader: pushed events wait here until pulled; leaving the loop unsubscribes. */

@@ -57,7 +57,7 @@ export type {
 export { agentOpSchema, parseAgentOp, AgentOpError, MAX_OP_TEXT_CHARS } from './agent/agent-op-schema.js';
 export type { AgentOp, AgentOpType } from './agent/agent-op-schema.js';
 export { threadSnapshotSchema } from './agent/thread-snapshot-schema.js';
-export type { ThreadSnapshot, PendingApproval } from './agent/thread-snapshot-schema.js';
+export type { ThreadSnapshot, PendingApproval, UndoablePatch } from './agent/thread-snapshot-schema.js';
 // Chat Completions: what Spark serves at /v1/chat/completions and sends to Chat Completions upstreams.
 export {
   chatTextPartSchema, chatMediaPartSchema, chatRefusalPartSchema, chatToolCallSchema, chatSystemMessageSchema, chatUserMessageSchema,

@@ -18,6 +18,7 @@ function script(request: GenerateRequest): readonly ScriptStep[] {
   const text = lastUser?.type === 'user' ? lastUser.text : '';
   if (request.conversation.at(-1)?.type === 'tool_result') return [{ type: 'text', text: 'Touched.' }];
   if (text === 'touch it') return [{ type: 'tool_call', name: 'shell', arguments: '{"command":"touch approved.txt","timeout_ms":0}' }];
+  if (text === 'touch later') return [{ type: 'tool_call', name: 'shell', arguments: '{"command":"touch later.txt","timeout_ms":0}' }];
   if (text.startsWith('slow')) return Array.from({ length: 200 }, (_, index): ScriptStep[] => [{ type: 'delay', ms: 5 }, { type: 'text', text: ` w${index + 1}` }]).flat();
   return [{ type: 'text', text: `Echo: ${text}` }];
 }
@@ -130,6 +131,27 @@ void describe('Agent as a queue pair (scripted engine)', () => {
     assert.equal(completed?.type === 'turn.completed' && completed.final_message, 'Touched.');
     assert.deepEqual(agent.snapshot().pending_approvals, []);
     await assert.rejects(agent.submit({ type: 'approval', request_id: requested.request_id, decision: 'deny' }), (error: unknown) => error instanceof AgentError && error.code === 'unknown_approval');
+  });
+
+  void it("a shell call's duration_ms is the command's run, not the wait for the user's approval", async () => {
+    const agent = await agentFor({ approval: 'ask', approve: 'op' });
+    let approvedAt: number | undefined;
+    let resultAt: number | undefined;
+    const done = untilIdle(agent.events(), (event) => {
+      if (event.type === 'approval.requested') {
+        // The user takes a while to answer; the command runs only after the answer.
+        setTimeout(() => {
+          approvedAt = performance.now();
+          void agent.submit({ type: 'approval', request_id: event.request_id, decision: 'approve' });
+        }, 300);
+      }
+      if (event.type === 'tool_result') resultAt = performance.now();
+    });
+    await agent.submit({ type: 'user_message', text: 'touch later' });
+    const result = (await done).find((event) => event.type === 'tool_result');
+    assert.ok(result?.type === 'tool_result' && result.ok && approvedAt !== undefined && resultAt !== undefined);
+    // Bounded by what happened after the answer (the wait before it was 300 ms or more).
+    assert.ok(result.duration_ms <= Math.ceil(resultAt - approvedAt), `duration_ms ${result.duration_ms} counts time from before the approval (${resultAt - approvedAt} ms since it)`);
   });
 
   void it('a malformed op is refused with invalid_op; a user_message while a turn runs with busy', async () => {

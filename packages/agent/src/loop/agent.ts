@@ -166,6 +166,7 @@ export class Agent implements AgentHandle {
       context_tokens: this.contextTokens,
       context_window: this.contextWindow,
       last_seq: this.thread.lastSeq,
+      undoable: this.conversation.undo.map((entry) => ({ call_id: entry.call_id, paths: entry.files.map((file) => file.path) })),
     };
   }
 

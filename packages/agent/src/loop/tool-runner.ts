@@ -46,6 +46,11 @@ export interface ToolOutcome {
   output: string;
   ok: boolean;
   exitCode?: number | null;
+  /**
+   * How long the tool itself ran, without the wait for the user's approval (a shell call's
+   * `duration_ms` is the command's run); undefined: the caller times the whole call.
+   */
+  durationMs?: number;
   /** Set when a patch was applied: what `undo` restores. */
   undo?: UndoEntry;
 }
@@ -191,7 +196,7 @@ export class ToolRunner {
     if (sandbox !== undefined && result.exitCode !== 0 && /read-only file system/i.test(result.output)) {
       output += `\n[${SANDBOX_NOTE}]`;
     }
-    return { ok: result.exitCode === 0 && !result.timedOut, output, exitCode: result.exitCode };
+    return { ok: result.exitCode === 0 && !result.timedOut, output, exitCode: result.exitCode, durationMs: result.durationMs };
   }
 
   private async applyPatch(callId: string, input: string, context: ToolCallContext): Promise<ToolOutcome> {
@@ -202,13 +207,14 @@ export class ToolRunner {
       const answer = await this.ask({ kind: 'patch', call_id: callId, patch: input, paths, reason: 'Approval mode "ask": every edit needs the user\'s approval.' }, context);
       if (answer === 'deny') return { ok: false, output: 'The user declined this patch. Ask what they want changed instead.' };
     }
+    const started = performance.now();
     const fs = new NodePatchFileSystem(this.options.workspace);
     const result = await applyPatch(operations, fs);
     const files = [...result.snapshot].map(([path, before]) => ({ path, before: before ?? null }));
     for (const change of result.changes) await this.options.fileTracker.recordCurrent(change.path);
     for (const file of files) await this.options.fileTracker.recordCurrent(file.path);
     context.emit({ type: 'patch.applied', call_id: callId, changes: result.changes.map((change) => ({ kind: change.kind, path: change.path })) });
-    return { ok: true, output: result.summary, undo: { call_id: callId, files } };
+    return { ok: true, output: result.summary, durationMs: Math.round(performance.now() - started), undo: { call_id: callId, files } };
   }
 
   private async ask(request: ApprovalRequest, context: ToolCallContext): Promise<ApprovalDecision> {

@@ -132,14 +132,13 @@ export class TurnLoop {
       emit({ type: 'tool_call', call_id: call.call_id, name: call.name, input: call.type === 'function_call' ? call.arguments : call.input });
       const started = performance.now();
       const outcome = await this.options.tools.run(call, { signal, testsAllowed, emit });
+      // On the undo stack before anything else awaits: a snapshot after `patch.applied` lists it.
+      if (outcome.undo !== undefined) conversation.undo.push(outcome.undo);
       await conversation.push(toolOutputFor(call, outcome.output));
-      if (outcome.undo !== undefined) {
-        conversation.undo.push(outcome.undo);
-        await conversation.session?.append({ type: 'patch', call_id: outcome.undo.call_id, files: outcome.undo.files });
-      }
+      if (outcome.undo !== undefined) await conversation.session?.append({ type: 'patch', call_id: outcome.undo.call_id, files: outcome.undo.files });
       emit({
         type: 'tool_result', call_id: call.call_id, name: call.name, ok: outcome.ok, output: outcome.output,
-        ...(outcome.exitCode === undefined ? {} : { exit_code: outcome.exitCode }), duration_ms: Math.round(performance.now() - started),
+        ...(outcome.exitCode === undefined ? {} : { exit_code: outcome.exitCode }), duration_ms: outcome.durationMs ?? Math.round(performance.now() - started),
       });
     }
   }

@@ -11,13 +11,16 @@ export const ATTACH_HISTORY_ITEMS = 200;
 export interface AttachOptions {
   /** The host's URL with `?token=` (what `spark app` printed); undefined: this directory's lock file. */
   url?: string;
-  /** Continue this thread; undefined: start a new one. */
+  /** Continue this thread; undefined: the host's most recently updated one (a new one when it has none). */
   thread?: string;
+  /** Start a new thread even when the host has some. */
+  newThread?: boolean;
 }
 
 const HELP = [
   'Enter  send; while the agent works: steer it    Tab  queue    Esc  stop',
   '/threads  this host\'s threads     /resume <id>  continue one     /new  a new thread',
+  'Turns started in the browser (or another terminal) on this thread show here as they stream.',
   '/model [id]  list or switch models    /undo    /compact    /status    /quit',
 ];
 
@@ -36,12 +39,26 @@ export async function attachCommand(options: AttachOptions, signal: AbortSignal)
     throw new CliError(`spark --attach: cannot reach the agent host at ${target.url}: ${error instanceof Error ? error.message : String(error)}`);
   }
   try {
-    let thread = options.thread === undefined ? await RemoteThread.start(client) : await RemoteThread.attach(client, options.thread);
+    // Attaching is joining the work in progress: like `opencode --continue` / `codex resume --last`,
+    // the latest thread unless one is named or a new one is asked for.
+    const latest = options.thread === undefined && options.newThread !== true
+      ? (await client.request('threads.list', {}, { signal })).threads[0]
+      : undefined;
+    const threadId = options.thread ?? latest?.thread_id;
+    let thread = threadId === undefined ? await RemoteThread.start(client) : await RemoteThread.attach(client, threadId);
+    // Switches the terminal to `next`: its history, its running turn so far, then its live events.
+    const switchTo = (next: RemoteThread, app: TuiApp, note: string): void => {
+      const previous = thread;
+      thread = next;
+      app.print([style.dim(note), ...historyLines(next.attached.history)]);
+      app.follow(next, next.attached.events);
+      if (previous !== next) void previous.detach();
+    };
     const host: TuiHost = {
       agent: () => thread,
       ready: () => Promise.resolve(),
       describe: () => ({ model: thread.model, engine: `host ${new URL(target.url).host}`, transport: 'host', sessionId: thread.threadId }),
-      command: async (name, args) => {
+      command: async (name, args, app) => {
         switch (name) {
           case 'help': case '?': return HELP.map((line) => style.dim(line));
           case 'quit': case 'exit': case 'q': return 'exit';
@@ -56,16 +73,13 @@ export async function attachCommand(options: AttachOptions, signal: AbortSignal)
               const { threads } = await client.request('threads.list', {});
               return threads.length === 0 ? ['no threads'] : threads.slice(0, 15).map((each) => `${each.thread_id === thread.threadId ? '● ' : '  '}${each.thread_id}  ${style.dim(`${each.state} · ${each.title}`)}`);
             }
-            const next = await RemoteThread.attach(client, args);
-            await thread.detach();
-            thread = next;
-            return [style.dim(`attached to ${thread.threadId}`), ...historyLines(thread.items)];
+            switchTo(await RemoteThread.attach(client, args), app, `attached to ${args}`);
+            return [];
           }
           case 'new': {
             const next = await RemoteThread.start(client, { model: thread.model });
-            await thread.detach();
-            thread = next;
-            return [style.dim(`new thread ${thread.threadId}`)];
+            switchTo(next, app, `new thread ${next.threadId}`);
+            return [];
           }
           case 'model': {
             if (args === '') {
@@ -76,9 +90,9 @@ export async function attachCommand(options: AttachOptions, signal: AbortSignal)
             return [style.dim(`model: ${args}`)];
           }
           case 'undo': {
+            // The restored files show as the thread's patch.undone event, as for an undo from the browser.
             const events = await submitAndCollect(thread, { type: 'undo' });
-            const undone = events.find((event) => event.type === 'patch.undone');
-            return [undone === undefined ? 'undo sent' : style.green(`restored ${undone.restored.join(', ')}`)];
+            return events.some((event) => event.type === 'patch.undone') ? [] : [style.dim('nothing to undo')];
           }
           case 'compact':
             await thread.submit({ type: 'compact' });
@@ -89,15 +103,20 @@ export async function attachCommand(options: AttachOptions, signal: AbortSignal)
       },
     };
     const app = new TuiApp(host, { input: process.stdin, output: process.stdout });
-    const banner = [
+    const which = latest !== undefined
+      ? `continuing the latest thread ${thread.threadId}${latest.title === '' ? '' : ` (${latest.title})`}; /new starts a new one, /threads lists the others`
+      : options.thread === undefined ? 'a new thread; /threads lists the others, /resume <id> continues one' : undefined;
+    app.print([
       `${style.bold('spark')} ${style.dim(`· attached to ${target.url} · ${client.hello.workspace} · thread ${thread.threadId} · ${thread.model}`)}`,
-      ...historyLines(thread.items),
-      ...(options.thread === undefined ? [style.dim('a new thread; /threads lists the others, /resume <id> continues one')] : []),
-    ];
+      ...historyLines(thread.attached.history),
+      ...(which === undefined ? [] : [style.dim(which)]),
+    ]);
+    // In the same tick as the history above: every later event of the thread is drawn, once.
+    app.follow(thread, thread.attached.events);
     const onAbort = (): void => { thread.submit({ type: 'interrupt' }).catch(() => undefined); };
     signal.addEventListener('abort', onAbort);
     try {
-      await app.run(banner);
+      await app.run([]);
     } finally {
       signal.removeEventListener('abort', onAbort);
     }

@@ -38,7 +38,9 @@ export const INTERACTIVE_USAGE = `Usage: spark [options]              the intera
   --attach [url]             run on the agent host of a running spark app / spark serve: the URL it
                              printed (with ?token=), or without one this directory's running host;
                              the browser and this terminal then share threads
-  --thread <id>              with --attach: continue that thread (default: a new one)
+  --thread <id>              with --attach: continue that thread (default: the host's most recently
+                             updated thread, or a new one when it has none)
+  --new-thread               with --attach: start a new thread instead
   --ctx <tokens>             context size of the embedded engine
   --offline                  never contact the model hub
 Config: ${'${XDG_CONFIG_HOME:-~/.config}'}/spark/config.json (or SPARK_CONFIG): {"model", "server", "apiKey",
@@ -68,8 +70,11 @@ export async function interactiveCommand(argv: readonly string[], signal: AbortS
     const next = argv[at + 1];
     const url = next !== undefined && !next.startsWith('-') ? next : undefined;
     const rest = argv.filter((_, index) => index !== at && !(url !== undefined && index === at + 1));
-    const { values: attach } = parseArgs({ args: rest, options: { thread: { type: 'string' } } });
-    await attachCommand({ ...(url === undefined ? {} : { url }), ...(attach.thread === undefined ? {} : { thread: attach.thread }) }, signal);
+    const { values: attach } = parseArgs({ args: rest, options: { thread: { type: 'string' }, 'new-thread': { type: 'boolean' } } });
+    if (attach.thread !== undefined && attach['new-thread'] === true) throw new CliError('spark --attach: give --thread <id> or --new-thread, not both');
+    await attachCommand({
+      ...(url === undefined ? {} : { url }), ...(attach.thread === undefined ? {} : { thread: attach.thread }), newThread: attach['new-thread'] === true,
+    }, signal);
     return;
   }
   const { values, positionals } = parseArgs({

@@ -57,6 +57,8 @@ export class TuiApp {
   private readonly trace = process.env['SPARK_TUI_TRACE'];
   private exitResolve: (() => void) | undefined;
   private closed = false;
+  /** Attach mode: the thread whose every event is drawn, whoever started its turns (see `follow`). */
+  private following: { agent: AgentHandle; events: AsyncIterator<AgentEvent> } | undefined;
 
   constructor(private readonly host: TuiHost, private readonly io: TuiIo) {
     this.region = new LiveRegion(io.output);
@@ -83,6 +85,8 @@ export class TuiApp {
       await new Promise<void>((resolve) => { this.exitResolve = resolve; });
     } finally {
       this.closed = true;
+      void this.following?.events.return?.();
+      this.following = undefined;
       input.off('data', onData);
       input.setRawMode?.(false);
       input.pause();
@@ -107,7 +111,93 @@ export class TuiApp {
     this.traceEvent('enter');
     this.activity = 'thinking';
     this.paint();
+    const following = this.following;
+    if (following !== undefined) {
+      // The turn's events arrive through `follow`, as those of turns other clients start.
+      following.agent.submit({ type: 'user_message', text }).catch((error: unknown) => {
+        if (this.following !== following) return;
+        if (this.submitted === text) this.submitted = undefined;
+        this.running = following.agent.runningTurnId !== null;
+        this.print([style.red(`error: ${error instanceof Error ? error.message : String(error)}`)]);
+        this.paint();
+      });
+      return;
+    }
     void this.host.ready().then(() => this.consume(runTurns(this.host.agent(), text)));
+  }
+
+  /**
+   * Attach mode: draws every event of `agent`'s thread from now on, whoever started the turn (the
+   * browser, another terminal): their message as a user line, then the answer as it streams, its
+   * tool calls and approvals (answerable here too). `backlog`: the events of the running turn so
+   * far, drawn first. A turn sent from here starts with the `user_message` op and arrives the same
+   * way. Calling it again (another thread) stops following the previous one.
+   */
+  follow(agent: AgentHandle, backlog: readonly AgentEvent[] = []): void {
+    const previous = this.following;
+    this.flushPartial();
+    const following = { agent, events: agent.events()[Symbol.asyncIterator]() };
+    this.following = following;
+    if (previous !== undefined) void previous.events.return?.();
+    this.running = false;
+    this.activity = '';
+    this.approval = undefined;
+    this.editingQueued = undefined;
+    this.submitted = undefined;
+    for (const event of backlog) this.onFollowedEvent(event);
+    this.running = agent.runningTurnId !== null;
+    if (!this.running) this.activity = '';
+    this.paint();
+    void this.pump(following);
+  }
+
+  private async pump(following: { agent: AgentHandle; events: AsyncIterator<AgentEvent> }): Promise<void> {
+    try {
+      for (;;) {
+        const next = await following.events.next();
+        if (next.done === true || this.following !== following) return;
+        this.onFollowedEvent(next.value);
+      }
+    } catch (error) {
+      if (this.following !== following) return;
+      this.flushPartial();
+      this.running = false;
+      this.activity = '';
+      this.approval = undefined;
+      this.print([style.red(`error: ${error instanceof Error ? error.message : String(error)}`)]);
+      this.paint();
+    }
+  }
+
+  /** One event of the followed thread: the turn's boundaries come from the thread, not from `runTurns`. */
+  private onFollowedEvent(event: AgentEvent): void {
+    switch (event.type) {
+      case 'turn.started':
+        if (this.submitted !== event.input) {
+          // Another client's message (or a queued one, when a turn ran until now): the user's line.
+          this.print([style.bold(style.cyan('› ')) + (this.running ? style.dim('(queued) ') : '') + event.input]);
+          this.submitted = event.input;
+        }
+        this.running = true;
+        break;
+      case 'approval.decided':
+        // Answered by another client (an answer given here cleared the question already).
+        if (this.approval?.requestId === event.request_id) this.print([style.dim(`  (${VERDICTS[event.decision]} by another client)`)]);
+        break;
+      case 'patch.undone':
+        this.print([style.green(`  ↶ undone: restored ${event.restored.join(', ')}`)]);
+        break;
+      case 'thread.idle':
+        this.flushPartial();
+        this.running = false;
+        this.activity = '';
+        this.submitted = undefined;
+        this.paint();
+        return;
+      default:
+        break;
+    }
+    this.onAgentEvent(event);
   }
 
   /** Submits an op to the agent; a refusal is shown, not thrown. */
@@ -373,7 +463,7 @@ export class TuiApp {
     else if (key === 'n' || key === 'escape') answer('deny');
     else if (key === 'ctrl-c') { answer('deny'); this.send({ type: 'interrupt' }); }
     else return;
-    const verdict = key === 'a' ? 'approved for the session' : key === 'y' || key === 'enter' ? 'approved' : 'declined';
+    const verdict = VERDICTS[key === 'a' ? 'approve_session' : key === 'y' || key === 'enter' ? 'approve' : 'deny'];
     this.print([style.dim(`  (${verdict})`)]);
   }
 
@@ -422,6 +512,8 @@ export class TuiApp {
     return this.region.stats;
   }
 }
+
+const VERDICTS: Record<ApprovalDecision, string> = { approve: 'approved', approve_session: 'approved for the session', deny: 'declined' };
 
 function describeCall(input: string): string {
   try {

@@ -87,6 +87,7 @@ void describe('agent wire schemas', () => {
       }],
       queued: ['next one'],
       running_turn_id: 'turn-2',
+      undoable: [{ call_id: 'c0', paths: ['README.md'] }, { call_id: 'c2', paths: ['a.ts', 'b/c.ts'] }],
     };
     assert.deepEqual(threadSnapshotSchema.parse(JSON.parse(JSON.stringify(snapshot))), snapshot);
   });

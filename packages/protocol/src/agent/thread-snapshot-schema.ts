@@ -23,6 +23,12 @@ export const threadSnapshotSchema = z.object({
   context_tokens: z.number().int().nonnegative(),
   context_window: z.number().int().nonnegative(),
   last_seq: z.number().int().nonnegative(),
+  /**
+   * Patches the `undo` op can restore, oldest first (`undo` restores the last): the call that
+   * applied each and the paths it touched. Absent from hosts that predate it.
+   */
+  undoable: z.array(z.object({ call_id: z.string(), paths: z.array(z.string()) })).optional(),
 });
 export type ThreadSnapshot = z.infer<typeof threadSnapshotSchema>;
 export type PendingApproval = ThreadSnapshot['pending_approvals'][number];
+export type UndoablePatch = NonNullable<ThreadSnapshot['undoable']>[number];
