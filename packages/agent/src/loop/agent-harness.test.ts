@@ -26,6 +26,9 @@ const FLOWS: Record<string, (results: number) => readonly ScriptStep[]> = {
     [{ type: 'tool_call', name: 'shell', arguments: '{"command":"rm -rf build","timeout_ms":0}' }],
     [{ type: 'tool_call', name: 'shell', arguments: '{"command":"ls src","timeout_ms":0}' }],
   ] satisfies ScriptStep[][])[n] ?? [{ type: 'text', text: 'policy done' }],
+  'print lines': (n) => n === 0
+    ? [{ type: 'tool_call', name: 'shell', arguments: '{"command":"for i in 1 2 3; do echo line $i; sleep 0.05; done; printf \'%2000s\' x","timeout_ms":0}' }]
+    : [{ type: 'text', text: 'printed' }],
   'please run the tests': (n) => n === 0 ? [{ type: 'tool_call', name: 'shell', arguments: '{"command":"npm test","timeout_ms":0}' }] : [{ type: 'text', text: 'ran' }],
   'stale file': (n) => ([
     [{ type: 'tool_call', name: 'read_file', arguments: '{"path":"src/greet.ts","offset":0,"limit":0}' }],
@@ -95,6 +98,23 @@ void describe('Agent harness rules (scripted engine)', () => {
     const asking = await collect(agent.run('please run the tests'));
     const ran = asking.find((event) => event.type === 'tool_result');
     assert.doesNotMatch(ran?.output ?? '', /Refused/);
+  });
+
+  void it('streams a command\'s output as tool_output.delta events before its result, bounded', async () => {
+    const agent = await agentFor({ approval: 'auto-in-workspace', shellStreamedBytes: 1000 });
+    const events = await collect(agent.run('print lines'));
+    const call = events.find((event) => event.type === 'tool_call');
+    const deltas = events.filter((event) => event.type === 'tool_output.delta');
+    const resultAt = events.findIndex((event) => event.type === 'tool_result');
+    assert.ok(call?.type === 'tool_call' && deltas.every((event) => event.call_id === call.call_id));
+    assert.ok(deltas.length >= 2, 'the lines arrive in more than one delta (the command sleeps between them)');
+    assert.ok(events.indexOf(deltas.at(-1) as AgentEventBody) < resultAt, 'every delta comes before the result');
+    const streamed = deltas.map((event) => event.delta).join('');
+    assert.match(streamed, /^line 1\nline 2\nline 3\n/);
+    // 2000 more characters were printed: the stream stops at the bound and says so; the result has the rest.
+    assert.match(streamed, /more output; the result shows its end/);
+    assert.ok(streamed.length < 1100);
+    assert.match(events[resultAt]?.type === 'tool_result' ? events[resultAt].output : '', /line 3/);
   });
 
   void it('re-reads a file that changed on disk since the model read it', async () => {

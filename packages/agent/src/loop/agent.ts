@@ -55,6 +55,8 @@ export interface AgentOptions {
   maxStepsPerTurn?: number;
   shellTimeoutMs?: number;
   shellOutputBytes?: number;
+  /** Output of one shell command streamed as `tool_output.delta` events (default `DEFAULT_SHELL_STREAMED_BYTES`). */
+  shellStreamedBytes?: number;
   /** Extra request fields (temperature, max_output_tokens, tool_choice...), e.g. for tests and benches. */
   requestOverrides?: Partial<CreateParams>;
   /** Stop a model that repeats itself (see LoopWatch). Default on. */
@@ -106,6 +108,7 @@ export class Agent implements AgentHandle {
       approve: this.approvals.ask,
       ...(options.shellTimeoutMs === undefined ? {} : { shellTimeoutMs: options.shellTimeoutMs }),
       ...(options.shellOutputBytes === undefined ? {} : { shellOutputBytes: options.shellOutputBytes }),
+      ...(options.shellStreamedBytes === undefined ? {} : { shellStreamedBytes: options.shellStreamedBytes }),
       // One tool result may fill at most an eighth of the window.
       maxOutputChars: Math.floor((options.contextWindow / 8) * CHARS_PER_TOKEN),
     });

@@ -15,7 +15,7 @@ import { formatReadResult, readWorkspaceFile } from '../tools/read-file.js';
 import { formatShellResult, runShell } from '../tools/run-shell.js';
 import { formatSearchResult, searchWorkspace } from '../tools/search.js';
 import { ToolError } from '../tools/tool-error.js';
-import { DEFAULT_SHELL_OUTPUT_BYTES, DEFAULT_SHELL_TIMEOUT_MS } from '../tools/tool-limits.js';
+import { DEFAULT_SHELL_OUTPUT_BYTES, DEFAULT_SHELL_STREAMED_BYTES, DEFAULT_SHELL_TIMEOUT_MS } from '../tools/tool-limits.js';
 import type { AgentEventBody, ApprovalDecision, ApprovalHandler, ApprovalRequest } from './agent-events.js';
 
 /** Added to a sandboxed command's output when it failed on the read-only file system. */
@@ -37,6 +37,8 @@ export interface ToolRunnerOptions {
   approve?: ApprovalHandler;
   shellTimeoutMs?: number;
   shellOutputBytes?: number;
+  /** Output of one command streamed as `tool_output.delta` events (default `DEFAULT_SHELL_STREAMED_BYTES`). */
+  shellStreamedBytes?: number;
   /** Longest tool output put in the conversation; longer ones keep their head and tail. */
   maxOutputChars: number;
 }
@@ -191,6 +193,7 @@ export class ToolRunner {
       command: args.command, cwd: this.options.workspace, timeoutMs,
       maxOutputBytes: this.options.shellOutputBytes ?? DEFAULT_SHELL_OUTPUT_BYTES, signal: context.signal,
       ...(sandbox === undefined ? {} : { sandbox }),
+      onOutput: streamOutput(callId, context, this.options.shellStreamedBytes ?? DEFAULT_SHELL_STREAMED_BYTES),
     });
     let output = formatShellResult(result);
     if (sandbox !== undefined && result.exitCode !== 0 && /read-only file system/i.test(result.output)) {
@@ -242,4 +245,24 @@ function parseJson(text: string): unknown {
 
 function describeZod(error: z.ZodError): string {
   return error.issues.map((issue) => `${issue.path.join('.') || 'arguments'}: ${issue.message}`).join('; ');
+}
+
+/**
+ * Emits a command's output as `tool_output.delta` events while it runs, up to `limit` bytes
+ * (UTF-16 length as an estimate), then one note that the rest comes with the result.
+ */
+function streamOutput(callId: string, context: ToolCallContext, limit: number): (text: string) => void {
+  let sent = 0;
+  let capped = false;
+  return (text) => {
+    if (capped) return;
+    if (sent + text.length > limit) {
+      capped = true;
+      const room = Math.max(0, limit - sent);
+      context.emit({ type: 'tool_output.delta', call_id: callId, delta: `${text.slice(0, room)}\n[… more output; the result shows its end …]\n` });
+      return;
+    }
+    sent += text.length;
+    context.emit({ type: 'tool_output.delta', call_id: callId, delta: text });
+  };
 }

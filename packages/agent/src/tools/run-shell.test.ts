@@ -37,6 +37,16 @@ describe('runShell', () => {
     await rm(cwd, { recursive: true, force: true });
   });
 
+  it('hands output to onOutput as it arrives, a multi-byte character split across writes kept whole', async () => {
+    const chunks: string[] = [];
+    // "é" is two bytes (c3 a9), written in two steps with a pause between them.
+    const result = await run("printf 'caf\\303'; sleep 0.1; printf '\\251!\\n'", { onOutput: (text) => chunks.push(text) });
+    assert.equal(result.exitCode, 0);
+    assert.equal(chunks.join(''), 'café!\n');
+    assert.ok(chunks.length >= 2);
+    assert.ok(!chunks.some((chunk) => chunk.includes('\uFFFD')), 'no replacement character from a split byte sequence');
+  });
+
   it('returns the exit code and stdout, in the working directory, with bash', async () => {
     const result = await run('pwd; echo "$BASH_VERSION" | head -c 1; exit 3');
     assert.equal(result.exitCode, 3);

@@ -27,6 +27,8 @@ export interface RunShellOptions {
   env?: Record<string, string>;
   /** Run inside bubblewrap (see `bubblewrapArgs`); TMPDIR then points at the sandbox's private /tmp. */
   sandbox?: BubblewrapSpec;
+  /** Called with the output's text as it arrives (stdout and stderr, each decoded as UTF-8 across chunks). */
+  onOutput?: (text: string) => void;
 }
 
 /** How a command ended and what it printed. */
@@ -118,8 +120,18 @@ export async function runShell(options: RunShellOptions): Promise<RunShellResult
       resolve(finish({ exitCode: exit.code, signal: exit.signal, timedOut, aborted }));
     };
 
-    child.stdout.on('data', (chunk: Buffer) => output.push(chunk));
-    child.stderr.on('data', (chunk: Buffer) => output.push(chunk));
+    const listen = (stream: NodeJS.ReadableStream): void => {
+      // One decoder per stream: a multi-byte character split across chunks stays whole.
+      const decoder = new TextDecoder();
+      stream.on('data', (chunk: Buffer) => {
+        output.push(chunk);
+        if (options.onOutput === undefined) return;
+        const text = decoder.decode(chunk, { stream: true });
+        if (text !== '') options.onOutput(text);
+      });
+    };
+    listen(child.stdout);
+    listen(child.stderr);
     child.on('error', (error) => {
       if (settled) return;
       settled = true;

@@ -15,3 +15,9 @@ export const DEFAULT_SEARCH_MAX_RESULTS = 100;
 export const DEFAULT_SHELL_TIMEOUT_MS = 120_000;
 /** Output kept per shell command (head and tail halves); the middle is replaced by a marker. */
 export const DEFAULT_SHELL_OUTPUT_BYTES = 64 * 1024;
+/**
+ * Output of one shell command streamed to clients as it is printed (`tool_output.delta`); past
+ * it the stream says so and the final result (head and tail) follows: a command that prints
+ * megabytes must not flood every attached page.
+ */
+export const DEFAULT_SHELL_STREAMED_BYTES = 256 * 1024;

@@ -60,6 +60,8 @@ export const agentEventSchema = z.discriminatedUnion('type', [
   event('message', { text: z.string(), partial: z.boolean() }),
   event('tool_call', { call_id: z.string(), name: z.string(), input: z.string() }),
   // `request_id` is what the `approval` op answers; `request` holds the full command or patch.
+  // A shell command's output as it is printed (bounded); the `tool_result` that follows holds what the model sees.
+  event('tool_output.delta', { call_id: z.string(), delta: z.string() }),
   event('approval.requested', {
     request_id: z.string(), call_id: z.string(), kind: z.enum(['shell', 'patch']), summary: z.string(), reason: z.string(), request: approvalRequestSchema,
   }),

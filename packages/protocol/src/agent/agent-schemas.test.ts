@@ -27,6 +27,7 @@ const EVENTS: AgentEvent[] = [
   { ...at, type: 'tool_input.delta', response_id: 'resp_1', call_id: 'call_1', delta: '{"pa' },
   { ...at, type: 'message', text: 'Hello', partial: false },
   { ...at, type: 'tool_call', call_id: 'call_1', name: 'shell', input: '{"command":"rm -rf build"}' },
+  { ...at, type: 'tool_output.delta', call_id: 'call_1', delta: 'removed build/\n' },
   {
     ...at, type: 'approval.requested', request_id: 'approval-1', call_id: 'call_1', kind: 'shell', summary: 'rm -rf build', reason: 'writes',
     request: { kind: 'shell', call_id: 'call_1', command: 'rm -rf build', reason: 'writes', classes: ['write'] },

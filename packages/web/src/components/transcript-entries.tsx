@@ -24,7 +24,10 @@ export function ToolCall({ entry }: { entry: ToolEntry }) {
   const { title, detail } = describeCall(entry.name, entry.input);
   const result = entry.result;
   const state = result === null ? 'running' : result.ok ? 'ok' : 'failed';
+  // While a command runs its output streams below the fold; the finished result is folded as usual.
+  const live = result === null && entry.live !== '' ? lastLines(entry.live, LIVE_OUTPUT_LINES) : null;
   return (
+    <>
     <details class={`entry tool tool-${state}`} data-testid="tool-call" data-tool={entry.name} onToggle={onToggle}>
       <summary>
         <span class="tool-dot" aria-hidden="true" />
@@ -41,7 +44,17 @@ export function ToolCall({ entry }: { entry: ToolEntry }) {
         </div>
       ) : null}
     </details>
+    {live === null ? null : <pre class="tool-output tool-live" data-testid="tool-output-live">{live}</pre>}
+    </>
   );
+}
+
+/** Lines of a running command's output shown under its call. */
+const LIVE_OUTPUT_LINES = 12;
+
+function lastLines(text: string, count: number): string {
+  const lines = (text.endsWith('\n') ? text.slice(0, -1) : text).split('\n');
+  return lines.slice(-count).join('\n');
 }
 
 export function PatchView({ entry, canUndo, onUndo }: { entry: PatchEntry; canUndo: boolean; onUndo: () => void }) {

@@ -43,7 +43,7 @@ export function historyEntries(history: readonly HistoryItem[], nextKey: () => s
 /** A tool call's entry: a patch for `apply_patch`, a folded tool call otherwise. */
 export function callEntry(key: string, callId: string, name: string, input: string): ToolEntry | PatchEntry {
   if (name === PATCH_TOOL) return { kind: 'patch', key, callId, patch: customToolInput(input), result: null, applied: null, undone: null };
-  return { kind: 'tool', key, callId, name, input, result: null };
+  return { kind: 'tool', key, callId, name, input, live: '', result: null };
 }
 
 /** A pending approval of a snapshot as the transcript shows it. */

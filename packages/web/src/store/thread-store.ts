@@ -1,7 +1,7 @@
 import type { AgentEvent, ThreadSnapshot } from '@spark/protocol';
 import { approvalEntry, callEntry, historyEntries } from './history-entries.js';
 import { RateMeter } from './rate-meter.js';
-import type { AssistantEntry, ToolResult, TranscriptEntry } from './transcript-entry.js';
+import { MAX_LIVE_OUTPUT_CHARS, type AssistantEntry, type ToolResult, type TranscriptEntry } from './transcript-entry.js';
 
 /** The numbers of the status bar. */
 export interface ThreadStats {
@@ -207,6 +207,15 @@ export class ThreadStore {
         this.calls.set(event.call_id, this.entries.length);
         this.entries.push(callEntry(this.key(), event.call_id, event.name, event.input));
         return;
+      case 'tool_output.delta': {
+        const index = this.calls.get(event.call_id);
+        const entry = index === undefined ? undefined : this.entries[index];
+        if (index !== undefined && entry?.kind === 'tool') {
+          const live = entry.live + event.delta;
+          this.entries[index] = { ...entry, live: live.length > MAX_LIVE_OUTPUT_CHARS ? live.slice(-MAX_LIVE_OUTPUT_CHARS) : live };
+        }
+        return;
+      }
       case 'tool_result':
         this.activity = 'thinking';
         this.updateCall(event.call_id, {

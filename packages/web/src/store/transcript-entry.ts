@@ -41,8 +41,13 @@ export interface ToolEntry extends EntryBase {
   readonly name: string;
   /** The call's arguments as the model wrote them (JSON for function tools). */
   readonly input: string;
+  /** A command's output as it streams, until its result arrives (the last `MAX_LIVE_OUTPUT_CHARS`). */
+  readonly live: string;
   readonly result: ToolResult | null;
 }
+
+/** Streamed command output kept per running call: the page shows its tail; the result holds what counts. */
+export const MAX_LIVE_OUTPUT_CHARS = 64 * 1024;
 
 export interface ToolResult {
   readonly ok: boolean;
