@@ -50,6 +50,12 @@ export interface ThreadStoreOptions {
   now?: () => number;
 }
 
+/**
+ * Least time between two redraws while a response streams: every other frame at 60 Hz. Text
+ * at 1000 tok/s still moves smoothly, and the page does half the markdown work.
+ */
+export const STREAM_REDRAW_MS = 30;
+
 const EMPTY_STATS: ThreadStats = {
   model: '', transport: null, ttftMs: null, tokensPerSecond: null, outputTokens: null, contextTokens: 0, contextEstimated: false, contextWindow: 0, liveRate: [],
 };
@@ -85,6 +91,7 @@ export class ThreadStore {
   private statsOf: Omit<ThreadStats, 'liveRate'> | null = null;
   private statsBucket = -1;
   private scheduled = false;
+  private flushedAt = Number.NEGATIVE_INFINITY;
   private readonly listeners = new Set<() => void>();
   private readonly schedule: (flush: () => void) => void;
   private readonly now: () => number;
@@ -181,6 +188,7 @@ export class ThreadStore {
   /** Runs pending listeners now instead of at the next frame (tests, and the first paint after Enter). */
   flush(): void {
     this.scheduled = false;
+    this.flushedAt = this.now();
     for (const listener of [...this.listeners]) listener();
   }
 
@@ -418,8 +426,15 @@ export class ThreadStore {
     this.cached = null;
     if (this.scheduled) return;
     this.scheduled = true;
-    this.schedule(() => { if (this.scheduled) this.flush(); });
+    this.schedule(this.onScheduled);
   }
+
+  /** While a response streams, redraws come at most every STREAM_REDRAW_MS (the first characters of an answer are flushed at once, see `apply`). */
+  private readonly onScheduled = (): void => {
+    if (!this.scheduled) return;
+    if (this.streaming && this.now() - this.flushedAt < STREAM_REDRAW_MS) { this.schedule(this.onScheduled); return; }
+    this.flush();
+  };
 }
 
 function defaultSchedule(flush: () => void): void {
