@@ -101,7 +101,7 @@ async function streamCost(browser: Browser, dir: string, tokens: number): Promis
       `(goal <= ${GOAL_BUSY_PERCENT}%): script ${share('ScriptDuration')}, style ${share('RecalcStyleDuration')}, layout ${share('LayoutDuration')}; ` +
       `its CPU time ${share('ThreadTime')} = ${fmt(cpuPercent)}% (busy counts a task's wall time, CPU only the time it ran: they differ on a loaded machine)`);
     console.log(`  ${probe.frames} frames changed the page (${fmt(probe.frames / wallS, 0)}/s); the page received ${received} of ${expected.length} characters ` +
-      `(${received === expected.length ? 'all' : 'NOT all'}) in ${events.count('text.delta')} deltas, ${completed?.stats.output_tokens ?? '?'} tokens by the engine's count; ` +
+      `(${received === expected.length ? 'all' : 'NOT all'}) in ${events.count('text.delta')} deltas (${events.eventFrames} WebSocket frames of events), ${completed?.stats.output_tokens ?? '?'} tokens by the engine's count; ` +
       `the answer shows ${rendered.length} characters of rendered markdown${rendered.includes('END-OF-STREAM') ? ' ending in END-OF-STREAM' : ' WITHOUT END-OF-STREAM'}`);
     console.log(`  Enter -> first character painted on this zero-work engine, in a new thread (the host opens it first): ${fmt(paintedMs)} ms ` +
       `(the script's first burst comes after ${(MARKDOWN_STREAM_BURST * 1000) / STREAM_RATE} ms)`);

@@ -15,6 +15,12 @@ void describe('page host events', () => {
     assert.deepEqual(events.events[0], delta);
   });
 
+  void it('unpacks `events` frames in order', () => {
+    const events = new PageHostEvents();
+    events.frame(JSON.stringify({ type: 'events', events: [delta, { ...delta, seq: 4, delta: '!' }] }));
+    assert.deepEqual(events.events.map((event) => event.seq), [3, 4]);
+  });
+
   void it('resolves a wait once an event makes it true, and rejects one that never comes true', async () => {
     const events = new PageHostEvents();
     const waiting = events.until(() => events.count('text.delta') > 0, 'a delta');

@@ -9,6 +9,8 @@ export const DEFAULT_HOST_EVENT_WAIT_MS = 180_000;
  */
 export class PageHostEvents {
   readonly events: AgentEvent[] = [];
+  /** Frames that carried agent events (`event`, or `events` with several). */
+  eventFrames = 0;
   private readonly waiters = new Set<() => void>();
 
   /** One text frame of the page's host WebSocket; frames that are not agent events are skipped. */
@@ -19,11 +21,19 @@ export class PageHostEvents {
     } catch {
       return;
     }
-    if (typeof message !== 'object' || message === null || (message as { type?: unknown }).type !== 'event') return;
-    const parsed = agentEventSchema.safeParse((message as { event?: unknown }).event);
-    if (!parsed.success) return;
-    this.events.push(parsed.data);
-    for (const waiter of [...this.waiters]) waiter();
+    if (typeof message !== 'object' || message === null) return;
+    const { type, event, events } = message as { type?: unknown; event?: unknown; events?: unknown };
+    // `events` frames hold several events the host forwarded in one tick.
+    const list = type === 'event' ? [event] : type === 'events' && Array.isArray(events) ? events as unknown[] : [];
+    if (list.length > 0) this.eventFrames += 1;
+    let added = false;
+    for (const item of list) {
+      const parsed = agentEventSchema.safeParse(item);
+      if (!parsed.success) continue;
+      this.events.push(parsed.data);
+      added = true;
+    }
+    if (added) for (const waiter of [...this.waiters]) waiter();
   }
 
   count(type: AgentEvent['type']): number {

@@ -1,7 +1,7 @@
 import type { AgentEvent } from '@spark/agent';
 import type { AgentHost, HostPeer } from './agent-host.js';
 import { HostError, toHostErrorBody } from './host-error.js';
-import { DEFAULT_MAX_PENDING_REQUESTS } from './host-limits.js';
+import { DEFAULT_MAX_EVENTS_PER_FRAME, DEFAULT_MAX_PENDING_REQUESTS } from './host-limits.js';
 import { HostFrameError, parseHostRequest, type HostMessage, type HostRequest, type ThreadInfo } from './wire/host-frames.js';
 
 export interface HostConnectionOptions {
@@ -9,20 +9,32 @@ export interface HostConnectionOptions {
   send(message: HostMessage): void;
   /** See `DEFAULT_MAX_PENDING_REQUESTS`. */
   maxPendingRequests?: number;
+  /** See `DEFAULT_MAX_EVENTS_PER_FRAME`; 1 sends every event in its own `event` frame. */
+  maxEventsPerFrame?: number;
 }
 
 /**
  * One client of the host, transport-free: reads its request frames, answers each with one
  * `result` or `error` with the request's id, and forwards the events of the threads it attached
  * to. A bad frame or a refused request is answered to this client only; nothing else changes.
+ *
+ * Events are batched: those forwarded within one tick leave as one `events` frame (a lone one as
+ * an `event` frame) when the tick's I/O is done, or as soon as `maxEventsPerFrame` are waiting.
+ * Every other frame first flushes the waiting events, so the frames keep the exact order of the
+ * calls: an attach answer still precedes the events of the thread it subscribed to, and follows
+ * the events of other threads forwarded before it.
  */
 export class HostConnection implements HostPeer {
   private isClosed = false;
   private pending = 0;
   private readonly maxPending: number;
+  private readonly maxBatch: number;
+  private batch: AgentEvent[] = [];
+  private flushScheduled = false;
 
   constructor(private readonly host: AgentHost, private readonly options: HostConnectionOptions) {
     this.maxPending = options.maxPendingRequests ?? DEFAULT_MAX_PENDING_REQUESTS;
+    this.maxBatch = Math.max(1, options.maxEventsPerFrame ?? DEFAULT_MAX_EVENTS_PER_FRAME);
     host.connect(this);
     this.send(host.hello());
   }
@@ -54,11 +66,18 @@ export class HostConnection implements HostPeer {
   close(): void {
     if (this.isClosed) return;
     this.isClosed = true;
+    this.batch = [];
     this.host.disconnect(this);
   }
 
   event(event: AgentEvent): void {
-    this.send({ type: 'event', event });
+    if (this.isClosed) return;
+    this.batch.push(event);
+    if (this.batch.length >= this.maxBatch) { this.flushEvents(); return; }
+    if (this.flushScheduled) return;
+    this.flushScheduled = true;
+    // setImmediate runs after the I/O callbacks of this loop turn: a burst read from one packet goes as one frame.
+    setImmediate(() => { this.flushScheduled = false; this.flushEvents(); });
   }
 
   threadChanged(thread: ThreadInfo): void {
@@ -85,6 +104,17 @@ export class HostConnection implements HostPeer {
   }
 
   private send(message: HostMessage): void {
-    if (!this.isClosed) this.options.send(message);
+    if (this.isClosed) return;
+    this.flushEvents();
+    this.options.send(message);
+  }
+
+  /** Writes the waiting events, as one frame. */
+  private flushEvents(): void {
+    const events = this.batch;
+    if (events.length === 0 || this.isClosed) return;
+    this.batch = [];
+    const [only] = events;
+    this.options.send(events.length === 1 && only !== undefined ? { type: 'event', event: only } : { type: 'events', events });
   }
 }

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { waitFor } from '@spark/server/testing';
+import type { AgentEvent } from '@spark/protocol';
+import { steps, waitFor } from '@spark/server/testing';
 import { WebSocket } from 'ws';
 import { startHostTestKit, TEST_TOKEN, type HostTestKit } from './testing/host-test-kit.js';
 import { DEFAULT_HOST_MAX_FRAME_BYTES } from './host-limits.js';
@@ -101,6 +102,33 @@ void describe('host extension: the /v1/agent WebSocket', () => {
     assert.equal(await closed, 1009);
     assert.ok(other.client.isOpen);
     assert.ok(Array.isArray((await other.client.request('threads.list', {})).threads));
+  });
+
+  void it('packs the events of one tick into an `events` frame: consecutive seqs, in order, after the attach answer', async () => {
+    const { ws, frames } = await rawClient(kit.wsUrl);
+    ws.send(JSON.stringify({ type: 'thread.start', id: 's1' }));
+    await waitFor(() => frames.some((frame) => frame.type === 'result' && frame.id === 's1'));
+    const started = frames.find((frame) => frame.type === 'result' && frame.id === 's1');
+    const thread = (started?.type === 'result' ? started.result['thread'] : undefined) as { thread_id: string } | undefined;
+    assert.ok(thread !== undefined);
+    // 300 tokens with no delay between them: the agent reads many per tick, the host forwards them together.
+    const text = steps(...Array.from({ length: 300 }, (_, index) => ({ type: 'text' as const, text: ` w${index}` })));
+    ws.send(JSON.stringify({ type: 'thread.op', id: 'o1', thread_id: thread.thread_id, op: { type: 'user_message', text } }));
+    const events = (): AgentEvent[] => frames.flatMap((frame) => (frame.type === 'event' ? [frame.event] : frame.type === 'events' ? frame.events : []));
+    await waitFor(() => events().some((event) => event.type === 'thread.idle'));
+    const batches = frames.flatMap((frame) => (frame.type === 'events' ? [frame.events] : []));
+    assert.ok(batches.length > 0, 'at least one frame carries several events');
+    for (const batch of batches) {
+      assert.ok(batch.length >= 2);
+      batch.forEach((event, index) => { assert.equal(event.seq, (batch[0]?.seq ?? 0) + index, 'a batch holds consecutive seqs'); });
+    }
+    // Across frames too: the whole thread from seq 1, nothing missing, nothing twice, nothing before the attach answer.
+    events().forEach((event, index) => { assert.equal(event.seq, index + 1); });
+    const firstEventFrame = frames.findIndex((frame) => frame.type === 'event' || frame.type === 'events');
+    assert.ok(frames.indexOf(started as HostMessage) < firstEventFrame);
+    assert.equal(events().filter((event) => event.type === 'text.delta').map((event) => (event.type === 'text.delta' ? event.delta : '')).join(''),
+      Array.from({ length: 300 }, (_, index) => ` w${index}`).join(''));
+    ws.close();
   });
 });
 

@@ -32,6 +32,13 @@ export const DEFAULT_MAX_CLIENT_BUFFERED_BYTES = 32 * 1024 * 1024;
 /** Interval of host pings; a client that missed two pongs in a row is dropped. */
 export const DEFAULT_HOST_PING_INTERVAL_MS = 15_000;
 
+/**
+ * Events the host packs at most into one `events` frame. Events a thread emits within one tick
+ * (a burst of token deltas read from one network packet) go to each client as one frame: fewer
+ * frames to write, and for the page fewer messages to parse and fewer tasks to run.
+ */
+export const DEFAULT_MAX_EVENTS_PER_FRAME = 256;
+
 /** Requests one client may have in flight (an op, an attach...); more are refused with `too_many_requests`. */
 export const DEFAULT_MAX_PENDING_REQUESTS = 64;
 

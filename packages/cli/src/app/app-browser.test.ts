@@ -197,6 +197,7 @@ void describe('the browser app on the scripted engine', () => {
     const card = page.locator('[data-testid="approval"][data-state="pending"]');
     await card.waitFor({ timeout: APP_WAIT_MS });
     assert.match(await card.innerText(), /Apply this patch\?/);
+    assert.equal(await page.getByTestId('diff').count(), 1, 'the diff shows once: in the patch entry, not again in the approval card');
     await page.keyboard.press('Alt+KeyY');
     const patch = page.locator('[data-testid="patch"]');
     await patch.filter({ hasText: 'Patch applied' }).waitFor({ timeout: APP_WAIT_MS });

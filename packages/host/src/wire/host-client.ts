@@ -194,6 +194,10 @@ export class HostClient {
       case 'thread.changed':
         this.emit(message);
         return;
+      case 'events':
+        // Listeners see one `event` push per event, as if each had come in its own frame.
+        for (const event of message.events) this.emit({ type: 'event', event });
+        return;
       case 'hello':
         return;
     }

@@ -1,11 +1,11 @@
 import { z } from 'zod';
-import { agentEventSchema, agentOpSchema, threadSnapshotSchema } from '@spark/protocol';
+import { agentEventSchema, agentOpSchema, threadSnapshotSchema, type AgentEvent } from '@spark/protocol';
 
 /**
  * The agent host's wire (`GET /v1/agent`, one WebSocket per client, JSON text frames). Requests
  * carry an `id` the client picks; the host answers each with one `result` or one `error` with
- * that id. Events of the threads a client attached to arrive as `event` frames, in the thread's
- * order (`seq`), the same order for every attached client. Runtime-neutral: the browser app, the
+ * that id. Events of the threads a client attached to arrive as `event` frames (or `events`
+ * frames holding several), in the thread's order (`seq`), the same order for every attached client. Runtime-neutral: the browser app, the
  * VS Code extension and the TUI parse the same schemas the host does.
  */
 export const HOST_PROTOCOL_VERSION = 1;
@@ -105,6 +105,8 @@ export const hostMessageSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('error'), id: requestId.nullable(), error: hostErrorSchema }),
   /** An agent event of an attached thread. */
   z.object({ type: z.literal('event'), event: agentEventSchema }),
+  /** Several events at once (those the host forwarded within one tick), in order: the same as that many `event` frames. */
+  z.object({ type: z.literal('events'), events: z.array(agentEventSchema).min(1) }),
   /** A thread was created, changed state or got its title; sent to every client, attached or not. */
   z.object({ type: z.literal('thread.changed'), thread: threadInfoSchema }),
 ]);
@@ -142,9 +144,50 @@ export function parseHostMessage(text: string): HostMessage {
   } catch {
     throw new HostFrameError('invalid_frame', 'The host sent a frame that is not JSON.');
   }
+  const fast = readEventFrame(value);
+  if (fast !== undefined) return fast;
   const result = hostMessageSchema.safeParse(value);
   if (!result.success) throw new HostFrameError('invalid_frame', `The host sent an unexpected frame: ${result.error.issues[0]?.message ?? 'invalid'}`);
   return result.data;
+}
+
+/**
+ * The hot path of `parseHostMessage`: an `event` frame holding a token delta, or an `events`
+ * frame (its deltas checked by hand, any other event by its schema). A stream is thousands of
+ * these per answer, and the generic schema costs far more than the checks; the result is the
+ * same (fields the schema does not know are dropped, a bad field throws). Undefined: not such
+ * a frame, let the schema decide.
+ */
+function readEventFrame(value: unknown): HostMessage | undefined {
+  if (typeof value !== 'object' || value === null) return undefined;
+  const frame = value as { type?: unknown; event?: unknown; events?: unknown };
+  if (frame.type === 'event') {
+    const event = readDelta(frame.event);
+    return event === undefined ? undefined : { type: 'event', event };
+  }
+  if (frame.type !== 'events' || !Array.isArray(frame.events) || frame.events.length === 0) return undefined;
+  const events: AgentEvent[] = [];
+  for (const item of frame.events as unknown[]) {
+    const event = readDelta(item);
+    if (event !== undefined) { events.push(event); continue; }
+    const parsed = agentEventSchema.safeParse(item);
+    if (!parsed.success) throw new HostFrameError('invalid_frame', `The host sent an unexpected event: ${parsed.error.issues[0]?.message ?? 'invalid'}`);
+    events.push(parsed.data);
+  }
+  return { type: 'events', events };
+}
+
+/** A `text.delta` or `tool_input.delta` event, checked field by field as `agentEventSchema` would; undefined for anything else. */
+function readDelta(value: unknown): AgentEvent | undefined {
+  if (typeof value !== 'object' || value === null) return undefined;
+  const event = value as Record<string, unknown>;
+  const { type, thread_id: threadId, turn_id: turnId, seq, response_id: responseId, delta } = event;
+  if (typeof threadId !== 'string' || (turnId !== null && typeof turnId !== 'string') || typeof responseId !== 'string' || typeof delta !== 'string') return undefined;
+  if (typeof seq !== 'number' || !Number.isSafeInteger(seq) || seq < 0) return undefined;
+  if (type === 'text.delta') return { type, thread_id: threadId, turn_id: turnId, seq, response_id: responseId, delta };
+  const callId = event['call_id'];
+  if (type === 'tool_input.delta' && typeof callId === 'string') return { type, thread_id: threadId, turn_id: turnId, seq, response_id: responseId, call_id: callId, delta };
+  return undefined;
 }
 
 /** Reads a `result` frame's payload as the result of request `type`. */

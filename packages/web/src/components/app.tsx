@@ -86,7 +86,7 @@ export function App({ app }: { app: AppController }) {
           <HelpLine running={view.running} />
         </div>
       </main>
-      <StatusBar view={view} models={appView.models} defaultModel={appView.defaultModel} connection={appView.connection} />
+      <StatusBar stats={view.stats} streaming={view.streaming} models={appView.models} defaultModel={appView.defaultModel} connection={appView.connection} />
     </div>
   );
 }

@@ -1,21 +1,25 @@
-import { useEffect, useRef, useState } from 'preact/hooks';
-import { markdownChunks } from '../markdown/markdown-chunks.js';
+import { useLayoutEffect, useRef, useState } from 'preact/hooks';
+import { MarkdownChunker } from '../markdown/markdown-chunks.js';
 import { renderMarkdown } from '../markdown/render-markdown.js';
 import { memo } from './memo.js';
 
-const MarkdownChunk = memo(({ text }: { text: string }) => (
-  <div class="md-chunk" dangerouslySetInnerHTML={{ __html: renderMarkdown(text) }} />
+const MarkdownChunk = memo(({ text, done }: { text: string; done: boolean }) => (
+  <div class={done ? 'md-chunk done' : 'md-chunk'} dangerouslySetInnerHTML={{ __html: renderMarkdown(text) }} />
 ));
 
 /**
  * Markdown as it streams: closed chunks are memoised, so each frame re-parses only the last
- * one. The store notifies once per animation frame, so this renders at most once per frame.
+ * one, and the chunker scans only the text that arrived since the last frame. The store
+ * notifies once per animation frame, so this renders at most once per frame. Closed chunks are
+ * marked `done`: the browser may skip their layout and paint while they are off screen.
  */
-export function MarkdownView({ text }: { text: string }) {
-  const chunks = markdownChunks(text);
+export function MarkdownView({ text, streaming = false }: { text: string; streaming?: boolean }) {
+  const chunker = useRef<MarkdownChunker | null>(null);
+  chunker.current ??= new MarkdownChunker();
+  const chunks = chunker.current.chunks(text);
   return (
     <div class="markdown">
-      {chunks.map((chunk, index) => <MarkdownChunk key={index} text={chunk} />)}
+      {chunks.map((chunk, index) => <MarkdownChunk key={index} text={chunk} done={!streaming || index < chunks.length - 1} />)}
     </div>
   );
 }
@@ -30,7 +34,10 @@ export function useOpened(): [boolean, (event: Event) => void] {
 export function useStickToBottom(dependency: unknown): { ref: { current: HTMLElement | null }; onScroll: () => void } {
   const ref = useRef<HTMLElement | null>(null);
   const pinned = useRef(true);
-  useEffect(() => {
+  // Before the paint, in the commit that grew the page: the layout this reads is the one the
+  // frame needs anyway, and the scroll lands in the same frame (an effect after the paint would
+  // lay out and paint a second time).
+  useLayoutEffect(() => {
     const element = ref.current;
     if (element !== null && pinned.current) element.scrollTop = element.scrollHeight;
   }, [dependency]);

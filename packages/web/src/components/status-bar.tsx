@@ -1,17 +1,22 @@
 import type { ModelInfo } from '@spark/host/wire';
-import type { ThreadView } from '../store/thread-store.js';
+import type { ThreadStats } from '../store/thread-store.js';
+import { memo } from './memo.js';
 import { Sparkline } from './sparkline.js';
 
 export interface StatusBarProps {
-  view: ThreadView;
+  stats: ThreadStats;
+  /** A response streams: the live rate shows. */
+  streaming: boolean;
   models: readonly ModelInfo[];
   defaultModel: string;
   connection: 'connecting' | 'open' | 'reconnecting';
 }
 
-/** Model, engine, transport, TTFT and tok/s of the last response, context used, and the live sparkline. */
-export function StatusBar({ view, models, defaultModel, connection }: StatusBarProps) {
-  const { stats } = view;
+/**
+ * Model, engine, transport, TTFT and tok/s of the last response, context used, and the live
+ * sparkline. Memoised: the store hands out a new `stats` a few times a second while streaming.
+ */
+export const StatusBar = memo(({ stats, streaming, models, defaultModel, connection }: StatusBarProps) => {
   const model = stats.model === '' ? defaultModel : stats.model;
   const engine = models.find((entry) => entry.id === model)?.owned_by ?? '';
   const window = stats.contextWindow > 0 ? stats.contextWindow : models.find((entry) => entry.id === model)?.context_window ?? 0;
@@ -23,22 +28,22 @@ export function StatusBar({ view, models, defaultModel, connection }: StatusBarP
       <span data-testid="status-model" title="Model">{model === '' ? '—' : model}</span>
       {engine === '' ? null : <span data-testid="status-engine" title="Engine">{engine}</span>}
       {stats.transport === null ? null : <span data-testid="status-transport" title="Transport of the last response">{stats.transport === 'websocket' ? 'WebSocket' : 'HTTP'}</span>}
-      <span data-testid="status-ttft" title="Time to first token of the last response">TTFT {stats.ttftMs === null ? '—' : `${Math.round(stats.ttftMs)} ms`}</span>
-      <span data-testid="status-tps" title="Tokens per second of the last response">{stats.tokensPerSecond === null ? '— tok/s' : `${stats.tokensPerSecond.toFixed(1)} tok/s`}</span>
+      <span class="stat stat-ttft" data-testid="status-ttft" title="Time to first token of the last response">TTFT {stats.ttftMs === null ? '—' : `${Math.round(stats.ttftMs)} ms`}</span>
+      <span class="stat stat-tps" data-testid="status-tps" title="Tokens per second of the last response">{stats.tokensPerSecond === null ? '— tok/s' : `${stats.tokensPerSecond.toFixed(1)} tok/s`}</span>
       {window > 0 ? (
-        <span class="ctx" data-testid="status-context" title={`Context: ${stats.contextTokens} of ${window} tokens`}>
+        <span class="ctx" data-testid="status-context" title={`Context: ${stats.contextEstimated ? 'about ' : ''}${stats.contextTokens} of ${window} tokens`}>
           <span class="ctx-bar" aria-hidden="true"><span style={{ width: `${(share * 100).toFixed(1)}%` }} /></span>
-          {formatTokens(stats.contextTokens)} / {formatTokens(window)}
+          {stats.contextEstimated ? '~' : ''}{formatTokens(stats.contextTokens)} / {formatTokens(window)}
         </span>
       ) : null}
-      {view.streaming ? (
+      {streaming ? (
         <span class="live" data-testid="status-live">
           <Sparkline values={stats.liveRate} /> {live === null ? '' : `${Math.round(live)} tok/s`}
         </span>
       ) : null}
     </footer>
   );
-}
+});
 
 function formatTokens(tokens: number): string {
   return tokens >= 10_000 ? `${Math.round(tokens / 1000)}k` : tokens >= 1000 ? `${(tokens / 1000).toFixed(1)}k` : String(tokens);

@@ -13,10 +13,17 @@ export function UserMessage({ entry }: { entry: UserEntry }) {
 export function AssistantMessage({ entry }: { entry: AssistantEntry }) {
   return (
     <div class={`entry assistant${entry.streaming ? ' streaming' : ''}`} data-testid="assistant-message" data-streaming={entry.streaming ? 'true' : 'false'} aria-busy={entry.streaming}>
-      <MarkdownView text={entry.text} />
-      {entry.partial ? <div class="partial-note">(stopped here)</div> : null}
+      <MarkdownView text={entry.text} streaming={entry.streaming} />
+      {entry.partial ? <PartialNote stop={entry.stop} /> : null}
     </div>
   );
+}
+
+/** Why a partial answer ends where it does; nothing while the turn's end has not told yet. */
+function PartialNote({ stop }: { stop: AssistantEntry['stop'] }) {
+  if (stop === 'pending') return null;
+  if (stop === 'length') return <div class="partial-note" data-testid="partial-note" data-stop="length">(cut off: the answer reached the output-token limit)</div>;
+  return <div class="partial-note" data-testid="partial-note" data-stop="stopped">(stopped here)</div>;
 }
 
 export function ToolCall({ entry }: { entry: ToolEntry }) {
@@ -73,13 +80,17 @@ export function PatchView({ entry, canUndo, onUndo }: { entry: PatchEntry; canUn
 
 const DECISION_TEXT: Record<ApprovalDecision, string> = { approve: 'Approved', approve_session: 'Approved for this session', deny: 'Denied' };
 
-export function ApprovalCard({ entry, first, onDecide }: { entry: ApprovalEntry; first: boolean; onDecide: (requestId: string, decision: ApprovalDecision) => void }) {
+/** `diffShown`: the patch entry of the same call stands above the card with its diff, so the card names the files only. */
+export function ApprovalCard({ entry, first, diffShown, onDecide }: {
+  entry: ApprovalEntry; first: boolean; diffShown: boolean; onDecide: (requestId: string, decision: ApprovalDecision) => void;
+}) {
   const request = entry.request;
   const pending = entry.decision === null;
   return (
     <div class={`entry approval${pending ? ' pending' : ''}`} data-testid="approval" data-state={pending ? 'pending' : entry.decision} role={pending ? 'alert' : undefined}>
       <div class="approval-head">{request.kind === 'shell' ? 'Run this command?' : 'Apply this patch?'}</div>
-      {request.kind === 'shell' ? <pre class="approval-command">{request.command}</pre> : <DiffView patch={request.patch} />}
+      {request.kind === 'shell' ? <pre class="approval-command">{request.command}</pre>
+        : diffShown ? <div class="approval-paths" data-testid="approval-paths">{request.paths.join(', ')} (diff above)</div> : <DiffView patch={request.patch} />}
       {entry.reason === '' ? null : <div class="approval-reason">{entry.reason}</div>}
       {pending ? (
         <div class="approval-actions">

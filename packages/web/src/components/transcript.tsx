@@ -8,17 +8,18 @@ interface EntryProps {
   entry: TranscriptEntry;
   canUndo: boolean;
   first: boolean;
+  diffShown: boolean;
   onUndo: () => void;
   onDecide: (requestId: string, decision: ApprovalDecision) => void;
 }
 
-const Entry = memo(({ entry, canUndo, first, onUndo, onDecide }: EntryProps) => {
+const Entry = memo(({ entry, canUndo, first, diffShown, onUndo, onDecide }: EntryProps) => {
   switch (entry.kind) {
     case 'user': return <UserMessage entry={entry} />;
     case 'assistant': return <AssistantMessage entry={entry} />;
     case 'tool': return <ToolCall entry={entry} />;
     case 'patch': return <PatchView entry={entry} canUndo={canUndo} onUndo={onUndo} />;
-    case 'approval': return <ApprovalCard entry={entry} first={first} onDecide={onDecide} />;
+    case 'approval': return <ApprovalCard entry={entry} first={first} diffShown={diffShown} onDecide={onDecide} />;
     case 'steer': return <SteerNote entry={entry} />;
     case 'notice': return <Notice entry={entry} />;
   }
@@ -39,12 +40,14 @@ export function Transcript({ entries, undoable, activity, running, onUndo, onDec
   // Undo restores the last patch that stands: only its button is offered.
   const lastPatch = undoable ? entries.findLast((entry) => entry.kind === 'patch' && entry.applied !== null && entry.undone === null) : undefined;
   const firstPending = entries.find((entry) => entry.kind === 'approval' && entry.decision === null);
+  const patchCalls = new Set(entries.flatMap((entry) => (entry.kind === 'patch' ? [entry.callId] : [])));
   return (
     <section class="transcript" data-testid="transcript" aria-label="Conversation" aria-live="polite" tabIndex={-1}
       ref={(element) => { scroll.ref.current = element; }} onScroll={scroll.onScroll}>
       {entries.length === 0 ? <div class="empty">Ask about this workspace. Enter sends; the answer streams here.</div> : null}
       {entries.map((entry) => (
-        <Entry key={entry.key} entry={entry} canUndo={entry === lastPatch} first={entry === firstPending} onUndo={onUndo} onDecide={onDecide} />
+        <Entry key={entry.key} entry={entry} canUndo={entry === lastPatch} first={entry === firstPending}
+          diffShown={entry.kind === 'approval' && patchCalls.has(entry.callId)} onUndo={onUndo} onDecide={onDecide} />
       ))}
       {running && activity !== '' ? <div class="activity" data-testid="activity"><span class="spinner" aria-hidden="true" />{activity}</div> : null}
     </section>

@@ -1,7 +1,7 @@
 /// <reference types="node" />
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { markdownChunks } from './markdown-chunks.js';
+import { MarkdownChunker, markdownChunks } from './markdown-chunks.js';
 
 test('chunks close at blank lines after the minimum size and join back to the text', () => {
   const text = 'aaaa\n\nbbbb\n\ncc\n\ndd';
@@ -29,4 +29,11 @@ test('appending text never moves an earlier boundary', () => {
 test('short and empty texts are one chunk', () => {
   assert.deepEqual(markdownChunks(''), ['']);
   assert.deepEqual(markdownChunks('hello'), ['hello']);
+});
+
+test('a chunker fed a growing text gives the chunks of each prefix, and starts over on another text', () => {
+  const full = Array.from({ length: 30 }, (_, index) => `para ${index} ${'y'.repeat(index * 5)}\n\n${index % 4 === 0 ? '```\na\n\nb\n```\n' : ''}`).join('');
+  const chunker = new MarkdownChunker(50);
+  for (let end = 0; end <= full.length; end += 7) assert.deepEqual(chunker.chunks(full.slice(0, end)), markdownChunks(full.slice(0, end), 50));
+  assert.deepEqual(chunker.chunks('other\n\ntext'), markdownChunks('other\n\ntext', 50));
 });

@@ -13,24 +13,51 @@ const FENCE = /^ {0,3}(`{3,}|~{3,})/;
  * appending text never moves an earlier boundary.
  */
 export function markdownChunks(text: string, minChars = MARKDOWN_CHUNK_CHARS): string[] {
-  const chunks: string[] = [];
-  let start = 0;
-  let fence: string | null = null;
-  let lineStart = 0;
-  while (lineStart < text.length) {
-    const newline = text.indexOf('\n', lineStart);
-    if (newline === -1) break;
-    const line = text.slice(lineStart, newline);
-    const marker = FENCE.exec(line)?.[1];
-    if (marker !== undefined) {
-      if (fence === null) fence = marker;
-      else if (marker[0] === fence[0] && marker.length >= fence.length && line.trim() === marker) fence = null;
-    } else if (fence === null && line.trim() === '' && newline + 1 - start >= minChars) {
-      chunks.push(text.slice(start, newline + 1));
-      start = newline + 1;
+  return new MarkdownChunker(minChars).chunks(text);
+}
+
+/**
+ * `markdownChunks` for a text that grows: it remembers how far it scanned, so a frame of a
+ * streaming answer scans only the characters that arrived since the last one (any other text is
+ * scanned from the start).
+ */
+export class MarkdownChunker {
+  private text = '';
+  private closed: string[] = [];
+  private start = 0;
+  private lineStart = 0;
+  private fence: string | null = null;
+
+  constructor(private readonly minChars = MARKDOWN_CHUNK_CHARS) {}
+
+  chunks(text: string): string[] {
+    if (!text.startsWith(this.text)) this.restart();
+    this.text = text;
+    let lineStart = this.lineStart;
+    while (lineStart < text.length) {
+      const newline = text.indexOf('\n', lineStart);
+      if (newline === -1) break;
+      const line = text.slice(lineStart, newline);
+      const marker = FENCE.exec(line)?.[1];
+      if (marker !== undefined) {
+        if (this.fence === null) this.fence = marker;
+        else if (marker[0] === this.fence[0] && marker.length >= this.fence.length && line.trim() === marker) this.fence = null;
+      } else if (this.fence === null && line.trim() === '' && newline + 1 - this.start >= this.minChars) {
+        this.closed.push(text.slice(this.start, newline + 1));
+        this.start = newline + 1;
+      }
+      lineStart = newline + 1;
     }
-    lineStart = newline + 1;
+    this.lineStart = lineStart;
+    const out = this.closed.slice();
+    if (this.start < text.length || out.length === 0) out.push(text.slice(this.start));
+    return out;
   }
-  if (start < text.length || chunks.length === 0) chunks.push(text.slice(start));
-  return chunks;
+
+  private restart(): void {
+    this.closed = [];
+    this.start = 0;
+    this.lineStart = 0;
+    this.fence = null;
+  }
 }

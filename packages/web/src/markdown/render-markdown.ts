@@ -23,8 +23,11 @@ DOMPurify.addHook('afterSanitizeAttributes', (node) => {
   }
 });
 
+// Set once: a config passed to each sanitize call is parsed again on every call (every frame of a stream).
+DOMPurify.setConfig({ USE_PROFILES: { html: true } });
+
 /** Safe HTML of a markdown text (model output is untrusted: sanitised after rendering). */
 export function renderMarkdown(text: string): string {
   const html = marked.parse(text, { async: false });
-  return DOMPurify.sanitize(html, { USE_PROFILES: { html: true } });
+  return DOMPurify.sanitize(html);
 }

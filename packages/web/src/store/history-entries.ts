@@ -17,7 +17,7 @@ export function historyEntries(history: readonly HistoryItem[], nextKey: () => s
       case 'message':
         if (item.role === 'user') entries.push({ kind: 'user', key: nextKey(), text: item.content });
         else if (item.role === 'assistant' && item.content !== '') {
-          entries.push({ kind: 'assistant', key: nextKey(), responseId: null, text: item.content, streaming: false, partial: false });
+          entries.push({ kind: 'assistant', key: nextKey(), responseId: null, text: item.content, streaming: false, partial: false, stop: null });
         }
         break;
       case 'function_call':

@@ -145,3 +145,45 @@ test('listeners hear of many events once per scheduled flush, and unchanged entr
   assert.equal(s.view.entries[0], first);
   assert.equal(s.view, s.view);
 });
+
+test('a partial answer says why it stopped: the output-token limit, or an interrupt', () => {
+  const ends = (status: 'completed' | 'interrupted'): string | null => {
+    const s = store();
+    s.load({ snapshot: snapshot(), events: [] });
+    for (const event of events(1, [
+      { type: 'turn.started', turn: 1, input: 'go' },
+      { type: 'text.delta', response_id: 'r1', delta: 'Part' },
+      { type: 'message', text: 'Part', partial: true },
+      {
+        type: 'response.completed', status: 'incomplete',
+        stats: { response_id: 'r1', input_tokens: 4, cached_input_tokens: 0, output_tokens: 2, ttft_ms: 1, tokens_per_second: 9, transport: 'websocket', input_items_sent: 1 },
+      },
+      { type: 'turn.completed', turn: 1, status, final_message: 'Part', steps: 1 },
+    ])) s.apply(event);
+    const answer = s.view.entries.find((entry) => entry.kind === 'assistant');
+    return answer?.kind === 'assistant' ? answer.stop : null;
+  };
+  assert.equal(ends('completed'), 'length');
+  assert.equal(ends('interrupted'), 'stopped');
+});
+
+test('the stats keep their identity between rate buckets while streaming', () => {
+  let now = 0;
+  const s = new ThreadStore({ schedule: () => undefined, now: () => now });
+  s.load({ snapshot: snapshot(), events: [] });
+  assert.equal(s.view.stats.contextEstimated, true);
+  const list = events(1, [
+    { type: 'turn.started', turn: 1, input: 'go' },
+    { type: 'text.delta', response_id: 'r', delta: 'a' },
+    { type: 'text.delta', response_id: 'r', delta: 'b' },
+  ]);
+  s.apply(list[0]!);
+  s.apply(list[1]!);
+  const first = s.view.stats;
+  now = 10;
+  s.apply(list[2]!);
+  assert.equal(s.view.stats, first, 'same bucket: the status bar does not redraw');
+  now = 300;
+  s.apply(events(4, [{ type: 'text.delta', response_id: 'r', delta: 'c' }])[0]!);
+  assert.notEqual(s.view.stats, first);
+});

@@ -1,6 +1,6 @@
 import type { AgentEvent, ThreadSnapshot } from '@spark/protocol';
 import { approvalEntry, callEntry, historyEntries } from './history-entries.js';
-import { RateMeter } from './rate-meter.js';
+import { RATE_BUCKET_MS, RateMeter } from './rate-meter.js';
 import { MAX_LIVE_OUTPUT_CHARS, type AssistantEntry, type ToolResult, type TranscriptEntry } from './transcript-entry.js';
 
 /** The numbers of the status bar. */
@@ -12,6 +12,8 @@ export interface ThreadStats {
   readonly tokensPerSecond: number | null;
   readonly outputTokens: number | null;
   readonly contextTokens: number;
+  /** `contextTokens` is the agent's estimate (a loaded snapshot, a compaction), not yet the server's count of a response. */
+  readonly contextEstimated: boolean;
   readonly contextWindow: number;
   /** Live tok/s, one value per RATE_BUCKET_MS, while a response streams; empty otherwise. */
   readonly liveRate: readonly number[];
@@ -48,8 +50,14 @@ export interface ThreadStoreOptions {
   now?: () => number;
 }
 
+/**
+ * Least time between two redraws while a response streams: every other frame at 60 Hz. Text
+ * at 1000 tok/s still moves smoothly, and the page does half the markdown work.
+ */
+export const STREAM_REDRAW_MS = 30;
+
 const EMPTY_STATS: ThreadStats = {
-  model: '', transport: null, ttftMs: null, tokensPerSecond: null, outputTokens: null, contextTokens: 0, contextWindow: 0, liveRate: [],
+  model: '', transport: null, ttftMs: null, tokensPerSecond: null, outputTokens: null, contextTokens: 0, contextEstimated: false, contextWindow: 0, liveRate: [],
 };
 
 /**
@@ -69,13 +77,21 @@ export class ThreadStore {
   private lastSeq = 0;
   /** Index of the assistant entry that text deltas extend, per response. */
   private openAnswer: { responseId: string; index: number } | null = null;
+  /** Index of the answer of the last `message` event, until its response completes. */
+  private lastAnswer: number | null = null;
+  /** Partial answers whose response ended `incomplete`, until the turn's end says why. */
+  private cutAnswers: number[] = [];
   private readonly calls = new Map<string, number>();
   private readonly approvals = new Map<string, number>();
   private patchesStanding: string[] = [];
   private readonly rate = new RateMeter();
   private keys = 0;
   private cached: ThreadView | null = null;
+  private statsView: ThreadStats | null = null;
+  private statsOf: Omit<ThreadStats, 'liveRate'> | null = null;
+  private statsBucket = -1;
   private scheduled = false;
+  private flushedAt = Number.NEGATIVE_INFINITY;
   private readonly listeners = new Set<() => void>();
   private readonly schedule: (flush: () => void) => void;
   private readonly now: () => number;
@@ -95,10 +111,25 @@ export class ThreadStore {
       streaming: this.streaming,
       activity: this.activity,
       undoable: this.patchesStanding.length > 0,
-      stats: { ...this.stats, liveRate: this.streaming ? this.rate.series(this.now()) : [] },
+      stats: this.liveStats(),
       lastSeq: this.lastSeq,
     };
     return this.cached;
+  }
+
+  /**
+   * The stats with the live rate: a new object only when the numbers changed or, while
+   * streaming, once per rate bucket (RATE_BUCKET_MS), so the status bar and its sparkline
+   * redraw a few times a second, not every frame.
+   */
+  private liveStats(): ThreadStats {
+    const bucket = this.streaming ? Math.floor(this.now() / RATE_BUCKET_MS) : -1;
+    if (this.statsView === null || this.statsOf !== this.stats || this.statsBucket !== bucket) {
+      this.statsView = { ...this.stats, liveRate: this.streaming ? this.rate.series(this.now()) : [] };
+      this.statsOf = this.stats;
+      this.statsBucket = bucket;
+    }
+    return this.statsView;
   }
 
   /** Calls `listener` after changes (batched per flush) until the returned function is called. */
@@ -130,7 +161,7 @@ export class ThreadStore {
     this.queued = snapshot.queued;
     this.running = snapshot.running_turn_id !== null;
     this.activity = this.running ? 'working' : '';
-    this.stats = { ...EMPTY_STATS, model: snapshot.model, contextTokens: snapshot.context_tokens, contextWindow: snapshot.context_window };
+    this.stats = { ...EMPTY_STATS, model: snapshot.model, contextTokens: snapshot.context_tokens, contextEstimated: true, contextWindow: snapshot.context_window };
     this.lastSeq = snapshot.last_seq;
     for (const event of payload.events) this.apply(event);
     this.changed();
@@ -157,6 +188,7 @@ export class ThreadStore {
   /** Runs pending listeners now instead of at the next frame (tests, and the first paint after Enter). */
   flush(): void {
     this.scheduled = false;
+    this.flushedAt = this.now();
     for (const listener of [...this.listeners]) listener();
   }
 
@@ -181,7 +213,7 @@ export class ThreadStore {
           this.entries[open.index] = { ...entry, text: entry.text + event.delta };
         } else {
           this.openAnswer = { responseId: event.response_id, index: this.entries.length };
-          this.entries.push({ kind: 'assistant', key: this.key(), responseId: event.response_id, text: event.delta, streaming: true, partial: false });
+          this.entries.push({ kind: 'assistant', key: this.key(), responseId: event.response_id, text: event.delta, streaming: true, partial: false, stop: null });
         }
         return;
       }
@@ -193,11 +225,14 @@ export class ThreadStore {
         const open = this.openAnswer;
         const entry = open === null ? undefined : this.entries[open.index];
         this.openAnswer = null;
+        const stop = event.partial ? 'stopped' : null;
         if (open !== null && entry?.kind === 'assistant') {
           const text = event.text === '' ? entry.text : event.text;
-          this.entries[open.index] = { ...entry, text, streaming: false, partial: event.partial };
+          this.lastAnswer = open.index;
+          this.entries[open.index] = { ...entry, text, streaming: false, partial: event.partial, stop };
         } else if (event.text !== '') {
-          this.entries.push({ kind: 'assistant', key: this.key(), responseId: null, text: event.text, streaming: false, partial: event.partial });
+          this.lastAnswer = this.entries.length;
+          this.entries.push({ kind: 'assistant', key: this.key(), responseId: null, text: event.text, streaming: false, partial: event.partial, stop });
         }
         return;
       }
@@ -267,12 +302,19 @@ export class ThreadStore {
         this.notice('info', `${event.path} ${event.deleted ? 'was deleted' : 'changed'} on disk; the model sees the new version.`);
         return;
       case 'compaction':
-        this.stats = { ...this.stats, contextTokens: event.tokens_after };
+        this.stats = { ...this.stats, contextTokens: event.tokens_after, contextEstimated: true };
         this.notice('info', `Context compacted (${event.kind}): ~${event.tokens_before} → ~${event.tokens_after} tokens.`);
         return;
-      case 'response.completed':
+      case 'response.completed': {
         this.closeAnswer();
         this.streaming = false;
+        // Incomplete and not steered: a user stop or the output-token limit; the turn's end tells which.
+        const answer = this.lastAnswer === null ? undefined : this.entries[this.lastAnswer];
+        if (event.status === 'incomplete' && this.lastAnswer !== null && answer?.kind === 'assistant' && answer.partial) {
+          this.entries[this.lastAnswer] = { ...answer, stop: 'pending' };
+          this.cutAnswers.push(this.lastAnswer);
+        }
+        this.lastAnswer = null;
         this.stats = {
           ...this.stats,
           transport: event.stats.transport,
@@ -280,8 +322,10 @@ export class ThreadStore {
           tokensPerSecond: event.stats.tokens_per_second,
           outputTokens: event.stats.output_tokens,
           contextTokens: event.stats.input_tokens + event.stats.output_tokens,
+          contextEstimated: false,
         };
         return;
+      }
       case 'model.changed':
         this.stats = { ...this.stats, model: event.model };
         this.notice('info', `Model: ${event.model}`);
@@ -296,6 +340,7 @@ export class ThreadStore {
         this.closeAnswer();
         this.streaming = false;
         this.activity = '';
+        this.settleCutAnswers(event.status === 'interrupted' ? 'stopped' : 'length');
         if (event.status === 'interrupted') this.notice('warning', 'Interrupted.');
         else if (event.status === 'max_steps') this.notice('warning', `Stopped after ${event.steps} steps.`);
         else if (event.status === 'repetition') this.notice('warning', 'Stopped: the model repeated itself.');
@@ -308,6 +353,7 @@ export class ThreadStore {
         return;
       }
       case 'thread.idle':
+        this.settleCutAnswers('stopped');
         this.closeAnswer();
         this.running = false;
         this.streaming = false;
@@ -317,6 +363,13 @@ export class ThreadStore {
         const unknown: never = event;
         return unknown;
       }
+    }
+  }
+
+  private settleCutAnswers(stop: 'stopped' | 'length'): void {
+    for (const index of this.cutAnswers.splice(0)) {
+      const entry = this.entries[index];
+      if (entry?.kind === 'assistant' && entry.stop === 'pending') this.entries[index] = { ...entry, stop };
     }
   }
 
@@ -337,6 +390,8 @@ export class ThreadStore {
   }
 
   private reindex(pendingApprovals: readonly TranscriptEntry[]): void {
+    this.lastAnswer = null;
+    this.cutAnswers = [];
     this.calls.clear();
     this.approvals.clear();
     this.openAnswer = null;
@@ -364,6 +419,8 @@ export class ThreadStore {
     this.stats = EMPTY_STATS;
     this.lastSeq = 0;
     this.openAnswer = null;
+    this.lastAnswer = null;
+    this.cutAnswers = [];
     this.calls.clear();
     this.approvals.clear();
     this.patchesStanding = [];
@@ -378,8 +435,15 @@ export class ThreadStore {
     this.cached = null;
     if (this.scheduled) return;
     this.scheduled = true;
-    this.schedule(() => { if (this.scheduled) this.flush(); });
+    this.schedule(this.onScheduled);
   }
+
+  /** While a response streams, redraws come at most every STREAM_REDRAW_MS (the first characters of an answer are flushed at once, see `apply`). */
+  private readonly onScheduled = (): void => {
+    if (!this.scheduled) return;
+    if (this.streaming && this.now() - this.flushedAt < STREAM_REDRAW_MS) { this.schedule(this.onScheduled); return; }
+    this.flush();
+  };
 }
 
 function defaultSchedule(flush: () => void): void {

@@ -30,8 +30,14 @@ export interface AssistantEntry extends EntryBase {
   readonly text: string;
   /** Tokens still arrive. */
   readonly streaming: boolean;
-  /** Stopped before its end (interrupt, steer over HTTP): the partial answer stays. */
+  /** Stopped before its end (interrupt, steer over HTTP, the output-token limit): the partial answer stays. */
   readonly partial: boolean;
+  /**
+   * Why a partial answer stopped: `length` (the response ended incomplete and the turn was not
+   * interrupted: the output-token limit), `stopped` (interrupted, steered), `pending` (ended
+   * incomplete, the turn's end has not said why yet); null for a whole answer.
+   */
+  readonly stop: 'stopped' | 'length' | 'pending' | null;
 }
 
 /** A tool call (`read_file`, `shell`, ...), its output folded under it. */
