@@ -189,6 +189,22 @@ void describe('the browser app on the scripted engine', () => {
     await screenshot('command-output');
   });
 
+  void it("streams a running command's output under its call; Esc stops the command", async () => {
+    const { page, screenshot } = await open();
+    // Read-only commands run without asking, even in "ask" mode.
+    await type(page, 'run echo compiling a.c; echo compiling b.c; sleep 60; echo never');
+    const live = page.getByTestId('tool-output-live');
+    await live.filter({ hasText: 'compiling b.c' }).waitFor({ timeout: APP_WAIT_MS });
+    // Still running: the output arrived before the command's result.
+    assert.equal(await page.locator('[data-testid="tool-call"][data-tool="shell"]').last().getAttribute('class').then((value) => value?.includes('tool-running')), true);
+    assert.match(await live.innerText(), /compiling a\.c\ncompiling b\.c/);
+    await screenshot('command-streaming');
+    await page.keyboard.press('Escape');
+    await waitForIdle(page);
+    assert.equal(await live.count(), 0, 'the live tail gives way to the folded result');
+    assert.match(await page.getByTestId('transcript').innerText(), /Interrupted\./);
+  });
+
   void it('shows a patch as a diff, and Undo restores the file on disk', async () => {
     await mkdir(join(fixture.workspace, 'src'), { recursive: true });
     await writeFile(join(fixture.workspace, 'src', 'greet.ts'), GREET_BEFORE);

@@ -187,3 +187,28 @@ test('the stats keep their identity between rate buckets while streaming', () =>
   s.apply(events(4, [{ type: 'text.delta', response_id: 'r', delta: 'c' }])[0]!);
   assert.notEqual(s.view.stats, first);
 });
+
+test("the snapshot's undo list decides what Undo restores: a patch already undone is not offered", () => {
+  const s = store();
+  const history = [
+    { type: 'custom_tool_call' as const, call_id: 'c2', name: 'apply_patch', input: '*** Begin Patch\n*** Add File: b.ts\n+x\n*** End Patch' },
+    { type: 'custom_tool_call_output' as const, call_id: 'c2', output: 'Done' },
+  ];
+  s.load({ snapshot: snapshot({ history, undoable: [], last_seq: 3 }), events: [] });
+  assert.equal(s.view.undoable, false);
+  s.load({ snapshot: snapshot({ history, undoable: [{ call_id: 'c2', paths: ['b.ts'] }], last_seq: 3 }), events: [] });
+  assert.equal(s.view.undoable, true);
+});
+
+test("a running command's output streams into its call until the result replaces it", () => {
+  const s = store();
+  s.load({ snapshot: snapshot({ last_seq: 1, running_turn_id: 'turn1' }), events: [] });
+  s.apply(events(2, [{ type: 'tool_call', call_id: 'c1', name: 'shell', input: '{"command":"make"}' }])[0]!);
+  s.apply(events(3, [{ type: 'tool_output.delta', call_id: 'c1', delta: 'cc a.c\n' }])[0]!);
+  s.apply(events(4, [{ type: 'tool_output.delta', call_id: 'c1', delta: 'cc b.c\n' }])[0]!);
+  let call = s.view.entries.at(-1);
+  assert.ok(call?.kind === 'tool' && call.live === 'cc a.c\ncc b.c\n' && call.result === null);
+  s.apply(events(5, [{ type: 'tool_result', call_id: 'c1', name: 'shell', ok: true, output: 'Exit code 0\ncc a.c\ncc b.c', exit_code: 0, duration_ms: 5 }])[0]!);
+  call = s.view.entries.at(-1);
+  assert.ok(call?.kind === 'tool' && call.result?.ok === true);
+});

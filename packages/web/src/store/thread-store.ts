@@ -151,9 +151,10 @@ export class ThreadStore {
     this.entries = historyEntries(snapshot.history, () => this.key());
     this.entries.forEach((entry, index) => {
       if (entry.kind === 'tool' || entry.kind === 'patch') this.calls.set(entry.callId, index);
-      // The snapshot has no undo list: a patch with an output in history is taken as standing.
-      if (entry.kind === 'patch' && entry.result !== null) this.patchesStanding.push(entry.callId);
+      // A host older than the snapshot's undo list: a patch with an output in history is taken as standing.
+      if (snapshot.undoable === undefined && entry.kind === 'patch' && entry.result !== null) this.patchesStanding.push(entry.callId);
     });
+    if (snapshot.undoable !== undefined) this.patchesStanding = snapshot.undoable.map((patch) => patch.call_id);
     for (const approval of snapshot.pending_approvals) {
       this.approvals.set(approval.request_id, this.entries.length);
       this.entries.push(approvalEntry(this.key(), approval));
