@@ -11,7 +11,7 @@ const engineLlama = { group: ['@spark/engine-llama', '@spark/engine-llama/*'], m
 const engine = { group: ['@spark/engine', '@spark/engine/*'], message: 'A client sees the wire, not the engine: use @spark/protocol.' };
 
 export default tseslint.config(
-  { ignores: ['**/dist/**', '**/node_modules/**', 'scripts/**', '.ci/**', '.scratch/**', 'packages/web/dev/**', 'eslint.config.js'] },
+  { ignores: ['**/dist/**', '**/node_modules/**', 'scripts/**', '.ci/**', '.scratch/**', 'packages/web/dev/**', 'packages/vscode/scripts/**', 'eslint.config.js'] },
   js.configs.recommended,
   ...tseslint.configs.recommendedTypeChecked,
   {
@@ -57,8 +57,9 @@ export default tseslint.config(
   },
   {
     // UIs speak the host's wire and nothing below it (docs/architecture.md).
+    // The extension's Node side (packages/vscode/src/extension) reaches the host through its lock file and a `ws` socket.
     files: ['packages/web/src/**/*.{ts,tsx}', 'packages/vscode/src/**/*.{ts,tsx}'],
-    ignores: TESTS,
+    ignores: [...TESTS, 'packages/vscode/src/extension/**'],
     rules: {
       'no-restricted-imports': ['error', {
         paths: [{ name: '@spark/host', message: 'A UI uses the host wire (@spark/host/wire), not the host.' }],
@@ -67,6 +68,17 @@ export default tseslint.config(
           { group: ['@spark/agent', '@spark/agent/*', '@spark/client', '@spark/client/*'], message: 'A UI uses the host wire (@spark/host/wire) and @spark/protocol only.' },
           { group: ['node:*', ...builtinModules], message: 'Browser code: no Node built-ins.' },
         ],
+      }],
+    },
+  },
+  {
+    // The extension host (Node): the lock file reader and the wire of @spark/host, never the host's agents, server or engines.
+    files: ['packages/vscode/src/extension/**/*.ts'],
+    ignores: TESTS,
+    rules: {
+      'no-restricted-imports': ['error', {
+        paths: [{ name: '@spark/host', message: 'The extension uses @spark/host/host-lock and @spark/host/wire, not the host itself.' }],
+        patterns: [server, engineLlama, engine, { group: ['@spark/agent', '@spark/agent/*', '@spark/client', '@spark/client/*'], message: 'The extension is a client of the agent host.' }],
       }],
     },
   },

@@ -1,4 +1,4 @@
-import { HostClient, HostRequestError, HOST_PATH, type AttachResult, type HostPush, type ModelInfo, type ThreadInfo } from '@spark/host/wire';
+import { HostClient, HostRequestError, HOST_PATH, type AttachResult, type HostPush, type HostSocket, type ModelInfo, type ThreadInfo } from '@spark/host/wire';
 import type { AgentEvent, AgentOp, ApprovalDecision } from '@spark/protocol';
 import { ThreadStore } from '../store/thread-store.js';
 import { reconnectDelay } from './reconnect-delay.js';
@@ -35,7 +35,11 @@ export class AppController {
   private attaching: { threadId: string; buffer: AgentEvent[] } | null = null;
   private disposed = false;
 
-  constructor(private readonly url: string) {}
+  /**
+   * `createSocket` opens the socket to the host: the page's own WebSocket by default; the VS Code
+   * webview passes one whose frames the extension host relays.
+   */
+  constructor(private readonly url: string, private readonly options: { createSocket?: (url: string) => HostSocket } = {}) {}
 
   get view(): AppView {
     return this.state;
@@ -149,7 +153,7 @@ export class AppController {
     if (this.disposed) return;
     let client: HostClient;
     try {
-      client = await HostClient.connect(this.url, { createSocket: (url) => new WebSocket(url) });
+      client = await HostClient.connect(this.url, { createSocket: this.options.createSocket ?? ((url) => new WebSocket(url)) });
     } catch (error) {
       this.retry(messageOf(error));
       return;

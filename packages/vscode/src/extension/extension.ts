@@ -1,0 +1,90 @@
+import * as vscode from 'vscode';
+import { ChatViewProvider } from './chat-view.js';
+import { EDIT_SCHEME, EditSelection } from './edit-selection.js';
+import { FixProblemActions, fixPrompt } from './fix-actions.js';
+import { HostManager } from './host-manager.js';
+import { readSettings, type SparkSettings } from './settings.js';
+
+/** Where the API key lives: VS Code's SecretStorage, never settings.json. */
+export const API_KEY_SECRET = 'spark.apiKey';
+
+let manager: HostManager | undefined;
+
+export function activate(context: vscode.ExtensionContext): void {
+  const output = vscode.window.createOutputChannel('Spark');
+  context.subscriptions.push(output);
+  const settings = (): SparkSettings => {
+    const { settings: value, problems } = readSettings((key) => vscode.workspace.getConfiguration('spark').get(key));
+    for (const problem of problems) output.appendLine(`Setting ignored: ${problem}`);
+    return value;
+  };
+  const apiKey = async (): Promise<string | undefined> => (await context.secrets.get(API_KEY_SECRET)) || undefined;
+  const folder = vscode.workspace.workspaceFolders?.[0]?.uri.fsPath;
+  const hosts = folder === undefined ? undefined : new HostManager(folder, settings, output, async () => {
+    const key = await apiKey();
+    return { ...process.env, ...(key === undefined ? {} : { SPARK_API_KEY: key }) };
+  });
+  manager = hosts;
+  const reach = async (): Promise<{ url: string; token: string }> => {
+    if (hosts === undefined) throw new Error('Open a folder first: the agent host works on a workspace folder.');
+    return hosts.reach();
+  };
+
+  const chat = new ChatViewProvider(context.extensionUri, reach, output);
+  const edits = new EditSelection({
+    server: async () => {
+      const configured = settings().serverUrl;
+      return { url: configured !== '' ? configured : (await reach()).url, apiKey: await apiKey() };
+    },
+    model: () => settings().model,
+  });
+  context.subscriptions.push(
+    vscode.window.registerWebviewViewProvider(ChatViewProvider.viewId, chat, { webviewOptions: { retainContextWhenHidden: true } }),
+    vscode.workspace.registerTextDocumentContentProvider(EDIT_SCHEME, edits),
+    vscode.languages.registerCodeActionsProvider({ scheme: 'file' }, new FixProblemActions(), { providedCodeActionKinds: FixProblemActions.kinds }),
+    edits,
+    vscode.commands.registerCommand('spark.openChat', () => chat.reveal()),
+    vscode.commands.registerCommand('spark.editSelection', () => edits.run()),
+    vscode.commands.registerCommand('spark.acceptEdit', () => edits.accept()),
+    vscode.commands.registerCommand('spark.rejectEdit', () => edits.reject()),
+    vscode.commands.registerCommand('spark.askAboutSelection', async () => {
+      const context = selectionContext();
+      if (context === undefined) return;
+      const question = await vscode.window.showInputBox({ title: 'Spark: Ask About Selection', prompt: 'Your question', ignoreFocusOut: true });
+      if (question !== undefined && question.trim() !== '') await chat.ask(`${question.trim()}\n\n${context}`);
+    }),
+    vscode.commands.registerCommand('spark.explainSelection', async () => {
+      const context = selectionContext();
+      if (context !== undefined) await chat.ask(`Explain this code.\n\n${context}`);
+    }),
+    vscode.commands.registerCommand('spark.fixProblem', async (uri: vscode.Uri, range: vscode.Range, message: string) => {
+      const document = await vscode.workspace.openTextDocument(uri);
+      const lines = new vscode.Range(Math.max(0, range.start.line - 3), 0, Math.min(document.lineCount - 1, range.end.line + 3), Number.MAX_SAFE_INTEGER);
+      await chat.ask(fixPrompt(vscode.workspace.asRelativePath(uri), range.start.line, message, document.getText(lines)));
+    }),
+    vscode.commands.registerCommand('spark.setApiKey', async () => {
+      const key = await vscode.window.showInputBox({ title: 'Spark: API key of the server', password: true, ignoreFocusOut: true, prompt: 'Empty removes the key.' });
+      if (key === undefined) return;
+      if (key.trim() === '') await context.secrets.delete(API_KEY_SECRET);
+      else await context.secrets.store(API_KEY_SECRET, key.trim());
+    }),
+    vscode.commands.registerCommand('spark.showOutput', () => { output.show(); }),
+  );
+}
+
+export function deactivate(): void {
+  manager?.dispose();
+  manager = undefined;
+}
+
+/** The active selection as an @ mention of its file and lines, with the code. */
+function selectionContext(): string | undefined {
+  const editor = vscode.window.activeTextEditor;
+  if (editor === undefined || editor.selection.isEmpty) {
+    void vscode.window.showInformationMessage('Spark: select some code first.');
+    return undefined;
+  }
+  const { start, end } = editor.selection;
+  const path = vscode.workspace.asRelativePath(editor.document.uri);
+  return `@${path} (lines ${start.line + 1}-${end.line + 1}):\n\`\`\`${editor.document.languageId}\n${editor.document.getText(editor.selection)}\n\`\`\``;
+}

@@ -1,0 +1,35 @@
+import { render } from 'preact';
+import { App } from '../../../web/src/components/app.js';
+import { AppController } from '../../../web/src/connection/app-controller.js';
+import '../../../web/src/styles.css';
+import './vscode-theme.css';
+import type { WebviewToExtension } from '../shared/relay-messages.js';
+import { parseExtensionMessage } from '../shared/relay-messages.js';
+import { RelaySocket } from './relay-socket.js';
+
+interface VsCodeApi {
+  postMessage(message: WebviewToExtension): void;
+}
+declare function acquireVsCodeApi(): VsCodeApi;
+
+// The browser app itself, on a socket relayed by the extension host (which holds the token);
+// the URL is only a label in the app's messages.
+const vscode = acquireVsCodeApi();
+const root = document.getElementById('app');
+if (root !== null) {
+  const app = new AppController('spark-host://workspace', { createSocket: () => new RelaySocket((message) => { vscode.postMessage(message); }) });
+  app.start();
+  render(<App app={app} />, root);
+  // Ask, Explain and Fix from the editor: sent once the host is connected.
+  const prompts: string[] = [];
+  const flush = (): void => {
+    if (app.view.connection !== 'open') return;
+    for (const text of prompts.splice(0)) void app.send(text);
+  };
+  app.subscribe(flush);
+  window.addEventListener('message', (event: MessageEvent) => {
+    const message = parseExtensionMessage(event.data);
+    if (message?.type === 'prompt') { prompts.push(message.text); flush(); }
+  });
+  vscode.postMessage({ type: 'ready' });
+}
