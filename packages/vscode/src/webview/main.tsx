@@ -1,7 +1,7 @@
 import { render } from 'preact';
-import { App } from '../../../web/src/components/app.js';
-import { AppController } from '../../../web/src/connection/app-controller.js';
-import '../../../web/src/styles.css';
+import { App } from '@spark/web/app';
+import { AppController } from '@spark/web/app-controller';
+import '@spark/web/styles.css';
 import './vscode-theme.css';
 import type { WebviewToExtension } from '../shared/relay-messages.js';
 import { parseExtensionMessage } from '../shared/relay-messages.js';
