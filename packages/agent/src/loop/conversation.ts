@@ -25,6 +25,16 @@ export class Conversation {
     this.turns = resume?.turns ?? 0;
   }
 
+  /**
+   * Adds `item` now and queues its session write without waiting for it: the session keeps its
+   * writes in order, and a failed one surfaces at the turn's `session.flush()`. For the turn's
+   * opening records, so the first request goes out without waiting on the disk.
+   */
+  add(item: HistoryItem): void {
+    this.history.push(item);
+    this.session?.append({ type: 'item', item }).catch(() => undefined);
+  }
+
   async push(item: HistoryItem): Promise<void> {
     this.history.push(item);
     await this.session?.append({ type: 'item', item });

@@ -71,8 +71,10 @@ export class TurnLoop {
     let finalMessage = '';
     let steps = 0;
     try {
-      await session?.append({ type: 'turn', turn, input });
-      await conversation.push(userMessage(input));
+      // Queued, not awaited: the model's TTFT clock starts when the request leaves, so the disk
+      // must not sit in front of it; a failed write still fails the turn at its flush below.
+      session?.append({ type: 'turn', turn, input }).catch(() => undefined);
+      conversation.add(userMessage(input));
       for (;;) {
         if (controller.signal.aborted) { status = 'interrupted'; break; }
         if (steps >= this.options.maxStepsPerTurn) { status = 'max_steps'; break; }

@@ -1,19 +1,22 @@
 import type { ApprovalDecision } from '@spark/protocol';
 import { useCallback, useEffect, useRef, useState } from 'preact/hooks';
 import type { AppController } from '../connection/app-controller.js';
+import type { ThreadView } from '../store/thread-store.js';
 import { Composer } from './composer.js';
 import { HelpLine } from './help-line.js';
 import { ModelPicker } from './model-picker.js';
 import { QueueList } from './queue-list.js';
-import { StatusBar } from './status-bar.js';
+import { LiveStatusBar } from './status-bar.js';
 import { ThreadList } from './thread-list.js';
-import { Transcript } from './transcript.js';
+import { LiveTranscript } from './transcript.js';
+import { useStoreSlice } from './use-store-slice.js';
 import { useSubscription } from './use-subscription.js';
 
 /** The whole page: threads on the left, the conversation, the queue and the composer, the status bar. */
 export function App({ app }: { app: AppController }) {
   const appView = useSubscription(useCallback((listener) => app.subscribe(listener), [app]), useCallback(() => app.view, [app]));
-  const view = useSubscription(useCallback((listener) => app.store.subscribe(listener), [app]), useCallback(() => app.store.view, [app]));
+  // Only what the page around the transcript draws: a flush that changed the streaming answer alone re-renders nothing here.
+  const view = useStoreSlice(app.store, chromeOf);
   const [text, setText] = useState('');
   const [editing, setEditing] = useState<number | null>(null);
   const composer = useRef<HTMLTextAreaElement | null>(null);
@@ -58,7 +61,7 @@ export function App({ app }: { app: AppController }) {
 
   useEffect(() => { composer.current?.focus(); }, [view.threadId]);
 
-  const model = view.stats.model === '' ? appView.defaultModel : view.stats.model;
+  const model = view.model === '' ? appView.defaultModel : view.model;
   return (
     <div class="app">
       <aside class="sidebar">
@@ -72,7 +75,7 @@ export function App({ app }: { app: AppController }) {
           <ModelPicker models={appView.models} model={model} disabled={view.running} selectRef={picker} onPick={(id) => { void app.setModel(id); }} />
           {appView.connection === 'open' ? null : <span class="problem" role="status">{appView.connection === 'connecting' ? 'Connecting to the agent host…' : `Reconnecting… ${appView.problem}`}</span>}
         </header>
-        <Transcript entries={view.entries} undoable={view.undoable} activity={view.activity} running={view.running} onUndo={undo} onDecide={decide} />
+        <LiveTranscript store={app.store} onUndo={undo} onDecide={decide} />
         <div class="bottom">
           <QueueList queued={view.queued} editing={editing} onEdit={edit}
             onPromote={(index) => { void app.promoteQueued(index); }} onRemove={(index) => { void app.editQueued(index, null); }} />
@@ -86,9 +89,13 @@ export function App({ app }: { app: AppController }) {
           <HelpLine running={view.running} />
         </div>
       </main>
-      <StatusBar stats={view.stats} streaming={view.streaming} models={appView.models} defaultModel={appView.defaultModel} connection={appView.connection} />
+      <LiveStatusBar store={app.store} models={appView.models} defaultModel={appView.defaultModel} connection={appView.connection} />
     </div>
   );
+}
+
+function chromeOf(view: ThreadView): { threadId: string | null; queued: readonly string[]; running: boolean; model: string } {
+  return { threadId: view.threadId, queued: view.queued, running: view.running, model: view.stats.model };
 }
 
 function basename(path: string): string {

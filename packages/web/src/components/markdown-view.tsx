@@ -10,18 +10,33 @@ const MarkdownChunk = memo(({ text, done }: { text: string; done: boolean }) => 
 /**
  * Markdown as it streams: closed chunks are memoised, so each frame re-parses only the last
  * one, and the chunker scans only the text that arrived since the last frame. The store
- * notifies once per animation frame, so this renders at most once per frame. Closed chunks are
- * marked `done`: the browser may skip their layout and paint while they are off screen.
+ * notifies at most every STREAM_REDRAW_MS while streaming. Closed chunks are marked `done`: the
+ * browser may skip their layout and paint while they are off screen.
  */
 export function MarkdownView({ text, streaming = false }: { text: string; streaming?: boolean }) {
   const chunker = useRef<MarkdownChunker | null>(null);
   chunker.current ??= new MarkdownChunker();
   const chunks = chunker.current.chunks(text);
+  const last = chunks.length - 1;
   return (
     <div class="markdown">
-      {chunks.map((chunk, index) => <MarkdownChunk key={index} text={chunk} done={!streaming || index < chunks.length - 1} />)}
+      {chunks.map((chunk, index) => (streaming && index === last ? <StreamingTail key={index} text={chunk} /> : <MarkdownChunk key={index} text={chunk} done />))}
     </div>
   );
+}
+
+/**
+ * The chunk still growing, split again at every blank line outside a code fence: the parts
+ * before the last never change, so a frame re-parses (and sanitises, and lays out) only the
+ * block being written, a paragraph or a list, not the whole chunk. When the chunk closes it is
+ * drawn once as one piece (a list continued after a blank line joins up again then).
+ */
+function StreamingTail({ text }: { text: string }) {
+  const chunker = useRef<MarkdownChunker | null>(null);
+  chunker.current ??= new MarkdownChunker(1);
+  const parts = chunker.current.chunks(text);
+  const last = parts.length - 1;
+  return <>{parts.map((part, index) => <MarkdownChunk key={index} text={part} done={index < last} />)}</>;
 }
 
 /** Shows `text` once the user opens it (tool outputs can be long; most are never opened). */

@@ -1,7 +1,8 @@
 import type { ModelInfo } from '@spark/host/wire';
-import type { ThreadStats } from '../store/thread-store.js';
+import type { ThreadStats, ThreadStore, ThreadView } from '../store/thread-store.js';
 import { memo } from './memo.js';
 import { Sparkline } from './sparkline.js';
+import { useStoreSlice } from './use-store-slice.js';
 
 export interface StatusBarProps {
   stats: ThreadStats;
@@ -44,6 +45,16 @@ export const StatusBar = memo(({ stats, streaming, models, defaultModel, connect
     </footer>
   );
 });
+
+/** The status bar subscribed to the store itself: it re-renders when the stats change (a few times a second while streaming), not on every flush. */
+export function LiveStatusBar({ store, ...props }: { store: ThreadStore } & Omit<StatusBarProps, 'stats' | 'streaming'>) {
+  const view = useStoreSlice(store, statsOf);
+  return <StatusBar stats={view.stats} streaming={view.streaming} {...props} />;
+}
+
+function statsOf(view: ThreadView): Pick<StatusBarProps, 'stats' | 'streaming'> {
+  return { stats: view.stats, streaming: view.streaming };
+}
 
 function formatTokens(tokens: number): string {
   return tokens >= 10_000 ? `${Math.round(tokens / 1000)}k` : tokens >= 1000 ? `${(tokens / 1000).toFixed(1)}k` : String(tokens);

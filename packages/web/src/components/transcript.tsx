@@ -1,7 +1,9 @@
 import type { ApprovalDecision } from '@spark/protocol';
+import type { ThreadStore, ThreadView } from '../store/thread-store.js';
 import type { TranscriptEntry } from '../store/transcript-entry.js';
 import { useStickToBottom } from './markdown-view.js';
 import { memo } from './memo.js';
+import { useStoreSlice } from './use-store-slice.js';
 import { ApprovalCard, AssistantMessage, Notice, PatchView, SteerNote, ToolCall, UserMessage } from './transcript-entries.js';
 
 interface EntryProps {
@@ -52,4 +54,14 @@ export function Transcript({ entries, undoable, activity, running, onUndo, onDec
       {running && activity !== '' ? <div class="activity" data-testid="activity"><span class="spinner" aria-hidden="true" />{activity}</div> : null}
     </section>
   );
+}
+
+/** The transcript subscribed to the store itself: a store flush re-renders it (and, memoised, only the entries that changed), not the page. */
+export function LiveTranscript({ store, onUndo, onDecide }: { store: ThreadStore } & Pick<TranscriptProps, 'onUndo' | 'onDecide'>) {
+  const view = useStoreSlice(store, transcriptOf);
+  return <Transcript entries={view.entries} undoable={view.undoable} activity={view.activity} running={view.running} onUndo={onUndo} onDecide={onDecide} />;
+}
+
+function transcriptOf(view: ThreadView): Pick<TranscriptProps, 'entries' | 'undoable' | 'activity' | 'running'> {
+  return { entries: view.entries, undoable: view.undoable, activity: view.activity, running: view.running };
 }

@@ -1,7 +1,7 @@
 /// <reference types="node" />
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { MarkdownChunker, markdownChunks } from './markdown-chunks.js';
+import { isOpenFence, MarkdownChunker, markdownChunks } from './markdown-chunks.js';
 
 test('chunks close at blank lines after the minimum size and join back to the text', () => {
   const text = 'aaaa\n\nbbbb\n\ncc\n\ndd';
@@ -36,4 +36,14 @@ test('a chunker fed a growing text gives the chunks of each prefix, and starts o
   const chunker = new MarkdownChunker(50);
   for (let end = 0; end <= full.length; end += 7) assert.deepEqual(chunker.chunks(full.slice(0, end)), markdownChunks(full.slice(0, end), 50));
   assert.deepEqual(chunker.chunks('other\n\ntext'), markdownChunks('other\n\ntext', 50));
+});
+
+test('a fence is open until its closing fence arrives', () => {
+  assert.equal(isOpenFence('```ts\nconst a = 1;\n'), true);
+  assert.equal(isOpenFence('```ts\nconst a = 1;\n``'), true);
+  assert.equal(isOpenFence('````\ncode\n```\n'), true, 'a shorter fence does not close a longer one');
+  assert.equal(isOpenFence('~~~\ncode\n```'), true, 'nor one of the other character');
+  assert.equal(isOpenFence('```ts\nconst a = 1;\n```'), false);
+  assert.equal(isOpenFence('```ts\nconst a = 1;\n```\n\n'), false);
+  assert.equal(isOpenFence('    indented code\n'), false, 'an indented block has no fence');
 });

@@ -61,3 +61,13 @@ export class MarkdownChunker {
     this.fence = null;
   }
 }
+
+/** True for a fenced code block whose closing fence has not arrived (marked draws it to the end of the text). */
+export function isOpenFence(raw: string): boolean {
+  const marker = FENCE.exec(raw)?.[1];
+  if (marker === undefined) return false;
+  const lines = raw.replace(/\n+$/, '').split('\n');
+  if (lines.length < 2) return true;
+  const closing = lines.at(-1)?.trim() ?? '';
+  return !(closing.startsWith(marker[0] ?? '`') && /^(`{3,}|~{3,})$/.test(closing) && closing.length >= marker.length);
+}

@@ -1,16 +1,18 @@
 import DOMPurify from 'dompurify';
 import { Marked } from 'marked';
 import { escapeHtml, highlightCode } from './highlight.js';
+import { isOpenFence } from './markdown-chunks.js';
 
 const marked = new Marked({
   gfm: true,
   breaks: false,
   async: false,
   renderer: {
-    code({ text, lang }) {
+    code({ text, lang, raw }) {
+      // A fence still being written is drawn plain: highlighting a block that grows would redo it every frame.
       const language = lang ?? '';
       const label = language === '' ? '' : `<span class="code-lang">${escapeHtml(language.split(/\s/)[0] ?? '')}</span>`;
-      return `<pre class="code">${label}<code class="hljs">${highlightCode(text, language)}</code></pre>\n`;
+      return `<pre class="code">${label}<code class="hljs">${highlightCode(text, isOpenFence(raw) ? '' : language)}</code></pre>\n`;
     },
   },
 });
