@@ -3,11 +3,13 @@ import { ApiError } from '@spark/protocol';
 import { bearerToken, cookieValue, tokenMatches } from './app-pages/token-match.js';
 import { APP_TOKEN_QUERY, appTokenCookieName } from './wire/host-paths.js';
 
-/** What the server tells the host about an upgrade (a subset of the server's `ExtensionRequestContext`). */
+/** What the server tells the host about an upgrade (a subset of the server's `ExtensionUpgradeContext`). */
 export interface UpgradeContext {
   url: URL;
   hasApiKey(authorization: string | undefined): boolean;
   readonly apiKeysRequired: boolean;
+  /** The server's raw HTTP error answer for a refused upgrade (its `writeRawHttpError`). */
+  refuse(error: ApiError): void;
 }
 
 /**

@@ -6,7 +6,6 @@ import { checkHostUpgrade, type UpgradeContext } from './check-host-upgrade.js';
 import { HostConnection } from './host-connection.js';
 import { DEFAULT_HOST_MAX_FRAME_BYTES, DEFAULT_HOST_PING_INTERVAL_MS, DEFAULT_MAX_CLIENT_BUFFERED_BYTES } from './host-limits.js';
 import { HOST_PATH } from './wire/host-paths.js';
-import { writeUpgradeRefusal } from './write-upgrade-refusal.js';
 
 /** How long a closing socket may take to answer the close frame before it is dropped. */
 const CLOSE_HANDSHAKE_GRACE_MS = 2_000;
@@ -83,7 +82,7 @@ export function createHostExtension(options: HostExtensionOptions): HostExtensio
     handleUpgrade(req, socket, head, context) {
       if (closing) { socket.destroy(); return; }
       const refusal = checkHostUpgrade(req.headers, context, options.token);
-      if (refusal !== undefined) { writeUpgradeRefusal(socket, refusal); return; }
+      if (refusal !== undefined) { context.refuse(refusal); return; }
       wss.handleUpgrade(req, socket, head, serve);
     },
     async close(graceMs) {

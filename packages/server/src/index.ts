@@ -4,7 +4,7 @@ export {
   DEFAULT_KEEP_ALIVE_MS, DEFAULT_RETRY_AFTER_SECONDS, DEFAULT_SHUTDOWN_GRACE_MS, DEFAULT_MAX_DRAIN_BYTES,
 } from './server-options.js';
 export type { ServerOptions, ServerLimits, RunningServer, Logger } from './server-options.js';
-export type { ServerExtension, ExtensionRequestContext } from './server-extension.js';
+export type { ServerExtension, ExtensionRequestContext, ExtensionUpgradeContext } from './server-extension.js';
 export { DEFAULT_ADMISSION_QUEUE_DEPTH, DEFAULT_ADMISSION_MAX_WAIT_MS, MAX_RETRY_AFTER_SECONDS } from './admission/admission-queue.js';
 export {
   DEFAULT_WS_LIMITS, DEFAULT_WS_MAX_PAYLOAD_BYTES, DEFAULT_WS_MAX_NAMED_LANES,

@@ -1,5 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
+import type { ApiError } from '@spark/protocol';
 
 /** What the server tells an extension about one request or upgrade. */
 export interface ExtensionRequestContext {
@@ -14,6 +15,12 @@ export interface ExtensionRequestContext {
   readonly apiKeysRequired: boolean;
 }
 
+/** What an extension gets with an upgrade: the request context, and the server's own way to refuse it. */
+export interface ExtensionUpgradeContext extends ExtensionRequestContext {
+  /** Answers the upgrade with `error` as an HTTP error in the API's shape on the raw socket (and counts it), then closes it. */
+  refuse(error: ApiError): void;
+}
+
 /**
  * Something mounted on `spark serve` beside the Responses API: the agent host's WebSocket and the
  * browser app's pages (issue 15). The server applies its Host and Origin rules first (DNS
@@ -26,7 +33,7 @@ export interface ServerExtension {
   /** Exact paths whose WebSocket upgrades this extension takes. */
   readonly upgradePaths?: readonly string[];
   /** Takes an upgrade on one of `upgradePaths`: answers it (101 or an HTTP error) on `socket`. */
-  handleUpgrade?(req: IncomingMessage, socket: Duplex, head: Buffer, context: ExtensionRequestContext): void;
+  handleUpgrade?(req: IncomingMessage, socket: Duplex, head: Buffer, context: ExtensionUpgradeContext): void;
   /**
    * A request outside `/v1` that no API route matched (pages, assets): answers it and resolves
    * true, or resolves false to let the server answer 404.

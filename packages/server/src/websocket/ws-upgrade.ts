@@ -75,7 +75,7 @@ export function attachWebSocketTransport(server: Server, deps: WebSocketTranspor
     if (extension !== undefined) {
       const url = new URL(req.url ?? '/', 'http://localhost');
       extension.handleUpgrade?.(req, socket, head, {
-        url, requestId, apiKeysRequired: deps.checkAuth !== undefined, hasApiKey: (value) => deps.checkAuth?.(value) ?? true,
+        url, requestId, apiKeysRequired: deps.checkAuth !== undefined, hasApiKey: (value) => deps.checkAuth?.(value) ?? true, refuse,
       });
       return;
     }
