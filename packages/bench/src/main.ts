@@ -4,6 +4,7 @@ import { engineBuildStatus, resolveModel } from '@spark/engine-llama';
 import { benchAgent } from './agent-bench.js';
 import { benchApp } from './app-bench.js';
 import { benchEdits } from './edits-bench.js';
+import { benchEditor } from './editor-bench.js';
 import { benchGateway } from './gateway-bench.js';
 import { benchLoad } from './load-bench.js';
 import { benchPeer } from './peer/peer-bench.js';
@@ -13,7 +14,7 @@ import { benchServeVsDirect } from './serve-vs-direct.js';
 import { benchTurns } from './turns-bench.js';
 import { benchUpstream } from './upstream-bench.js';
 
-const WORKLOADS = ['peer', 'serve', 'turns', 'gateway', 'realtime', 'agent', 'tui', 'edits', 'load', 'upstream', 'app'] as const;
+const WORKLOADS = ['peer', 'serve', 'turns', 'gateway', 'realtime', 'agent', 'tui', 'edits', 'load', 'upstream', 'app', 'editor'] as const;
 type Workload = (typeof WORKLOADS)[number];
 /** Views that run no local model: `--only` these and no model is resolved or pulled. */
 const MODEL_FREE: ReadonlySet<Workload> = new Set(['gateway', 'upstream']);
@@ -66,6 +67,7 @@ async function main(): Promise<void> {
   if (only.has('agent')) await benchAgent({ repeats });
   if (only.has('tui')) await benchTui({ serverArgs, quick: values.quick });
   if (only.has('app')) await benchApp({ serverArgs, quick: values.quick });
+  if (only.has('editor')) await benchEditor({ serverArgs, repeats });
   if (only.has('realtime')) await benchRealtime({ modelId: local.alias, modelPath: local.path, threads, decodeThreads, repeats });
   if (only.has('turns')) await benchTurns({ modelPath: local.path, serverArgs, maxOutputTokens: 40 });
   if (only.has('edits')) await benchEdits({
