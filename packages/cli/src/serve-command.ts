@@ -9,7 +9,7 @@ import {
   DEFAULT_WS_MAX_CONTROL_FRAMES, DEFAULT_WS_MAX_PAYLOAD_BYTES, startServer,
 } from '@spark/server';
 import { CliError } from './cli-error.js';
-import { intOption, numberOption } from './cli-options.js';
+import { intOption, numberOption, parseApproval } from './cli-options.js';
 import { mountApp, type MountedApp } from './app/mount-app.js';
 import { openBrowser } from './app/open-browser.js';
 import { configPath, loadConfig } from './interactive/spark-config.js';
@@ -53,6 +53,8 @@ export const SERVE_USAGE = `Usage: spark serve [options]
   --fast-speculation         verify up to 63 tokens a batch however it rounds (fastest; greedy
                              output may differ from plain decoding at choices the batch ranks otherwise)
   --no-websocket             answer WebSocket upgrades with 426 (clients fall back to HTTP)
+  --approval <mode>          what the agent host's threads may do without asking: ask (default:
+                             the app answers approvals) | auto-in-workspace | never-ask
   --no-app                   do not serve the agent host (/v1/agent) and the browser app for this
                              directory (by default both are on, behind a per-start token printed once)
   --ws-allowed-origin <o>    browser Origin allowed to open a WebSocket; repeatable, '*' for any
@@ -95,6 +97,7 @@ export async function serveCommand(argv: readonly string[], signal: AbortSignal,
       offline: { type: 'boolean' },
       'no-websocket': { type: 'boolean' },
       'no-app': { type: 'boolean' },
+      approval: { type: 'string' },
       'no-prefix-reuse': { type: 'boolean' },
       'no-speculation': { type: 'boolean' },
       'verify-threads': { type: 'string' },
@@ -125,6 +128,7 @@ export async function serveCommand(argv: readonly string[], signal: AbortSignal,
   // `spark app` takes any free port: a `spark serve` of another workspace may hold the default.
   const port = intOption('port', values.port ?? (mode.app === undefined ? env['SPARK_PORT'] : undefined), 0) ?? (mode.app === undefined ? DEFAULT_PORT : 0);
   if (mode.app !== undefined && values['no-app']) throw new CliError('spark app serves the app; --no-app is for spark serve');
+  const approval = values.approval === undefined ? undefined : parseApproval(values.approval);
   const contextSize = intOption('ctx', values.ctx, 0);
   const sequences = intOption('sequences', values.sequences, 0);
   const maxQueue = intOption('max-queue', values['max-queue'], 0);
@@ -187,6 +191,7 @@ export async function serveCommand(argv: readonly string[], signal: AbortSignal,
     if (!values['no-app']) {
       app = await mountApp({
         server, workspace: process.cwd(), ...(apiKeys[0] === undefined ? {} : { apiKey: apiKeys[0] }),
+        ...(approval === undefined ? {} : { approval }),
         ...(values.model?.[0] === undefined ? {} : { model: models[0]?.id ?? values.model[0] }),
       }).catch((error: unknown) => {
         // The API serves on without the app; `spark app` cannot.

@@ -31,7 +31,10 @@ async function readZip(path: string): Promise<Map<string, string>> {
 interface Manifest {
   main: string;
   activationEvents: string[];
-  contributes: { commands: Array<{ command: string }>; views: Record<string, Array<{ id: string; type?: string }>>; configuration: { properties: Record<string, unknown> } };
+  contributes: {
+    commands: Array<{ command: string }>; viewsContainers: Record<string, Array<{ id: string }>>; views: Record<string, Array<{ id: string; type?: string }>>;
+    configuration: { properties: Record<string, unknown> }; menus: Record<string, Array<{ command: string; when?: string }>>;
+  };
 }
 
 describe('the packaged extension (.vsix)', () => {
@@ -59,10 +62,20 @@ describe('the packaged extension (.vsix)', () => {
     assert.deepEqual(manifest.activationEvents.filter((event) => event === '*' || event === 'onStartupFinished'), []);
     assert.ok(Object.values(manifest.contributes.views).flat().some((view) => view.id === 'spark.chat' && view.type === 'webview'));
     const commands = manifest.contributes.commands.map((command) => command.command);
-    for (const id of ['spark.editSelection', 'spark.askAboutSelection', 'spark.explainSelection', 'spark.openChat', 'spark.setApiKey']) assert.ok(commands.includes(id), id);
+    for (const id of ['spark.editSelection', 'spark.askAboutSelection', 'spark.explainSelection', 'spark.openChat', 'spark.setApiKey', 'spark.acceptEdit', 'spark.rejectEdit', 'spark.acceptHunk', 'spark.rejectHunk', 'spark.undoPatch', 'spark.moveChat']) {
+      assert.ok(commands.includes(id), id);
+    }
     const settings = Object.keys(manifest.contributes.configuration.properties);
-    for (const key of ['spark.serverUrl', 'spark.model', 'spark.deepModel', 'spark.approvalMode']) assert.ok(settings.includes(key), key);
+    for (const key of ['spark.serverUrl', 'spark.model', 'spark.deepModel', 'spark.approvalMode', 'spark.patchDiffs']) assert.ok(settings.includes(key), key);
     assert.equal(settings.some((key) => /key|token|secret/i.test(key)), false, 'no credential in settings.json');
+  });
+
+  it('puts the chat in the secondary side bar, the lens commands out of the palette, Undo on patch diffs', () => {
+    const manifest = JSON.parse(files.get('extension/package.json') ?? '{}') as Manifest;
+    assert.deepEqual(manifest.contributes.viewsContainers['secondarySidebar']?.map((container) => container.id), ['spark']);
+    const palette = manifest.contributes.menus['commandPalette'] ?? [];
+    for (const id of ['spark.acceptHunk', 'spark.rejectHunk']) assert.equal(palette.find((item) => item.command === id)?.when, 'false', id);
+    assert.ok((manifest.contributes.menus['editor/title'] ?? []).some((item) => item.command === 'spark.undoPatch' && item.when?.includes('spark.patchDiffActive') === true));
   });
 
   it('bundles the extension as CommonJS with vscode left to the editor', () => {

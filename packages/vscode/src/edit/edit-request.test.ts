@@ -32,12 +32,12 @@ describe('response text reader', () => {
 
   it('reads deltas split anywhere, the end, and skips other events', () => {
     const stream = event({ type: 'response.created' }) + event({ type: 'response.output_text.delta', delta: 'héllo ' })
-      + event({ type: 'response.output_text.delta', delta: 'world' }) + event({ type: 'response.completed', response: {} });
+      + event({ type: 'response.output_text.delta', delta: 'world' }) + event({ type: 'response.completed', response: { usage: { output_tokens: 3 } } });
     for (const size of [1, 3, 7, stream.length]) {
       const reader = new ResponseTextReader();
       const events = [];
       for (let at = 0; at < stream.length; at += size) events.push(...reader.push(stream.slice(at, at + size)));
-      assert.deepEqual(events, [{ type: 'delta', text: 'héllo ' }, { type: 'delta', text: 'world' }, { type: 'done' }], `chunks of ${size}`);
+      assert.deepEqual(events, [{ type: 'delta', text: 'héllo ' }, { type: 'delta', text: 'world' }, { type: 'done', outputTokens: 3 }], `chunks of ${size}`);
     }
   });
 

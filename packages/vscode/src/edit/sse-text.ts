@@ -4,7 +4,8 @@ export const MAX_SSE_EVENT_CHARS = 1024 * 1024;
 /** What a Responses stream says, as far as a text rewrite needs it. */
 export type TextStreamEvent =
   | { readonly type: 'delta'; readonly text: string }
-  | { readonly type: 'done' }
+  /** The response completed; `outputTokens` from its usage, null when the server sent none. */
+  | { readonly type: 'done'; readonly outputTokens: number | null }
   | { readonly type: 'error'; readonly message: string };
 
 /**
@@ -46,8 +47,12 @@ function parseBlock(block: string): TextStreamEvent | undefined {
   switch (value['type']) {
     case 'response.output_text.delta':
       return typeof value['delta'] === 'string' ? { type: 'delta', text: value['delta'] } : undefined;
-    case 'response.completed':
-      return { type: 'done' };
+    case 'response.completed': {
+      const response = value['response'];
+      const usage = isRecord(response) ? response['usage'] : undefined;
+      const tokens = isRecord(usage) ? usage['output_tokens'] : undefined;
+      return { type: 'done', outputTokens: typeof tokens === 'number' && Number.isFinite(tokens) ? tokens : null };
+    }
     case 'response.incomplete':
       return { type: 'error', message: 'The response stopped before the rewrite was complete (incomplete).' };
     case 'response.failed': {

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import * as vscode from 'vscode';
-import { FrameRelay } from './frame-relay.js';
+import type { AgentOp } from '@spark/protocol';
+import { FrameRelay, type RelayTap } from './frame-relay.js';
 
 /** The chat: the browser app's build in a webview, its host socket relayed by FrameRelay. */
 export class ChatViewProvider implements vscode.WebviewViewProvider {
@@ -8,23 +9,39 @@ export class ChatViewProvider implements vscode.WebviewViewProvider {
   private view: vscode.WebviewView | undefined;
   private ready = false;
   private readonly prompts: string[] = [];
+  private relay: FrameRelay | undefined;
+  private mentions: readonly string[] = [];
 
   constructor(
     private readonly extensionUri: vscode.Uri,
     private readonly reach: () => Promise<{ url: string; token: string }>,
     private readonly output: vscode.OutputChannel,
+    private readonly tap?: RelayTap,
   ) {}
+
+  /** Sends an agent op to a thread the chat is attached to, on the chat's own connection. */
+  op(threadId: string, op: AgentOp): Promise<void> {
+    if (this.relay === undefined) return Promise.reject(new Error('The chat view is not open.'));
+    return this.relay.op(threadId, op);
+  }
+
+  /** The active editor's mentions for the composer's chips (sent now, and again when the page loads). */
+  offerContext(mentions: readonly string[]): void {
+    this.mentions = mentions;
+    if (this.view !== undefined && this.ready) void this.view.webview.postMessage({ type: 'context', mentions });
+  }
 
   resolveWebviewView(view: vscode.WebviewView): void {
     this.view = view;
     const dist = vscode.Uri.joinPath(this.extensionUri, 'dist', 'webview');
     view.webview.options = { enableScripts: true, localResourceRoots: [dist] };
-    const relay = new FrameRelay(this.reach, (message) => { void view.webview.postMessage(message); }, (line) => { this.output.appendLine(line); });
+    const relay = new FrameRelay(this.reach, (message) => { void view.webview.postMessage(message); }, (line) => { this.output.appendLine(line); }, this.tap);
+    this.relay = relay;
     const subscription = view.webview.onDidReceiveMessage((message: unknown) => {
-      if (isReady(message)) { this.ready = true; this.flush(); return; }
+      if (isReady(message)) { this.ready = true; this.offerContext(this.mentions); this.flush(); return; }
       relay.receive(message);
     });
-    view.onDidDispose(() => { relay.dispose(); subscription.dispose(); this.view = undefined; this.ready = false; });
+    view.onDidDispose(() => { relay.dispose(); subscription.dispose(); this.view = undefined; this.relay = undefined; this.ready = false; });
     view.webview.html = page(view.webview, dist);
   }
 

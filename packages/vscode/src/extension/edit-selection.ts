@@ -1,10 +1,14 @@
 import * as vscode from 'vscode';
-import { applyHunks, computeHunks, streamingHunks, type EditHunk } from '../edit/edit-hunks.js';
+import { acceptAll, acceptHunk, isSettled, placeHunks, proposalHunks, proposedRegion, rejectHunk, type AcceptResult, type EditProposal } from '../edit/edit-proposal.js';
+import { splitLines } from '../edit/edit-hunks.js';
 import { editSelectionRequest, rewrittenSelection } from '../edit/edit-request.js';
 import { ResponseTextReader } from '../edit/sse-text.js';
+import type { SparkStatus } from '../status/spark-status.js';
+import { tokensPerSecond } from '../status/spark-status.js';
+import { EDIT_SCHEME } from './edit-scheme.js';
+import type { LensedProposal } from './hunk-lenses.js';
 
-/** The scheme of the proposed documents the diff editor shows. */
-export const EDIT_SCHEME = 'spark-edit';
+export { EDIT_SCHEME } from './edit-scheme.js';
 /** How often the proposed document is redrawn while tokens arrive. */
 export const EDIT_REDRAW_MS = 50;
 
@@ -12,21 +16,29 @@ export const EDIT_REDRAW_MS = 50;
 export interface EditContext {
   server(): Promise<{ url: string; apiKey: string | undefined }>;
   model(): string;
+  /** Reports the request's state and, at its end, its speed (for the status bar). */
+  status(patch: Partial<SparkStatus>): void;
+  /** The proposal of `uri` changed (lenses and decorations are drawn again). */
+  changed(uri: vscode.Uri): void;
 }
 
 interface PendingEdit {
   readonly document: vscode.TextDocument;
-  readonly version: number;
-  readonly range: vscode.Range;
-  readonly original: string;
-  rewritten: string;
   readonly proposed: vscode.Uri;
+  readonly abort: AbortController;
+  proposal: EditProposal;
+  streaming: boolean;
+  generation: number;
+  /** Settles when the stream has ended (completed, failed or stopped). */
+  done: Promise<void>;
 }
 
 /**
  * "Spark: Edit Selection": the instruction from an input box; the selection (whole lines) goes to
  * `/v1/responses` with itself as `prediction`; the rewrite streams into a proposed document shown
- * in VS Code's diff editor against the file; Accept picks the hunks to keep, Reject drops them all.
+ * in VS Code's diff editor against the file, its hunks with Accept / Reject lenses (HunkLenses).
+ * Accepting a hunk writes it to the file (one undoable edit); rejecting drops it; the proposal is
+ * recomputed from what is left, and the diff closes once nothing is. `accept` / `reject` take all.
  */
 export class EditSelection implements vscode.TextDocumentContentProvider {
   private readonly changed = new vscode.EventEmitter<vscode.Uri>();
@@ -41,6 +53,13 @@ export class EditSelection implements vscode.TextDocumentContentProvider {
     return this.proposals.get(uri.toString()) ?? '';
   }
 
+  /** The hunks the lenses of `uri` show, or undefined when it is not the pending proposal. */
+  lensed(uri: vscode.Uri): LensedProposal | undefined {
+    const edit = this.pending;
+    if (edit === undefined || edit.proposed.toString() !== uri.toString()) return undefined;
+    return { hunks: placeHunks(edit.proposal.start, proposalHunks(edit.proposal, edit.streaming)), streaming: edit.streaming, generation: edit.generation };
+  }
+
   async run(): Promise<void> {
     const editor = vscode.window.activeTextEditor;
     if (editor === undefined) return;
@@ -51,71 +70,106 @@ export class EditSelection implements vscode.TextDocumentContentProvider {
     if (original.trim() === '') { void vscode.window.showInformationMessage('Spark: select the code to edit first.'); return; }
     const instruction = await vscode.window.showInputBox({ title: 'Spark: Edit Selection', prompt: 'How should the selection change?', ignoreFocusOut: true });
     if (instruction === undefined || instruction.trim() === '') return;
+    if (this.pending !== undefined) await this.reject();
 
     const proposed = vscode.Uri.from({ scheme: EDIT_SCHEME, path: document.uri.path, query: `edit=${++this.serial}` });
-    const edit: PendingEdit = { document, version: document.version, range, original, rewritten: original, proposed };
+    let ended = (): void => undefined;
+    const edit: PendingEdit = {
+      document, proposed, abort: new AbortController(), proposal: { start: range.start.line, original, rewritten: original },
+      streaming: true, generation: 0, done: new Promise((resolve) => { ended = resolve; }),
+    };
     this.pending = edit;
-    this.show(edit, original);
+    this.show(edit);
     await vscode.commands.executeCommand('vscode.diff', document.uri, proposed, `Spark: ${instruction.slice(0, 60)}`, { preview: true });
     await vscode.commands.executeCommand('setContext', 'spark.editPending', true);
 
     await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: 'Spark is rewriting the selection', cancellable: true }, async (_progress, token) => {
-      const abort = new AbortController();
-      const cancel = token.onCancellationRequested(() => { abort.abort(); });
+      const cancel = token.onCancellationRequested(() => { edit.abort.abort(); });
       try {
-        const reply = await this.stream(edit, instruction, abort.signal);
-        edit.rewritten = rewrittenSelection(original, reply);
-        this.show(edit, edit.rewritten);
+        const reply = await this.stream(edit, instruction);
+        edit.streaming = false;
+        edit.proposal = { ...edit.proposal, rewritten: inEol(rewrittenSelection(original, reply), document.eol) };
+        if (isSettled(edit.proposal)) void vscode.window.showInformationMessage('Spark: the rewrite changes nothing.');
+        this.show(edit);
       } catch (error) {
-        if (!abort.signal.aborted) void vscode.window.showErrorMessage(`Spark: ${error instanceof Error ? error.message : String(error)}`);
-        await this.reject();
+        const stopped = edit.abort.signal.aborted;
+        this.context.status(stopped ? { state: 'idle' } : { state: 'error', problem: messageOf(error) });
+        if (!stopped) void vscode.window.showErrorMessage(`Spark: ${messageOf(error)}`);
+        await this.finish(edit);
       } finally {
+        edit.streaming = false;
         cancel.dispose();
+        ended();
       }
     });
   }
 
-  /** Applies the hunks the user keeps (all are offered, all checked), as one undoable edit. */
+  /** Accepts every hunk left (waiting for a rewrite still streaming), as one undoable edit. */
   async accept(): Promise<void> {
     const edit = this.pending;
     if (edit === undefined) return;
-    const hunks = computeHunks(edit.original, edit.rewritten);
-    let kept: ReadonlySet<number> = new Set(hunks.map((_, index) => index));
-    if (hunks.length > 1) {
-      const picked = await vscode.window.showQuickPick(hunks.map((hunk, index) => ({ label: hunkLabel(hunk, edit.range.start.line), picked: true, index })), {
-        title: 'Spark: keep which changes?', canPickMany: true, ignoreFocusOut: true,
-      });
-      if (picked === undefined) return;
-      kept = new Set(picked.map((item) => item.index));
-    }
-    if (edit.document.version !== edit.version) {
-      void vscode.window.showErrorMessage('Spark: the file changed while the edit was proposed; run Edit Selection again.');
-      await this.reject();
-      return;
-    }
-    const change = new vscode.WorkspaceEdit();
-    change.replace(edit.document.uri, edit.range, applyHunks(edit.original, hunks, kept));
-    await vscode.workspace.applyEdit(change);
+    await edit.done;
+    if (this.pending !== edit) return;
+    await this.commit(edit, acceptAll(edit.proposal, edit.document.getText()));
+  }
+
+  /** Rejects every hunk left: the file stays as it is. */
+  async reject(): Promise<void> {
+    const edit = this.pending;
+    if (edit === undefined) return;
+    edit.abort.abort();
     await this.finish(edit);
   }
 
-  async reject(): Promise<void> {
-    const edit = this.pending;
-    if (edit !== undefined) await this.finish(edit);
+  /** The lens "Accept" of hunk `index` of the proposal at `uri`, drawn at `generation`. */
+  async acceptHunk(uri: string, index: number, generation: number): Promise<void> {
+    const edit = this.current(uri, generation);
+    if (edit !== undefined) await this.commit(edit, acceptHunk(edit.proposal, index, edit.document.getText()));
+  }
+
+  /** The lens "Reject" of hunk `index`. */
+  async rejectHunk(uri: string, index: number, generation: number): Promise<void> {
+    const edit = this.current(uri, generation);
+    if (edit === undefined) return;
+    edit.proposal = rejectHunk(edit.proposal, index);
+    await this.settleOrShow(edit);
   }
 
   dispose(): void {
+    this.pending?.abort.abort();
     this.changed.dispose();
   }
 
-  private async stream(edit: PendingEdit, instruction: string, signal: AbortSignal): Promise<string> {
+  /** The pending edit when a lens click still matches it (same document, same layout, not streaming). */
+  private current(uri: string, generation: number): PendingEdit | undefined {
+    const edit = this.pending;
+    if (edit === undefined || edit.streaming || edit.proposed.toString() !== uri || edit.generation !== generation) return undefined;
+    return edit;
+  }
+
+  private async commit(edit: PendingEdit, result: AcceptResult): Promise<void> {
+    if (!result.ok) { void vscode.window.showErrorMessage(`Spark: ${result.reason}`); return; }
+    const change = new vscode.WorkspaceEdit();
+    change.replace(edit.document.uri, new vscode.Range(result.replace.startLine, 0, result.replace.endLine, 0), result.replace.text);
+    if (!(await vscode.workspace.applyEdit(change))) { void vscode.window.showErrorMessage('Spark: VS Code did not apply the change.'); return; }
+    edit.proposal = result.next;
+    await this.settleOrShow(edit);
+  }
+
+  private async settleOrShow(edit: PendingEdit): Promise<void> {
+    if (isSettled(edit.proposal)) await this.finish(edit);
+    else this.show(edit);
+  }
+
+  private async stream(edit: PendingEdit, instruction: string): Promise<string> {
     const server = await this.context.server();
     const request = editSelectionRequest({
-      model: this.context.model(), selection: edit.original, instruction, languageId: edit.document.languageId,
+      model: this.context.model(), selection: edit.proposal.original, instruction, languageId: edit.document.languageId,
       path: vscode.workspace.asRelativePath(edit.document.uri),
     });
+    this.context.status({ state: 'working', problem: '' });
     const response = await fetch(`${server.url}/v1/responses`, {
-      method: 'POST', signal, body: JSON.stringify(request),
+      method: 'POST', signal: edit.abort.signal, body: JSON.stringify(request),
       headers: { 'content-type': 'application/json', accept: 'text/event-stream', ...(server.apiKey === undefined ? {} : { authorization: `Bearer ${server.apiKey}` }) },
     });
     if (!response.ok || response.body === null) throw new Error(`the server answered ${response.status}: ${(await response.text()).slice(0, 300)}`);
@@ -123,6 +177,7 @@ export class EditSelection implements vscode.TextDocumentContentProvider {
     const decoder = new TextDecoder();
     let text = '';
     let drawn = 0;
+    let firstDelta: number | null = null;
     const body = response.body.getReader();
     try {
       for (;;) {
@@ -130,12 +185,18 @@ export class EditSelection implements vscode.TextDocumentContentProvider {
         if (done) break;
         for (const event of reader.push(decoder.decode(chunk, { stream: true }))) {
           if (event.type === 'error') throw new Error(event.message);
-          if (event.type === 'done') return text;
+          if (event.type === 'done') {
+            const rate = tokensPerSecond(event.outputTokens ?? 0, firstDelta, Date.now());
+            this.context.status({ state: 'idle', ...(rate === null ? {} : { tokensPerSecond: rate, source: 'edit' as const }) });
+            return text;
+          }
+          firstDelta ??= Date.now();
           text += event.text;
         }
         if (Date.now() - drawn >= EDIT_REDRAW_MS) {
           drawn = Date.now();
-          this.show(edit, applyHunks(edit.original, streamingHunks(edit.original, text), 'all'));
+          edit.proposal = { ...edit.proposal, rewritten: inEol(text, edit.document.eol) };
+          this.show(edit);
         }
       }
     } finally {
@@ -144,18 +205,23 @@ export class EditSelection implements vscode.TextDocumentContentProvider {
     throw new Error('the stream ended before the response completed.');
   }
 
-  /** The file as it would be with `selection` in place of the original lines. */
-  private show(edit: PendingEdit, selection: string): void {
-    const text = edit.document.getText();
-    const start = edit.document.offsetAt(edit.range.start);
-    const end = edit.document.offsetAt(edit.range.end);
-    this.proposals.set(edit.proposed.toString(), text.slice(0, start) + selection + text.slice(end));
+  /** Draws the proposed document: the file as it is now, with the region as the proposal would make it. */
+  private show(edit: PendingEdit): void {
+    const { document, proposal } = edit;
+    const text = document.getText();
+    const start = document.offsetAt(new vscode.Position(proposal.start, 0));
+    // A line past the end is clamped by VS Code to the document's end (a region ending without a newline).
+    const end = document.offsetAt(new vscode.Position(proposal.start + splitLines(proposal.original).length, 0));
+    this.proposals.set(edit.proposed.toString(), text.slice(0, start) + proposedRegion(proposal, edit.streaming) + text.slice(end));
+    edit.generation++;
     this.changed.fire(edit.proposed);
+    this.context.changed(edit.proposed);
   }
 
   private async finish(edit: PendingEdit): Promise<void> {
     if (this.pending === edit) this.pending = undefined;
     this.proposals.delete(edit.proposed.toString());
+    this.context.changed(edit.proposed);
     await vscode.commands.executeCommand('setContext', 'spark.editPending', this.pending !== undefined);
     for (const group of vscode.window.tabGroups.all) {
       for (const tab of group.tabs) {
@@ -165,8 +231,11 @@ export class EditSelection implements vscode.TextDocumentContentProvider {
   }
 }
 
-function hunkLabel(hunk: EditHunk, firstLine: number): string {
-  const line = firstLine + hunk.start + 1;
-  const first = (hunk.added[0] ?? hunk.removed[0] ?? '').trim().slice(0, 60);
-  return `line ${line}: -${hunk.removed.length} +${hunk.added.length}  ${first}`;
+/** Text with the document's line ends, so a CRLF file's unchanged lines are not all hunks. */
+function inEol(text: string, eol: vscode.EndOfLine): string {
+  return eol === vscode.EndOfLine.CRLF ? text.replace(/\r?\n/g, '\r\n') : text;
+}
+
+function messageOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
 }

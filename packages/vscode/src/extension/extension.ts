@@ -1,9 +1,14 @@
 import * as vscode from 'vscode';
+import { contextMentions } from '../shared/context-mention.js';
+import { ChatActivity } from './chat-activity.js';
 import { ChatViewProvider } from './chat-view.js';
 import { EDIT_SCHEME, EditSelection } from './edit-selection.js';
 import { FixProblemActions, fixPrompt } from './fix-actions.js';
 import { HostManager } from './host-manager.js';
+import { ACCEPT_HUNK_COMMAND, HunkLenses, REJECT_HUNK_COMMAND } from './hunk-lenses.js';
+import { PATCH_SCHEME, PatchDiffs } from './patch-diffs.js';
 import { readSettings, type SparkSettings } from './settings.js';
+import { SparkStatusBar } from './status-bar.js';
 
 /** Where the API key lives: VS Code's SecretStorage, never settings.json. */
 export const API_KEY_SECRET = 'spark.apiKey';
@@ -30,15 +35,61 @@ export function activate(context: vscode.ExtensionContext): void {
     return hosts.reach();
   };
 
-  const chat = new ChatViewProvider(context.extensionUri, reach, output);
+  const statusBar = new SparkStatusBar(settings().model);
+  // Assigned below: the chat's traffic opens patch diffs, which undo through the chat.
+  let patches: PatchDiffs | undefined;
+  const activity = new ChatActivity({
+    status: (change) => { statusBar.update(change); },
+    patchApplied: (patch) => { void patches?.applied(patch); },
+    patchUndone: (callId) => { void patches?.undone(callId); },
+  });
+  const chat = new ChatViewProvider(context.extensionUri, reach, output, activity);
+  if (folder !== undefined) {
+    patches = new PatchDiffs({
+      workspace: folder,
+      mode: () => settings().patchDiffs,
+      undo: (threadId) => chat.op(threadId, { type: 'undo' }),
+      isUndoable: (threadId, callId) => activity.ledger.isUndoable(threadId, callId),
+    });
+    context.subscriptions.push(patches, vscode.workspace.registerTextDocumentContentProvider(PATCH_SCHEME, patches));
+  }
+  // The lenses read the edits, and the edits redraw the lenses: the box breaks the cycle.
+  const lensBox: { lenses?: HunkLenses } = {};
   const edits = new EditSelection({
     server: async () => {
       const configured = settings().serverUrl;
       return { url: configured !== '' ? configured : (await reach()).url, apiKey: await apiKey() };
     },
     model: () => settings().model,
+    status: (patch) => { statusBar.update((status) => ({ ...status, ...patch })); },
+    changed: (uri) => { lensBox.lenses?.refresh(uri); },
   });
+  const lenses = new HunkLenses((uri) => edits.lensed(uri));
+  lensBox.lenses = lenses;
+  const offerContext = (): void => {
+    const editor = vscode.window.activeTextEditor;
+    if (editor === undefined || editor.document.uri.scheme !== 'file') { chat.offerContext([]); return; }
+    const { selection } = editor;
+    const path = vscode.workspace.asRelativePath(editor.document.uri, false);
+    chat.offerContext(contextMentions(path, selection.isEmpty ? undefined : { startLine: selection.start.line, endLine: selection.end.line, endCharacter: selection.end.character }));
+  };
+  offerContext();
   context.subscriptions.push(
+    statusBar,
+    lenses,
+    vscode.languages.registerCodeLensProvider({ scheme: EDIT_SCHEME }, lenses),
+    vscode.window.onDidChangeActiveTextEditor(offerContext),
+    vscode.window.onDidChangeTextEditorSelection(offerContext),
+    vscode.workspace.onDidChangeConfiguration((event) => {
+      if (event.affectsConfiguration('spark.model')) statusBar.update((status) => ({ ...status, model: settings().model || status.model }));
+    }),
+    vscode.commands.registerCommand(ACCEPT_HUNK_COMMAND, (uri: string, index: number, generation: number) => edits.acceptHunk(uri, index, generation)),
+    vscode.commands.registerCommand(REJECT_HUNK_COMMAND, (uri: string, index: number, generation: number) => edits.rejectHunk(uri, index, generation)),
+    vscode.commands.registerCommand('spark.undoPatch', () => patches?.undo()),
+    vscode.commands.registerCommand('spark.moveChat', async () => {
+      await chat.reveal();
+      await vscode.commands.executeCommand('workbench.action.moveFocusedView');
+    }),
     vscode.window.registerWebviewViewProvider(ChatViewProvider.viewId, chat, { webviewOptions: { retainContextWhenHidden: true } }),
     vscode.workspace.registerTextDocumentContentProvider(EDIT_SCHEME, edits),
     vscode.languages.registerCodeActionsProvider({ scheme: 'file' }, new FixProblemActions(), { providedCodeActionKinds: FixProblemActions.kinds }),

@@ -10,10 +10,11 @@ describe('host plan', () => {
   });
 
   it('starts spark serve on a free port with the configured models; a .js command runs with node', () => {
-    assert.deepEqual(serveCommand({ command: 'spark', model: '', deepModel: '' }), { program: 'spark', args: ['serve', '--port', '0'] });
-    assert.deepEqual(serveCommand({ command: '/r/packages/cli/dist/main.js', model: 'a', deepModel: 'b' }, '/usr/bin/node'), {
-      program: '/usr/bin/node', args: ['/r/packages/cli/dist/main.js', 'serve', '--port', '0', '--model', 'a', '--model', 'b'],
+    assert.deepEqual(serveCommand({ command: 'spark', model: '', deepModel: '', approvalMode: 'ask' }), { program: 'spark', args: ['serve', '--port', '0'] });
+    assert.deepEqual(serveCommand({ command: '/r/packages/cli/dist/main.js', model: 'a', deepModel: 'b', approvalMode: 'auto-in-workspace' }, '/usr/bin/node'), {
+      program: '/usr/bin/node', args: ['/r/packages/cli/dist/main.js', 'serve', '--port', '0', '--model', 'a', '--model', 'b', '--approval', 'auto-in-workspace'],
     });
+    assert.deepEqual(serveCommand({ command: 'spark', model: 'a', deepModel: 'a', approvalMode: 'never-ask' }).args, ['serve', '--port', '0', '--model', 'a', '--approval', 'never-ask']);
   });
 
   it('backs off restarts, bounded in wait and in number, and forgives a host that ran long', () => {
@@ -31,18 +32,22 @@ describe('host plan', () => {
 describe('settings', () => {
   it('uses the defaults when nothing is set', () => {
     const { settings, problems } = readSettings(() => undefined);
-    assert.deepEqual(settings, { serverUrl: '', command: 'spark', model: '', deepModel: '', approvalMode: 'ask' });
+    assert.deepEqual(settings, { serverUrl: '', command: 'spark', model: '', deepModel: '', approvalMode: 'ask', patchDiffs: 'offer' });
     assert.deepEqual(problems, []);
   });
 
   it('normalizes the server URL and reports bad values, falling back to defaults', () => {
-    const values: Record<string, unknown> = { serverUrl: 'http://127.0.0.1:8000/v1/', model: 42, approvalMode: 'yolo', command: ' node ' };
+    const values: Record<string, unknown> = { serverUrl: 'http://127.0.0.1:8000/v1/', model: 42, approvalMode: 'full-auto', command: ' node ', patchDiffs: 7 };
     const { settings, problems } = readSettings((key) => values[key]);
     assert.equal(settings.serverUrl, 'http://127.0.0.1:8000');
     assert.equal(settings.model, '');
     assert.equal(settings.approvalMode, 'ask');
     assert.equal(settings.command, 'node');
-    assert.equal(problems.length, 2);
+    assert.equal(settings.patchDiffs, 'offer');
+    assert.equal(problems.length, 3);
+    assert.match(problems.join('\n'), /spark\.approvalMode must be one of ask, auto-in-workspace, never-ask/);
+    const good = readSettings((key) => ({ approvalMode: 'never-ask', patchDiffs: 'open' } as Record<string, unknown>)[key]);
+    assert.deepEqual([good.settings.approvalMode, good.settings.patchDiffs, good.problems], ['never-ask', 'open', []]);
     assert.equal(normalizeServerUrl('file:///etc/passwd'), undefined);
     assert.equal(normalizeServerUrl('http://user:pw@host'), undefined);
     assert.equal(readSettings((key) => (key === 'serverUrl' ? 'nope' : undefined)).problems.length, 1);

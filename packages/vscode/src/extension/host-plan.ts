@@ -35,12 +35,15 @@ export interface ServeCommand {
 
 /**
  * `spark serve` on a free loopback port (`--port 0`: the lock file tells the port), with the
- * configured models; a `spark.command` ending in `.js` (the repo's `packages/cli/dist/main.js`)
+ * configured models and approval mode; a `spark.command` ending in `.js` (the repo's `packages/cli/dist/main.js`)
  * runs with `node` (the extension host's own Node when `nodePath` is given).
  */
-export function serveCommand(settings: Pick<SparkSettings, 'command' | 'model' | 'deepModel'>, nodePath = 'node'): ServeCommand {
+export function serveCommand(settings: Pick<SparkSettings, 'command' | 'model' | 'deepModel' | 'approvalMode'>, nodePath = 'node'): ServeCommand {
   const args = ['serve', '--port', '0'];
-  for (const model of [settings.model, settings.deepModel]) if (model !== '') args.push('--model', model);
+  // The deep model is a second served model (the chat's model picker offers it); `spark serve` has no flag of its own for it.
+  for (const model of new Set([settings.model, settings.deepModel])) if (model !== '') args.push('--model', model);
+  // `ask` is the host's default: left out, so a `spark` older than `--approval` still starts.
+  if (settings.approvalMode !== 'ask') args.push('--approval', settings.approvalMode);
   if (/\.[cm]?js$/.test(settings.command)) return { program: nodePath, args: [settings.command, ...args] };
   return { program: settings.command, args };
 }

@@ -1,6 +1,13 @@
-/** The approval modes the setting offers (what the agent may do without asking). */
-export const APPROVAL_MODES = ['ask', 'auto-edit', 'full-auto'] as const;
+/**
+ * The approval modes the setting offers, the agent's own (`spark serve --approval`): `ask` (the
+ * chat answers every approval), `auto-in-workspace` (edits and confined commands in the
+ * workspace go ahead), `never-ask`.
+ */
+export const APPROVAL_MODES = ['ask', 'auto-in-workspace', 'never-ask'] as const;
 export type ApprovalMode = (typeof APPROVAL_MODES)[number];
+/** What happens when the agent applies a patch: offer its diffs (a notification), open them at once, or nothing. */
+export const PATCH_DIFF_MODES = ['offer', 'open', 'off'] as const;
+export type PatchDiffMode = (typeof PATCH_DIFF_MODES)[number];
 /** Longest model name or command the settings accept; anything longer is a paste gone wrong. */
 export const MAX_SETTING_CHARS = 1024;
 
@@ -12,6 +19,7 @@ export interface SparkSettings {
   readonly model: string;
   readonly deepModel: string;
   readonly approvalMode: ApprovalMode;
+  readonly patchDiffs: PatchDiffMode;
 }
 
 export interface SettingsResult {
@@ -43,11 +51,15 @@ export function readSettings(get: (key: string) => unknown): SettingsResult {
   }
   let command = text('command', 'spark');
   if (command === '') command = 'spark';
-  const mode = get('approvalMode');
-  let approvalMode: ApprovalMode = 'ask';
-  if (isApprovalMode(mode)) approvalMode = mode;
-  else if (mode !== undefined && mode !== null) problems.push(`spark.approvalMode must be one of ${APPROVAL_MODES.join(', ')}.`);
-  return { settings: { serverUrl, command, model: text('model', ''), deepModel: text('deepModel', ''), approvalMode }, problems };
+  const choice = <T extends string>(key: string, allowed: readonly T[], fallback: T): T => {
+    const value = get(key);
+    if (typeof value === 'string' && (allowed as readonly string[]).includes(value)) return value as T;
+    if (value !== undefined && value !== null) problems.push(`spark.${key} must be one of ${allowed.join(', ')}.`);
+    return fallback;
+  };
+  const approvalMode = choice('approvalMode', APPROVAL_MODES, 'ask');
+  const patchDiffs = choice('patchDiffs', PATCH_DIFF_MODES, 'offer');
+  return { settings: { serverUrl, command, model: text('model', ''), deepModel: text('deepModel', ''), approvalMode, patchDiffs }, problems };
 }
 
 /** `http://host:port` with no `/v1`, no trailing slash, no query; undefined when not http(s). */
@@ -62,8 +74,4 @@ export function normalizeServerUrl(value: string): string | undefined {
   if (url.username !== '' || url.password !== '') return undefined;
   const path = url.pathname.replace(/\/+$/, '').replace(/\/v1$/, '');
   return `${url.origin}${path}`;
-}
-
-function isApprovalMode(value: unknown): value is ApprovalMode {
-  return typeof value === 'string' && (APPROVAL_MODES as readonly string[]).includes(value);
 }

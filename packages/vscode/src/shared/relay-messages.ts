@@ -15,10 +15,16 @@ export type WebviewToExtension =
 export type ExtensionToWebview =
   /** A message for the chat from an editor command (Ask, Explain, Fix): sent as the user's. */
   | { readonly type: 'prompt'; readonly text: string }
+  /** The active editor's file and selection, offered as `@` mentions in the composer (none: no editor). */
+  | { readonly type: 'context'; readonly mentions: readonly string[] }
   | { readonly type: 'open'; readonly id: number }
   | { readonly type: 'message'; readonly id: number; readonly data: string }
   | { readonly type: 'error'; readonly id: number }
   | { readonly type: 'close'; readonly id: number; readonly code: number; readonly reason: string };
+
+/** Most mentions one `context` message offers, and the longest one. */
+export const MAX_CONTEXT_MENTIONS = 4;
+export const MAX_MENTION_CHARS = 1024;
 
 /** Largest frame the relay carries either way (the host's own frame limit is lower). */
 export const MAX_RELAY_FRAME_CHARS = 16 * 1024 * 1024;
@@ -47,6 +53,12 @@ export function parseWebviewMessage(value: unknown): WebviewToExtension | undefi
 /** A message from the extension host, or undefined (the webview's boundary). */
 export function parseExtensionMessage(value: unknown): ExtensionToWebview | undefined {
   if (isRecord(value) && value['type'] === 'prompt') return typeof value['text'] === 'string' ? { type: 'prompt', text: value['text'] } : undefined;
+  if (isRecord(value) && value['type'] === 'context') {
+    const list = value['mentions'];
+    if (!Array.isArray(list)) return undefined;
+    const mentions = list.filter((item): item is string => typeof item === 'string' && item !== '' && item.length <= MAX_MENTION_CHARS).slice(0, MAX_CONTEXT_MENTIONS);
+    return { type: 'context', mentions };
+  }
   if (!isRecord(value) || typeof value['id'] !== 'number') return undefined;
   const id = value['id'];
   switch (value['type']) {

@@ -5,6 +5,7 @@ import '@spark/web/styles.css';
 import './vscode-theme.css';
 import type { WebviewToExtension } from '../shared/relay-messages.js';
 import { parseExtensionMessage } from '../shared/relay-messages.js';
+import { MentionSource } from './mention-source.js';
 import { RelaySocket } from './relay-socket.js';
 
 interface VsCodeApi {
@@ -19,7 +20,8 @@ const root = document.getElementById('app');
 if (root !== null) {
   const app = new AppController('spark-host://workspace', { createSocket: () => new RelaySocket((message) => { vscode.postMessage(message); }) });
   app.start();
-  render(<App app={app} />, root);
+  const mentions = new MentionSource();
+  render(<App app={app} mentions={mentions} />, root);
   // Ask, Explain and Fix from the editor: sent once the host is connected.
   const prompts: string[] = [];
   const flush = (): void => {
@@ -30,6 +32,7 @@ if (root !== null) {
   window.addEventListener('message', (event: MessageEvent) => {
     const message = parseExtensionMessage(event.data);
     if (message?.type === 'prompt') { prompts.push(message.text); flush(); }
+    if (message?.type === 'context') mentions.set(message.mentions);
   });
   vscode.postMessage({ type: 'ready' });
 }

@@ -48,7 +48,7 @@ export class RelaySocket implements HostSocket {
 
   private readonly onMessage = (event: MessageEvent): void => {
     const message = parseExtensionMessage(event.data);
-    if (message === undefined || message.type === 'prompt' || message.id !== this.id || this.readyState === CLOSED) return;
+    if (message === undefined || message.type === 'prompt' || message.type === 'context' || message.id !== this.id || this.readyState === CLOSED) return;
     switch (message.type) {
       case 'open':
         this.readyState = OPEN;

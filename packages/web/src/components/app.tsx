@@ -4,6 +4,7 @@ import type { AppController } from '../connection/app-controller.js';
 import type { ThreadView } from '../store/thread-store.js';
 import { Composer } from './composer.js';
 import { HelpLine } from './help-line.js';
+import { insertMention, type ContextMentions } from './insert-mention.js';
 import { ModelPicker } from './model-picker.js';
 import { QueueList } from './queue-list.js';
 import { LiveStatusBar } from './status-bar.js';
@@ -13,8 +14,12 @@ import { useStoreSlice } from './use-store-slice.js';
 import { useSubscription } from './use-subscription.js';
 
 /** The whole page: threads on the left, the conversation, the queue and the composer, the status bar. */
-export function App({ app }: { app: AppController }) {
+export function App({ app, mentions }: { app: AppController; mentions?: ContextMentions }) {
   const appView = useSubscription(useCallback((listener) => app.subscribe(listener), [app]), useCallback(() => app.view, [app]));
+  const offered = useSubscription(
+    useCallback((listener) => mentions?.subscribe(listener) ?? (() => undefined), [mentions]),
+    useCallback(() => mentions?.current ?? NO_MENTIONS, [mentions]),
+  );
   // Only what the page around the transcript draws: a flush that changed the streaming answer alone re-renders nothing here.
   const view = useStoreSlice(app.store, chromeOf);
   const [text, setText] = useState('');
@@ -49,6 +54,11 @@ export function App({ app }: { app: AppController }) {
         case 'KeyM': act(() => { picker.current?.focus(); }); break;
         case 'KeyT': act(() => { document.querySelector<HTMLElement>('[data-testid="thread-open"][aria-current="page"], [data-testid="thread-open"]')?.focus(); }); break;
         case 'KeyK': act(() => { composer.current?.focus(); }); break;
+        case 'KeyI': {
+          const first = mentions?.current[0];
+          if (first !== undefined) act(() => { setText((text) => insertMention(text, first)); composer.current?.focus(); });
+          break;
+        }
         case 'KeyY': if (requestId !== null) act(() => { void app.decide(requestId, 'approve'); }); break;
         case 'KeyS': if (requestId !== null) act(() => { void app.decide(requestId, 'approve_session'); }); break;
         case 'KeyD': if (requestId !== null) act(() => { void app.decide(requestId, 'deny'); }); break;
@@ -57,7 +67,7 @@ export function App({ app }: { app: AppController }) {
     };
     window.addEventListener('keydown', onKey);
     return () => { window.removeEventListener('keydown', onKey); };
-  }, [app]);
+  }, [app, mentions]);
 
   useEffect(() => { composer.current?.focus(); }, [view.threadId]);
 
@@ -85,7 +95,8 @@ export function App({ app }: { app: AppController }) {
             onStop={() => { void app.interrupt(); }}
             onSaveEdit={(index, message) => { cancelEdit(); void app.editQueued(index, message); }}
             onCancelEdit={cancelEdit}
-            onEditLastQueued={() => { edit(view.queued.length - 1); }} />
+            onEditLastQueued={() => { edit(view.queued.length - 1); }}
+            {...(mentions === undefined ? {} : { mentions: offered, onMention: (mention: string) => { setText((current) => insertMention(current, mention)); } })} />
           <HelpLine running={view.running} />
         </div>
       </main>
@@ -93,6 +104,8 @@ export function App({ app }: { app: AppController }) {
     </div>
   );
 }
+
+const NO_MENTIONS: readonly string[] = [];
 
 function chromeOf(view: ThreadView): { threadId: string | null; queued: readonly string[]; running: boolean; model: string } {
   return { threadId: view.threadId, queued: view.queued, running: view.running, model: view.stats.model };

@@ -17,6 +17,9 @@ export interface ComposerProps {
   onCancelEdit: () => void;
   onEditLastQueued: () => void;
   focusRef: { current: HTMLTextAreaElement | null };
+  /** Context an embedding offers as `@` mentions (the editor's file and selection), drawn as chips; absent in the browser app. */
+  mentions?: readonly string[];
+  onMention?: (mention: string) => void;
 }
 
 /**
@@ -70,6 +73,14 @@ export function Composer(props: ComposerProps) {
     : running ? 'Steer the running turn (Enter), or queue a message (Tab)' : 'Ask anything (Enter sends, Shift+Enter new line)';
   return (
     <form class={`composer${editing !== null ? ' editing' : ''}`} onSubmit={(event) => { event.preventDefault(); submit(); }}>
+      {props.mentions !== undefined && props.mentions.length > 0 && props.onMention !== undefined ? (
+        <div class="mentions">
+          {props.mentions.map((mention) => (
+            <button type="button" class="chip" key={mention} data-testid="mention" title="Add to the message (Alt+I)"
+              onClick={() => { props.onMention?.(mention); props.focusRef.current?.focus(); }}>@{mention}</button>
+          ))}
+        </div>
+      ) : null}
       <textarea
         ref={(element) => { local.current = element; props.focusRef.current = element; }}
         data-testid="composer"
