@@ -12,7 +12,7 @@ import { mountApp, type MountedApp } from '@spark/cli/dist/app/mount-app.js';
 import { streamText } from '@spark/cli/dist/testing/app-script.js';
 import { startTestServer, TEST_MODEL, type TestServer } from '@spark/server/testing';
 import { findCodeServer, SPARK_CLI, startCodeServer, VSCODE_WAIT_MS, type VsCodeSession } from '../testing/code-server.js';
-import { lastAnswer, openFile, selectLines, waitForDiskText, waitForRewrite } from '../testing/workbench.js';
+import { lastAnswer, openFile, resizePanel, selectLines, waitForDiskText, waitForRewrite } from '../testing/workbench.js';
 import { EXPLAIN_QUESTION, MATH_FILE, ROUND_INSTRUCTION, vscodeScript } from '../testing/vscode-script.js';
 
 /** Tokens of a stream no test lets finish: Esc stops it. */
@@ -52,9 +52,11 @@ void describe('the extension in code-server, on the scripted engine', { skip: ty
   });
 
   void it('opens the chat, streams an answer, and Esc stops a stream', () => vscode.capture('chat', async () => {
+    await openFile(vscode, 'src/math.ts');
     await vscode.runCommand('Spark: Open Chat');
     const chat = vscode.chatFrame();
     await chat.getByTestId('connection').filter({ hasText: 'open' }).waitFor({ timeout: VSCODE_WAIT_MS });
+    await resizePanel(vscode, 330);
 
     await chat.getByTestId('composer').fill(EXPLAIN_QUESTION);
     await chat.getByTestId('composer').press('Enter');
@@ -86,6 +88,11 @@ void describe('the extension in code-server, on the scripted engine', { skip: ty
     await vscode.runCommand('Spark: Edit Selection');
     await vscode.answerInput(ROUND_INSTRUCTION);
     await waitForRewrite(vscode, 'Math.round(a + b)');
+    // The screenshot shows the diff alone: Ctrl+J hides the panel with the chat.
+    await vscode.page.keyboard.press('Control+J');
+    await vscode.page.locator('.part.panel').waitFor({ state: 'hidden', timeout: VSCODE_WAIT_MS });
+    // The editors' scrollbars show after the relayout and fade a moment later.
+    await vscode.page.waitForTimeout(1_500);
     await vscode.screenshot('edit-diff');
     await vscode.runCommand('Spark: Accept Edit');
     await vscode.page.locator('.monaco-diff-editor').waitFor({ state: 'detached', timeout: VSCODE_WAIT_MS });

@@ -19,6 +19,8 @@ export const VSCODE_WAIT_MS = 60_000;
 /** How long code-server may take to listen, and to stop before it is killed. */
 export const CODE_SERVER_START_MS = 60_000;
 export const CODE_SERVER_STOP_MS = 5_000;
+/** How long the palette is given to list a command before it is asked again. */
+export const PALETTE_RETRY_MS = 5_000;
 
 const PACKAGE_DIR = fileURLToPath(new URL('../../..', import.meta.url));
 const REPO_DIR = join(PACKAGE_DIR, '..', '..');
@@ -160,6 +162,7 @@ export async function startCodeServer(install: CodeServerInstall, options: CodeS
       'extensions.autoUpdate': false,
       'security.workspace.trust.enabled': false,
       'chat.disableAIFeatures': true,
+      'workbench.secondarySideBar.defaultVisibility': 'hidden',
       'window.restoreWindows': 'none',
       ...options.settings,
     };
@@ -190,19 +193,29 @@ export async function startCodeServer(install: CodeServerInstall, options: CodeS
     // The explorer lists the workspace once the workbench is up and the folder is open.
     await page.locator('.explorer-folders-view .monaco-list-row').first().waitFor({ timeout: VSCODE_WAIT_MS });
 
+    const box = page.locator('.quick-input-widget .quick-input-box input');
     const runCommand = async (title: string): Promise<void> => {
-      await page.keyboard.press('F1');
-      const box = page.locator('.quick-input-widget .quick-input-box input');
-      await box.waitFor({ timeout: VSCODE_WAIT_MS });
-      await box.fill(`>${title}`);
       // The row whose label is exactly the title (a prefix could pick another command).
       const row = page.locator('.quick-input-list .monaco-list-row', { has: page.locator('.label-name', { hasText: new RegExp(`^${escapeRegExp(title)}$`) }) }).first();
-      await row.waitFor({ timeout: VSCODE_WAIT_MS });
+      const deadline = Date.now() + VSCODE_WAIT_MS;
+      // A busy machine lists the extension's commands only once its extension host is up: ask again.
+      for (;;) {
+        await page.keyboard.press('F1');
+        await box.waitFor({ timeout: VSCODE_WAIT_MS });
+        await box.fill(`>${title}`);
+        try {
+          await row.waitFor({ timeout: PALETTE_RETRY_MS });
+          break;
+        } catch (error) {
+          if (Date.now() > deadline) throw error;
+          await page.keyboard.press('Escape');
+        }
+      }
       await row.click();
       // The palette closes, or the command reuses its widget at once (an input box).
-      const deadline = Date.now() + VSCODE_WAIT_MS;
+      const closeDeadline = Date.now() + VSCODE_WAIT_MS;
       while (await page.locator('.quick-input-widget').isVisible() && (await box.inputValue().catch(() => '')) === `>${title}`) {
-        if (Date.now() > deadline) throw new Error(`the palette stayed open after ${title}`);
+        if (Date.now() > closeDeadline) throw new Error(`the palette stayed open after ${title}`);
         await new Promise((resolve) => setTimeout(resolve, 20));
       }
     };
@@ -218,7 +231,6 @@ export async function startCodeServer(install: CodeServerInstall, options: CodeS
       runCommand,
       chatFrame: () => page.frameLocator('iframe.webview.ready').frameLocator('#active-frame'),
       answerInput: async (text) => {
-        const box = page.locator('.quick-input-widget .quick-input-box input');
         await box.waitFor({ timeout: VSCODE_WAIT_MS });
         await box.fill(text);
         await box.press('Enter');

@@ -21,6 +21,21 @@ export async function lastAnswer(chat: FrameLocator): Promise<LastAnswer> {
   return { text, streaming, tokens: text === '' ? 0 : text.split(/\s+/).length };
 }
 
+/** Drags the panel's top edge (the chat lives in the panel) up to `top` pixels from the page's top. */
+export async function resizePanel(vscode: VsCodeSession, top: number): Promise<void> {
+  const { page } = vscode;
+  await page.locator('.part.panel').waitFor({ timeout: VSCODE_WAIT_MS });
+  const panel = await page.locator('.part.panel').boundingBox();
+  if (panel === null) throw new Error('no panel to resize');
+  const x = panel.x + panel.width / 2;
+  await page.mouse.move(x, panel.y - 1);
+  await page.mouse.down();
+  await page.mouse.move(x, top, { steps: 5 });
+  await page.mouse.up();
+  // Off the sash, which stays highlighted under the pointer.
+  await page.mouse.move(x, top + 200);
+}
+
 /** Opens a workspace file with Quick Open and waits for its editor. */
 export async function openFile(vscode: VsCodeSession, path: string): Promise<void> {
   const { page } = vscode;
