@@ -1,0 +1,82 @@
+// What the end-to-end tests do in the workbench and read back from it, as a user would.
+import { readFile } from 'node:fs/promises';
+import type { FrameLocator } from 'playwright-core';
+import { VSCODE_WAIT_MS, type VsCodeSession } from './code-server.js';
+
+/** What these tests read of an element in the page (this package's tests compile without the DOM types). */
+interface PageElement {
+  readonly textContent: string | null;
+  getAttribute(name: string): string | null;
+  querySelector(selector: string): PageElement | null;
+}
+
+export interface LastAnswer { readonly text: string; readonly streaming: boolean; readonly tokens: number }
+
+/** The chat's last answer: its text, whether it streams, its whitespace-separated token count. */
+export async function lastAnswer(chat: FrameLocator): Promise<LastAnswer> {
+  const answers = chat.getByTestId('assistant-message');
+  if (await answers.count() === 0) return { text: '', streaming: false, tokens: 0 };
+  // One read of both, so the text and the flag belong to the same render.
+  const [text, streaming] = await answers.last().evaluate((element: PageElement) => [element.querySelector('.markdown')?.textContent?.trim() ?? '', element.getAttribute('data-streaming') === 'true'] as const);
+  return { text, streaming, tokens: text === '' ? 0 : text.split(/\s+/).length };
+}
+
+/** Drags the panel's top edge (the chat lives in the panel) up to `top` pixels from the page's top. */
+export async function resizePanel(vscode: VsCodeSession, top: number): Promise<void> {
+  const { page } = vscode;
+  await page.locator('.part.panel').waitFor({ timeout: VSCODE_WAIT_MS });
+  const panel = await page.locator('.part.panel').boundingBox();
+  if (panel === null) throw new Error('no panel to resize');
+  const x = panel.x + panel.width / 2;
+  await page.mouse.move(x, panel.y - 1);
+  await page.mouse.down();
+  await page.mouse.move(x, top, { steps: 5 });
+  await page.mouse.up();
+  // Off the sash, which stays highlighted under the pointer.
+  await page.mouse.move(x, top + 200);
+}
+
+/** Opens a workspace file with Quick Open and waits for its editor. */
+export async function openFile(vscode: VsCodeSession, path: string): Promise<void> {
+  const { page } = vscode;
+  await page.keyboard.press('Control+P');
+  const box = page.locator('.quick-input-widget .quick-input-box input');
+  await box.waitFor({ timeout: VSCODE_WAIT_MS });
+  await box.fill(path);
+  const name = path.split('/').at(-1) ?? path;
+  await page.locator('.quick-input-list .monaco-list-row', { hasText: name }).first().waitFor({ timeout: VSCODE_WAIT_MS });
+  await box.press('Enter');
+  await page.locator('.tab.active', { hasText: name }).waitFor({ timeout: VSCODE_WAIT_MS });
+}
+
+/** Selects whole lines `from` (0-based) up to, not including, `to` in the active editor, with the keyboard. */
+export async function selectLines(vscode: VsCodeSession, from: number, to: number): Promise<void> {
+  const { page } = vscode;
+  await page.locator('.editor-instance .monaco-editor .view-lines').first().click();
+  await page.keyboard.press('Control+Home');
+  for (let line = 0; line < from; line += 1) await page.keyboard.press('ArrowDown');
+  for (let line = from; line < to; line += 1) await page.keyboard.press('Shift+ArrowDown');
+}
+
+/**
+ * Waits until the diff editor's proposed side shows `text` (or, without it, any inserted text)
+ * and then until the rewrite's progress notification is gone: the stream ended, so Accept
+ * applies the whole rewrite. (The change only shows while the notification is up.)
+ */
+export async function waitForRewrite(vscode: VsCodeSession, text?: string, timeout = VSCODE_WAIT_MS): Promise<void> {
+  const { page } = vscode;
+  const modified = '.monaco-diff-editor .editor.modified';
+  const change = text === undefined ? page.locator(`${modified} :is(.line-insert, .char-insert)`).first() : page.locator(`${modified} .view-lines`, { hasText: text });
+  await change.waitFor({ timeout });
+  await page.locator('.notifications-toasts', { hasText: 'Spark is rewriting the selection' }).waitFor({ state: 'hidden', timeout });
+}
+
+/** Polls a file until it reads `expected` (a save lands a moment after the command); returns what it last read. */
+export async function waitForDiskText(path: string, expected: string): Promise<string> {
+  const deadline = Date.now() + VSCODE_WAIT_MS;
+  for (;;) {
+    const text = await readFile(path, 'utf8');
+    if (text === expected || Date.now() > deadline) return text;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
