@@ -80,10 +80,20 @@ export async function* decodeLoop(options: DecodeLoopOptions): AsyncGenerator<Ll
   // Keep the shared prefix, but always evaluate at least the last prompt token: its logits
   // are what the first output token is sampled from.
   const reuse = Math.max(0, Math.min(options.reusablePrefix, prompt.length - 1));
-  await gate.run(() => sequence.adaptStateToTokens(prompt.slice(0, reuse), false));
-  const cached = sequence.nextTokenIndex;
-  options.onPrompt?.(cached);
-  yield { type: 'prompt', inputTokens: prompt.length, cachedInputTokens: cached };
+  // The foreground's prefill holds the background back from before its `prompt` event, so a
+  // background token after that event is at most the step already in flight.
+  const endScheduledPrefill = batcher?.beginPrefill(priority) ?? noop;
+  let prompted = false;
+  let cached = 0;
+  try {
+    await gate.run(() => sequence.adaptStateToTokens(prompt.slice(0, reuse), false));
+    cached = sequence.nextTokenIndex;
+    options.onPrompt?.(cached);
+    yield { type: 'prompt', inputTokens: prompt.length, cachedInputTokens: cached };
+    prompted = true;
+  } finally {
+    if (!prompted) endScheduledPrefill();
+  }
 
   const parser = new OutputParser<LlamaGrammarEvaluationState>({
     detokenize: (tokens, lastTokens) => model.detokenize(tokens as Token[], true, lastTokens as Token[]),
@@ -125,7 +135,7 @@ export async function* decodeLoop(options: DecodeLoopOptions): AsyncGenerator<Ll
     };
   };
 
-  const endPrefill = both(options.beginPrefill?.(), batcher?.beginPrefill(priority));
+  const endPrefill = both(options.beginPrefill?.(), endScheduledPrefill);
   let next: number;
   try {
     next = await prefillChunks(sequence, gate, prompt, cached, options.prefillChunkTokens, signal, turn);
@@ -231,11 +241,11 @@ export async function* decodeLoop(options: DecodeLoopOptions): AsyncGenerator<Ll
 
 function noop(): void {}
 
-/** One end callback for two optional ones. */
-function both(first: (() => void) | undefined, second: (() => void) | undefined): () => void {
+/** One end callback for two. */
+function both(first: (() => void) | undefined, second: () => void): () => void {
   return () => {
     first?.();
-    second?.();
+    second();
   };
 }
 

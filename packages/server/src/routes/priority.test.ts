@@ -36,7 +36,7 @@ void describe('priority (Spark extension) over HTTP and WebSocket', () => {
       assert.equal(frames.at(-1)?.['type'], 'response.completed');
       assert.equal(t.engine.requests.at(-1)?.priority, 'background');
 
-      const bad = await client.create({ model: TEST_MODEL, input: 'x', priority: 'low', stream_id: 'bg-1' } as unknown as Parameters<WsTestClient['create']>[0]);
+      const bad = await client.create({ model: TEST_MODEL, input: 'x', priority: 'low', stream_id: 'bg-1' });
       const error = bad.at(-1);
       assert.equal(error?.['type'], 'error');
       assert.equal(error?.['status'], 400);
