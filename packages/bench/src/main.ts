@@ -3,6 +3,7 @@ import { parseArgs } from 'node:util';
 import { engineBuildStatus, resolveModel } from '@spark/engine-llama';
 import { benchAgent } from './agent-bench.js';
 import { benchApp } from './app-bench.js';
+import { benchDual } from './dual-bench.js';
 import { benchEdits } from './edits-bench.js';
 import { benchGateway } from './gateway-bench.js';
 import { benchLoad } from './load-bench.js';
@@ -13,7 +14,7 @@ import { benchServeVsDirect } from './serve-vs-direct.js';
 import { benchTurns } from './turns-bench.js';
 import { benchUpstream } from './upstream-bench.js';
 
-const WORKLOADS = ['peer', 'serve', 'turns', 'gateway', 'realtime', 'agent', 'tui', 'edits', 'load', 'upstream', 'app'] as const;
+const WORKLOADS = ['peer', 'serve', 'turns', 'gateway', 'realtime', 'agent', 'tui', 'edits', 'load', 'upstream', 'app', 'dual'] as const;
 type Workload = (typeof WORKLOADS)[number];
 /** Views that run no local model: `--only` these and no model is resolved or pulled. */
 const MODEL_FREE: ReadonlySet<Workload> = new Set(['gateway', 'upstream']);
@@ -67,6 +68,9 @@ async function main(): Promise<void> {
   if (only.has('tui')) await benchTui({ serverArgs, quick: values.quick });
   if (only.has('app')) await benchApp({ serverArgs, quick: values.quick });
   if (only.has('realtime')) await benchRealtime({ modelId: local.alias, modelPath: local.path, threads, decodeThreads, repeats });
+  if (only.has('dual')) await benchDual({
+    modelId: local.alias, modelPath: local.path, threads, decodeThreads, repeats, foregroundTokens: values.quick ? 48 : 96,
+  });
   if (only.has('turns')) await benchTurns({ modelPath: local.path, serverArgs, maxOutputTokens: 40 });
   if (only.has('edits')) await benchEdits({
     modelId: local.alias,
