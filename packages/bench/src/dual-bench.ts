@@ -1,5 +1,5 @@
 import type { GenerateRequest, GenerationPriority } from '@spark/engine';
-import { LlamaEngine } from '@spark/engine-llama';
+import { DEFAULT_BACKGROUND_STEP_INTERVAL, LlamaEngine } from '@spark/engine-llama';
 import { fmt, median } from './stats.js';
 
 export interface DualBenchOptions {
@@ -10,6 +10,8 @@ export interface DualBenchOptions {
   repeats: number;
   /** Foreground output tokens per measurement. */
   foregroundTokens: number;
+  /** The engine's `backgroundStepInterval` (`--background-interval`); default the engine's. */
+  backgroundStepInterval?: number;
 }
 
 /** Background generations decoding beside the foreground, per measurement. */
@@ -34,10 +36,13 @@ export async function benchDual(options: DualBenchOptions): Promise<void> {
   const engine = await LlamaEngine.create({
     models: [{ id: options.modelId, path: options.modelPath }], contextSize: 4096, sequences: 3,
     threads: options.threads, decodeThreads: options.decodeThreads, speculation: false,
+    ...(options.backgroundStepInterval === undefined ? {} : { backgroundStepInterval: options.backgroundStepInterval }),
   });
   const results = new Map<string, Figures[]>();
   let run = 0;
   try {
+    // Unmeasured: the first generation pays for allocations the others do not.
+    await measure(engine, options, 0, 'background', 'Warm-up');
     for (let r = 0; r < options.repeats; r++) {
       for (const background of BACKGROUND_COUNTS) {
         for (const priority of background === 0 ? (['background'] as const) : (['background', 'foreground'] as const)) {
@@ -54,7 +59,7 @@ export async function benchDual(options: DualBenchOptions): Promise<void> {
   const med = (key: string, field: keyof Figures): number => median((results.get(key) ?? []).map((f) => f[field]));
   const idleTtft = med('0:background', 'ttftMs');
   const idleSpeed = med('0:background', 'tokPerSec');
-  console.log(`\n== dual: foreground beside background generations (${options.modelId}, embedded engine, threads ${options.threads}/${options.decodeThreads}, speculation off; medians of ${options.repeats}) ==`);
+  console.log(`\n== dual: foreground beside background generations (${options.modelId}, embedded engine, threads ${options.threads}/${options.decodeThreads}, speculation off, background joins 1 fg step in ${options.backgroundStepInterval ?? DEFAULT_BACKGROUND_STEP_INTERVAL}; medians of ${options.repeats}) ==`);
   console.log('background          fg TTFT ms  x idle   fg tok/s  x idle   bg tok/s (all bg streams)');
   for (const background of BACKGROUND_COUNTS) {
     for (const priority of background === 0 ? (['background'] as const) : (['background', 'foreground'] as const)) {

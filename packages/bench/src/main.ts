@@ -33,6 +33,7 @@ async function main(): Promise<void> {
       'verify-threads': { type: 'string' },
       'edit-prompts': { type: 'string' },
       'edit-tokens': { type: 'string' },
+      'background-interval': { type: 'string' },
     },
   });
   const only = new Set<Workload>((values.only ?? [...WORKLOADS]).map((name) => {
@@ -70,6 +71,7 @@ async function main(): Promise<void> {
   if (only.has('realtime')) await benchRealtime({ modelId: local.alias, modelPath: local.path, threads, decodeThreads, repeats });
   if (only.has('dual')) await benchDual({
     modelId: local.alias, modelPath: local.path, threads, decodeThreads, repeats, foregroundTokens: values.quick ? 48 : 96,
+    ...(values['background-interval'] ? { backgroundStepInterval: Number(values['background-interval']) } : {}),
   });
   if (only.has('turns')) await benchTurns({ modelPath: local.path, serverArgs, maxOutputTokens: 40 });
   if (only.has('edits')) await benchEdits({
