@@ -3,6 +3,7 @@ import { parseArgs } from 'node:util';
 import { engineBuildStatus, resolveModel } from '@spark/engine-llama';
 import { benchAgent } from './agent-bench.js';
 import { benchApp } from './app-bench.js';
+import { benchDual } from './dual-bench.js';
 import { benchEdits } from './edits-bench.js';
 import { benchEditor } from './editor-bench.js';
 import { benchGateway } from './gateway-bench.js';
@@ -14,7 +15,7 @@ import { benchServeVsDirect } from './serve-vs-direct.js';
 import { benchTurns } from './turns-bench.js';
 import { benchUpstream } from './upstream-bench.js';
 
-const WORKLOADS = ['peer', 'serve', 'turns', 'gateway', 'realtime', 'agent', 'tui', 'edits', 'load', 'upstream', 'app', 'editor'] as const;
+const WORKLOADS = ['peer', 'serve', 'turns', 'gateway', 'realtime', 'agent', 'tui', 'edits', 'load', 'upstream', 'app', 'editor', 'dual'] as const;
 type Workload = (typeof WORKLOADS)[number];
 /** Views that run no local model: `--only` these and no model is resolved or pulled. */
 const MODEL_FREE: ReadonlySet<Workload> = new Set(['gateway', 'upstream']);
@@ -33,6 +34,7 @@ async function main(): Promise<void> {
       'verify-threads': { type: 'string' },
       'edit-prompts': { type: 'string' },
       'edit-tokens': { type: 'string' },
+      'background-interval': { type: 'string' },
     },
   });
   const only = new Set<Workload>((values.only ?? [...WORKLOADS]).map((name) => {
@@ -69,6 +71,10 @@ async function main(): Promise<void> {
   if (only.has('app')) await benchApp({ serverArgs, quick: values.quick });
   if (only.has('editor')) await benchEditor({ serverArgs, repeats });
   if (only.has('realtime')) await benchRealtime({ modelId: local.alias, modelPath: local.path, threads, decodeThreads, repeats });
+  if (only.has('dual')) await benchDual({
+    modelId: local.alias, modelPath: local.path, threads, decodeThreads, repeats, foregroundTokens: values.quick ? 48 : 96,
+    ...(values['background-interval'] ? { backgroundStepInterval: Number(values['background-interval']) } : {}),
+  });
   if (only.has('turns')) await benchTurns({ modelPath: local.path, serverArgs, maxOutputTokens: 40 });
   if (only.has('edits')) await benchEdits({
     modelId: local.alias,

@@ -2,7 +2,7 @@ import {
   LlamaGrammarEvaluationState, type LlamaContextSequence, type LlamaContextSequenceDryRepeatPenalty, type LlamaContextSequenceRepeatPenalty,
   type LlamaGrammar, type LlamaModel, type Token,
 } from 'node-llama-cpp';
-import type { FinishReason, SamplingOptions } from '@spark/engine';
+import type { FinishReason, GenerationPriority, SamplingOptions } from '@spark/engine';
 import { createCallId } from './create-call-id.js';
 import type { LlamaEngineEvent, LlamaFinishEvent } from './llama-engine-event.js';
 import { DEFAULT_REPEAT_LAST_TOKENS, type DryRepeatPenaltyOptions, type RepeatPenaltyOptions } from './llama-engine-options.js';
@@ -44,8 +44,14 @@ export interface DecodeLoopOptions {
   readonly beginPrefill?: () => () => void;
   /** Marks a verification batch (for per-phase thread counts); returns its end callback. */
   readonly beginVerify?: () => () => void;
-  /** Continuous batching (StepBatcher): marks the token-by-token phase and lines up each step with the other generations'. */
-  readonly batcher?: Pick<StepBatcher, 'enterStepping' | 'nextStep'>;
+  /**
+   * Continuous batching and priorities (StepBatcher): marks the prefill and the token-by-token
+   * phase, lines up each step with the other generations', and holds a background generation's
+   * batches until its turn.
+   */
+  readonly batcher?: Pick<StepBatcher, 'enterStepping' | 'nextStep' | 'nextBatch' | 'beginPrefill'>;
+  /** Default 'foreground'. */
+  readonly priority?: GenerationPriority;
   /**
    * Speculative decoding for this generation (greedy, no output grammar): drafts are verified in
    * one batch whenever the speculator expects that to pay; absent = plain steps only.
@@ -65,16 +71,29 @@ export interface DecodeLoopOptions {
  * The caller owns the sequence and must release it when this generator ends, however it ends.
  */
 export async function* decodeLoop(options: DecodeLoopOptions): AsyncGenerator<LlamaEngineEvent, void, undefined> {
-  const { sequence, gate, model, plan, signal, speculator } = options;
+  const { sequence, gate, model, plan, signal, speculator, batcher } = options;
+  const priority = options.priority ?? 'foreground';
+  // A background generation's batches besides its token steps wait for their turn; the foreground's never wait.
+  const turn = batcher && priority === 'background' ? () => batcher.nextBatch(priority) : undefined;
   const prompt = plan.promptTokens;
 
   // Keep the shared prefix, but always evaluate at least the last prompt token: its logits
   // are what the first output token is sampled from.
   const reuse = Math.max(0, Math.min(options.reusablePrefix, prompt.length - 1));
-  await gate.run(() => sequence.adaptStateToTokens(prompt.slice(0, reuse), false));
-  const cached = sequence.nextTokenIndex;
-  options.onPrompt?.(cached);
-  yield { type: 'prompt', inputTokens: prompt.length, cachedInputTokens: cached };
+  // The foreground's prefill holds the background back from before its `prompt` event, so a
+  // background token after that event is at most the step already in flight.
+  const endScheduledPrefill = batcher?.beginPrefill(priority) ?? noop;
+  let prompted = false;
+  let cached = 0;
+  try {
+    await gate.run(() => sequence.adaptStateToTokens(prompt.slice(0, reuse), false));
+    cached = sequence.nextTokenIndex;
+    options.onPrompt?.(cached);
+    yield { type: 'prompt', inputTokens: prompt.length, cachedInputTokens: cached };
+    prompted = true;
+  } finally {
+    if (!prompted) endScheduledPrefill();
+  }
 
   const parser = new OutputParser<LlamaGrammarEvaluationState>({
     detokenize: (tokens, lastTokens) => model.detokenize(tokens as Token[], true, lastTokens as Token[]),
@@ -116,10 +135,10 @@ export async function* decodeLoop(options: DecodeLoopOptions): AsyncGenerator<Ll
     };
   };
 
-  const endPrefill = options.beginPrefill?.() ?? noop;
+  const endPrefill = both(options.beginPrefill?.(), endScheduledPrefill);
   let next: number;
   try {
-    next = await prefillChunks(sequence, gate, prompt, cached, options.prefillChunkTokens, signal);
+    next = await prefillChunks(sequence, gate, prompt, cached, options.prefillChunkTokens, signal, turn);
   } catch (error) {
     endPrefill();
     throw error;
@@ -146,7 +165,7 @@ export async function* decodeLoop(options: DecodeLoopOptions): AsyncGenerator<Ll
   const verification: VerifyStepContext | undefined = speculator && {
     sequence, gate, model, parser, speculator, signal, maxOutputTokens: plan.maxOutputTokens, progress, finish, truncate,
     ...(options.beginVerify ? { beginVerify: options.beginVerify } : {}),
-    ...(options.batcher ? { batcher: options.batcher } : {}),
+    ...(batcher ? { batcher, priority } : {}),
   };
   try {
     // What the next step evaluates: a parser's injected tokens, or the last sampled token. After
@@ -165,7 +184,8 @@ export async function* decodeLoop(options: DecodeLoopOptions): AsyncGenerator<Ll
         continue;
       }
 
-      const stepped = progress.outputTokens > 0 ? await options.batcher?.nextStep() : undefined;
+      // The first step evaluates the prompt's last chunk: a batch, not a token step.
+      const stepped = progress.outputTokens > 0 ? await batcher?.nextStep(priority) : await turn?.();
       const started = performance.now();
       let step: IteratorResult<Token, void>;
       try {
@@ -176,8 +196,9 @@ export async function* decodeLoop(options: DecodeLoopOptions): AsyncGenerator<Ll
       const elapsed = performance.now() - started;
       if (progress.outputTokens === 0) {
         prefillMs = performance.now() - prefillStarted;
+        // Stepping before the prefill ends, so the background never sees the foreground idle in between.
+        progress.leaveStepping = batcher?.enterStepping(priority) ?? noop;
         endPrefill();
-        progress.leaveStepping = options.batcher?.enterStepping() ?? noop;
       }
       else if (!step.done) progress.decodeMs += elapsed;
       if (step.done === true) {
@@ -219,6 +240,14 @@ export async function* decodeLoop(options: DecodeLoopOptions): AsyncGenerator<Ll
 }
 
 function noop(): void {}
+
+/** One end callback for two. */
+function both(first: (() => void) | undefined, second: () => void): () => void {
+  return () => {
+    first?.();
+    second();
+  };
+}
 
 function grammarState(model: LlamaModel, grammars: PlanGrammars, slot: GrammarSlot): LlamaGrammarEvaluationState | undefined {
   const grammar = slot.type === 'text' ? grammars.text

@@ -14,6 +14,8 @@ export type { DryRepeatPenaltyOptions, LlamaEngineOptions, RepeatPenaltyOptions 
 export { speculationAdvice } from './speculation-advice.js';
 export type { SpeculationAdvice, SpeculationAdviceOptions } from './speculation-advice.js';
 export { MIN_KV_COPY_TOKENS } from './pick-sequence-slot.js';
+export { DEFAULT_BACKGROUND_STEP_INTERVAL } from './step-schedule.js';
+export { DEFAULT_FOREGROUND_STALL_MS } from './step-batcher.js';
 export type { KvCopy, KvCopyMethod } from './copy-sequence-prefix.js';
 export { DEFAULT_MODEL_ALIAS, MODEL_CATALOG, findCatalogEntry } from './model-registry/catalog.js';
 export type { CatalogEntry, ModelSource, PypiPart } from './model-registry/catalog.js';

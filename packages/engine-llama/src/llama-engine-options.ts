@@ -1,6 +1,7 @@
 import { availableParallelism } from 'node:os';
 import type { KvCopy } from './copy-sequence-prefix.js';
 import { MIN_KV_COPY_TOKENS } from './pick-sequence-slot.js';
+import { DEFAULT_BACKGROUND_STEP_INTERVAL } from './step-schedule.js';
 
 /** Tokens per sequence when neither the caller nor a smaller training context says otherwise. */
 export const DEFAULT_CONTEXT_SIZE = 8192;
@@ -113,6 +114,14 @@ export interface LlamaEngineOptions {
   repeatPenalty?: RepeatPenaltyOptions;
   /** DRY ("don't repeat yourself") sampling, llama-server's `--dry-multiplier`; default off; also ends speculation as above. */
   dryRepeatPenalty?: DryRepeatPenaltyOptions;
+  /**
+   * Schedule by the requests' `priority`: background generations wait while a foreground one
+   * prefills and join only one foreground decode step in `backgroundStepInterval`. Default true;
+   * false runs every generation as foreground (the baseline the dual bench compares against).
+   */
+  priorities?: boolean;
+  /** While the foreground decodes, background steps join one of its batches in this many. Default DEFAULT_BACKGROUND_STEP_INTERVAL. */
+  backgroundStepInterval?: number;
 }
 
 /** Tokens the repetition penalty looks back over when none is given (llama.cpp's `repeat_last_n`). */
@@ -160,6 +169,8 @@ export interface ResolvedEngineOptions {
   readonly batchLimitCacheFile: string | undefined;
   readonly repeatPenalty: RepeatPenaltyOptions | undefined;
   readonly dryRepeatPenalty: DryRepeatPenaltyOptions | undefined;
+  readonly priorities: boolean;
+  readonly backgroundStepInterval: number;
 }
 
 /**
@@ -192,6 +203,8 @@ export function resolveEngineOptions(options: LlamaEngineOptions, threadPool = f
     batchLimitCacheFile: options.batchLimitCacheFile,
     repeatPenalty: repeatPenalty(options.repeatPenalty),
     dryRepeatPenalty: dryRepeatPenalty(options.dryRepeatPenalty),
+    priorities: options.priorities ?? true,
+    backgroundStepInterval: positive('backgroundStepInterval', options.backgroundStepInterval) ?? DEFAULT_BACKGROUND_STEP_INTERVAL,
   };
 }
 

@@ -263,6 +263,8 @@ export class LlamaEngine implements Engine {
         sequence,
         gate,
         plan,
+        batcher: runtime.batcher,
+        priority: this.options.priorities ? request.priority ?? 'foreground' : 'foreground',
         reusablePrefix: !this.options.prefixReuse ? 0 : lease.copyFrom ? await this.copyPrefix(lease, plan) : lease.commonPrefix,
         prefillChunkTokens: this.options.prefillChunkTokens,
         signal: request.signal,
@@ -278,7 +280,7 @@ export class LlamaEngine implements Engine {
       const events = plan.prefillOnly ? prefillOnlyLoop(common)
         : decodeLoop({
           ...common, model: runtime.model, grammars, syntax: runtime.syntax, sampling: request.sampling,
-          batcher: runtime.batcher, ...(speculator ? { speculator } : {}),
+          ...(speculator ? { speculator } : {}),
           ...(this.options.repeatPenalty ? { repeatPenalty: this.options.repeatPenalty } : {}),
           ...(this.options.dryRepeatPenalty ? { dryRepeatPenalty: this.options.dryRepeatPenalty } : {}),
         });

@@ -52,7 +52,7 @@ export async function loadModelRuntime(llama: Llama, spec: { id: string; path: s
     const sequences = options.sequences ?? (options.kvMemoryBudgetBytes === undefined
       ? DEFAULT_SEQUENCES
       : await sequencesForBudget(model, contextSize, options.kvMemoryBudgetBytes, options));
-    const batcher = new StepBatcher();
+    const batcher = new StepBatcher({ backgroundInterval: options.backgroundStepInterval });
     const context = await model.createContext({
       contextSize,
       sequences,

@@ -1,7 +1,9 @@
 import type { LlamaContextSequence } from 'node-llama-cpp';
+import type { GenerationPriority } from '@spark/engine';
 import type { GenerationPlan } from './generation-plan.js';
 import type { LlamaEngineEvent } from './llama-engine-event.js';
 import type { SequenceGate } from './sequence-gate.js';
+import type { StepBatcher } from './step-batcher.js';
 
 export interface PrefillOnlyLoopOptions {
   readonly sequence: LlamaContextSequence;
@@ -13,6 +15,10 @@ export interface PrefillOnlyLoopOptions {
   readonly signal: AbortSignal;
   readonly onPrompt?: (cachedInputTokens: number) => void;
   readonly beginPrefill?: () => () => void;
+  /** Priorities (StepBatcher): a foreground warm-up holds the background back; a background one's chunks wait for their turn. */
+  readonly batcher?: Pick<StepBatcher, 'nextBatch' | 'beginPrefill'>;
+  /** Default 'foreground'. */
+  readonly priority?: GenerationPriority;
 }
 
 /**
@@ -31,15 +37,23 @@ export async function* prefillOnlyLoop(options: PrefillOnlyLoopOptions): AsyncGe
   yield { type: 'prompt', inputTokens: prompt.length, cachedInputTokens: cached };
 
   const started = performance.now();
+  const priority = options.priority ?? 'foreground';
   const endPrefill = options.beginPrefill?.() ?? noop;
+  const endScheduled = options.batcher?.beginPrefill(priority) ?? noop;
   let next = cached;
   try {
     while (next < prompt.length && !signal.aborted) {
       const chunk = prompt.slice(next, next + options.prefillChunkTokens);
-      await gate.run(() => sequence.evaluateWithoutGeneratingNewTokens(chunk));
+      const turn = priority === 'background' ? await options.batcher?.nextBatch(priority) : undefined;
+      try {
+        await gate.run(() => sequence.evaluateWithoutGeneratingNewTokens(chunk));
+      } finally {
+        turn?.();
+      }
       next += chunk.length;
     }
   } finally {
+    endScheduled();
     endPrefill();
   }
   yield {

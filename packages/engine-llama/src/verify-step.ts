@@ -1,5 +1,5 @@
 import type { LlamaContextSequence, LlamaModel, Token } from 'node-llama-cpp';
-import type { FinishReason } from '@spark/engine';
+import type { FinishReason, GenerationPriority } from '@spark/engine';
 import type { LlamaEngineEvent, LlamaFinishEvent } from './llama-engine-event.js';
 import type { OutputParser } from './output-parser.js';
 import type { SequenceGate } from './sequence-gate.js';
@@ -28,7 +28,9 @@ export interface VerifyStepContext {
   readonly progress: DecodeProgress;
   /** Marks a verification batch (for per-phase thread counts); returns its end callback. */
   readonly beginVerify?: () => () => void;
-  readonly batcher?: Pick<StepBatcher, 'enterStepping'>;
+  readonly batcher?: Pick<StepBatcher, 'enterStepping' | 'nextBatch'>;
+  /** The generation's priority in `batcher`; default 'foreground'. */
+  readonly priority?: GenerationPriority;
   /** The generation's `finish` event for a reason. */
   readonly finish: (reason: FinishReason) => LlamaFinishEvent;
   /** Erases everything the sequence holds past `length` tokens. */
@@ -46,16 +48,20 @@ export interface VerifyStepContext {
 export async function* verifyStep(context: VerifyStepContext, pending: readonly Token[], draft: Draft): AsyncGenerator<LlamaEngineEvent, Token[] | undefined, undefined> {
   const { sequence, gate, model, parser, speculator, signal, progress, truncate, finish } = context;
   const base = sequence.nextTokenIndex;
+  const priority = context.priority ?? 'foreground';
+  // A verification batch is no plain step: the other generations of its priority do not wait
+  // for it; it still takes its turn (background) or counts as a foreground batch (foreground).
+  progress.leaveStepping();
+  const turn = await context.batcher?.nextBatch(priority);
   const started = performance.now();
   const endBatch = context.beginVerify?.() ?? noop;
-  // A verification batch is no plain step: the other generations do not wait for it.
-  progress.leaveStepping();
   let verified: Awaited<ReturnType<typeof verifyDraft>>;
   try {
     verified = await gate.run(() => verifyDraft(sequence, pending, draft.tokens as Token[]));
   } finally {
     endBatch();
-    progress.leaveStepping = context.batcher?.enterStepping() ?? noop;
+    turn?.();
+    progress.leaveStepping = context.batcher?.enterStepping(priority) ?? noop;
   }
   const elapsed = performance.now() - started;
   progress.decodeMs += elapsed;

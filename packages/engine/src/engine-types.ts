@@ -91,7 +91,16 @@ export interface GenerateRequest {
    * ignore it; `Engine.endSession` says when it ended.
    */
   session?: string;
+  /**
+   * How an engine that schedules its own generations (engine-llama) ranks this one: `foreground`
+   * (default, someone is watching) before `background` (a background agent). Engines that
+   * schedule nothing themselves (upstreams, the scripted engine) ignore it.
+   */
+  priority?: GenerationPriority;
 }
+
+/** Scheduling rank of a generation (Responses `priority`, a Spark extension). */
+export type GenerationPriority = 'foreground' | 'background';
 
 /** Request fields an engine may leave out when it cannot pass them on (see `finish.dropped`). */
 export type DroppableField = 'prediction';

@@ -1,5 +1,5 @@
 export type {
-  ConversationItem, JsonSchema, ToolSpec, ToolChoice, OutputFormat, SamplingOptions, GenerateRequest,
+  ConversationItem, JsonSchema, ToolSpec, ToolChoice, OutputFormat, SamplingOptions, GenerateRequest, GenerationPriority,
   FinishReason, DroppableField, Usage, Timings, EngineMetadata, GenerationState, EngineEvent, ModelInfo, EngineStats, PrefixCacheStats, Engine,
 } from './engine-types.js';
 export { EngineError } from './engine-error.js';

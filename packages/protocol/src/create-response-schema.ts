@@ -41,6 +41,18 @@ export function predictionText(prediction: Prediction): string {
   return typeof prediction.content === 'string' ? prediction.content : prediction.content.map((part) => part.text).join('');
 }
 
+/**
+ * `priority` (a Spark extension on the Responses API): how the embedded engine schedules this
+ * response against the others on the same model. `foreground` (the default) is someone waiting
+ * for tokens; `background` is work nobody watches token by token (a background agent): its
+ * steps wait while a foreground response prefills and join only some of the foreground's decode
+ * steps, so a foreground token is never more than one batch step behind. Engines that schedule
+ * nothing themselves (upstreams) ignore it.
+ */
+export const RESPONSE_PRIORITIES = ['foreground', 'background'] as const;
+export const prioritySchema = z.enum(RESPONSE_PRIORITIES);
+export type ResponsePriority = z.infer<typeof prioritySchema>;
+
 export const metadataSchema = z.record(z.string().max(64), z.string().max(512))
   .refine((m) => Object.keys(m).length <= 16, 'metadata may hold at most 16 keys');
 
@@ -84,5 +96,7 @@ export const createResponseSchema = z.object({
    * clients get the model's raw behaviour.
    */
   loop_guard: z.boolean().nullish(),
+  /** Spark extension: `foreground` (default) or `background` scheduling (see `prioritySchema`). */
+  priority: prioritySchema.nullish(),
 });
 export type CreateResponseBody = z.infer<typeof createResponseSchema>;

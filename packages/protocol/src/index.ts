@@ -1,7 +1,7 @@
 export { ApiError, apiErrors } from './api-error.js';
 export type { ApiErrorBody, ApiErrorType } from './api-error.js';
-export { createResponseSchema, textFormatSchema, reasoningConfigSchema, predictionSchema, predictionText } from './create-response-schema.js';
-export type { CreateResponseBody, TextFormat, Prediction } from './create-response-schema.js';
+export { createResponseSchema, textFormatSchema, reasoningConfigSchema, predictionSchema, predictionText, prioritySchema, RESPONSE_PRIORITIES } from './create-response-schema.js';
+export type { CreateResponseBody, TextFormat, Prediction, ResponsePriority } from './create-response-schema.js';
 export {
   inputItemSchema, inputContentPartSchema, messageItemSchema, functionCallItemSchema,
   functionCallOutputItemSchema, customToolCallItemSchema, customToolCallOutputItemSchema,

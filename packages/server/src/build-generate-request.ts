@@ -83,6 +83,8 @@ export function buildGenerateRequest(
     // A prediction shapes only how fast the output comes, never the prompt: not in promptKey.
     ...(body.prediction ? { prediction: predictionText(body.prediction) } : {}),
     ...(options.session === undefined ? {} : { session: options.session }),
+    // Scheduling only, like a prediction: not in promptKey.
+    ...(body.priority ? { priority: body.priority } : {}),
   };
   return { request, toolSet, promptKey, continued };
 }

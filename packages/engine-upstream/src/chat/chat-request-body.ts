@@ -40,6 +40,7 @@ export function chatRequestBody(request: GenerateRequest, upstreamModel: string,
   if (request.sampling.topP !== undefined) body.top_p = request.sampling.topP;
   if (request.sampling.seed !== undefined) body.seed = request.sampling.seed;
   if (options.sendPrediction && request.prediction !== undefined && !request.prefillOnly) body.prediction = { type: 'content', content: request.prediction };
+  // `request.priority` is not sent: a Chat Completions server schedules its requests its own way.
   body.stream = true;
   body.stream_options = { include_usage: true };
   return body;

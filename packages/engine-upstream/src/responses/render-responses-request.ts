@@ -55,6 +55,8 @@ export function renderResponsesRequest(
     store: options.store,
     ...(options.encryptedReasoning ? { include: ['reasoning.encrypted_content'] } : {}),
     ...(options.prefillOnly ? { generate: false } : {}),
+    // `request.priority` is left out: it ranks generations inside Spark's own engine, and an
+    // upstream (OpenAI's hosts refuse unknown fields) schedules its requests its own way.
   };
 }
 
