@@ -69,3 +69,13 @@ export type {
 export { asksForTests } from './loop/asks-for-tests.js';
 export { openAgent, FALLBACK_CONTEXT_WINDOW } from './loop/open-agent.js';
 export type { OpenAgentOptions, OpenedAgent } from './loop/open-agent.js';
+// Dual mode: background agents in their own worktrees, on their own lanes.
+export { BackgroundAgents, defaultWorktreeDir } from './background/background-agents.js';
+export type { BackgroundSettings, BackgroundTask } from './background/background-agents.js';
+export {
+  DEFAULT_MAX_BACKGROUND_AGENTS, DEFAULT_BACKGROUND_MAX_STEPS, DEFAULT_BACKGROUND_MAX_TOKENS, DEFAULT_WAIT_TIMEOUT_MS, MAX_WAIT_TIMEOUT_MS,
+  MAX_SHADOW_FILES, MAX_SHADOW_BYTES,
+} from './background/background-limits.js';
+export { DELEGATION_TOOLS, DELEGATION_PROMPT } from './background/delegation-tools.js';
+export { unifiedDiffToPatch } from './background/worktree-patch.js';
+export { BACKGROUND_AGENT_NOTE } from './loop/open-agent.js';

@@ -5,6 +5,7 @@ import {
 } from '@spark/agent';
 import { DEFAULT_MODEL_ALIAS } from '@spark/engine-llama';
 import { CliError } from './cli-error.js';
+import { runBackgroundTask } from './exec-background.js';
 import { intOption, parseApproval, parseSandbox, parseTransport } from './cli-options.js';
 import { loadConfig } from './interactive/spark-config.js';
 import { startLocalServer, type LocalServer } from './local-server.js';
@@ -32,6 +33,11 @@ export const EXEC_USAGE = `Usage: spark exec [options] "task"      (also: spark 
   --resume <id|last>         continue a saved session
   --fork <id>[:turn]         start a new session from a saved one, as it was after turn N
   --ephemeral                do not save the session
+  --deep-model <id>          dual mode: the model background agents run (e.g. openai/<model>); also offers
+                             the agent the delegation tools (spawn_agent, wait...). Default: none, and
+                             background agents run --model
+  --background               run the task as a background agent (its own git worktree or copy of the
+                             workspace), then apply its patch (refused where files changed meanwhile)
   --max-steps <n>            model requests per turn before stopping (default 50)
   --no-loop-guard            let a model that repeats itself go on (default: its answer is stopped once
                              it ends in 4+ copies of one span, and a turn once a call repeats 3 times)
@@ -63,6 +69,8 @@ export async function execCommand(argv: readonly string[], signal: AbortSignal, 
       fork: { type: 'string' },
       ephemeral: { type: 'boolean' },
       'max-steps': { type: 'string' },
+      'deep-model': { type: 'string' },
+      background: { type: 'boolean' },
       'no-loop-guard': { type: 'boolean' },
       ctx: { type: 'string' },
       offline: { type: 'boolean' },
@@ -118,6 +126,7 @@ export async function execCommand(argv: readonly string[], signal: AbortSignal, 
       ...(fork === undefined ? {} : { fork }),
       ...(maxSteps === undefined ? {} : { maxStepsPerTurn: maxSteps }),
       ...(values['no-loop-guard'] === true ? { loopGuard: false } : {}),
+      ...(values['deep-model'] === undefined ? {} : { deepModel: values['deep-model'] }),
     });
     const agent: AgentHandle = opened.agent;
     const { connection } = opened;
@@ -135,7 +144,13 @@ export async function execCommand(argv: readonly string[], signal: AbortSignal, 
     let status: TurnStatus = 'failed';
     let finalMessage = '';
     try {
-      for await (const event of runTurns(agent, task, { signal })) {
+      if (values.background === true) {
+        status = await runBackgroundTask(opened.agent, task, signal, (event) => {
+          if (json) write(JSON.stringify(event));
+          else reportProgress(event);
+          if (event.type === 'background.finished') finalMessage = event.summary;
+        });
+      } else for await (const event of runTurns(agent, task, { signal })) {
         if (json) write(JSON.stringify(event));
         else reportProgress(event);
         if (event.type === 'turn.completed') { status = event.status; finalMessage = event.final_message; }
@@ -146,6 +161,7 @@ export async function execCommand(argv: readonly string[], signal: AbortSignal, 
         }
       }
     } finally {
+      await opened.agent.background.close();
       await connection.close();
     }
     if (!json && finalMessage !== '') write(finalMessage);
@@ -172,6 +188,11 @@ function reportProgress(event: AgentEvent): void {
     case 'compaction': line(`  (context compacted: ${event.kind}, ~${event.tokens_before} -> ~${event.tokens_after} tokens)`); break;
     case 'file.reread': line(`  (${event.path} changed on disk: re-read)`); break;
     case 'warning': line(`warning: ${event.message}`); break;
+    case 'background.started': line(`background agent ${event.agent_id} (${event.model}) started`); break;
+    case 'background.step': line(`  [${event.agent_id}] > ${event.tool}`); break;
+    case 'background.finished': line(`background agent ${event.agent_id} ${event.status}: ${event.files.length} file(s) changed`); break;
+    case 'background.applied': line(event.applied ? `  applied: ${oneLine(event.message, 200)}` : `  not applied: ${event.message}`); break;
+    case 'background.error': line(`background error [${event.code}]: ${event.message}`); break;
     case 'error': line(`error [${event.code}]: ${event.message}`); break;
     default: break;
   }

@@ -50,11 +50,13 @@ export { historyItemSchema } from './agent/history-item-schema.js';
 export type { HistoryItem } from './agent/history-item-schema.js';
 export {
   agentEventSchema, agentEventEnvelopeSchema, approvalDecisionSchema, approvalRequestSchema, responseStatsSchema, turnStatusSchema, eventBody,
+  backgroundRoleSchema, backgroundStatusSchema, backgroundAgentInfoSchema,
 } from './agent/agent-event-schema.js';
 export type {
   AgentEvent, AgentEventBody, AgentEventEnvelope, AgentEventType, ApprovalDecision, ApprovalRequest, ResponseStats, TurnStatus,
+  BackgroundRole, BackgroundStatus, BackgroundAgentInfo,
 } from './agent/agent-event-schema.js';
-export { agentOpSchema, parseAgentOp, AgentOpError, MAX_OP_TEXT_CHARS } from './agent/agent-op-schema.js';
+export { agentOpSchema, parseAgentOp, AgentOpError, MAX_OP_TEXT_CHARS, MAX_BACKGROUND_SCOPE_FILES } from './agent/agent-op-schema.js';
 export type { AgentOp, AgentOpType } from './agent/agent-op-schema.js';
 export { threadSnapshotSchema } from './agent/thread-snapshot-schema.js';
 export type { ThreadSnapshot, PendingApproval, UndoablePatch } from './agent/thread-snapshot-schema.js';

@@ -8,6 +8,10 @@ import type { HistoryItem } from '../history/history-item.js';
 import type { ApprovalMode } from '../policy/decide-command.js';
 import type { SandboxSetting, ShellConfinement } from '../sandbox/shell-confinement.js';
 import type { Session, UndoEntry } from '../session/session-store.js';
+import { BackgroundAgents, type BackgroundSettings } from '../background/background-agents.js';
+import { DELEGATION_PROMPT, DELEGATION_TOOLS, delegationTools } from '../background/delegation-tools.js';
+import { PatchError } from '../apply-patch/patch-error.js';
+import type { BackgroundAgentInfo } from '@spark/protocol';
 import { AgentError } from './agent-error.js';
 import type { AgentEvent, AgentEventBody, ApprovalHandler } from './agent-events.js';
 import { runTurns, type AgentHandle } from './agent-handle.js';
@@ -16,7 +20,7 @@ import { ContextFitter } from './fit-context.js';
 import { ResponseFolder } from './fold-response.js';
 import { PendingApprovals } from './pending-approvals.js';
 import { ThreadEvents } from './thread-events.js';
-import { ToolRunner } from './tool-runner.js';
+import { ToolRunner, type ToolOutcome } from './tool-runner.js';
 import { DEFAULT_MAX_STEPS_PER_TURN, TurnLoop } from './turn-loop.js';
 import { TurnInputs } from './turn-inputs.js';
 import { baseRequest, type RequestBase } from './warm-chain.js';
@@ -51,7 +55,15 @@ export interface AgentOptions {
   approve?: ApprovalHandler | 'op';
   session?: Session;
   /** Where a resumed or forked session stands. */
-  resume?: { history: HistoryItem[]; undo: UndoEntry[]; turns: number };
+  resume?: { history: HistoryItem[]; undo: UndoEntry[]; turns: number; background?: BackgroundAgentInfo[] };
+  /**
+   * Dual mode: the deep model, limits and whether the model is offered the delegation tools.
+   * Background agents can always be started by the `background` op; without `delegate` the
+   * model neither sees the tools nor the prompt part about them.
+   */
+  background?: BackgroundSettings;
+  /** A background agent's system prompt for its worktree (default: this prompt with the workspace path replaced). */
+  backgroundInstructions?: (workspace: string) => string;
   maxStepsPerTurn?: number;
   shellTimeoutMs?: number;
   shellOutputBytes?: number;
@@ -88,6 +100,8 @@ export class Agent implements AgentHandle {
   private readonly request: RequestBase;
   /** A `user_message` is being worked on (its turn, then the queued ones). */
   private driving = false;
+  /** Dual mode: the background agents this thread started. */
+  readonly background: BackgroundAgents;
 
   constructor(options: AgentOptions) {
     this.connection = options.connection;
@@ -97,7 +111,22 @@ export class Agent implements AgentHandle {
     const emit = (body: AgentEventBody): AgentEvent => this.thread.emit(body);
     this.approvals = new PendingApprovals(emit, options.approve);
     const budget = new ContextBudget({ contextWindow: options.contextWindow, ...options.budget });
-    this.context = new ContextFitter(budget, options.instructions + JSON.stringify(options.tools), this.conversation, this.inputs);
+    const delegate = options.background?.delegate === true;
+    const tools: readonly ToolParam[] = delegate ? [...options.tools, ...DELEGATION_TOOLS] : options.tools;
+    const instructions = delegate ? `${options.instructions}\n\n${DELEGATION_PROMPT}` : options.instructions;
+    this.background = new BackgroundAgents({
+      ...options.background,
+      connection: this.connection, workspace: options.workspace, fastModel: () => this.request.model,
+      contextWindow: options.contextWindow,
+      instructionsFor: options.backgroundInstructions ?? ((workspace) => options.instructions.split(options.workspace).join(workspace)),
+      tools: options.tools, approval: options.approval,
+      ...(options.sandbox === undefined ? {} : { sandbox: options.sandbox }),
+      ...(options.confinement === undefined ? {} : { confinement: options.confinement }),
+      networkAllowed: options.networkAllowed ?? false, testsAllowed: options.testsAllowed ?? false,
+      emit, ...(options.session === undefined ? {} : { session: options.session }),
+      ...(options.resume?.background === undefined ? {} : { restored: options.resume.background }),
+    });
+    this.context = new ContextFitter(budget, instructions + JSON.stringify(tools), this.conversation, this.inputs, laneFields(options.requestOverrides));
     this.tools = new ToolRunner({
       workspace: options.workspace,
       approval: options.approval,
@@ -111,9 +140,10 @@ export class Agent implements AgentHandle {
       ...(options.shellStreamedBytes === undefined ? {} : { shellStreamedBytes: options.shellStreamedBytes }),
       // One tool result may fill at most an eighth of the window.
       maxOutputChars: Math.floor((options.contextWindow / 8) * CHARS_PER_TOKEN),
+      ...(delegate ? { extraTools: delegationTools(this.background, (id, signal) => this.applyBackground(id, signal)) } : {}),
     });
     this.request = {
-      model: options.model, instructions: options.instructions, tools: options.tools,
+      model: options.model, instructions, tools,
       sessionId: options.session?.id, requestOverrides: options.requestOverrides,
     };
     this.turnLoop = new TurnLoop({
@@ -150,6 +180,12 @@ export class Agent implements AgentHandle {
         return;
       }
       case 'set_model': await this.changeModel(parsed.model); return;
+      case 'background':
+        await this.startBackground(parsed.text, parsed.files, parsed.role);
+        return;
+      case 'background_message': this.background.message(parsed.agent_id, parsed.text); return;
+      case 'background_stop': await this.background.stop(parsed.agent_id); return;
+      case 'background_apply': await this.applyBackground(parsed.agent_id, new AbortController().signal); return;
     }
   }
 
@@ -170,6 +206,7 @@ export class Agent implements AgentHandle {
       context_window: this.contextWindow,
       last_seq: this.thread.lastSeq,
       undoable: this.conversation.undo.map((entry) => ({ call_id: entry.call_id, paths: entry.files.map((file) => file.path) })),
+      background: this.background.list(),
     };
   }
 
@@ -331,6 +368,52 @@ export class Agent implements AgentHandle {
     this.thread.emit({ type: 'model.changed', model });
   }
 
+  /**
+   * The `background` op (`/bg`, `spark exec --background`): starts a background agent on
+   * `task`; a refusal (the limit) is reported as a `background.error` event as well.
+   */
+  async startBackground(task: string, files?: readonly string[], role?: 'fast' | 'deep'): Promise<BackgroundAgentInfo> {
+    try {
+      return await this.background.start({ task, ...(files === undefined ? {} : { files }), ...(role === undefined ? {} : { role }) });
+    } catch (error) {
+      const failure = AgentError.from(error);
+      this.thread.emit({ type: 'background.error', agent_id: '', code: failure.code, message: failure.message });
+      throw failure;
+    }
+  }
+
+  /**
+   * Applies a finished background agent's patch through the apply_patch path (approval in 'ask'
+   * mode, atomic write, undo entry): nothing is written when any hunk's context changed
+   * meanwhile, and the message says which file and hunk. Reported as `background.applied`.
+   */
+  async applyBackground(id: string, signal: AbortSignal): Promise<{ ok: boolean; output: string }> {
+    const info = this.background.get(id);
+    const refuse = (message: string): { ok: boolean; output: string } => {
+      this.thread.emit({ type: 'background.applied', agent_id: id, applied: false, message });
+      return { ok: false, output: message };
+    };
+    if (info === undefined) return refuse(`No background agent '${id}'.`);
+    if (info.applied === true) return refuse(`The patch of background agent ${id} is already applied.`);
+    if (info.patch === undefined) return refuse(`Background agent ${id} has no result yet (${info.status}).`);
+    if (info.patch === '') return refuse(`Background agent ${id} changed no files.`);
+    const callId = `${id}-apply`;
+    const emit = (body: AgentEventBody): AgentEvent => this.thread.emit(body);
+    const outcome = await this.tools.applyExternalPatch(callId, info.patch, { signal, testsAllowed: false, emit }).catch((error: unknown): ToolOutcome => {
+      if (PatchError.is(error)) return { ok: false, output: `Not applied, nothing was written (${error.code}): ${error.message}` };
+      throw error;
+    });
+    if (!outcome.ok) return refuse(outcome.output);
+    if (outcome.undo !== undefined) {
+      this.conversation.undo.push(outcome.undo);
+      await this.conversation.session?.append({ type: 'patch', call_id: outcome.undo.call_id, files: outcome.undo.files });
+    }
+    this.background.markApplied(id);
+    this.inputs.note(`[harness] The patch of background agent ${id} was applied to the workspace: ${outcome.output}`);
+    this.thread.emit({ type: 'background.applied', agent_id: id, applied: true, message: outcome.output });
+    return { ok: true, output: outcome.output };
+  }
+
   /** The `set_model` op: the new model's window is the one the server lists for it (kept when it lists none). */
   private async changeModel(model: string): Promise<void> {
     if (this.driving) throw new AgentError('busy', 'The model cannot change while a turn runs.');
@@ -361,4 +444,12 @@ export class Agent implements AgentHandle {
       this.thread.emit({ type: 'thread.idle' });
     }
   }
+}
+
+/** The lane and priority a thread's every request carries, for its side requests (compaction) too. */
+function laneFields(overrides: Partial<CreateParams> | undefined): Pick<CreateParams, 'stream_id' | 'priority'> {
+  return {
+    ...(overrides?.stream_id === undefined ? {} : { stream_id: overrides.stream_id }),
+    ...(overrides?.priority === undefined ? {} : { priority: overrides.priority }),
+  };
 }

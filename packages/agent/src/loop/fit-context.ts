@@ -27,6 +27,8 @@ export class ContextFitter {
     readonly fixedText: string,
     private readonly conversation: Conversation,
     private readonly inputs: TurnInputs,
+    /** Fields every request of this thread carries (a background agent's lane and priority). */
+    private readonly laneFields: Pick<CreateParams, 'stream_id' | 'priority'> = {},
   ) {}
 
   /** Prompt tokens of the history as it stands. */
@@ -80,6 +82,7 @@ export class ContextFitter {
       input: renderTranscript(split.older, transcriptChars),
       store: false,
       max_output_tokens: SUMMARY_MAX_OUTPUT_TOKENS,
+      ...this.laneFields,
     };
     for await (const event of connection.stream(params, { signal })) {
       if (event.type === 'response.output_text.delta') summary += event.delta;

@@ -7,6 +7,7 @@ import { describeShellConfinement, resolveShellConfinement, type SandboxSetting,
 import { defaultSessionDir, Session, type SessionState } from '../session/session-store.js';
 import { BASE_SYSTEM_PROMPT } from '../tools/system-prompt.js';
 import { APPLY_PATCH_INSTRUCTIONS, WORKSPACE_TOOLS } from '../tools/tool-definitions.js';
+import type { BackgroundSettings } from '../background/background-agents.js';
 import { Agent } from './agent.js';
 import { AgentError } from './agent-error.js';
 import type { ApprovalHandler } from './agent-events.js';
@@ -41,6 +42,13 @@ export interface OpenAgentOptions {
   requestOverrides?: Partial<CreateParams>;
   /** Stop a model that repeats itself (default on). */
   loopGuard?: boolean;
+  /**
+   * Dual mode's `deep` role: the model background agents run (default: the foreground's). Setting
+   * it offers the foreground model the delegation tools unless `background.delegate` says otherwise.
+   */
+  deepModel?: string;
+  /** Dual mode's other settings (limits, worktree directory, `delegate`). */
+  background?: Omit<BackgroundSettings, 'deepModel' | 'deepContextWindow'>;
   signal?: AbortSignal;
 }
 
@@ -86,6 +94,18 @@ export async function openAgent(options: OpenAgentOptions): Promise<OpenedAgent>
       approval: options.approval, testsAllowed, projectInstructions: project.text,
       sandbox: describeShellConfinement(confinement),
     });
+    const deepListed = options.deepModel === undefined ? undefined : models.find((entry) => entry.id === options.deepModel);
+    const background: BackgroundSettings = {
+      ...options.background,
+      delegate: options.background?.delegate ?? options.deepModel !== undefined,
+      ...(options.deepModel === undefined ? {} : { deepModel: options.deepModel }),
+      ...(deepListed?.contextWindow === undefined ? {} : { deepContextWindow: deepListed.contextWindow }),
+    };
+    // A background agent's prompt: the same, for its worktree, plus how its work comes back.
+    const backgroundInstructions = (dir: string): string => `${buildInstructions({
+      basePrompt: BASE_SYSTEM_PROMPT, patchInstructions: APPLY_PATCH_INSTRUCTIONS, workspace: dir,
+      approval: options.approval, testsAllowed, projectInstructions: project.text, sandbox: describeShellConfinement(confinement),
+    })}\n\n${BACKGROUND_AGENT_NOTE}`;
     let session: Session | undefined;
     let resume: SessionState | undefined;
     if (options.sessionDir !== false) {
@@ -100,7 +120,8 @@ export async function openAgent(options: OpenAgentOptions): Promise<OpenedAgent>
       ...(options.networkAllowed === undefined ? {} : { networkAllowed: options.networkAllowed }),
       ...(options.approve === undefined ? {} : { approve: options.approve }),
       ...(session === undefined ? {} : { session }),
-      ...(resume === undefined ? {} : { resume: { history: resume.history, undo: resume.undo, turns: resume.turns } }),
+      ...(resume === undefined ? {} : { resume: { history: resume.history, undo: resume.undo, turns: resume.turns, background: resume.background } }),
+      background, backgroundInstructions,
       ...(options.maxStepsPerTurn === undefined ? {} : { maxStepsPerTurn: options.maxStepsPerTurn }),
       ...(options.requestOverrides === undefined ? {} : { requestOverrides: options.requestOverrides }),
       ...(options.loopGuard === undefined ? {} : { loopGuard: options.loopGuard }),
@@ -111,6 +132,9 @@ export async function openAgent(options: OpenAgentOptions): Promise<OpenedAgent>
     throw error;
   }
 }
+
+/** Ends a background agent's system prompt. */
+export const BACKGROUND_AGENT_NOTE = '# Background task\nA foreground agent handed you this task; the user is not watching. You work in your own copy of the workspace, and your changes go back to the user as a patch they apply. Work until the task is done, then end with a short summary of what you changed and what is left.';
 
 /** Hosted APIs list models for the account, not all they serve: don't second-guess them. */
 function isRemote(baseUrl: string): boolean {

@@ -41,6 +41,14 @@ export interface ToolRunnerOptions {
   shellStreamedBytes?: number;
   /** Longest tool output put in the conversation; longer ones keep their head and tail. */
   maxOutputChars: number;
+  /** Tools served outside the workspace tools (dual mode's delegation tools). */
+  extraTools?: ExtraTools;
+}
+
+/** Function tools the runner hands to someone else by name (arguments still untrusted JSON). */
+export interface ExtraTools {
+  has(name: string): boolean;
+  run(name: string, args: unknown, signal: AbortSignal): Promise<{ ok: boolean; output: string }>;
 }
 
 /** What running one call produced. */
@@ -104,6 +112,15 @@ export class ToolRunner {
     }
   }
 
+  /**
+   * Applies `patch` as if the model had called apply_patch with it (approval, atomic write,
+   * file tracking, `patch.applied`), for patches that come from elsewhere (a background agent's).
+   * Throws `PatchError` when a hunk no longer matches; nothing is written then.
+   */
+  async applyExternalPatch(callId: string, patch: string, context: ToolCallContext): Promise<ToolOutcome> {
+    return this.applyPatch(callId, patch, context);
+  }
+
   /** Restores an applied patch's files. */
   async undo(entry: UndoEntry): Promise<string[]> {
     const fs = new NodePatchFileSystem(this.options.workspace);
@@ -134,6 +151,7 @@ export class ToolRunner {
     }
     if (call.type !== 'function_call') throw new ToolError('invalid_arguments', `Unknown tool '${call.name}'. Use one of read_file, list_dir, search, shell, apply_patch.`);
     const args = parseJson(call.arguments);
+    if (this.options.extraTools?.has(call.name) === true) return this.options.extraTools.run(call.name, args, signal);
     switch (call.name) {
       case 'read_file': {
         const parsed = readArgs.parse(args);

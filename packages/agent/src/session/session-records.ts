@@ -1,3 +1,4 @@
+import { backgroundAgentInfoSchema } from '@spark/protocol';
 import { z } from 'zod';
 import type { HistoryItem } from '../history/history-item.js';
 
@@ -28,6 +29,8 @@ const sessionRecordSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('history'), reason: z.enum(['compaction', 'fork']), items: z.array(historyItemSchema), turns: z.number().int().optional() }),
   z.object({ type: z.literal('patch'), call_id: z.string(), files: z.array(snapshotFileSchema) }),
   z.object({ type: z.literal('undo'), call_id: z.string() }),
+  // Dual mode: a background agent's state as of its last change (the last record per id wins).
+  z.object({ type: z.literal('background'), info: backgroundAgentInfoSchema }),
 ]);
 
 export type SessionRecord = z.infer<typeof sessionRecordSchema>;

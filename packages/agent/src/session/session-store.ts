@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { appendFile, mkdir, readdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
+import type { BackgroundAgentInfo } from '@spark/protocol';
 import type { HistoryItem } from '../history/history-item.js';
 import { parseSessionRecord, type SessionMeta, type SessionRecord, type SessionSnapshotFile } from './session-records.js';
 
@@ -23,6 +24,8 @@ export interface SessionState {
   history: HistoryItem[];
   undo: UndoEntry[];
   turns: number;
+  /** Background agents (dual mode) as last recorded, oldest first. */
+  background: BackgroundAgentInfo[];
 }
 
 export class SessionError extends Error {
@@ -134,6 +137,7 @@ export async function replaySessionFile(file: string, untilTurn?: number): Promi
   let history: HistoryItem[] = [];
   let undo: UndoEntry[] = [];
   let turns = 0;
+  const background = new Map<string, BackgroundAgentInfo>();
   for (const [index, line] of lines.entries()) {
     if (line.trim() === '') continue;
     let record: SessionRecord | undefined;
@@ -157,13 +161,14 @@ export async function replaySessionFile(file: string, untilTurn?: number): Promi
       case 'history': history = [...record.items]; if (record.turns !== undefined) turns = record.turns; break;
       case 'patch': undo.push({ call_id: record.call_id, files: record.files }); break;
       case 'undo': undo = undo.filter((entry) => entry.call_id !== record.call_id); break;
+      case 'background': background.set(record.info.agent_id, record.info); break;
     }
   }
   return finish();
 
   function finish(): SessionState {
     if (meta === undefined) throw new SessionError('session_corrupt', `${file} has no session header.`);
-    return { meta, history, undo, turns };
+    return { meta, history, undo, turns, background: [...background.values()] };
   }
 }
 

@@ -42,6 +42,8 @@ export const INTERACTIVE_USAGE = `Usage: spark [options]              the intera
                              updated thread, or a new one when it has none)
   --new-thread               with --attach: start a new thread instead
   --ctx <tokens>             context size of the embedded engine
+  --deep-model <id>          dual mode: the model background agents run (config "deepModel"); /bg <task>
+                             hands a task over, and the agent may delegate by itself
   --offline                  never contact the model hub
 Config: ${'${XDG_CONFIG_HOME:-~/.config}'}/spark/config.json (or SPARK_CONFIG): {"model", "server", "apiKey",
   "approval", "allowTests", "allowNetwork", "sandbox", "loopGuard", "transport", "ctx"}. Env (over the file): SPARK_MODEL,
@@ -58,6 +60,8 @@ const HELP = [
   '/new  start a new session           /resume [id]  list or resume sessions',
   '/fork [turn]  fork this session (at a turn)   /compact  summarise older turns now',
   '/undo  restore the files of the last patch    /diff  show changes (git diff, or patches this session)',
+  '/bg <task>  hand the task to a background agent (own worktree; its patch comes back to apply)',
+  '/agents [stop <id>|stop all|apply <id>]  list background agents, stop them, apply a finished one\'s patch',
   '/init  write AGENTS.md for this project       /help  this help      /quit  exit',
 ];
 
@@ -81,7 +85,7 @@ export async function interactiveCommand(argv: readonly string[], signal: AbortS
     args: [...argv],
     allowPositionals: true,
     options: {
-      model: { type: 'string' }, server: { type: 'string' }, 'api-key': { type: 'string' }, approval: { type: 'string' },
+      model: { type: 'string' }, 'deep-model': { type: 'string' }, server: { type: 'string' }, 'api-key': { type: 'string' }, approval: { type: 'string' },
       'allow-tests': { type: 'boolean' }, 'allow-network': { type: 'boolean' }, sandbox: { type: 'string' }, transport: { type: 'string' },
       resume: { type: 'boolean' }, ctx: { type: 'string' }, offline: { type: 'boolean' },
     },
@@ -115,11 +119,13 @@ export async function interactiveCommand(argv: readonly string[], signal: AbortS
   const server = local;
   const engineOf = (id: string): string => (server === undefined ? new URL(baseUrl).host : server.engineOf(id));
 
+  const deepModel = values['deep-model'] ?? config.deepModel;
   const base: OpenAgentOptions = {
     baseUrl, workspace, approval, transport, signal,
     testsAllowed: values['allow-tests'] ?? config.allowTests ?? false,
     networkAllowed: values['allow-network'] ?? config.allowNetwork ?? false, sandbox,
     ...(config.loopGuard === false ? { loopGuard: false } : {}),
+    ...(deepModel === undefined ? {} : { deepModel }),
     // The app answers approval.requested events with the approval op.
     approve: 'op',
     ...(apiKey === undefined ? {} : { apiKey }),
@@ -132,6 +138,8 @@ export async function interactiveCommand(argv: readonly string[], signal: AbortS
 
   const reopen = async (extra: Partial<OpenAgentOptions>): Promise<void> => {
     const next = await openAgent({ ...base, model: opened.agent.model, ...extra });
+    // A new session: the old one's background agents end (finished results stay recorded in it).
+    await opened.agent.background.close();
     await opened.connection.close();
     opened = next;
     warm = warmup(opened.agent);
@@ -177,6 +185,12 @@ export async function interactiveCommand(argv: readonly string[], signal: AbortS
           return undone === undefined ? ['nothing to undo'] : [style.green(`restored ${undone.restored.join(', ')}`)];
         }
         case 'diff': return diffLines(workspace, agent);
+        case 'bg': {
+          if (args === '') return [style.red('/bg takes a task')];
+          const info = await opened.agent.startBackground(args).catch((error: unknown) => error instanceof Error ? error : new Error(String(error)));
+          return info instanceof Error ? [style.red(info.message)] : [style.dim(`background agent ${info.agent_id} started on ${info.model} (/agents to follow it)`)];
+        }
+        case 'agents': return backgroundLines(opened.agent, args);
         case 'init':
           tui.submit(INIT_PROMPT);
           return [];
@@ -234,6 +248,7 @@ export async function interactiveCommand(argv: readonly string[], signal: AbortS
     await app.run(banner);
   } finally {
     signal.removeEventListener('abort', onAbort);
+    await opened.agent.background.close();
     await opened.connection.close();
     await local?.close();
   }
@@ -288,3 +303,22 @@ async function diffLines(workspace: string, agent: AgentHandle): Promise<string[
   }
 }
 
+/** `/agents`: one line per background agent, or stop/apply one. */
+async function backgroundLines(agent: Agent, args: string): Promise<string[]> {
+  const [verb = '', id = ''] = args.split(/\s+/);
+  try {
+    if (verb === 'stop') {
+      await agent.background.stop(id === 'all' || id === '' ? undefined : id);
+      return [style.dim(id === 'all' || id === '' ? 'stopped every background agent' : `stopped ${id}`)];
+    }
+    if (verb === 'apply') {
+      const result = await agent.applyBackground(id, new AbortController().signal);
+      return [result.ok ? style.green(result.output) : style.red(result.output)];
+    }
+  } catch (error) {
+    return [style.red(error instanceof Error ? error.message : String(error))];
+  }
+  const list = agent.background.list();
+  if (list.length === 0) return ['no background agents (/bg <task> starts one)'];
+  return list.map((info) => `${info.agent_id}  ${info.status}${info.applied === true ? ' (applied)' : ''}  ${info.model}  ${info.steps} steps  ${info.tokens} tokens  ${Math.round(info.elapsed_ms / 1000)}s  ${style.dim(info.task.slice(0, 60))}`);
+}

@@ -13,6 +13,8 @@ export function configPath(env: NodeJS.ProcessEnv = process.env): string {
 const configSchema = z.object({
   /** Model alias, GGUF path, or (with `server`) the server's model id. */
   model: z.string().min(1).optional(),
+  /** Dual mode: the model background agents run (e.g. `openai/<model>`); also offers the agent the delegation tools. */
+  deepModel: z.string().min(1).optional(),
   /** A Responses endpoint to use instead of the embedded engine. */
   server: z.string().url().optional(),
   apiKey: z.string().min(1).optional(),

@@ -44,6 +44,36 @@ export const responseStatsSchema = z.object({
 });
 export type ResponseStats = z.infer<typeof responseStatsSchema>;
 
+/** Which model a background agent runs: `fast` (the foreground's) or `deep` (the configured deep model). */
+export const backgroundRoleSchema = z.enum(['fast', 'deep']);
+export type BackgroundRole = z.infer<typeof backgroundRoleSchema>;
+
+/**
+ * Where a background agent stands: `running`; `finished` (its answer and patch are out; a message
+ * starts it again); `stopped` (by the user, or reported so after a restart); `failed`.
+ */
+export const backgroundStatusSchema = z.enum(['running', 'finished', 'stopped', 'failed']);
+export type BackgroundStatus = z.infer<typeof backgroundStatusSchema>;
+
+/** One background agent as lists and snapshots show it. */
+export const backgroundAgentInfoSchema = z.object({
+  agent_id: z.string(),
+  task: z.string(),
+  role: backgroundRoleSchema,
+  model: z.string(),
+  status: backgroundStatusSchema,
+  steps: z.number().int().nonnegative(),
+  tokens: z.number().int().nonnegative(),
+  elapsed_ms: z.number().nonnegative(),
+  /** Its last answer, once it has one. */
+  summary: z.string().optional(),
+  /** Its changes as an apply_patch envelope ('' when it changed nothing), once finished. */
+  patch: z.string().optional(),
+  /** The patch went into the workspace. */
+  applied: z.boolean().optional(),
+});
+export type BackgroundAgentInfo = z.infer<typeof backgroundAgentInfoSchema>;
+
 function event<T extends string, S extends z.ZodRawShape>(type: T, shape: S) {
   return agentEventEnvelopeSchema.extend({ type: z.literal(type), ...shape });
 }
@@ -82,6 +112,15 @@ export const agentEventSchema = z.discriminatedUnion('type', [
   event('error', { code: z.string(), message: z.string() }),
   event('turn.completed', { turn: z.number().int(), status: turnStatusSchema, final_message: z.string(), steps: z.number().int() }),
   event('history.replaced', { items: z.array(historyItemSchema) }),
+  // Dual mode: background agents, reported on the foreground thread (`agent_id` names one).
+  event('background.started', { agent_id: z.string(), task: z.string(), role: backgroundRoleSchema, model: z.string(), files: z.array(z.string()), stream_id: z.string() }),
+  event('background.step', { agent_id: z.string(), step: z.number().int(), tool: z.string() }),
+  event('background.status', { agent_id: z.string(), status: backgroundStatusSchema, steps: z.number().int(), tokens: z.number().int(), elapsed_ms: z.number() }),
+  event('background.finished', { agent_id: z.string(), status: turnStatusSchema, summary: z.string(), patch: z.string(), files: z.array(z.string()) }),
+  event('background.stopped', { agent_id: z.string(), reason: z.string() }),
+  event('background.error', { agent_id: z.string(), code: z.string(), message: z.string() }),
+  // `applied` false: nothing was written; `message` says which file and hunk no longer match.
+  event('background.applied', { agent_id: z.string(), applied: z.boolean(), message: z.string() }),
   // The thread has no running turn and no queued one left to start: a `user_message` now starts one.
   event('thread.idle', {}),
 ]);

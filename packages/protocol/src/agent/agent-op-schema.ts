@@ -1,8 +1,11 @@
 import { z } from 'zod';
-import { approvalDecisionSchema } from './agent-event-schema.js';
+import { approvalDecisionSchema, backgroundRoleSchema } from './agent-event-schema.js';
 
 /** Longest text one op may carry (a user message, a steer, a queued message), in characters. */
 export const MAX_OP_TEXT_CHARS = 1_000_000;
+
+/** Paths one background task may name as its scope. */
+export const MAX_BACKGROUND_SCOPE_FILES = 200;
 
 const text = z.string().max(MAX_OP_TEXT_CHARS);
 const index = z.number().int().nonnegative();
@@ -22,6 +25,17 @@ export const agentOpSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('undo') }),
   z.object({ type: z.literal('compact') }),
   z.object({ type: z.literal('set_model'), model: z.string().min(1) }),
+  // Dual mode: the user hands a task to a background agent (`/bg`, `spark exec --background`).
+  z.object({
+    type: z.literal('background'), text,
+    files: z.array(z.string().min(1).max(4096)).max(MAX_BACKGROUND_SCOPE_FILES).optional(),
+    role: backgroundRoleSchema.optional(),
+  }),
+  z.object({ type: z.literal('background_message'), agent_id: z.string().min(1), text }),
+  // Without `agent_id`: stops every background agent (a foreground `interrupt` stops none).
+  z.object({ type: z.literal('background_stop'), agent_id: z.string().min(1).optional() }),
+  // Applies a finished background agent's patch to the workspace through the apply_patch path.
+  z.object({ type: z.literal('background_apply'), agent_id: z.string().min(1) }),
 ]);
 export type AgentOp = z.infer<typeof agentOpSchema>;
 export type AgentOpType = AgentOp['type'];

@@ -18,6 +18,12 @@ const OPS: AgentOp[] = [
   { type: 'undo' },
   { type: 'compact' },
   { type: 'set_model', model: 'qwen3-coder' },
+  { type: 'background', text: 'run the tests and fix what fails', files: ['src/a.ts'], role: 'deep' },
+  { type: 'background', text: 'look around' },
+  { type: 'background_message', agent_id: 'bg1', text: 'only the unit tests' },
+  { type: 'background_stop', agent_id: 'bg1' },
+  { type: 'background_stop' },
+  { type: 'background_apply', agent_id: 'bg1' },
 ];
 
 const EVENTS: AgentEvent[] = [
@@ -51,6 +57,13 @@ const EVENTS: AgentEvent[] = [
   { ...at, type: 'error', code: 'response_failed', message: 'boom' },
   { ...at, type: 'turn.completed', turn: 1, status: 'completed', final_message: 'Hello', steps: 1 },
   { ...at, turn_id: null, type: 'history.replaced', items: [{ type: 'message', role: 'user', content: 'hi' }] },
+  { ...at, turn_id: null, type: 'background.started', agent_id: 'bg1', task: 'fix', role: 'fast', model: 'm', files: [], stream_id: 'bg-bg1' },
+  { ...at, type: 'background.step', agent_id: 'bg1', step: 1, tool: 'shell' },
+  { ...at, type: 'background.status', agent_id: 'bg1', status: 'running', steps: 2, tokens: 300, elapsed_ms: 41 },
+  { ...at, type: 'background.finished', agent_id: 'bg1', status: 'completed', summary: 'Fixed.', patch: '*** Begin Patch\n*** End Patch\n', files: ['a.ts'] },
+  { ...at, type: 'background.stopped', agent_id: 'bg1', reason: 'Stopped by the user.' },
+  { ...at, type: 'background.error', agent_id: 'bg1', code: 'background_limit', message: 'too many' },
+  { ...at, type: 'background.applied', agent_id: 'bg1', applied: false, message: 'hunk 1 of a.ts no longer matches' },
   { ...at, turn_id: null, type: 'thread.idle' },
 ];
 

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { approvalRequestSchema } from './agent-event-schema.js';
+import { approvalRequestSchema, backgroundAgentInfoSchema } from './agent-event-schema.js';
 import { historyItemSchema } from './history-item-schema.js';
 
 /**
@@ -28,6 +28,8 @@ export const threadSnapshotSchema = z.object({
    * applied each and the paths it touched. Absent from hosts that predate it.
    */
   undoable: z.array(z.object({ call_id: z.string(), paths: z.array(z.string()) })).optional(),
+  /** Background agents of this thread (dual mode); absent from hosts that predate it. */
+  background: z.array(backgroundAgentInfoSchema).optional(),
 });
 export type ThreadSnapshot = z.infer<typeof threadSnapshotSchema>;
 export type PendingApproval = ThreadSnapshot['pending_approvals'][number];

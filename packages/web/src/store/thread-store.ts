@@ -362,6 +362,10 @@ export class ThreadStore {
         this.streaming = false;
         this.activity = '';
         return;
+      // Dual mode's background agents: not shown by the app yet (issue 17 leaves that to it).
+      case 'background.started': case 'background.step': case 'background.status': case 'background.finished':
+      case 'background.stopped': case 'background.error': case 'background.applied':
+        return;
       default: {
         const unknown: never = event;
         return unknown;

@@ -1,0 +1,219 @@
+import type { ResponsesConnection, ToolParam } from '@spark/client';
+import type { BackgroundAgentInfo, BackgroundRole, BackgroundStatus, TurnStatus } from '@spark/protocol';
+import { Agent } from '../loop/agent.js';
+import { AgentError } from '../loop/agent-error.js';
+import type { AgentEvent, AgentEventBody } from '../loop/agent-events.js';
+import { runTurns } from '../loop/agent-handle.js';
+import type { ApprovalMode } from '../policy/decide-command.js';
+import type { SandboxSetting, ShellConfinement } from '../sandbox/shell-confinement.js';
+import { removeIsolatedWorkspace, type IsolatedWorkspace } from './isolated-workspace.js';
+import { worktreePatch } from './worktree-patch.js';
+
+export interface BackgroundAgentOptions {
+  id: string;
+  task: string;
+  files: readonly string[];
+  role: BackgroundRole;
+  model: string;
+  connection: ResponsesConnection;
+  contextWindow: number;
+  instructions: string;
+  tools: readonly ToolParam[];
+  isolated: IsolatedWorkspace;
+  approval: ApprovalMode;
+  sandbox?: SandboxSetting;
+  confinement?: ShellConfinement;
+  networkAllowed: boolean;
+  testsAllowed: boolean;
+  maxSteps: number;
+  maxTokens: number;
+  /** The foreground thread's emitter: background events are reported there. */
+  emit: (event: AgentEventBody) => void;
+  /** Called after every status change (the manager records it in the session). */
+  onChange: (agent: BackgroundAgent) => void;
+}
+
+/**
+ * One background agent: its own `Agent` thread in an isolated worktree, on its own `stream_id`
+ * lane of the foreground's connection, sending `priority: 'background'`. It runs its task (and
+ * any later messages) to an answer, then reports a summary and its changes as a patch.
+ */
+export class BackgroundAgent {
+  readonly id: string;
+  readonly lane: string;
+  private readonly agent: Agent;
+  private readonly startedAt = performance.now();
+  private status: BackgroundStatus = 'running';
+  private steps = 0;
+  private tokens = 0;
+  private summary: string | undefined;
+  private patch: string | undefined;
+  private applied = false;
+  private turnStatus: TurnStatus = 'completed';
+  private readonly stopper = new AbortController();
+  private running: Promise<void> = Promise.resolve();
+  private discarded = false;
+  private waiters: Array<() => void> = [];
+
+  constructor(private readonly options: BackgroundAgentOptions) {
+    this.id = options.id;
+    this.lane = `bg-${options.id}`;
+    this.agent = new Agent({
+      connection: options.connection, model: options.model, workspace: options.isolated.workspace,
+      instructions: options.instructions, tools: options.tools, contextWindow: options.contextWindow,
+      approval: options.approval, testsAllowed: options.testsAllowed, networkAllowed: options.networkAllowed,
+      ...(options.sandbox === undefined ? {} : { sandbox: options.sandbox }),
+      ...(options.confinement === undefined ? {} : { confinement: options.confinement }),
+      maxStepsPerTurn: options.maxSteps,
+      requestOverrides: { stream_id: this.lane, priority: 'background' },
+    });
+  }
+
+  info(): BackgroundAgentInfo {
+    return {
+      agent_id: this.id, task: this.options.task, role: this.options.role, model: this.options.model, status: this.status,
+      steps: this.steps, tokens: this.tokens, elapsed_ms: Math.round(performance.now() - this.startedAt),
+      ...(this.summary === undefined ? {} : { summary: this.summary }),
+      ...(this.patch === undefined ? {} : { patch: this.patch }),
+      ...(this.applied ? { applied: true } : {}),
+    };
+  }
+
+  get isRunning(): boolean {
+    return this.status === 'running';
+  }
+
+  markApplied(): void {
+    this.applied = true;
+    this.options.onChange(this);
+  }
+
+  /** Starts the task; the result arrives as `background.finished` (or `.stopped`, `.error`). */
+  start(): void {
+    const { task, files } = this.options;
+    const scope = files.length === 0 ? '' : `\n\nWork on these files (others only as needed): ${files.join(', ')}`;
+    this.options.emit({
+      type: 'background.started', agent_id: this.id, task, role: this.options.role, model: this.options.model, files: [...files], stream_id: this.lane,
+    });
+    this.run(`${task}${scope}`);
+  }
+
+  /** More input: steers a running task, or starts the next turn of a finished one. */
+  message(text: string): 'steered' | 'started' {
+    if (this.status === 'running') {
+      this.agent.steer(text);
+      return 'steered';
+    }
+    if (this.discarded || this.status === 'stopped') throw new AgentError('background_stopped', `Background agent ${this.id} was stopped; start a new one.`);
+    this.status = 'running';
+    this.options.onChange(this);
+    this.run(text);
+    return 'started';
+  }
+
+  /** Resolves once the agent is not running, or after `timeoutMs`; true when it stopped running. */
+  async wait(timeoutMs: number, signal?: AbortSignal): Promise<boolean> {
+    if (!this.isRunning) return true;
+    let timer: NodeJS.Timeout | undefined;
+    let onAbort: (() => void) | undefined;
+    try {
+      await new Promise<void>((resolve) => {
+        this.waiters.push(resolve);
+        timer = setTimeout(resolve, timeoutMs);
+        onAbort = resolve;
+        signal?.addEventListener('abort', onAbort, { once: true });
+      });
+    } finally {
+      clearTimeout(timer);
+      if (onAbort !== undefined) signal?.removeEventListener('abort', onAbort);
+    }
+    return !this.isRunning;
+  }
+
+  /** Stops it (a running turn is interrupted) and removes its worktree: its work is discarded. */
+  async stop(reason: string): Promise<void> {
+    if (this.discarded) return;
+    this.discarded = true;
+    const wasRunning = this.isRunning;
+    this.status = 'stopped';
+    this.stopper.abort(new AgentError('interrupted', reason));
+    try {
+      await this.running;
+    } finally {
+      await removeIsolatedWorkspace(this.options.isolated);
+    }
+    this.options.emit({ type: 'background.stopped', agent_id: this.id, reason: wasRunning ? reason : `${reason} (it had finished; its worktree is removed)` });
+    this.options.onChange(this);
+    this.wake();
+  }
+
+  /** Releases it for good: a running one is stopped; a finished one keeps its result (recorded) and loses only its worktree. */
+  async dispose(reason: string): Promise<void> {
+    if (this.isRunning) { await this.stop(reason); return; }
+    if (this.discarded) return;
+    this.discarded = true;
+    await removeIsolatedWorkspace(this.options.isolated);
+  }
+
+  private run(text: string): void {
+    this.running = this.drive(text);
+  }
+
+  private async drive(text: string): Promise<void> {
+    const { emit } = this.options;
+    try {
+      for await (const event of runTurns(this.agent, text, { signal: this.stopper.signal })) this.observe(event);
+      if (this.discarded) return;
+      const result = await worktreePatch(this.options.isolated);
+      this.patch = result.patch;
+      this.status = this.turnStatus === 'failed' ? 'failed' : 'finished';
+      const skipped = result.skipped.length === 0 ? '' : `\n[not in the patch (binary): ${result.skipped.join(', ')}]`;
+      emit({
+        type: 'background.finished', agent_id: this.id, status: this.turnStatus, summary: `${this.summary ?? ''}${skipped}`, patch: result.patch, files: result.files,
+      });
+    } catch (error) {
+      if (this.discarded) return;
+      const failure = AgentError.from(error);
+      this.status = 'failed';
+      emit({ type: 'background.error', agent_id: this.id, code: failure.code, message: failure.message });
+    } finally {
+      if (!this.discarded) {
+        this.options.onChange(this);
+        this.wake();
+      }
+    }
+  }
+
+  private observe(event: AgentEvent): void {
+    const { emit } = this.options;
+    switch (event.type) {
+      case 'tool_call':
+        emit({ type: 'background.step', agent_id: this.id, step: this.steps, tool: event.name });
+        break;
+      case 'response.completed':
+        this.steps += 1;
+        this.tokens += event.stats.input_tokens + event.stats.output_tokens;
+        emit({ type: 'background.status', agent_id: this.id, status: this.status, steps: this.steps, tokens: this.tokens, elapsed_ms: Math.round(performance.now() - this.startedAt) });
+        if (this.tokens > this.options.maxTokens) {
+          emit({ type: 'background.error', agent_id: this.id, code: 'token_budget', message: `Used ${this.tokens} tokens, over its budget of ${this.options.maxTokens}: stopped; its work so far is in the patch.` });
+          this.agent.interrupt();
+        }
+        break;
+      case 'turn.completed':
+        this.turnStatus = event.status;
+        this.summary = event.final_message;
+        break;
+      case 'error':
+        emit({ type: 'background.error', agent_id: this.id, code: event.code, message: event.message });
+        break;
+      default:
+        break;
+    }
+  }
+
+  private wake(): void {
+    const waiters = this.waiters;
+    this.waiters = [];
+    for (const resolve of waiters) resolve();
+  }
+}
