@@ -1,4 +1,4 @@
-import { computeHunks, editSelectionRequest, streamRewrite } from 'spark-vscode/edit';
+import { computeHunks, editSelectionRequest, proposalHunks, rewrittenSelection, streamRewrite } from 'spark-vscode/edit';
 import { benchFunction } from './editor-function.js';
 import { spawnServer } from './spawn-server.js';
 import { fmt, median } from './stats.js';
@@ -56,18 +56,21 @@ async function edit(url: string, model: string, source: string, instruction: str
   let lastHunkMs = Number.NaN;
   let hunks = 0;
   const request = { ...editSelectionRequest({ model, selection: source, instruction, languageId: 'typescript', path: 'src/order.ts', predict }), max_output_tokens: maxOutputTokens };
+  const drew = (count: number): void => {
+    if (count === 0) return;
+    const now = performance.now() - started;
+    if (Number.isNaN(firstHunkMs)) firstHunkMs = now;
+    lastHunkMs = now;
+    hunks = count;
+  };
   try {
-    const text = await streamRewrite({
-      url, request, original: source,
-      onProposal: (proposal) => {
-        const count = computeHunks(source, proposal).length;
-        if (count === 0) return;
-        const now = performance.now() - started;
-        if (Number.isNaN(firstHunkMs)) firstHunkMs = now;
-        lastHunkMs = now;
-        hunks = count;
-      },
+    const result = await streamRewrite({
+      url, request,
+      // What the extension draws at each redraw: the hunks of the lines complete so far.
+      onText: (text) => { drew(proposalHunks({ start: 0, original: source, rewritten: text }, true).length); },
     });
+    const text = rewrittenSelection(source, result.text);
+    drew(computeHunks(source, text).length);
     return { firstHunkMs, lastHunkMs, hunks, text };
   } catch (error) {
     return { firstHunkMs, lastHunkMs: performance.now() - started, hunks, text: '', error: error instanceof Error ? error.message : String(error) };

@@ -7,14 +7,7 @@ import type { TransportKind } from './client-options.js';
  * protocol's schema of what a client may send (`z.input`), without the frame's `type`;
  * `stream_id` and `generate` apply over WebSocket only.
  */
-export type CreateParams = Omit<ResponseCreateFrame, 'type'> & {
-  /**
-   * Spark extension (dual mode): `background` requests yield to `foreground` ones in the
-   * embedded engine's scheduler. Added here ahead of the protocol schema; a server that does
-   * not know it drops it.
-   */
-  priority?: 'foreground' | 'background' | null;
-};
+export type CreateParams = Omit<ResponseCreateFrame, 'type'>;
 /** One entry of `tools`. */
 export type ToolParam = NonNullable<CreateParams['tools']>[number];
 

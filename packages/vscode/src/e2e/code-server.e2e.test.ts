@@ -10,9 +10,9 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { mountApp, type MountedApp } from '@spark/cli/dist/app/mount-app.js';
 import { streamText } from '@spark/cli/dist/testing/app-script.js';
-import { startTestServer, TEST_MODEL, type TestServer } from '@spark/server/testing';
+import { startTestServer, type TestServer } from '@spark/server/testing';
 import { findCodeServer, SPARK_CLI, startCodeServer, VSCODE_WAIT_MS, type VsCodeSession } from '../testing/code-server.js';
-import { lastAnswer, openFile, resizePanel, selectLines, waitForDiskText, waitForRewrite } from '../testing/workbench.js';
+import { lastAnswer, openFile, widenSideBar, selectLines, waitForDiskText, waitForRewrite } from '../testing/workbench.js';
 import { EXPLAIN_QUESTION, MATH_FILE, ROUND_INSTRUCTION, vscodeScript } from '../testing/vscode-script.js';
 
 /** Tokens of a stream no test lets finish: Esc stops it. */
@@ -37,8 +37,8 @@ void describe('the extension in code-server, on the scripted engine', { skip: ty
     const env = { XDG_RUNTIME_DIR: join(dir, 'run'), SPARK_DATA_DIR: join(dir, 'data') };
     upstream = await startTestServer({ engineOptions: { script: vscodeScript, contextSize: 1_000_000 } });
     app = await mountApp({ server: upstream.server, workspace, env: { ...process.env, ...env } });
-    // spark.model: Edit Selection sends the setting as it is, and the server refuses an empty model.
-    vscode = await startCodeServer(install, { workspace, env, settings: { 'spark.command': SPARK_CLI, 'spark.model': TEST_MODEL } });
+    // No spark.model: Edit Selection takes the model the server lists first, as a user's default setup does.
+    vscode = await startCodeServer(install, { workspace, env, settings: { 'spark.command': SPARK_CLI } });
   });
 
   after(async () => {
@@ -56,7 +56,7 @@ void describe('the extension in code-server, on the scripted engine', { skip: ty
     await vscode.runCommand('Spark: Open Chat');
     const chat = vscode.chatFrame();
     await chat.getByTestId('connection').filter({ hasText: 'open' }).waitFor({ timeout: VSCODE_WAIT_MS });
-    await resizePanel(vscode, 330);
+    await widenSideBar(vscode, 760);
 
     await chat.getByTestId('composer').fill(EXPLAIN_QUESTION);
     await chat.getByTestId('composer').press('Enter');
@@ -88,13 +88,16 @@ void describe('the extension in code-server, on the scripted engine', { skip: ty
     await vscode.runCommand('Spark: Edit Selection');
     await vscode.answerInput(ROUND_INSTRUCTION);
     await waitForRewrite(vscode, 'Math.round(a + b)');
-    // The screenshot shows the diff alone: Ctrl+J hides the panel with the chat.
-    await vscode.page.keyboard.press('Control+J');
-    await vscode.page.locator('.part.panel').waitFor({ state: 'hidden', timeout: VSCODE_WAIT_MS });
+    // The screenshot shows the diff alone, without the side bar holding the chat.
+    await vscode.runCommand('View: Toggle Secondary Side Bar Visibility');
+    await vscode.page.locator('.part.auxiliarybar').waitFor({ state: 'hidden', timeout: VSCODE_WAIT_MS });
+    // The hunk's own lens, once the stream has ended: accepting this one change is the feature.
+    const accept = vscode.page.locator('.monaco-diff-editor .codelens-decoration a', { hasText: 'Accept' });
+    await accept.first().waitFor({ timeout: VSCODE_WAIT_MS });
     // The editors' scrollbars show after the relayout and fade a moment later.
     await vscode.page.waitForTimeout(1_500);
     await vscode.screenshot('edit-diff');
-    await vscode.runCommand('Spark: Accept Edit');
+    await accept.first().click();
     await vscode.page.locator('.monaco-diff-editor').waitFor({ state: 'detached', timeout: VSCODE_WAIT_MS });
     await vscode.runCommand('File: Save');
     const expected = MATH_FILE.replace('return a + b;', 'return Math.round(a + b);');
@@ -108,11 +111,42 @@ void describe('the extension in code-server, on the scripted engine', { skip: ty
     await vscode.runCommand('Spark: Edit Selection');
     await vscode.answerInput(ROUND_INSTRUCTION);
     await waitForRewrite(vscode, 'Math.round(a * b)');
-    await vscode.runCommand('Spark: Reject Edit');
+    await vscode.runCommand('Spark: Reject All Changes');
     await vscode.page.locator('.monaco-diff-editor').waitFor({ state: 'detached', timeout: VSCODE_WAIT_MS });
     // A save writes whatever the buffer holds: had Reject touched it, the disk would show it.
     await vscode.runCommand('File: Save');
     assert.doesNotMatch(await vscode.page.locator('.monaco-editor .view-lines').first().innerText(), /Math\.round\(a \* b\)/);
     assert.equal(await readFile(join(workspace, 'src', 'math.ts'), 'utf8'), before);
   }));
+
+  void it('accepts one hunk and rejects another with their own lenses', () => vscode.capture('hunks', async () => {
+    const file = join(workspace, 'src', 'math.ts');
+    const before = await readFile(file, 'utf8');
+    await openFile(vscode, 'src/math.ts');
+    await selectLines(vscode, 0, 8);
+    await vscode.runCommand('Spark: Edit Selection');
+    await vscode.answerInput(ROUND_INSTRUCTION);
+    await waitForRewrite(vscode, 'Math.round(a * b)');
+    // Both returns rewritten: two hunks, each with its own Accept / Reject once the stream ended.
+    const lenses = vscode.page.locator('.monaco-diff-editor .editor.modified .codelens-decoration');
+    await lenses.filter({ hasText: 'Accept' }).nth(1).waitFor({ timeout: VSCODE_WAIT_MS });
+    await lenses.filter({ hasText: 'Accept' }).first().locator('a', { hasText: 'Reject' }).click();
+    await waitForCount(() => lenses.filter({ hasText: 'Accept' }).count(), 1);
+    await lenses.filter({ hasText: 'Accept' }).first().locator('a', { hasText: 'Accept' }).click();
+    // No hunk left: the diff closes by itself.
+    await vscode.page.locator('.monaco-diff-editor').waitFor({ state: 'detached', timeout: VSCODE_WAIT_MS });
+    await vscode.runCommand('File: Save');
+    const expected = before.replace('return a * b;', 'return Math.round(a * b);');
+    assert.notEqual(expected, before);
+    assert.equal(await waitForDiskText(file, expected), expected);
+  }));
 });
+
+/** Polls `count` until it is `expected`, for as long as the workbench is given to react. */
+async function waitForCount(count: () => Promise<number>, expected: number): Promise<void> {
+  const deadline = Date.now() + VSCODE_WAIT_MS;
+  while (await count() !== expected) {
+    if (Date.now() > deadline) throw new Error(`expected ${expected}, still ${await count()}`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}

@@ -69,7 +69,7 @@ void describe(`the extension in code-server, on ${MODEL}`, { skip: typeof instal
     await vscode.answerInput('Rename the function sum to add.');
     await waitForRewrite(vscode, undefined, MODEL_WAIT_MS);
     await vscode.screenshot('model-edit-diff');
-    await vscode.runCommand('Spark: Accept Edit');
+    await vscode.runCommand('Spark: Accept All Changes');
     await vscode.page.locator('.monaco-diff-editor').waitFor({ state: 'detached', timeout: VSCODE_WAIT_MS });
     await vscode.runCommand('File: Save');
     const deadline = Date.now() + VSCODE_WAIT_MS;

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { splitLines } from './edit-hunks.js';
-import { acceptAll, acceptHunk, isSettled, placeHunks, proposalHunks, proposedRegion, rejectHunk, type EditProposal, type LineReplacement } from './edit-proposal.js';
+import { acceptAll, acceptHunk, findHunk, isSettled, placeHunks, proposalHunks, proposedRegion, rejectHunk, type EditProposal, type LineReplacement } from './edit-proposal.js';
 
 const HEADER = '// header\n\n';
 const ORIGINAL = 'function add(a, b) {\n  return a + b;\n}\n\nfunction sub(a, b) {\n  return a - b;\n}\n';
@@ -74,5 +74,21 @@ describe('edit proposal', () => {
     const partial: EditProposal = { ...PROPOSAL, rewritten: 'function add(a: number, b: number) {\n  return a + b;\n}\n\n// subt' };
     assert.deepEqual(placeHunks(partial.start, proposalHunks(partial, true)).map((hunk) => hunk.fileLine), [2]);
     assert.equal(proposedRegion(partial, true), ORIGINAL.replace('function add(a, b)', 'function add(a: number, b: number)'));
+  });
+
+  it('finds the hunk a lens was drawn for after another hunk was taken, or says it is gone', () => {
+    const [first, second] = placeHunks(PROPOSAL.start, proposalHunks(PROPOSAL));
+    assert.ok(first !== undefined && second !== undefined);
+    // A lens of the second hunk clicked before VS Code redrew it: its index was 1, it is 0 now.
+    const rejected = rejectHunk(PROPOSAL, 0);
+    assert.equal(findHunk(rejected, second), 0);
+    assert.equal(findHunk(rejected, first), -1);
+    assert.equal(findHunk(PROPOSAL, second), 1);
+    // Two hunks reading the same: the nearest to the lens's own index.
+    const twins: EditProposal = { start: 0, original: 'a\nb\na\n', rewritten: 'x\nb\nx\n' };
+    const [one, two] = placeHunks(0, proposalHunks(twins));
+    assert.ok(one !== undefined && two !== undefined);
+    assert.equal(findHunk(twins, one), 0);
+    assert.equal(findHunk(twins, two), 1);
   });
 });

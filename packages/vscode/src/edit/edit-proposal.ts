@@ -100,6 +100,28 @@ export function rejectHunk(proposal: EditProposal, index: number): EditProposal 
   return { ...proposal, rewritten: applyHunks(proposal.original, hunks, kept) };
 }
 
+/** What a lens was drawn for: a hunk's index and text at that moment. */
+export interface HunkRef {
+  readonly index: number;
+  readonly removed: readonly string[];
+  readonly added: readonly string[];
+}
+
+/**
+ * The index, in the proposal as it is now, of the hunk `ref` was drawn for, or -1 when it is
+ * gone. A lens clicked before VS Code redrew it (after another hunk was taken) still names its
+ * own change: matched by text, the nearest to its old index when several read the same.
+ */
+export function findHunk(proposal: EditProposal, ref: HunkRef): number {
+  const same = (a: readonly string[], b: readonly string[]): boolean => a.length === b.length && a.every((line, i) => line === b[i]);
+  let found = -1;
+  proposalHunks(proposal).forEach((hunk, index) => {
+    if (!same(hunk.removed, ref.removed) || !same(hunk.added, ref.added)) return;
+    if (found === -1 || Math.abs(index - ref.index) < Math.abs(found - ref.index)) found = index;
+  });
+  return found;
+}
+
 /** Whether nothing is left to accept or reject. */
 export function isSettled(proposal: EditProposal): boolean {
   return proposalHunks(proposal).length === 0;

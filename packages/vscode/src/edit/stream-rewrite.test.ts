@@ -3,6 +3,7 @@ import { createServer, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { editSelectionRequest } from './edit-request.js';
+import { serverModel } from './server-model.js';
 import { streamRewrite } from './stream-rewrite.js';
 
 const ORIGINAL = 'function add(a, b) {\n  return a + b;\n}\n';
@@ -31,6 +32,11 @@ describe('streamRewrite', () => {
   const bodies: unknown[] = [];
   before(async () => {
     server = createServer((request, response) => {
+      if (request.method === 'GET') {
+        const models = request.headers['x-scenario'] === 'none' ? [] : [{ id: 'first', object: 'model' }, { id: 'second', object: 'model' }];
+        response.writeHead(request.headers.authorization === 'Bearer k' ? 200 : 401, { 'content-type': 'application/json' }).end(JSON.stringify({ object: 'list', data: models }));
+        return;
+      }
       let raw = '';
       request.on('data', (chunk: Buffer) => { raw += chunk.toString(); });
       request.on('end', () => {
@@ -40,7 +46,7 @@ describe('streamRewrite', () => {
         const deltas = ['function sum(a, b) {\n', '  return a + b;\n', '}\n'].map((delta) => sse('response.output_text.delta', { delta }));
         if (scenario === 'failed') void writeSlowly(response, [deltas[0] ?? '', sse('response.failed', { response: { error: { message: 'engine broke' } } })]);
         else if (scenario === 'cut') void writeSlowly(response, [deltas[0] ?? '']);
-        else void writeSlowly(response, [...deltas, sse('response.completed', { response: {} })]);
+        else void writeSlowly(response, [...deltas, sse('response.completed', { response: { usage: { output_tokens: 7 } } })]);
       });
     });
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -50,29 +56,37 @@ describe('streamRewrite', () => {
 
   const request = editSelectionRequest({ model: 'm', selection: ORIGINAL, instruction: 'rename add to sum' });
 
-  it('draws proposals as lines complete and resolves with the final rewrite', async () => {
-    const proposals: string[] = [];
-    const final = await streamRewrite({ url, apiKey: 'k', request, original: ORIGINAL, redrawMs: 0, onProposal: (text) => proposals.push(text) });
-    assert.equal(final, 'function sum(a, b) {\n  return a + b;\n}\n');
-    assert.equal(proposals.at(-1), final);
-    // The first proposal with the renamed line keeps the original's not-yet-rewritten rest.
-    const partial = proposals.find((text) => text.startsWith('function sum'));
-    assert.equal(partial, final);
-    assert.ok(proposals.every((text) => text.endsWith('  return a + b;\n}\n')));
+  it('hands the reply so far to every redraw and resolves with the whole reply and its usage', async () => {
+    const drawn: string[] = [];
+    const before = Date.now();
+    const result = await streamRewrite({ url, apiKey: 'k', request, redrawMs: 0, onText: (text) => drawn.push(text) });
+    assert.equal(result.text, 'function sum(a, b) {\n  return a + b;\n}\n');
+    assert.equal(result.outputTokens, 7);
+    assert.ok(result.firstTextAt !== null && result.firstTextAt >= before);
+    // Redraws see the reply grow, split events joined: never a torn delta.
+    assert.ok(drawn.length >= 2);
+    assert.ok(drawn.every((text, index) => result.text.startsWith(text) && (index === 0 || text.length >= (drawn[index - 1] ?? '').length)));
+    assert.ok(drawn.includes('function sum(a, b) {\n'));
     assert.deepEqual((bodies.at(-1) as { prediction?: unknown }).prediction, { type: 'content', content: ORIGINAL });
   });
 
   it('fails with the server status, a failed response, or a stream cut short', async () => {
-    await assert.rejects(streamRewrite({ url, request, original: ORIGINAL, onProposal: () => undefined }), /answered 401/);
+    await assert.rejects(streamRewrite({ url, request, onText: () => undefined }), /answered 401/);
     const failed = fetchWith({ 'x-scenario': 'failed' });
-    await assert.rejects(failed(() => streamRewrite({ url, apiKey: 'k', request, original: ORIGINAL, onProposal: () => undefined })), /engine broke/);
+    await assert.rejects(failed(() => streamRewrite({ url, apiKey: 'k', request, onText: () => undefined })), /engine broke/);
     const cut = fetchWith({ 'x-scenario': 'cut' });
-    await assert.rejects(cut(() => streamRewrite({ url, apiKey: 'k', request, original: ORIGINAL, onProposal: () => undefined })), /ended before the response completed/);
+    await assert.rejects(cut(() => streamRewrite({ url, apiKey: 'k', request, onText: () => undefined })), /ended before the response completed/);
+  });
+
+  it('takes the first model the server lists, and says so when there is none', async () => {
+    assert.equal(await serverModel(url, 'k'), 'first');
+    await assert.rejects(serverModel(url, undefined), /answered 401/);
+    await assert.rejects(fetchWith({ 'x-scenario': 'none' })(() => serverModel(url, 'k')), /lists no model/);
   });
 
   it('stops when aborted', async () => {
     const abort = new AbortController();
-    const promise = streamRewrite({ url, apiKey: 'k', request, original: ORIGINAL, signal: abort.signal, redrawMs: 0, onProposal: () => { abort.abort(); } });
+    const promise = streamRewrite({ url, apiKey: 'k', request, signal: abort.signal, redrawMs: 0, onText: () => { abort.abort(); } });
     await assert.rejects(promise, (error: unknown) => error instanceof Error && error.name === 'AbortError');
   });
 });

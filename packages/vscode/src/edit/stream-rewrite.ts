@@ -1,6 +1,4 @@
 import type { CreateResponseBody } from '@spark/protocol';
-import { applyHunks, streamingHunks } from './edit-hunks.js';
-import { rewrittenSelection } from './edit-request.js';
 import { ResponseTextReader } from './sse-text.js';
 
 /** How often the proposal is redrawn while tokens arrive. */
@@ -11,22 +9,28 @@ export interface RewriteStreamOptions {
   readonly url: string;
   readonly apiKey?: string | undefined;
   readonly request: CreateResponseBody;
-  /** The selection being rewritten: the proposals are it with the hunks streamed so far. */
-  readonly original: string;
   readonly signal?: AbortSignal;
   readonly redrawMs?: number;
-  /** Called with the proposed selection at most every `redrawMs` while streaming, then once with the final one. */
-  readonly onProposal: (selection: string) => void;
+  /** The reply so far, at most every `redrawMs` while it streams (not called with the final text). */
+  readonly onText: (text: string) => void;
+}
+
+export interface RewriteStreamResult {
+  /** The whole reply, as the model wrote it. */
+  readonly text: string;
+  /** `usage.output_tokens` of the completed response, null when the server sent none. */
+  readonly outputTokens: number | null;
+  /** `Date.now()` when the first text arrived, null when none did. */
+  readonly firstTextAt: number | null;
 }
 
 /**
- * Streams a selection rewrite from `/v1/responses` and draws it as it comes: the complete lines
- * so far diffed against the original, the original's rest kept until rewritten. Resolves with
- * the final rewritten selection. Shared by the extension and `npm run bench`'s editor view, so
- * the bench times the code the editor runs.
+ * Streams a selection rewrite from `/v1/responses`: the reply so far at every redraw, then the
+ * whole reply once the response completed; an error event, an incomplete response or a stream cut
+ * short rejects. Shared by the extension and `npm run bench`'s editor view, so the bench times the
+ * code the editor runs.
  */
-export async function streamRewrite(options: RewriteStreamOptions): Promise<string> {
-  const { original, onProposal } = options;
+export async function streamRewrite(options: RewriteStreamOptions): Promise<RewriteStreamResult> {
   const redrawMs = options.redrawMs ?? EDIT_REDRAW_MS;
   const response = await fetch(`${options.url}/v1/responses`, {
     method: 'POST', body: JSON.stringify(options.request), ...(options.signal === undefined ? {} : { signal: options.signal }),
@@ -37,6 +41,7 @@ export async function streamRewrite(options: RewriteStreamOptions): Promise<stri
   const decoder = new TextDecoder();
   let text = '';
   let drawn = 0;
+  let firstTextAt: number | null = null;
   const body = response.body.getReader();
   try {
     for (;;) {
@@ -44,16 +49,13 @@ export async function streamRewrite(options: RewriteStreamOptions): Promise<stri
       if (done) break;
       for (const event of reader.push(decoder.decode(chunk, { stream: true }))) {
         if (event.type === 'error') throw new Error(event.message);
-        if (event.type === 'done') {
-          const final = rewrittenSelection(original, text);
-          onProposal(final);
-          return final;
-        }
+        if (event.type === 'done') return { text, outputTokens: event.outputTokens, firstTextAt };
+        firstTextAt ??= Date.now();
         text += event.text;
       }
       if (Date.now() - drawn >= redrawMs) {
         drawn = Date.now();
-        onProposal(applyHunks(original, streamingHunks(original, text), 'all'));
+        options.onText(text);
       }
     }
   } finally {

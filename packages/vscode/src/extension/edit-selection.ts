@@ -1,17 +1,15 @@
 import * as vscode from 'vscode';
-import { acceptAll, acceptHunk, isSettled, placeHunks, proposalHunks, proposedRegion, rejectHunk, type AcceptResult, type EditProposal } from '../edit/edit-proposal.js';
+import { acceptAll, acceptHunk, findHunk, isSettled, placeHunks, proposalHunks, proposedRegion, rejectHunk, type AcceptResult, type EditProposal, type HunkRef } from '../edit/edit-proposal.js';
 import { splitLines } from '../edit/edit-hunks.js';
 import { editSelectionRequest, rewrittenSelection } from '../edit/edit-request.js';
-import { ResponseTextReader } from '../edit/sse-text.js';
+import { serverModel } from '../edit/server-model.js';
+import { streamRewrite } from '../edit/stream-rewrite.js';
 import type { SparkStatus } from '../status/spark-status.js';
 import { tokensPerSecond } from '../status/spark-status.js';
 import { EDIT_SCHEME } from './edit-scheme.js';
 import type { LensedProposal } from './hunk-lenses.js';
 
 export { EDIT_SCHEME } from './edit-scheme.js';
-/** How often the proposed document is redrawn while tokens arrive. */
-export const EDIT_REDRAW_MS = 50;
-
 /** Where Edit Selection sends its request, and what it needs from the extension. */
 export interface EditContext {
   server(): Promise<{ url: string; apiKey: string | undefined }>;
@@ -28,7 +26,6 @@ interface PendingEdit {
   readonly abort: AbortController;
   proposal: EditProposal;
   streaming: boolean;
-  generation: number;
   /** Settles when the stream has ended (completed, failed or stopped). */
   done: Promise<void>;
 }
@@ -57,7 +54,7 @@ export class EditSelection implements vscode.TextDocumentContentProvider {
   lensed(uri: vscode.Uri): LensedProposal | undefined {
     const edit = this.pending;
     if (edit === undefined || edit.proposed.toString() !== uri.toString()) return undefined;
-    return { hunks: placeHunks(edit.proposal.start, proposalHunks(edit.proposal, edit.streaming)), streaming: edit.streaming, generation: edit.generation };
+    return { hunks: placeHunks(edit.proposal.start, proposalHunks(edit.proposal, edit.streaming)), streaming: edit.streaming };
   }
 
   async run(): Promise<void> {
@@ -76,7 +73,7 @@ export class EditSelection implements vscode.TextDocumentContentProvider {
     let ended = (): void => undefined;
     const edit: PendingEdit = {
       document, proposed, abort: new AbortController(), proposal: { start: range.start.line, original, rewritten: original },
-      streaming: true, generation: 0, done: new Promise((resolve) => { ended = resolve; }),
+      streaming: true, done: new Promise((resolve) => { ended = resolve; }),
     };
     this.pending = edit;
     this.show(edit);
@@ -121,18 +118,18 @@ export class EditSelection implements vscode.TextDocumentContentProvider {
     await this.finish(edit);
   }
 
-  /** The lens "Accept" of hunk `index` of the proposal at `uri`, drawn at `generation`. */
-  async acceptHunk(uri: string, index: number, generation: number): Promise<void> {
-    const edit = this.current(uri, generation);
-    if (edit !== undefined) await this.commit(edit, acceptHunk(edit.proposal, index, edit.document.getText()));
+  /** The lens "Accept" of the hunk `ref` names, on the proposal at `uri`. */
+  async acceptHunk(uri: string, ref: HunkRef): Promise<void> {
+    const found = this.current(uri, ref);
+    if (found !== undefined) await this.commit(found.edit, acceptHunk(found.edit.proposal, found.index, found.edit.document.getText()));
   }
 
-  /** The lens "Reject" of hunk `index`. */
-  async rejectHunk(uri: string, index: number, generation: number): Promise<void> {
-    const edit = this.current(uri, generation);
-    if (edit === undefined) return;
-    edit.proposal = rejectHunk(edit.proposal, index);
-    await this.settleOrShow(edit);
+  /** The lens "Reject" of the hunk `ref` names. */
+  async rejectHunk(uri: string, ref: HunkRef): Promise<void> {
+    const found = this.current(uri, ref);
+    if (found === undefined) return;
+    found.edit.proposal = rejectHunk(found.edit.proposal, found.index);
+    await this.settleOrShow(found.edit);
   }
 
   dispose(): void {
@@ -140,11 +137,13 @@ export class EditSelection implements vscode.TextDocumentContentProvider {
     this.changed.dispose();
   }
 
-  /** The pending edit when a lens click still matches it (same document, same layout, not streaming). */
-  private current(uri: string, generation: number): PendingEdit | undefined {
+  /** The pending edit and the hunk's index now, when a lens click still names a change of it (finished streaming). */
+  private current(uri: string, ref: HunkRef): { edit: PendingEdit; index: number } | undefined {
     const edit = this.pending;
-    if (edit === undefined || edit.streaming || edit.proposed.toString() !== uri || edit.generation !== generation) return undefined;
-    return edit;
+    if (edit === undefined || edit.streaming || edit.proposed.toString() !== uri) return undefined;
+    const index = findHunk(edit.proposal, ref);
+    if (index === -1) { void vscode.window.showInformationMessage('Spark: that change is no longer part of the proposal.'); return undefined; }
+    return { edit, index };
   }
 
   private async commit(edit: PendingEdit, result: AcceptResult): Promise<void> {
@@ -163,46 +162,23 @@ export class EditSelection implements vscode.TextDocumentContentProvider {
 
   private async stream(edit: PendingEdit, instruction: string): Promise<string> {
     const server = await this.context.server();
+    // No model configured: the one the server serves first (an empty `model` is a 400).
+    const model = this.context.model() || await serverModel(server.url, server.apiKey, edit.abort.signal);
     const request = editSelectionRequest({
-      model: this.context.model(), selection: edit.proposal.original, instruction, languageId: edit.document.languageId,
+      model, selection: edit.proposal.original, instruction, languageId: edit.document.languageId,
       path: vscode.workspace.asRelativePath(edit.document.uri),
     });
     this.context.status({ state: 'working', problem: '' });
-    const response = await fetch(`${server.url}/v1/responses`, {
-      method: 'POST', signal: edit.abort.signal, body: JSON.stringify(request),
-      headers: { 'content-type': 'application/json', accept: 'text/event-stream', ...(server.apiKey === undefined ? {} : { authorization: `Bearer ${server.apiKey}` }) },
+    const result = await streamRewrite({
+      url: server.url, apiKey: server.apiKey, request, signal: edit.abort.signal,
+      onText: (text) => {
+        edit.proposal = { ...edit.proposal, rewritten: inEol(text, edit.document.eol) };
+        this.show(edit);
+      },
     });
-    if (!response.ok || response.body === null) throw new Error(`the server answered ${response.status}: ${(await response.text()).slice(0, 300)}`);
-    const reader = new ResponseTextReader();
-    const decoder = new TextDecoder();
-    let text = '';
-    let drawn = 0;
-    let firstDelta: number | null = null;
-    const body = response.body.getReader();
-    try {
-      for (;;) {
-        const { done, value: chunk } = await body.read();
-        if (done) break;
-        for (const event of reader.push(decoder.decode(chunk, { stream: true }))) {
-          if (event.type === 'error') throw new Error(event.message);
-          if (event.type === 'done') {
-            const rate = tokensPerSecond(event.outputTokens ?? 0, firstDelta, Date.now());
-            this.context.status({ state: 'idle', ...(rate === null ? {} : { tokensPerSecond: rate, source: 'edit' as const }) });
-            return text;
-          }
-          firstDelta ??= Date.now();
-          text += event.text;
-        }
-        if (Date.now() - drawn >= EDIT_REDRAW_MS) {
-          drawn = Date.now();
-          edit.proposal = { ...edit.proposal, rewritten: inEol(text, edit.document.eol) };
-          this.show(edit);
-        }
-      }
-    } finally {
-      body.releaseLock();
-    }
-    throw new Error('the stream ended before the response completed.');
+    const rate = tokensPerSecond(result.outputTokens ?? 0, result.firstTextAt, Date.now());
+    this.context.status({ state: 'idle', ...(rate === null ? {} : { tokensPerSecond: rate, source: 'edit' as const }) });
+    return result.text;
   }
 
   /** Draws the proposed document: the file as it is now, with the region as the proposal would make it. */
@@ -213,7 +189,6 @@ export class EditSelection implements vscode.TextDocumentContentProvider {
     // A line past the end is clamped by VS Code to the document's end (a region ending without a newline).
     const end = document.offsetAt(new vscode.Position(proposal.start + splitLines(proposal.original).length, 0));
     this.proposals.set(edit.proposed.toString(), text.slice(0, start) + proposedRegion(proposal, edit.streaming) + text.slice(end));
-    edit.generation++;
     this.changed.fire(edit.proposed);
     this.context.changed(edit.proposed);
   }

@@ -1,4 +1,5 @@
 import * as vscode from 'vscode';
+import type { HunkRef } from '../edit/edit-proposal.js';
 import { contextMentions } from '../shared/context-mention.js';
 import { ChatActivity } from './chat-activity.js';
 import { ChatViewProvider } from './chat-view.js';
@@ -83,8 +84,8 @@ export function activate(context: vscode.ExtensionContext): void {
     vscode.workspace.onDidChangeConfiguration((event) => {
       if (event.affectsConfiguration('spark.model')) statusBar.update((status) => ({ ...status, model: settings().model || status.model }));
     }),
-    vscode.commands.registerCommand(ACCEPT_HUNK_COMMAND, (uri: string, index: number, generation: number) => edits.acceptHunk(uri, index, generation)),
-    vscode.commands.registerCommand(REJECT_HUNK_COMMAND, (uri: string, index: number, generation: number) => edits.rejectHunk(uri, index, generation)),
+    vscode.commands.registerCommand(ACCEPT_HUNK_COMMAND, (uri: string, ref: HunkRef) => edits.acceptHunk(uri, ref)),
+    vscode.commands.registerCommand(REJECT_HUNK_COMMAND, (uri: string, ref: HunkRef) => edits.rejectHunk(uri, ref)),
     vscode.commands.registerCommand('spark.undoPatch', () => patches?.undo()),
     vscode.commands.registerCommand('spark.moveChat', async () => {
       await chat.reveal();

@@ -1,8 +1,8 @@
 import * as vscode from 'vscode';
-import type { PlacedHunk } from '../edit/edit-proposal.js';
+import type { HunkRef, PlacedHunk } from '../edit/edit-proposal.js';
 import { EDIT_SCHEME } from './edit-scheme.js';
 
-/** Command ids of the per-hunk lenses (arguments: the proposed document's URI as a string, the hunk's index, the proposal's generation). */
+/** Command ids of the per-hunk lenses (arguments: the proposed document's URI as a string, the hunk's HunkRef). */
 export const ACCEPT_HUNK_COMMAND = 'spark.acceptHunk';
 export const REJECT_HUNK_COMMAND = 'spark.rejectHunk';
 
@@ -11,8 +11,6 @@ export interface LensedProposal {
   readonly hunks: readonly PlacedHunk[];
   /** The rewrite still streams: hunks are shown but not yet offered. */
   readonly streaming: boolean;
-  /** Bumped on every change, so a lens clicked on an outdated layout does nothing. */
-  readonly generation: number;
 }
 
 /**
@@ -49,7 +47,8 @@ export class HunkLenses implements vscode.CodeLensProvider, vscode.Disposable {
       const range = new vscode.Range(Math.min(hunk.proposedLine, Math.max(0, document.lineCount - 1)), 0, Math.min(hunk.proposedLine, Math.max(0, document.lineCount - 1)), 0);
       const summary = `-${hunk.removed.length} +${hunk.added.length}`;
       if (proposal.streaming) { lenses.push(new vscode.CodeLens(range, { title: `Spark is writing… (${summary})`, command: '' })); continue; }
-      const args = [document.uri.toString(), hunk.index, proposal.generation];
+      const ref: HunkRef = { index: hunk.index, removed: hunk.removed, added: hunk.added };
+      const args = [document.uri.toString(), ref];
       lenses.push(
         new vscode.CodeLens(range, { title: `$(check) Accept (${summary})`, command: ACCEPT_HUNK_COMMAND, arguments: args, tooltip: 'Apply this change to the file' }),
         new vscode.CodeLens(range, { title: '$(close) Reject', command: REJECT_HUNK_COMMAND, arguments: args, tooltip: 'Drop this change' }),

@@ -21,19 +21,20 @@ export async function lastAnswer(chat: FrameLocator): Promise<LastAnswer> {
   return { text, streaming, tokens: text === '' ? 0 : text.split(/\s+/).length };
 }
 
-/** Drags the panel's top edge (the chat lives in the panel) up to `top` pixels from the page's top. */
-export async function resizePanel(vscode: VsCodeSession, top: number): Promise<void> {
+/** Drags the secondary side bar's left edge (the chat lives there) to `left` pixels from the page's left. */
+export async function widenSideBar(vscode: VsCodeSession, left: number): Promise<void> {
   const { page } = vscode;
-  await page.locator('.part.panel').waitFor({ timeout: VSCODE_WAIT_MS });
-  const panel = await page.locator('.part.panel').boundingBox();
-  if (panel === null) throw new Error('no panel to resize');
-  const x = panel.x + panel.width / 2;
-  await page.mouse.move(x, panel.y - 1);
+  const bar = page.locator('.part.auxiliarybar');
+  await bar.waitFor({ timeout: VSCODE_WAIT_MS });
+  const box = await bar.boundingBox();
+  if (box === null) throw new Error('no secondary side bar to widen');
+  const y = box.y + box.height / 2;
+  await page.mouse.move(box.x - 1, y);
   await page.mouse.down();
-  await page.mouse.move(x, top, { steps: 5 });
+  await page.mouse.move(left, y, { steps: 5 });
   await page.mouse.up();
   // Off the sash, which stays highlighted under the pointer.
-  await page.mouse.move(x, top + 200);
+  await page.mouse.move(left - 200, y);
 }
 
 /** Opens a workspace file with Quick Open and waits for its editor. */
