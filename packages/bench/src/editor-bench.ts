@@ -1,5 +1,5 @@
-import { computeHunks, editSelectionRequest, proposalHunks, rewrittenSelection, streamRewrite } from 'spark-vscode/edit';
-import { benchFunction } from './editor-function.js';
+import { computeHunks, editSelectionRequest, proposalHunks, rewrittenSelection, splitLines, streamRewrite } from 'spark-vscode/edit';
+import { BENCH_FUNCTION, BENCH_INSTRUCTION } from './editor-function.js';
 import { spawnServer } from './spawn-server.js';
 import { fmt, median } from './stats.js';
 
@@ -11,7 +11,7 @@ export interface EditorBenchOptions {
 /** Room for the rewrite: the selection's own tokens (about 3.2 characters each) and a margin. */
 const OUTPUT_TOKENS_PER_CHAR = 1 / 2.5;
 
-interface EditorRun { lastHunkMs: number; firstHunkMs: number; hunks: number; text: string; error?: string }
+interface EditorRun { lastHunkMs: number; firstHunkMs: number; hunks: number; text: string; outputTokens: number; error?: string }
 
 /**
  * Issue 16's editor view: VS Code's "Spark: Edit Selection" on a 100-line function, timed from
@@ -21,7 +21,8 @@ interface EditorRun { lastHunkMs: number; firstHunkMs: number; hunks: number; te
  * diff, the same for both, is not in the figure.
  */
 export async function benchEditor(options: EditorBenchOptions): Promise<void> {
-  const { source, instruction } = benchFunction(100);
+  const source = BENCH_FUNCTION;
+  const instruction = BENCH_INSTRUCTION;
   const server = await spawnServer(options.serverArgs);
   const runs = { plain: [] as EditorRun[], predicted: [] as EditorRun[] };
   try {
@@ -39,15 +40,25 @@ export async function benchEditor(options: EditorBenchOptions): Promise<void> {
   const last = (list: EditorRun[]): number => median(list.map((run) => run.lastHunkMs));
   const first = (list: EditorRun[]): number => median(list.map((run) => run.firstHunkMs));
   console.log(`\n== editor: Edit Selection on a ${source.split('\n').length - 1}-line function, command -> last hunk drawn (ms, median of ${options.repeats}) ==`);
-  console.log(['', 'first hunk', 'last hunk', 'hunks', 'errors'].map((h) => h.padEnd(14)).join(''));
+  console.log(['', 'first hunk', 'last hunk', 'hunks', 'out tokens', 'lines kept', 'errors'].map((h) => h.padEnd(14)).join(''));
   for (const [label, list] of [['no prediction', runs.plain], ['prediction', runs.predicted]] as const) {
     const errors = list.filter((run) => run.error !== undefined);
-    console.log([label, fmt(first(list)), fmt(last(list)), String(list[0]?.hunks ?? ''), String(errors.length)].map((c) => c.padEnd(14)).join(''));
+    const tokens = median(list.map((run) => run.outputTokens));
+    const kept = median(list.map((run) => keptLines(source, run.text)));
+    console.log([label, fmt(first(list)), fmt(last(list)), String(list[0]?.hunks ?? ''), fmt(tokens, 0), `${fmt(kept * 100, 0)}%`, String(errors.length)].map((c) => c.padEnd(14)).join(''));
     for (const run of errors.slice(0, 1)) console.log(`  ${label}: ${run.error ?? ''}`);
   }
   const speedup = last(runs.plain) / last(runs.predicted);
   const same = runs.plain.every((run, index) => run.text === runs.predicted[index]?.text);
   console.log(`speed-up with prediction: ${fmt(speedup, 2)}x (goal >= 2x: ${speedup >= 2 ? 'met' : 'MISSED'}); same rewrite both ways: ${same ? 'yes' : 'no'}`);
+  console.log('(lines kept: the share of the function\'s lines the rewrite left as they were; a small model that does not copy the selection gives prediction little to draft from)');
+}
+
+/** The share of `source`'s lines that the rewrite kept unchanged. */
+function keptLines(source: string, text: string): number {
+  const lines = splitLines(source).length;
+  const removed = computeHunks(source, text).reduce((sum, hunk) => sum + hunk.removed.length, 0);
+  return lines === 0 ? 0 : (lines - removed) / lines;
 }
 
 async function edit(url: string, model: string, source: string, instruction: string, predict: boolean, maxOutputTokens: number): Promise<EditorRun> {
@@ -55,6 +66,7 @@ async function edit(url: string, model: string, source: string, instruction: str
   let firstHunkMs = Number.NaN;
   let lastHunkMs = Number.NaN;
   let hunks = 0;
+  let partial = '';
   const request = { ...editSelectionRequest({ model, selection: source, instruction, languageId: 'typescript', path: 'src/order.ts', predict }), max_output_tokens: maxOutputTokens };
   const drew = (count: number): void => {
     if (count === 0) return;
@@ -67,13 +79,15 @@ async function edit(url: string, model: string, source: string, instruction: str
     const result = await streamRewrite({
       url, request,
       // What the extension draws at each redraw: the hunks of the lines complete so far.
-      onText: (text) => { drew(proposalHunks({ start: 0, original: source, rewritten: text }, true).length); },
+      onText: (text) => { partial = text; drew(proposalHunks({ start: 0, original: source, rewritten: text }, true).length); },
     });
     const text = rewrittenSelection(source, result.text);
     drew(computeHunks(source, text).length);
-    return { firstHunkMs, lastHunkMs, hunks, text };
+    return { firstHunkMs, lastHunkMs, hunks, text, outputTokens: result.outputTokens ?? Number.NaN };
   } catch (error) {
-    return { firstHunkMs, lastHunkMs: performance.now() - started, hunks, text: '', error: error instanceof Error ? error.message : String(error) };
+    // A reply cut at the output limit (a small model looping) still counts, with what it wrote.
+    const message = error instanceof Error ? error.message : String(error);
+    return { firstHunkMs, lastHunkMs: performance.now() - started, hunks, text: partial, outputTokens: message.includes('incomplete') ? maxOutputTokens : Number.NaN, error: message };
   }
 }
 
