@@ -113,4 +113,20 @@ void describe('the extension in code-server: status bar, mentions and patch diff
     await diff.waitFor({ state: 'detached', timeout: VSCODE_WAIT_MS });
     await chat.getByTestId('patch').filter({ hasText: 'Patch undone' }).waitFor({ timeout: VSCODE_WAIT_MS });
   }));
+
+  void it('closes the diff when the patch is undone from the chat instead', () => vscode.capture('patch-chat-undo', async () => {
+    const file = join(workspace, 'src', 'greet.ts');
+    await chat.getByTestId('composer').fill('patch');
+    await chat.getByTestId('composer').press('Enter');
+    const card = chat.locator('[data-testid="approval"][data-state="pending"]');
+    await card.waitFor({ timeout: VSCODE_WAIT_MS });
+    await card.getByTestId('approve').click();
+    const diff = vscode.page.locator('.monaco-diff-editor');
+    await diff.locator('.editor.modified .view-lines', { hasText: 'return `Hello, ${name}!`;' }).waitFor({ timeout: VSCODE_WAIT_MS });
+    assert.equal(await waitForDiskText(file, GREET_AFTER), GREET_AFTER);
+
+    await chat.getByTestId('patch').filter({ hasText: 'Patch applied' }).getByTestId('undo').click();
+    assert.equal(await waitForDiskText(file, GREET_BEFORE), GREET_BEFORE);
+    await diff.waitFor({ state: 'detached', timeout: VSCODE_WAIT_MS });
+  }));
 });
