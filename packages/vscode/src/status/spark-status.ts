@@ -45,6 +45,19 @@ export function tokensPerSecond(outputTokens: number, firstDeltaMs: number | nul
   return window < MIN_RATE_WINDOW_MS ? null : (outputTokens * 1000) / window;
 }
 
+/**
+ * The speed of a chat response, or null when it says nothing: the agent rates `output - 1`
+ * tokens over the time from the first delta to the last, however short, so a response whose
+ * deltas came in one burst (a few tokens in one network read, the short answer after a tool
+ * call) rates thousands of tokens/s. Its window, recovered from the two, must reach
+ * MIN_RATE_WINDOW_MS, the rule Edit Selection's own speed follows.
+ */
+export function chatRate(outputTokens: number, rate: number | null): number | null {
+  if (rate === null || !(rate > 0) || outputTokens <= 1) return null;
+  const windowMs = ((outputTokens - 1) / rate) * 1000;
+  return windowMs < MIN_RATE_WINDOW_MS ? null : rate;
+}
+
 /** The status after a thread's snapshot was loaded in the chat. */
 export function statusFromSnapshot(status: SparkStatus, snapshot: ThreadSnapshot): SparkStatus {
   return { ...status, model: snapshot.model, state: snapshot.running_turn_id === null ? 'idle' : 'working', problem: '' };
@@ -56,8 +69,10 @@ export function statusFromEvent(status: SparkStatus, event: AgentEvent): SparkSt
     case 'turn.started':
     case 'response.started':
       return { ...status, state: 'working', problem: '' };
-    case 'response.completed':
-      return event.stats.tokens_per_second === null ? status : { ...status, tokensPerSecond: event.stats.tokens_per_second, source: 'chat' };
+    case 'response.completed': {
+      const rate = chatRate(event.stats.output_tokens, event.stats.tokens_per_second);
+      return rate === null ? status : { ...status, tokensPerSecond: rate, source: 'chat' };
+    }
     case 'turn.completed':
       return event.status === 'failed' ? { ...status, state: 'error', problem: status.problem || 'The turn failed.' } : { ...status, state: 'idle' };
     case 'thread.idle':

@@ -38,8 +38,17 @@ const EXPLAIN_ANSWER = [
   'It has no side effects; `product` next to it multiplies instead.',
 ].join('\n');
 
+/**
+ * A note the agent adds as a user message (`[harness] The user undid your patch ...`): the
+ * script answers the user's own last message, as the browser app's script does in a thread
+ * without notes.
+ */
+function isHarnessNote(item: GenerateRequest['conversation'][number]): boolean {
+  return item.type === 'user' && item.text.startsWith('[harness]');
+}
+
 function userText(request: GenerateRequest): string {
-  const user = [...request.conversation].reverse().find((item) => item.type === 'user');
+  const user = [...request.conversation].reverse().find((item) => item.type === 'user' && !isHarnessNote(item));
   return user?.type === 'user' ? user.text : '';
 }
 
@@ -56,5 +65,5 @@ export function vscodeScript(request: GenerateRequest): readonly ScriptStep[] {
     return rewrite.split(/(?<=\n)/).flatMap((line) => [{ type: 'delay', ms: REWRITE_LINE_DELAY_MS }, { type: 'text', text: line }] satisfies ScriptStep[]);
   }
   if (text === EXPLAIN_QUESTION) return streamed(EXPLAIN_ANSWER, 15);
-  return appScript(request);
+  return appScript({ ...request, conversation: request.conversation.filter((item) => !isHarnessNote(item)) });
 }
