@@ -364,7 +364,7 @@ export class ThreadStore {
         return;
       // Dual mode's background agents: not shown by the app yet (issue 17 leaves that to it).
       case 'background.started': case 'background.step': case 'background.status': case 'background.finished':
-      case 'background.stopped': case 'background.error': case 'background.applied':
+      case 'background.stopped': case 'background.error': case 'background.applied': case 'background.delta': case 'background.tool':
         return;
       default: {
         const unknown: never = event;
