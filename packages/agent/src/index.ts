@@ -74,7 +74,7 @@ export { BackgroundAgents, defaultWorktreeDir } from './background/background-ag
 export type { BackgroundSettings, BackgroundTask } from './background/background-agents.js';
 export {
   DEFAULT_MAX_BACKGROUND_AGENTS, DEFAULT_BACKGROUND_MAX_STEPS, DEFAULT_BACKGROUND_MAX_TOKENS, DEFAULT_WAIT_TIMEOUT_MS, MAX_WAIT_TIMEOUT_MS,
-  MAX_SHADOW_FILES, MAX_SHADOW_BYTES,
+  MAX_SHADOW_FILES, MAX_SHADOW_BYTES, DEFAULT_BACKGROUND_DELTA_INTERVAL_MS, BACKGROUND_TOOL_OUTPUT_PREVIEW_CHARS,
 } from './background/background-limits.js';
 export { DELEGATION_TOOLS, DELEGATION_PROMPT } from './background/delegation-tools.js';
 export { unifiedDiffToPatch } from './background/worktree-patch.js';

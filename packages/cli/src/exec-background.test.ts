@@ -57,8 +57,11 @@ void describe('spark exec --background (scripted server)', () => {
     const events = run.stdout.trim().split('\n').map((line) => JSON.parse(line) as { type: string; [key: string]: unknown });
     const types = events.map((event) => event.type).filter((type) => type !== 'background.status');
     assert.deepEqual(types, [
-      'session.started', 'background.started', 'background.step', 'background.step', 'background.finished', 'patch.applied', 'background.applied',
+      'session.started', 'background.started', 'background.step', 'background.tool', 'background.step', 'background.tool', 'background.delta',
+      'background.finished', 'patch.applied', 'background.applied',
     ]);
+    // Its answer text streams as `background.delta` (coalesced), before the finished event repeats it as the summary.
+    assert.equal(events.find((event) => event.type === 'background.delta')?.['delta'], 'Added a comment to add().');
     const finished = events.find((event) => event.type === 'background.finished');
     assert.equal(finished?.['summary'], 'Added a comment to add().');
     assert.equal(await readFile(join(repo, 'calc.py'), 'utf8'), 'def add(a, b):\n    return a + b  # sum\n');

@@ -187,6 +187,12 @@ export class HostThread {
       case 'model.changed':
         changed = true;
         break;
+      case 'background.started': case 'background.status': case 'background.finished':
+      case 'background.stopped': case 'background.error': case 'background.applied':
+        // Background agents stream while the foreground is idle: their state changes are
+        // boundaries too, so the log does not grow (and fill) until the next foreground turn.
+        if (!this.running) this.rebase(event.seq);
+        break;
       default:
         break;
     }
@@ -194,7 +200,7 @@ export class HostThread {
   }
 
   /**
-   * At a turn boundary the base moves up to the agent's snapshot and the log empties. Only when
+   * At a turn boundary (or a background agent's change while no turn runs) the base moves up to the agent's snapshot and the log empties. Only when
    * the agent has emitted nothing since this `thread.idle` (an op may already have started the
    * next turn): a snapshot taken mid-stream would miss the deltas of a partial answer.
    */
@@ -210,6 +216,6 @@ export class HostThread {
 
 /** An event's size as JSON, cheaply for the per-token ones (the envelope and names are about 150 bytes). */
 function estimateBytes(event: AgentEvent): number {
-  if (event.type === 'text.delta' || event.type === 'tool_input.delta') return event.delta.length + 150;
+  if (event.type === 'text.delta' || event.type === 'tool_input.delta' || event.type === 'background.delta') return event.delta.length + 150;
   return JSON.stringify(event).length;
 }

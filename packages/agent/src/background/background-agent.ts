@@ -6,6 +6,8 @@ import type { AgentEvent, AgentEventBody } from '../loop/agent-events.js';
 import { runTurns } from '../loop/agent-handle.js';
 import type { ApprovalMode } from '../policy/decide-command.js';
 import type { SandboxSetting, ShellConfinement } from '../sandbox/shell-confinement.js';
+import { BACKGROUND_TOOL_OUTPUT_PREVIEW_CHARS, DEFAULT_BACKGROUND_DELTA_INTERVAL_MS } from './background-limits.js';
+import { CoalescedText } from './coalesced-text.js';
 import { removeIsolatedWorkspace, type IsolatedWorkspace } from './isolated-workspace.js';
 import { worktreePatch } from './worktree-patch.js';
 
@@ -31,6 +33,8 @@ export interface BackgroundAgentOptions {
   emit: (event: AgentEventBody) => void;
   /** Called after every status change (the manager records it in the session). */
   onChange: (agent: BackgroundAgent) => void;
+  /** How long its answer text is gathered per `background.delta` event (default `DEFAULT_BACKGROUND_DELTA_INTERVAL_MS`). */
+  deltaIntervalMs?: number;
 }
 
 /**
@@ -54,6 +58,8 @@ export class BackgroundAgent {
   private running: Promise<void> = Promise.resolve();
   private discarded = false;
   private waiters: Array<() => void> = [];
+  /** Its answer text on the way to watchers, as `background.delta` events. */
+  private readonly text: CoalescedText;
 
   constructor(private readonly options: BackgroundAgentOptions) {
     this.id = options.id;
@@ -67,6 +73,10 @@ export class BackgroundAgent {
       maxStepsPerTurn: options.maxSteps,
       requestOverrides: { stream_id: this.lane, priority: 'background' },
     });
+    this.text = new CoalescedText(
+      (delta) => options.emit({ type: 'background.delta', agent_id: this.id, delta }),
+      options.deltaIntervalMs ?? DEFAULT_BACKGROUND_DELTA_INTERVAL_MS,
+    );
   }
 
   info(): BackgroundAgentInfo {
@@ -140,6 +150,7 @@ export class BackgroundAgent {
     try {
       await this.running;
     } finally {
+      this.text.flush();
       await removeIsolatedWorkspace(this.options.isolated);
     }
     this.options.emit({ type: 'background.stopped', agent_id: this.id, reason: wasRunning ? reason : `${reason} (it had finished; its worktree is removed)` });
@@ -164,6 +175,7 @@ export class BackgroundAgent {
     try {
       for await (const event of runTurns(this.agent, text, { signal: this.stopper.signal })) this.observe(event);
       if (this.discarded) return;
+      this.text.flush();
       const result = await worktreePatch(this.options.isolated);
       this.patch = result.patch;
       this.status = this.turnStatus === 'failed' ? 'failed' : 'finished';
@@ -173,6 +185,7 @@ export class BackgroundAgent {
       });
     } catch (error) {
       if (this.discarded) return;
+      this.text.flush();
       const failure = AgentError.from(error);
       this.status = 'failed';
       emit({ type: 'background.error', agent_id: this.id, code: failure.code, message: failure.message });
@@ -187,10 +200,18 @@ export class BackgroundAgent {
   private observe(event: AgentEvent): void {
     const { emit } = this.options;
     switch (event.type) {
+      case 'text.delta':
+        this.text.push(event.delta);
+        break;
       case 'tool_call':
+        this.text.flush();
         emit({ type: 'background.step', agent_id: this.id, step: this.steps, tool: event.name });
         break;
+      case 'tool_result':
+        emit({ type: 'background.tool', agent_id: this.id, name: event.name, ok: event.ok, output: preview(event.output) });
+        break;
       case 'response.completed':
+        this.text.flush();
         this.steps += 1;
         this.tokens += event.stats.input_tokens + event.stats.output_tokens;
         emit({ type: 'background.status', agent_id: this.id, status: this.status, steps: this.steps, tokens: this.tokens, elapsed_ms: Math.round(performance.now() - this.startedAt) });
@@ -216,4 +237,9 @@ export class BackgroundAgent {
     this.waiters = [];
     for (const resolve of waiters) resolve();
   }
+}
+
+/** A tool's output as watchers see it: its first characters. */
+function preview(output: string): string {
+  return output.length <= BACKGROUND_TOOL_OUTPUT_PREVIEW_CHARS ? output : `${output.slice(0, BACKGROUND_TOOL_OUTPUT_PREVIEW_CHARS)}…`;
 }

@@ -152,6 +152,13 @@ void describe('background agents (dual mode, scripted engine over a real server)
     assert.doesNotMatch(finished.patch, /notes\.txt/, "the user's uncommitted change was its starting point, not its change");
     assert.equal(await readFile(join(workspace, 'src.txt'), 'utf8'), 'alpha\nbeta\ngamma\n', "the user's files are untouched until applied");
 
+    // Watchable live: its answer text (coalesced) and each tool's outcome in brief, before `finished`.
+    const ofAgent = log.filter((event) => 'agent_id' in event && event.agent_id === finished.agent_id);
+    assert.equal(ofAgent.map((event) => event.type === 'background.delta' ? event.delta : '').join(''), finished.summary);
+    const tools = ofAgent.flatMap((event) => event.type === 'background.tool' ? [event] : []);
+    assert.deepEqual(tools.map((tool) => tool.name), ['read_file', 'shell', 'apply_patch']);
+    assert.ok(tools.every((tool) => tool.ok) && tools[1]?.output.includes('opened'), JSON.stringify(tools));
+
     // One socket: the background requests ran on their own lane of the foreground's connection.
     const lane = `bg-${finished.agent_id}`;
     const fg = seen.find((entry) => entry.user.startsWith('delegate'))?.session ?? '';
@@ -213,7 +220,9 @@ void describe('background agents (dual mode, scripted engine over a real server)
 
     const events = agent.events()[Symbol.asyncIterator]();
     await agent.submit({ type: 'background_stop', agent_id: info.agent_id });
-    const stopped = (await events.next()).value as AgentEvent;
+    // Its interrupted step may report first (`background.tool`, `.status`); then it stops.
+    let stopped = (await events.next()).value as AgentEvent;
+    while (stopped.type === 'background.tool' || stopped.type === 'background.status' || stopped.type === 'background.step') stopped = (await events.next()).value as AgentEvent;
     await events.return?.();
     assert.equal(stopped.type, 'background.stopped');
     assert.equal(agent.background.get(info.agent_id), undefined, 'a stopped agent is discarded');

@@ -21,3 +21,12 @@ export const MAX_SHADOW_FILES = 20_000;
 
 /** Bytes of a workspace outside git that a background agent's copy may hold. */
 export const MAX_SHADOW_BYTES = 512 * 1024 * 1024;
+
+/**
+ * How long a background agent's answer text is gathered before it goes out as one
+ * `background.delta` event: watchers see it live, at a few events a second rather than one per token.
+ */
+export const DEFAULT_BACKGROUND_DELTA_INTERVAL_MS = 100;
+
+/** Characters of a background tool's output its `background.tool` event carries (the model sees all of it). */
+export const BACKGROUND_TOOL_OUTPUT_PREVIEW_CHARS = 400;

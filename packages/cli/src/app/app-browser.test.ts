@@ -240,6 +240,42 @@ void describe('the browser app on the scripted engine', () => {
     await dark.screenshot('dark');
   });
 
+  void it('/bg starts a background agent: the list shows it running then finished, its stream opens, Apply writes its patch, Stop stops one', async () => {
+    await mkdir(join(fixture.workspace, 'src'), { recursive: true });
+    await writeFile(join(fixture.workspace, 'src', 'greet.ts'), GREET_BEFORE);
+    const { page, screenshot } = await open();
+    const item = (state: string) => page.locator(`[data-testid="background-item"][data-state="${state}"]`);
+
+    // `stream 5000` runs (and streams) until stopped: its row shows it running, with a live stream.
+    await type(page, '/bg stream 5000');
+    const running = item('running');
+    await running.waitFor({ timeout: APP_WAIT_MS });
+    assert.match(await running.getByTestId('background-meta').innerText(), /^scripted · 0 steps · 0 tok · \d+s$/);
+    await running.getByTestId('background-open').click();
+    await page.getByTestId('background-stream').filter({ hasText: /w1 w2 w3/ }).waitFor({ timeout: APP_WAIT_MS });
+    assert.equal(await page.getByTestId('assistant-message').count(), 0, 'its text is in the panel, not the transcript');
+
+    // `patch` edits greet.ts in its own copy and finishes; Apply asks (approval: ask), then writes it.
+    await type(page, '/bg patch');
+    const finished = item('finished');
+    await finished.waitFor({ timeout: APP_WAIT_MS });
+    assert.match(await finished.getByTestId('background-meta').innerText(), /^scripted · 2 steps · [\d.]+k? tok · \d+s$/);
+    assert.equal(await readFile(join(fixture.workspace, 'src', 'greet.ts'), 'utf8'), GREET_BEFORE, 'nothing written before Apply');
+    await finished.getByTestId('background-open').click();
+    await page.getByTestId('background-stream').filter({ hasText: '● apply_patch' }).waitFor({ timeout: APP_WAIT_MS });
+    await screenshot('background');
+    await finished.getByTestId('background-apply').click();
+    await page.locator('[data-testid="approval"][data-state="pending"]').waitFor({ timeout: APP_WAIT_MS });
+    await page.keyboard.press('Alt+KeyY');
+    await item('applied').waitFor({ timeout: APP_WAIT_MS });
+    assert.equal(await readFile(join(fixture.workspace, 'src', 'greet.ts'), 'utf8'), GREET_AFTER);
+
+    await running.getByTestId('background-stop').click();
+    await item('stopped').waitFor({ timeout: APP_WAIT_MS });
+    assert.equal(await item('running').count(), 0);
+    assert.match(await item('stopped').getByTestId('background-note').innerText(), /Stopped by the user/);
+  });
+
   void it('a reload mid-stream re-attaches to the same thread and the stream goes on, no text twice', async () => {
     const { page } = await open();
     await type(page, `stream ${ENDLESS}`);

@@ -3,6 +3,7 @@ import { APP_TOKEN_QUERY, connectHost, readHostLock, RemoteThread, type HostClie
 import { CliError } from '../cli-error.js';
 import { style } from '../tui/ansi.js';
 import { MarkdownRenderer } from '../tui/markdown-renderer.js';
+import { BACKGROUND_HELP, backgroundCommand } from './background-commands.js';
 import { TuiApp, type TuiHost } from './tui-app.js';
 
 /** Most history items printed when the TUI attaches to a thread (the latest ones). */
@@ -22,6 +23,7 @@ const HELP = [
   '/threads  this host\'s threads     /resume <id>  continue one     /new  a new thread',
   'Turns started in the browser (or another terminal) on this thread show here as they stream.',
   '/model [id]  list or switch models    /undo    /compact    /status    /quit',
+  ...BACKGROUND_HELP,
 ];
 
 /**
@@ -94,6 +96,7 @@ export async function attachCommand(options: AttachOptions, signal: AbortSignal)
             const events = await submitAndCollect(thread, { type: 'undo' });
             return events.some((event) => event.type === 'patch.undone') ? [] : [style.dim('nothing to undo')];
           }
+          case 'bg': case 'agents': return backgroundCommand(name, args, thread, app);
           case 'compact':
             await thread.submit({ type: 'compact' });
             return [style.dim('compacted')];

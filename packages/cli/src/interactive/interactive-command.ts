@@ -16,6 +16,7 @@ import { style } from '../tui/ansi.js';
 import { renderUnifiedDiff, unifiedDiff } from '../tui/diff-renderer.js';
 import { configPath, loadConfig, withEnv } from './spark-config.js';
 import { attachCommand } from './attach-command.js';
+import { BACKGROUND_HELP, backgroundCommand } from './background-commands.js';
 import { TuiApp, type TuiHost } from './tui-app.js';
 
 const run = promisify(execFile);
@@ -60,8 +61,7 @@ const HELP = [
   '/new  start a new session           /resume [id]  list or resume sessions',
   '/fork [turn]  fork this session (at a turn)   /compact  summarise older turns now',
   '/undo  restore the files of the last patch    /diff  show changes (git diff, or patches this session)',
-  '/bg <task>  hand the task to a background agent (own worktree; its patch comes back to apply)',
-  '/agents [stop <id>|stop all|apply <id>]  list background agents, stop them, apply a finished one\'s patch',
+  ...BACKGROUND_HELP,
   '/init  write AGENTS.md for this project       /help  this help      /quit  exit',
 ];
 
@@ -185,12 +185,7 @@ export async function interactiveCommand(argv: readonly string[], signal: AbortS
           return undone === undefined ? ['nothing to undo'] : [style.green(`restored ${undone.restored.join(', ')}`)];
         }
         case 'diff': return diffLines(workspace, agent);
-        case 'bg': {
-          if (args === '') return [style.red('/bg takes a task')];
-          const info = await opened.agent.startBackground(args).catch((error: unknown) => error instanceof Error ? error : new Error(String(error)));
-          return info instanceof Error ? [style.red(info.message)] : [style.dim(`background agent ${info.agent_id} started on ${info.model} (/agents to follow it)`)];
-        }
-        case 'agents': return backgroundLines(opened.agent, args);
+        case 'bg': case 'agents': return backgroundCommand(name, args, opened.agent, tui);
         case 'init':
           tui.submit(INIT_PROMPT);
           return [];
@@ -301,24 +296,4 @@ async function diffLines(workspace: string, agent: AgentHandle): Promise<string[
     }
     return lines.length === 0 ? ['no changes in this session'] : lines;
   }
-}
-
-/** `/agents`: one line per background agent, or stop/apply one. */
-async function backgroundLines(agent: Agent, args: string): Promise<string[]> {
-  const [verb = '', id = ''] = args.split(/\s+/);
-  try {
-    if (verb === 'stop') {
-      await agent.background.stop(id === 'all' || id === '' ? undefined : id);
-      return [style.dim(id === 'all' || id === '' ? 'stopped every background agent' : `stopped ${id}`)];
-    }
-    if (verb === 'apply') {
-      const result = await agent.applyBackground(id, new AbortController().signal);
-      return [result.ok ? style.green(result.output) : style.red(result.output)];
-    }
-  } catch (error) {
-    return [style.red(error instanceof Error ? error.message : String(error))];
-  }
-  const list = agent.background.list();
-  if (list.length === 0) return ['no background agents (/bg <task> starts one)'];
-  return list.map((info) => `${info.agent_id}  ${info.status}${info.applied === true ? ' (applied)' : ''}  ${info.model}  ${info.steps} steps  ${info.tokens} tokens  ${Math.round(info.elapsed_ms / 1000)}s  ${style.dim(info.task.slice(0, 60))}`);
 }

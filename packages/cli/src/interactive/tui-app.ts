@@ -9,9 +9,13 @@ import { LiveRegion } from '../tui/live-region.js';
 import { MarkdownRenderer } from '../tui/markdown-renderer.js';
 import { formatStatusLine } from '../tui/status-line.js';
 import { truncateAnsi } from '../tui/text-width.js';
+import { BackgroundView, isBackgroundEvent } from './background-view.js';
 
 /** Lines of a tool's output shown under its call (the model sees all of it). */
 export const TOOL_OUTPUT_PREVIEW_LINES = 4;
+
+/** How often the background agents' lines redraw while one runs (their elapsed time moves). */
+export const BACKGROUND_REDRAW_MS = 1000;
 
 /** What the app needs from its host: the agent, and how to run slash commands. */
 export interface TuiHost {
@@ -59,6 +63,10 @@ export class TuiApp {
   private closed = false;
   /** Attach mode: the thread whose every event is drawn, whoever started its turns (see `follow`). */
   private following: { agent: AgentHandle; events: AsyncIterator<AgentEvent> } | undefined;
+  /** The background agents of the thread shown; `/agents` reads it. */
+  readonly backgroundView = new BackgroundView();
+  /** The subscription that feeds `backgroundView`, whether a turn runs or not. */
+  private backgroundWatch: { agent: AgentHandle; events: AsyncIterator<AgentEvent> } | undefined;
 
   constructor(private readonly host: TuiHost, private readonly io: TuiIo) {
     this.region = new LiveRegion(io.output);
@@ -80,11 +88,16 @@ export class TuiApp {
     input.on('data', onData);
     input.resume();
     this.print(banner);
+    this.watchBackground();
     this.paint();
+    const ticker = setInterval(() => { if (this.backgroundView.anyRunning) this.paint(); }, BACKGROUND_REDRAW_MS);
     try {
       await new Promise<void>((resolve) => { this.exitResolve = resolve; });
     } finally {
+      clearInterval(ticker);
       this.closed = true;
+      void this.backgroundWatch?.events.return?.();
+      this.backgroundWatch = undefined;
       void this.following?.events.return?.();
       this.following = undefined;
       input.off('data', onData);
@@ -145,6 +158,7 @@ export class TuiApp {
     this.editingQueued = undefined;
     this.submitted = undefined;
     for (const event of backlog) this.onFollowedEvent(event);
+    this.watchBackground();
     this.running = agent.runningTurnId !== null;
     if (!this.running) this.activity = '';
     this.paint();
@@ -198,6 +212,56 @@ export class TuiApp {
         break;
     }
     this.onAgentEvent(event);
+  }
+
+  /** `/agents open <id>`: prints that background agent's stream from now on. */
+  watchBackgroundAgent(id: string): string[] {
+    return this.backgroundView.open(id);
+  }
+
+  stopWatchingBackground(): string[] {
+    return this.backgroundView.close();
+  }
+
+  /**
+   * Follows the `background.*` events of the agent shown now (again after /new, /resume, another
+   * thread), from its snapshot on. Background agents report while no turn runs, so this reads
+   * the thread on its own; an approval asked while idle (applying a background patch) is shown too.
+   */
+  private watchBackground(): void {
+    const agent = this.host.agent();
+    if (this.backgroundWatch?.agent === agent) return;
+    void this.backgroundWatch?.events.return?.();
+    const watch = { agent, events: agent.events()[Symbol.asyncIterator]() };
+    this.backgroundWatch = watch;
+    const snapshot = agent.snapshot();
+    this.backgroundView.load(snapshot.background ?? [], snapshot.last_seq);
+    void (async () => {
+      try {
+        for (;;) {
+          const next = await watch.events.next();
+          if (next.done === true || this.backgroundWatch !== watch) return;
+          this.onWatchedEvent(next.value);
+        }
+      } catch {
+        // The thread went away (a new session, a lost host): the next watch starts over.
+        if (this.backgroundWatch === watch) this.backgroundWatch = undefined;
+      }
+    })();
+  }
+
+  private onWatchedEvent(event: AgentEvent): void {
+    if (isBackgroundEvent(event)) {
+      this.print(this.backgroundView.apply(event));
+      this.paint();
+      return;
+    }
+    if (this.running || this.following !== undefined) return;
+    if (event.type === 'approval.requested') this.approval = { requestId: event.request_id, request: event.request };
+    else if (event.type === 'approval.decided' && this.approval?.requestId === event.request_id) this.approval = undefined;
+    else if (event.type === 'patch.applied') this.print([style.green(`  ⎿ patched ${event.changes.map((change) => `${change.kind} ${change.path}`).join(', ')}`)]);
+    else return;
+    this.paint();
   }
 
   /** Submits an op to the agent; a refusal is shown, not thrown. */
@@ -356,6 +420,7 @@ export class TuiApp {
     switch (event.name) {
       case 'escape':
         if (this.editingQueued !== undefined) { this.editingQueued = undefined; this.editor.clear(); }
+        else if (this.backgroundView.watching !== undefined) this.print(this.backgroundView.close());
         else if (this.running) this.send({ type: 'interrupt' });
         break;
       case 'enter': this.onEnter(); break;
@@ -411,6 +476,8 @@ export class TuiApp {
       const result = await this.host.command(name, rest.join(' ').trim(), this);
       if (result === 'exit') { this.exitResolve?.(); return; }
       this.print(result);
+      // A command may have opened another session or thread.
+      this.watchBackground();
     } catch (error) {
       this.print([style.red(`/${name}: ${error instanceof Error ? error.message : String(error)}`)]);
     }
@@ -482,6 +549,7 @@ export class TuiApp {
       const marker = index === this.editingQueued ? style.inverse(' editing ') : style.dim(` queued ${index + 1} `);
       rows.push(truncateAnsi(`${marker} ${text}`, width));
     });
+    rows.push(...this.backgroundView.liveRows(width));
     if (this.approval !== undefined) {
       const request = this.approval.request;
       const what = request.kind === 'shell' ? `run ${style.bold(request.command)}` : `apply a patch to ${style.bold(request.paths.join(', '))}`;

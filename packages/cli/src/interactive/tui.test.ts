@@ -10,10 +10,12 @@ import { startTestServer, TEST_MODEL, type TestServer } from '@spark/server/test
 import { TmuxSession } from '../testing/tmux.js';
 
 const CLI = new URL('../main.js', import.meta.url).pathname;
+const BG_PATCH = '*** Begin Patch\n*** Add File: bg.txt\n+from the background\n*** End Patch\n';
 const PATCH = '*** Begin Patch\n*** Update File: notes.txt\n@@\n-draft\n+final\n*** End Patch\n';
 
 function script(request: GenerateRequest): readonly ScriptStep[] {
-  const lastUser = [...request.conversation].reverse().find((item) => item.type === 'user');
+  // A harness note (a background patch applied) rides along as a user item: not the user's text.
+  const lastUser = [...request.conversation].reverse().find((item) => item.type === 'user' && !item.text.startsWith('[harness]'));
   const text = lastUser?.type === 'user' ? lastUser.text : '';
   const afterTool = request.conversation.at(-1)?.type === 'tool_result';
   if (text === 'hello') return [{ type: 'text', text: 'Hello there!\nSecond line with **bold** text.' }];
@@ -25,6 +27,11 @@ function script(request: GenerateRequest): readonly ScriptStep[] {
   }
   if (text === 'run touch') return afterTool ? [{ type: 'text', text: 'Touched.' }] : [{ type: 'tool_call', name: 'shell', arguments: '{"command":"touch approved.txt","timeout_ms":0}' }];
   if (text === 'patch it') return afterTool ? [{ type: 'text', text: 'Patched.' }] : [{ type: 'tool_call', name: 'apply_patch', arguments: PATCH, kind: 'custom' }];
+  // Background agents (`/bg`): 'BG slow' streams until stopped; 'BG write' adds bg.txt in its copy and says so.
+  if (text === 'BG slow') return Array.from({ length: 3000 }, (_, index): ScriptStep[] => [{ type: 'delay', ms: 20 }, { type: 'text', text: ` w${index}${index % 8 === 7 ? '\n' : ''}` }]).flat();
+  if (text === 'BG write') {
+    return afterTool ? [{ type: 'text', text: 'Added bg.txt.' }] : [{ type: 'tool_call', name: 'apply_patch', arguments: BG_PATCH, kind: 'custom' }];
+  }
   return [{ type: 'text', text: `Echo: ${text}` }];
 }
 
@@ -134,6 +141,37 @@ void describe('spark TUI under tmux', () => {
     await tmux.waitFor((screen) => (screen.match(/^\d{8}-\d{6}-[0-9a-f]{6} /gm) ?? []).length >= 2);
     await ask('/init');
     await tmux.waitFor(/Echo: Create an AGENTS\.md file/);
+    await tmux.waitFor(/ready/);
+  });
+
+  void it('background agents: /bg starts one with a live line, /agents open watches it, stop ends it; a finished one is applied', async () => {
+    await ask('/bg BG slow');
+    const started = await tmux.waitFor(/background (bg[0-9a-f]+) started on scripted/);
+    const slow = /background (bg[0-9a-f]+) started/.exec(started)?.[1] ?? '';
+    // Its live line above the input: id, state, model, steps, tokens, elapsed, task.
+    await tmux.waitFor(new RegExp(`◆ ${slow} running · scripted · 0 steps · 0 tok · \\d+s +BG slow`));
+    await ask(`/agents open ${slow}`);
+    await tmux.waitFor(new RegExp(`watching ${slow}`));
+    await tmux.waitFor(new RegExp(`\\[${slow}\\] .*w2[0-9]\\b`));
+    await tmux.keys('Escape');
+    await tmux.waitFor(new RegExp(`stopped watching ${slow}`));
+    await ask('/agents');
+    await tmux.waitFor(new RegExp(`^${slow}  running · scripted`, 'm'));
+    await ask(`/agents stop ${slow}`);
+    await tmux.waitFor(new RegExp(`background ${slow} stopped: Stopped by the user`));
+    await tmux.waitFor((screen) => !screen.includes(`◆ ${slow} running`));
+
+    await ask('/bg BG write');
+    const done = await tmux.waitFor(/background (bg[0-9a-f]+) finished: Added bg\.txt\. {2}changed bg\.txt/);
+    const write = /background (bg[0-9a-f]+) finished/.exec(done)?.[1] ?? '';
+    await assert.rejects(stat(join(workspace, 'bg.txt')), 'its edit stays in its own copy until applied');
+    await ask('/agents');
+    await tmux.waitFor(new RegExp(`^${write}  finished · scripted · 2 steps`, 'm'));
+    await ask(`/agents apply ${write}`);
+    await tmux.waitFor(/Allow the agent to apply a patch to bg\.txt\?/);
+    await tmux.type('y');
+    await tmux.waitFor(new RegExp(`applied ${write}`));
+    assert.equal(await readFile(join(workspace, 'bg.txt'), 'utf8'), 'from the background\n');
     await tmux.waitFor(/ready/);
   });
 

@@ -177,13 +177,16 @@ function readEventFrame(value: unknown): HostMessage | undefined {
   return { type: 'events', events };
 }
 
-/** A `text.delta` or `tool_input.delta` event, checked field by field as `agentEventSchema` would; undefined for anything else. */
+/** A `text.delta`, `tool_input.delta` or `background.delta` event, checked field by field as `agentEventSchema` would; undefined for anything else. */
 function readDelta(value: unknown): AgentEvent | undefined {
   if (typeof value !== 'object' || value === null) return undefined;
   const event = value as Record<string, unknown>;
   const { type, thread_id: threadId, turn_id: turnId, seq, response_id: responseId, delta } = event;
-  if (typeof threadId !== 'string' || (turnId !== null && typeof turnId !== 'string') || typeof responseId !== 'string' || typeof delta !== 'string') return undefined;
+  if (typeof threadId !== 'string' || (turnId !== null && typeof turnId !== 'string') || typeof delta !== 'string') return undefined;
   if (typeof seq !== 'number' || !Number.isSafeInteger(seq) || seq < 0) return undefined;
+  const agentId = event['agent_id'];
+  if (type === 'background.delta' && typeof agentId === 'string') return { type, thread_id: threadId, turn_id: turnId, seq, agent_id: agentId, delta };
+  if (typeof responseId !== 'string') return undefined;
   if (type === 'text.delta') return { type, thread_id: threadId, turn_id: turnId, seq, response_id: responseId, delta };
   const callId = event['call_id'];
   if (type === 'tool_input.delta' && typeof callId === 'string') return { type, thread_id: threadId, turn_id: turnId, seq, response_id: responseId, call_id: callId, delta };

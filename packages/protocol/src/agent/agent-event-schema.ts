@@ -115,6 +115,9 @@ export const agentEventSchema = z.discriminatedUnion('type', [
   // Dual mode: background agents, reported on the foreground thread (`agent_id` names one).
   event('background.started', { agent_id: z.string(), task: z.string(), role: backgroundRoleSchema, model: z.string(), files: z.array(z.string()), stream_id: z.string() }),
   event('background.step', { agent_id: z.string(), step: z.number().int(), tool: z.string() }),
+  // Watching one live: its answer text, coalesced (several tokens per event), and each tool's outcome in brief.
+  event('background.delta', { agent_id: z.string(), delta: z.string() }),
+  event('background.tool', { agent_id: z.string(), name: z.string(), ok: z.boolean(), output: z.string() }),
   event('background.status', { agent_id: z.string(), status: backgroundStatusSchema, steps: z.number().int(), tokens: z.number().int(), elapsed_ms: z.number() }),
   event('background.finished', { agent_id: z.string(), status: turnStatusSchema, summary: z.string(), patch: z.string(), files: z.array(z.string()) }),
   event('background.stopped', { agent_id: z.string(), reason: z.string() }),

@@ -59,6 +59,8 @@ const EVENTS: AgentEvent[] = [
   { ...at, turn_id: null, type: 'history.replaced', items: [{ type: 'message', role: 'user', content: 'hi' }] },
   { ...at, turn_id: null, type: 'background.started', agent_id: 'bg1', task: 'fix', role: 'fast', model: 'm', files: [], stream_id: 'bg-bg1' },
   { ...at, type: 'background.step', agent_id: 'bg1', step: 1, tool: 'shell' },
+  { ...at, type: 'background.delta', agent_id: 'bg1', delta: 'Looking at ' },
+  { ...at, type: 'background.tool', agent_id: 'bg1', name: 'shell', ok: true, output: 'ok 3 tests' },
   { ...at, type: 'background.status', agent_id: 'bg1', status: 'running', steps: 2, tokens: 300, elapsed_ms: 41 },
   { ...at, type: 'background.finished', agent_id: 'bg1', status: 'completed', summary: 'Fixed.', patch: '*** Begin Patch\n*** End Patch\n', files: ['a.ts'] },
   { ...at, type: 'background.stopped', agent_id: 'bg1', reason: 'Stopped by the user.' },

@@ -2,6 +2,7 @@ import type { ApprovalDecision } from '@spark/protocol';
 import { useCallback, useEffect, useRef, useState } from 'preact/hooks';
 import type { AppController } from '../connection/app-controller.js';
 import type { ThreadView } from '../store/thread-store.js';
+import { BackgroundList } from './background-list.js';
 import { Composer } from './composer.js';
 import { HelpLine } from './help-line.js';
 import { insertMention, type ContextMentions } from './insert-mention.js';
@@ -87,6 +88,7 @@ export function App({ app, mentions }: { app: AppController; mentions?: ContextM
         </header>
         <LiveTranscript store={app.store} onUndo={undo} onDecide={decide} />
         <div class="bottom">
+          <BackgroundList store={app.store} onStop={(id) => { void app.stopBackground(id); }} onApply={(id) => { void app.applyBackground(id); }} />
           <QueueList queued={view.queued} editing={editing} onEdit={edit}
             onPromote={(index) => { void app.promoteQueued(index); }} onRemove={(index) => { void app.editQueued(index, null); }} />
           <Composer text={text} onText={setText} running={view.running} editing={editing} queuedCount={view.queued.length} focusRef={composer}

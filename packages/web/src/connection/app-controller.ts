@@ -68,8 +68,14 @@ export class AppController {
 
   // --- What the user does -----------------------------------------------------------------------
 
-  /** Enter: a new turn when idle, a steer while one runs; starts a thread first when none is shown. */
+  /** Enter: a new turn when idle, a steer while one runs; starts a thread first when none is shown. `/bg <task>` hands the task to a background agent. */
   async send(text: string): Promise<void> {
+    const task = /^\/bg\s+([\s\S]+)$/.exec(text)?.[1];
+    if (task !== undefined) {
+      if (this.threadId === null && !(await this.newThread())) return;
+      await this.op({ type: 'background', text: task.trim() });
+      return;
+    }
     if (this.store.view.running) { await this.op({ type: 'steer', text }); return; }
     if (this.threadId === null && !(await this.newThread())) return;
     await this.op({ type: 'user_message', text });
@@ -86,6 +92,8 @@ export class AppController {
   editQueued(index: number, text: string | null): Promise<void> { return this.op({ type: 'edit_queued', index, text }); }
   promoteQueued(index: number): Promise<void> { return this.op({ type: 'promote_queued', index }); }
   decide(requestId: string, decision: ApprovalDecision): Promise<void> { return this.op({ type: 'approval', request_id: requestId, decision }); }
+  stopBackground(agentId: string): Promise<void> { return this.op({ type: 'background_stop', agent_id: agentId }); }
+  applyBackground(agentId: string): Promise<void> { return this.op({ type: 'background_apply', agent_id: agentId }); }
 
   /** The model of the shown thread, or of the next new thread when none is shown. */
   async setModel(model: string): Promise<void> {

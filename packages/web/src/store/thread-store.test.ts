@@ -212,3 +212,33 @@ test("a running command's output streams into its call until the result replaces
   call = s.view.entries.at(-1);
   assert.ok(call?.kind === 'tool' && call.result?.ok === true);
 });
+
+test('background agents: rows from the snapshot, then their events; the transcript is untouched', () => {
+  const s = store();
+  const old = { agent_id: 'bg0', task: 'old', role: 'fast' as const, model: 'm', status: 'finished' as const, steps: 2, tokens: 90, elapsed_ms: 4000, patch: '' };
+  s.load({ snapshot: snapshot({ background: [old] }), events: [] });
+  for (const event of events(1, [
+    { type: 'background.started', agent_id: 'bg1', task: 'fix it', role: 'deep', model: 'big', files: [], stream_id: 'bg-bg1' },
+    { type: 'background.delta', agent_id: 'bg1', delta: 'Look' },
+    { type: 'background.delta', agent_id: 'bg1', delta: 'ing.' },
+    { type: 'background.step', agent_id: 'bg1', step: 0, tool: 'shell' },
+    { type: 'background.tool', agent_id: 'bg1', name: 'shell', ok: true, output: 'ok\nmore' },
+    { type: 'background.status', agent_id: 'bg1', status: 'running', steps: 1, tokens: 1200, elapsed_ms: 300 },
+  ])) s.apply(event);
+  const running = s.view.background;
+  assert.equal(running.length, 2);
+  assert.deepEqual(running[0]?.info, old, 'a row nothing happened to stays as it was');
+  assert.deepEqual({ status: running[1]?.info.status, steps: running[1]?.info.steps, tokens: running[1]?.info.tokens, model: running[1]?.info.model }, { status: 'running', steps: 1, tokens: 1200, model: 'big' });
+  assert.equal(running[1]?.stream, 'Looking.\n● shell\n  ⎿ ok\n');
+  for (const event of events(7, [
+    { type: 'background.finished', agent_id: 'bg1', status: 'completed', summary: 'Done.', patch: '*** Begin Patch\n*** End Patch\n', files: ['a.ts'] },
+    { type: 'background.applied', agent_id: 'bg1', applied: false, message: 'hunk 1 of a.ts no longer matches' },
+  ])) s.apply(event);
+  const row = s.view.background[1];
+  assert.equal(row?.info.status, 'finished');
+  assert.equal(row?.note, 'hunk 1 of a.ts no longer matches');
+  assert.ok((row?.info.elapsed_ms ?? 0) >= 300);
+  s.apply(events(9, [{ type: 'background.applied', agent_id: 'bg1', applied: true, message: 'Success.' }])[0] as AgentEvent);
+  assert.equal(s.view.background[1]?.info.applied, true);
+  assert.equal(s.view.entries.length, 0);
+});

@@ -1,4 +1,5 @@
 import type { AgentEvent, ThreadSnapshot } from '@spark/protocol';
+import { applyBackgroundEvent, backgroundRows, type BackgroundRow } from './background-rows.js';
 import { approvalEntry, callEntry, historyEntries } from './history-entries.js';
 import { RATE_BUCKET_MS, RateMeter } from './rate-meter.js';
 import { MAX_LIVE_OUTPUT_CHARS, type AssistantEntry, type ToolResult, type TranscriptEntry } from './transcript-entry.js';
@@ -33,6 +34,8 @@ export interface ThreadView {
   /** A patch stands that `undo` would restore. */
   readonly undoable: boolean;
   readonly stats: ThreadStats;
+  /** The thread's background agents (dual mode), oldest first. */
+  readonly background: readonly BackgroundRow[];
   /** Seq of the last event applied (the snapshot's `last_seq` before any). */
   readonly lastSeq: number;
 }
@@ -86,6 +89,7 @@ export class ThreadStore {
   private readonly calls = new Map<string, number>();
   private readonly approvals = new Map<string, number>();
   private patchesStanding: string[] = [];
+  private background: readonly BackgroundRow[] = [];
   private readonly rate = new RateMeter();
   private keys = 0;
   private cached: ThreadView | null = null;
@@ -114,6 +118,7 @@ export class ThreadStore {
       activity: this.activity,
       undoable: this.patchesStanding.length > 0,
       stats: this.liveStats(),
+      background: this.background,
       lastSeq: this.lastSeq,
     };
     return this.cached;
@@ -166,6 +171,7 @@ export class ThreadStore {
     this.activity = this.running ? 'working' : '';
     this.stats = { ...EMPTY_STATS, model: snapshot.model, contextTokens: snapshot.context_tokens, contextEstimated: true, contextWindow: snapshot.context_window };
     this.lastSeq = snapshot.last_seq;
+    this.background = backgroundRows(snapshot.background, this.now());
     for (const event of payload.events) this.apply(event);
     this.changed();
   }
@@ -362,9 +368,10 @@ export class ThreadStore {
         this.streaming = false;
         this.activity = '';
         return;
-      // Dual mode's background agents: not shown by the app yet (issue 17 leaves that to it).
+      // Dual mode: the Background list; they stream while no turn runs, so their changes flush per frame.
       case 'background.started': case 'background.step': case 'background.status': case 'background.finished':
-      case 'background.stopped': case 'background.error': case 'background.applied':
+      case 'background.stopped': case 'background.error': case 'background.applied': case 'background.delta': case 'background.tool':
+        this.background = applyBackgroundEvent(this.background, event, this.now());
         return;
       default: {
         const unknown: never = event;
@@ -431,6 +438,7 @@ export class ThreadStore {
     this.calls.clear();
     this.approvals.clear();
     this.patchesStanding = [];
+    this.background = [];
     this.rate.reset();
   }
 
