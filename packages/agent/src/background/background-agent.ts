@@ -1,4 +1,4 @@
-import type { ResponsesConnection, ToolParam } from '@spark/client';
+import type { CreateParams, ResponsesConnection, ToolParam } from '@spark/client';
 import type { BackgroundAgentInfo, BackgroundRole, BackgroundStatus, TurnStatus } from '@spark/protocol';
 import { Agent } from '../loop/agent.js';
 import { AgentError } from '../loop/agent-error.js';
@@ -6,6 +6,7 @@ import type { AgentEvent, AgentEventBody } from '../loop/agent-events.js';
 import { runTurns } from '../loop/agent-handle.js';
 import type { ApprovalMode } from '../policy/decide-command.js';
 import type { SandboxSetting, ShellConfinement } from '../sandbox/shell-confinement.js';
+import type { ForkPoint } from './fork-point.js';
 import { removeIsolatedWorkspace, type IsolatedWorkspace } from './isolated-workspace.js';
 import { worktreePatch } from './worktree-patch.js';
 
@@ -27,6 +28,10 @@ export interface BackgroundAgentOptions {
   testsAllowed: boolean;
   maxSteps: number;
   maxTokens: number;
+  /** Started from the foreground's context: its fork point, and the foreground's prompt, which it repeats so the KV prefix matches. */
+  forked?: { fork: ForkPoint; instructions: string; tools: readonly ToolParam[] };
+  requestOverrides?: Partial<CreateParams>;
+  firstStepOverrides?: Partial<CreateParams>;
   /** The foreground thread's emitter: background events are reported there. */
   emit: (event: AgentEventBody) => void;
   /** Called after every status change (the manager records it in the session). */
@@ -58,14 +63,17 @@ export class BackgroundAgent {
   constructor(private readonly options: BackgroundAgentOptions) {
     this.id = options.id;
     this.lane = `bg-${options.id}`;
+    const forked = options.forked;
     this.agent = new Agent({
       connection: options.connection, model: options.model, workspace: options.isolated.workspace,
-      instructions: options.instructions, tools: options.tools, contextWindow: options.contextWindow,
+      instructions: forked?.instructions ?? options.instructions, tools: forked?.tools ?? options.tools, contextWindow: options.contextWindow,
+      ...(forked === undefined ? {} : { fork: forked.fork }),
+      ...(options.firstStepOverrides === undefined ? {} : { firstStepOverrides: options.firstStepOverrides }),
       approval: options.approval, testsAllowed: options.testsAllowed, networkAllowed: options.networkAllowed,
       ...(options.sandbox === undefined ? {} : { sandbox: options.sandbox }),
       ...(options.confinement === undefined ? {} : { confinement: options.confinement }),
       maxStepsPerTurn: options.maxSteps,
-      requestOverrides: { stream_id: this.lane, priority: 'background' },
+      requestOverrides: { ...options.requestOverrides, stream_id: this.lane, priority: 'background' },
     });
   }
 
@@ -95,7 +103,9 @@ export class BackgroundAgent {
     this.options.emit({
       type: 'background.started', agent_id: this.id, task, role: this.options.role, model: this.options.model, files: [...files], stream_id: this.lane,
     });
-    this.run(`${task}${scope}`);
+    // A fork runs under the foreground's prompt: this message is where it learns its role and its worktree.
+    const role = this.options.forked === undefined ? '' : `\n\n${forkedAgentNote(this.id, this.options.isolated.workspace)}`;
+    this.run(`${task}${scope}${role}`);
   }
 
   /** More input: steers a running task, or starts the next turn of a finished one. */
@@ -216,4 +226,9 @@ export class BackgroundAgent {
     this.waiters = [];
     for (const resolve of waiters) resolve();
   }
+}
+
+/** Ends a forked background agent's task: the foreground's prompt it runs under says none of this. */
+export function forkedAgentNote(id: string, workspace: string): string {
+  return `[You are background agent ${id}, started from the conversation above; the user is not watching. Work only in your own copy of the workspace, ${workspace} (relative paths resolve there): your changes reach the user as a patch. Do not start background agents. End with a short summary of what you changed and what is left.]`;
 }
