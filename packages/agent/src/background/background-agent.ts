@@ -51,6 +51,7 @@ export class BackgroundAgent {
   private status: BackgroundStatus = 'running';
   private steps = 0;
   private tokens = 0;
+  private cachedTokens = 0;
   private summary: string | undefined;
   private patch: string | undefined;
   private applied = false;
@@ -203,7 +204,11 @@ export class BackgroundAgent {
       case 'response.completed':
         this.steps += 1;
         this.tokens += event.stats.input_tokens + event.stats.output_tokens;
-        emit({ type: 'background.status', agent_id: this.id, status: this.status, steps: this.steps, tokens: this.tokens, elapsed_ms: Math.round(performance.now() - this.startedAt) });
+        this.cachedTokens += event.stats.cached_input_tokens;
+        emit({
+          type: 'background.status', agent_id: this.id, status: this.status, steps: this.steps, tokens: this.tokens,
+          cached_tokens: this.cachedTokens, elapsed_ms: Math.round(performance.now() - this.startedAt),
+        });
         if (this.tokens > this.options.maxTokens) {
           emit({ type: 'background.error', agent_id: this.id, code: 'token_budget', message: `Used ${this.tokens} tokens, over its budget of ${this.options.maxTokens}: stopped; its work so far is in the patch.` });
           this.agent.interrupt();

@@ -115,7 +115,8 @@ export const agentEventSchema = z.discriminatedUnion('type', [
   // Dual mode: background agents, reported on the foreground thread (`agent_id` names one).
   event('background.started', { agent_id: z.string(), task: z.string(), role: backgroundRoleSchema, model: z.string(), files: z.array(z.string()), stream_id: z.string() }),
   event('background.step', { agent_id: z.string(), step: z.number().int(), tool: z.string() }),
-  event('background.status', { agent_id: z.string(), status: backgroundStatusSchema, steps: z.number().int(), tokens: z.number().int(), elapsed_ms: z.number() }),
+  // `cached_tokens`: input tokens the server served from its KV cache so far (a fork from the foreground's context shows here).
+  event('background.status', { agent_id: z.string(), status: backgroundStatusSchema, steps: z.number().int(), tokens: z.number().int(), cached_tokens: z.number().int().optional(), elapsed_ms: z.number() }),
   event('background.finished', { agent_id: z.string(), status: turnStatusSchema, summary: z.string(), patch: z.string(), files: z.array(z.string()) }),
   event('background.stopped', { agent_id: z.string(), reason: z.string() }),
   event('background.error', { agent_id: z.string(), code: z.string(), message: z.string() }),
