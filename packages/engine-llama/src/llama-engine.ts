@@ -245,7 +245,7 @@ export class LlamaEngine implements Engine {
 
   private async *run(runtime: ModelRuntime, plan: GenerationPlan, request: GenerateRequest): AsyncGenerator<LlamaEngineEvent, void, undefined> {
     const grammars = plan.prefillOnly ? NO_GRAMMARS : await this.compileGrammars(runtime, plan);
-    const lease = await runtime.pool.acquire(plan.promptTokens, request.cacheKey, request.signal);
+    const lease = await runtime.pool.acquire(plan.promptTokens, request.cacheKey, request.signal, request.priority ?? 'foreground');
     if (!lease) {
       // Aborted while waiting for a sequence: a normal, empty ending.
       yield { type: 'prompt', inputTokens: plan.promptTokens.length, cachedInputTokens: 0 };

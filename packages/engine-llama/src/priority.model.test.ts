@@ -5,8 +5,8 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { GenerateRequest, GenerationPriority } from '@spark/engine';
 import { LlamaEngine } from './llama-engine.js';
+import { resolveModel } from './model-registry/resolve-model.js';
 
-const MODEL_PATH = process.env['SPARK_TEST_MODEL_PATH'] ?? '/root/.cache/spark/models/smollm2-135m/SmolLM2-135M-Instruct.Q4_1.gguf';
 const MODEL = 'test-model';
 /** Small chunks make a prefill many batch steps long, so a scheduler that lets the background in shows it. */
 const CHUNK_TOKENS = 64;
@@ -72,8 +72,10 @@ const countOf = (entries: readonly Logged[], lane: string): number => entries.fi
 describe('priority on the embedded engine', () => {
   let engine: LlamaEngine;
   before(async () => {
+    // The user's model cache, wherever it is (root or not), unless a path is given.
+    const path = process.env['SPARK_TEST_MODEL_PATH'] ?? (await resolveModel('smollm2-135m', { pull: true })).path;
     engine = await LlamaEngine.create({
-      models: [{ id: MODEL, path: MODEL_PATH }], contextSize: 2048, sequences: 3, threads: 2, decodeThreads: 1,
+      models: [{ id: MODEL, path }], contextSize: 2048, sequences: 3, threads: 2, decodeThreads: 1,
       prefillChunkTokens: CHUNK_TOKENS, speculation: false, backgroundStepInterval: 2,
     });
   });

@@ -28,6 +28,24 @@ describe('SequencePool', () => {
     assert.equal(again?.commonPrefix, prompt(500).length);
   });
 
+  it('hands a released sequence to a waiting foreground request before background ones queued earlier, FIFO within each', async () => {
+    const pool = new SequencePool(['a'], 8);
+    let held = await pool.acquire([1], undefined, never);
+    const order: string[] = [];
+    const wait = (tag: string, priority: 'foreground' | 'background'): Promise<void> =>
+      pool.acquire([2], undefined, never, priority).then((lease) => { order.push(tag); held = lease; });
+    const all = [wait('bg1', 'background'), wait('bg2', 'background'), wait('fg1', 'foreground'), wait('fg2', 'foreground'), wait('bg3', 'background')];
+    assert.equal(pool.queued, 5);
+    for (let served = 0; served < all.length; served += 1) {
+      const lease = held;
+      assert.ok(lease);
+      pool.release(lease, [2], undefined);
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+    await Promise.all(all);
+    assert.deepEqual(order, ['fg1', 'fg2', 'bg1', 'bg2', 'bg3']);
+  });
+
   it('queues FIFO when all sequences are busy and hands released ones over in order', async () => {
     const pool = new SequencePool(['a'], 2);
     const held = await pool.acquire([1], undefined, never);

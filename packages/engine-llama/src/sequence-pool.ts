@@ -1,4 +1,4 @@
-import { EngineError } from '@spark/engine';
+import { EngineError, type GenerationPriority } from '@spark/engine';
 import { MIN_KV_COPY_TOKENS, pickCopySource, pickSequenceSlot, type SlotView } from './pick-sequence-slot.js';
 
 interface Slot<S> extends SlotView {
@@ -24,6 +24,7 @@ export interface SequenceLease<S> {
 }
 
 interface Waiter<S> {
+  priority: GenerationPriority;
   prompt: readonly number[];
   cacheKey: string | undefined;
   resolve: (lease: SequenceLease<S> | undefined) => void;
@@ -33,8 +34,9 @@ interface Waiter<S> {
 /**
  * The sequences of one context, lent out one generation at a time. Picks the idle sequence whose
  * cached tokens share the longest prefix with the prompt, and names a sequence to copy a longer
- * prefix from when a busy one holds it (a fork); when all are busy, requests wait in a FIFO
- * queue of bounded length (beyond it: EngineError 'overloaded').
+ * prefix from when a busy one holds it (a fork); when all are busy, requests wait in a queue of
+ * bounded length (beyond it: EngineError 'overloaded'), foreground ones before background ones,
+ * first-in-first-out within each.
  */
 export class SequencePool<S> {
   private readonly slots: Slot<S>[];
@@ -69,7 +71,7 @@ export class SequencePool<S> {
    * Lends the best idle sequence, or waits for one. Resolves `undefined` when `signal` aborts
    * while waiting; rejects with EngineError 'overloaded' when the queue is full.
    */
-  acquire(prompt: readonly number[], cacheKey: string | undefined, signal: AbortSignal): Promise<SequenceLease<S> | undefined> {
+  acquire(prompt: readonly number[], cacheKey: string | undefined, signal: AbortSignal, priority: GenerationPriority = 'foreground'): Promise<SequenceLease<S> | undefined> {
     if (this.closed) return Promise.reject(new EngineError('internal', 'The engine is shutting down.'));
     if (signal.aborted) return Promise.resolve(undefined);
     if (this.queue.length === 0) {
@@ -86,13 +88,17 @@ export class SequencePool<S> {
         resolve(undefined);
       };
       const waiter: Waiter<S> = {
+        priority,
         prompt,
         cacheKey,
         resolve: (lease) => { signal.removeEventListener('abort', onAbort); resolve(lease); },
         reject: (error) => { signal.removeEventListener('abort', onAbort); reject(error); },
       };
       signal.addEventListener('abort', onAbort, { once: true });
-      this.queue.push(waiter);
+      // A foreground request goes ahead of every waiting background one.
+      const firstBackground = priority === 'foreground' ? this.queue.findIndex((queued) => queued.priority === 'background') : -1;
+      if (firstBackground < 0) this.queue.push(waiter);
+      else this.queue.splice(firstBackground, 0, waiter);
     });
   }
 

@@ -161,7 +161,7 @@ export class ResponsesService {
       let built = build(continueFrom);
       const { toolSet } = built;
       // Waits (or is refused) only after the request proved valid: a bad one hears so at once.
-      permit = await this.options.admission.acquire(engine, body.model, client, signal);
+      permit = await this.options.admission.acquire(engine, body.model, client, signal, body.priority ?? 'foreground');
       const state = this.newRunState(createResponseObject(body, newId('resp'), Math.floor(Date.now() / 1000)), context, controller, permit);
       state.timing = new GenerationTiming(this.options.metrics, startedAt);
       if (body.loop_guard === true) state.loopGuard = new LoopGuard();

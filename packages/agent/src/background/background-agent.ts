@@ -1,4 +1,4 @@
-import type { ResponsesConnection, ToolParam } from '@spark/client';
+import type { CreateParams, ResponsesConnection, ToolParam } from '@spark/client';
 import type { BackgroundAgentInfo, BackgroundRole, BackgroundStatus, TurnStatus } from '@spark/protocol';
 import { Agent } from '../loop/agent.js';
 import { AgentError } from '../loop/agent-error.js';
@@ -8,6 +8,7 @@ import type { ApprovalMode } from '../policy/decide-command.js';
 import type { SandboxSetting, ShellConfinement } from '../sandbox/shell-confinement.js';
 import { BACKGROUND_TOOL_OUTPUT_PREVIEW_CHARS, DEFAULT_BACKGROUND_DELTA_INTERVAL_MS } from './background-limits.js';
 import { CoalescedText } from './coalesced-text.js';
+import type { ForkPoint } from './fork-point.js';
 import { removeIsolatedWorkspace, type IsolatedWorkspace } from './isolated-workspace.js';
 import { worktreePatch } from './worktree-patch.js';
 
@@ -29,6 +30,10 @@ export interface BackgroundAgentOptions {
   testsAllowed: boolean;
   maxSteps: number;
   maxTokens: number;
+  /** Started from the foreground's context: its fork point, and the foreground's prompt, which it repeats so the KV prefix matches. */
+  forked?: { fork: ForkPoint; instructions: string; tools: readonly ToolParam[] };
+  requestOverrides?: Partial<CreateParams>;
+  firstStepOverrides?: Partial<CreateParams>;
   /** The foreground thread's emitter: background events are reported there. */
   emit: (event: AgentEventBody) => void;
   /** Called after every status change (the manager records it in the session). */
@@ -50,6 +55,7 @@ export class BackgroundAgent {
   private status: BackgroundStatus = 'running';
   private steps = 0;
   private tokens = 0;
+  private cachedTokens = 0;
   private summary: string | undefined;
   private patch: string | undefined;
   private applied = false;
@@ -64,14 +70,17 @@ export class BackgroundAgent {
   constructor(private readonly options: BackgroundAgentOptions) {
     this.id = options.id;
     this.lane = `bg-${options.id}`;
+    const forked = options.forked;
     this.agent = new Agent({
       connection: options.connection, model: options.model, workspace: options.isolated.workspace,
-      instructions: options.instructions, tools: options.tools, contextWindow: options.contextWindow,
+      instructions: forked?.instructions ?? options.instructions, tools: forked?.tools ?? options.tools, contextWindow: options.contextWindow,
+      ...(forked === undefined ? {} : { fork: forked.fork }),
+      ...(options.firstStepOverrides === undefined ? {} : { firstStepOverrides: options.firstStepOverrides }),
       approval: options.approval, testsAllowed: options.testsAllowed, networkAllowed: options.networkAllowed,
       ...(options.sandbox === undefined ? {} : { sandbox: options.sandbox }),
       ...(options.confinement === undefined ? {} : { confinement: options.confinement }),
       maxStepsPerTurn: options.maxSteps,
-      requestOverrides: { stream_id: this.lane, priority: 'background' },
+      requestOverrides: { ...options.requestOverrides, stream_id: this.lane, priority: 'background' },
     });
     this.text = new CoalescedText(
       (delta) => options.emit({ type: 'background.delta', agent_id: this.id, delta }),
@@ -105,7 +114,9 @@ export class BackgroundAgent {
     this.options.emit({
       type: 'background.started', agent_id: this.id, task, role: this.options.role, model: this.options.model, files: [...files], stream_id: this.lane,
     });
-    this.run(`${task}${scope}`);
+    // A fork runs under the foreground's prompt: this message is where it learns its role and its worktree.
+    const role = this.options.forked === undefined ? '' : `\n\n${forkedAgentNote(this.id, this.options.isolated.workspace)}`;
+    this.run(`${task}${scope}${role}`);
   }
 
   /** More input: steers a running task, or starts the next turn of a finished one. */
@@ -214,7 +225,11 @@ export class BackgroundAgent {
         this.text.flush();
         this.steps += 1;
         this.tokens += event.stats.input_tokens + event.stats.output_tokens;
-        emit({ type: 'background.status', agent_id: this.id, status: this.status, steps: this.steps, tokens: this.tokens, elapsed_ms: Math.round(performance.now() - this.startedAt) });
+        this.cachedTokens += event.stats.cached_input_tokens;
+        emit({
+          type: 'background.status', agent_id: this.id, status: this.status, steps: this.steps, tokens: this.tokens,
+          cached_tokens: this.cachedTokens, elapsed_ms: Math.round(performance.now() - this.startedAt),
+        });
         if (this.tokens > this.options.maxTokens) {
           emit({ type: 'background.error', agent_id: this.id, code: 'token_budget', message: `Used ${this.tokens} tokens, over its budget of ${this.options.maxTokens}: stopped; its work so far is in the patch.` });
           this.agent.interrupt();
@@ -242,4 +257,9 @@ export class BackgroundAgent {
 /** A tool's output as watchers see it: its first characters. */
 function preview(output: string): string {
   return output.length <= BACKGROUND_TOOL_OUTPUT_PREVIEW_CHARS ? output : `${output.slice(0, BACKGROUND_TOOL_OUTPUT_PREVIEW_CHARS)}…`;
+}
+
+/** Ends a forked background agent's task: the foreground's prompt it runs under says none of this. */
+export function forkedAgentNote(id: string, workspace: string): string {
+  return `[You are background agent ${id}, started from the conversation above; the user is not watching. Work only in your own copy of the workspace, ${workspace} (relative paths resolve there): your changes reach the user as a patch. Do not start background agents. End with a short summary of what you changed and what is left.]`;
 }

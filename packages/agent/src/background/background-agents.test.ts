@@ -29,8 +29,9 @@ function lastOf(request: GenerateRequest, type: 'user' | 'tool_result'): string 
  * foreground delegates 'delegate ...' with spawn_agent and echoes everything else.
  */
 function script(request: GenerateRequest): readonly ScriptStep[] {
-  const user = [...request.conversation].find((item) => item.type === 'user');
-  const task = user?.type === 'user' ? user.text : '';
+  // A background agent forked from the foreground sees the foreground's messages first: its task is the one starting 'BG'.
+  const users = request.conversation.flatMap((item) => (item.type === 'user' ? [item.text] : []));
+  const task = users.find((text) => text.startsWith('BG')) ?? users[0] ?? '';
   seen.push({ session: request.session ?? '', user: task });
   const last = request.conversation.at(-1);
   if (task.startsWith('BG')) {

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
-import type { ResponsesConnection, ToolParam } from '@spark/client';
+import type { CreateParams, ResponsesConnection, ToolParam } from '@spark/client';
 import type { BackgroundAgentInfo, BackgroundRole } from '@spark/protocol';
 import { AgentError } from '../loop/agent-error.js';
 import type { AgentEventBody } from '../loop/agent-events.js';
@@ -9,6 +9,7 @@ import type { SandboxSetting, ShellConfinement } from '../sandbox/shell-confinem
 import { defaultSessionDir, type Session } from '../session/session-store.js';
 import { BackgroundAgent } from './background-agent.js';
 import { DEFAULT_BACKGROUND_MAX_STEPS, DEFAULT_BACKGROUND_MAX_TOKENS, DEFAULT_MAX_BACKGROUND_AGENTS } from './background-limits.js';
+import type { ForkPoint } from './fork-point.js';
 import { createIsolatedWorkspace } from './isolated-workspace.js';
 
 /** Where background worktrees live unless told: next to the sessions directory. */
@@ -29,7 +30,14 @@ export interface BackgroundSettings {
   maxAgents?: number;
   maxSteps?: number;
   maxTokens?: number;
+  /** Extra request fields of every background request (tests and benches), under the lane's own. */
+  requestOverrides?: Partial<CreateParams>;
+  /** Fields only the first request of a background turn carries (a forced `tool_choice` in tests). */
+  firstStepOverrides?: Partial<CreateParams>;
 }
+
+/** The foreground's fork point and prompt, for a background agent on the same model. */
+export type ForkSource = () => { fork: ForkPoint; instructions: string; tools: readonly ToolParam[] } | undefined;
 
 export interface BackgroundAgentsOptions extends BackgroundSettings {
   connection: ResponsesConnection;
@@ -45,6 +53,8 @@ export interface BackgroundAgentsOptions extends BackgroundSettings {
   confinement?: ShellConfinement;
   networkAllowed: boolean;
   testsAllowed: boolean;
+  /** Where a background agent on the foreground's own model starts: the foreground's context, whose KV the server already holds. */
+  forkFrom?: ForkSource;
   emit: (event: AgentEventBody) => void;
   session?: Session;
   /** Background agents of a resumed session, as last recorded. */
@@ -113,8 +123,15 @@ export class BackgroundAgents {
       const role = task.role ?? (this.options.deepModel === undefined ? 'fast' : 'deep');
       const isolated = await createIsolatedWorkspace(this.options.workspace, this.options.worktreeDir ?? defaultWorktreeDir(), id, signal);
       const deep = role === 'deep' && this.options.deepModel !== undefined;
+      const model = this.modelFor(role);
+      // The same model as the foreground: start from its context (prefill reuses its KV); another model starts fresh.
+      const forked = model === this.options.fastModel() ? this.options.forkFrom?.() : undefined;
+      const { requestOverrides, firstStepOverrides } = this.options;
       const agent = new BackgroundAgent({
-        id, task: task.task, files: task.files ?? [], role, model: this.modelFor(role), connection: this.options.connection,
+        id, task: task.task, files: task.files ?? [], role, model, connection: this.options.connection,
+        ...(forked === undefined ? {} : { forked }),
+        ...(requestOverrides === undefined ? {} : { requestOverrides }),
+        ...(firstStepOverrides === undefined ? {} : { firstStepOverrides }),
         contextWindow: deep ? (this.options.deepContextWindow ?? this.options.contextWindow) : this.options.contextWindow,
         instructions: this.options.instructionsFor(isolated.workspace), tools: this.options.tools, isolated,
         // Its edits land in its own worktree, never in the user's files: the user approves when applying the patch.

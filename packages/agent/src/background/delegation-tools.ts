@@ -41,7 +41,8 @@ export const DELEGATION_PROMPT = `# Background agents
 You answer the user in real time. Hand work that needs many steps, many files, or running tests (when the user asked for tests) to a background agent with spawn_agent, then keep answering the user; do not wait for it unless the user asks for its result. Background agents work in their own copy of the workspace and never touch the user's files: their result comes back as a summary and a patch, which apply_agent_patch applies. Use list_agents, send_input, wait and close_agent to follow them up.`;
 
 const idArgs = z.object({ id: z.string().min(1) });
-const spawnArgs = z.object({ message: z.string().min(1), files: z.string().default(''), model: z.enum(['', 'fast', 'deep']).default('') });
+// Any other `model` means the default: the schema sent cannot say enum, and a small model writes what it likes there.
+const spawnArgs = z.object({ message: z.string().min(1), files: z.string().default(''), model: z.string().default('').transform((model) => (model === 'fast' || model === 'deep' ? model : '')) });
 const sendArgs = z.object({ id: z.string().min(1), message: z.string().min(1) });
 const waitArgs = z.object({ ids: z.string().default(''), timeout_ms: z.coerce.number().int().min(0).default(0) });
 

@@ -24,6 +24,7 @@ import { ToolRunner, type ToolOutcome } from './tool-runner.js';
 import { DEFAULT_MAX_STEPS_PER_TURN, TurnLoop } from './turn-loop.js';
 import { TurnInputs } from './turn-inputs.js';
 import { baseRequest, type RequestBase } from './warm-chain.js';
+import { forkPointOf, type ForkPoint } from '../background/fork-point.js';
 
 export { DEFAULT_MAX_STEPS_PER_TURN } from './turn-loop.js';
 export { SUMMARY_MAX_OUTPUT_TOKENS } from './fit-context.js';
@@ -71,6 +72,16 @@ export interface AgentOptions {
   shellStreamedBytes?: number;
   /** Extra request fields (temperature, max_output_tokens, tool_choice...), e.g. for tests and benches. */
   requestOverrides?: Partial<CreateParams>;
+  /**
+   * Fields only the first request of each turn carries, over `requestOverrides`: a forced
+   * `tool_choice` makes a model too small to choose a tool call one, then answer.
+   */
+  firstStepOverrides?: Partial<CreateParams>;
+  /**
+   * Start from another thread's response on the same connection (a background agent forked
+   * from its foreground): the first request continues it, so the server's KV serves its prefill.
+   */
+  fork?: ForkPoint;
   /** Stop a model that repeats itself (see LoopWatch). Default on. */
   loopGuard?: boolean;
 }
@@ -107,6 +118,11 @@ export class Agent implements AgentHandle {
     this.connection = options.connection;
     this.threadId = options.session?.id ?? `thread-${randomUUID()}`;
     this.conversation = new Conversation(options.session, options.resume);
+    if (options.fork !== undefined) {
+      const chain = { responseId: options.fork.responseId, epoch: options.fork.epoch, items: this.conversation.history.length };
+      this.conversation.chain = chain;
+      this.conversation.fork = { chain, items: options.fork.items };
+    }
     this.thread = new ThreadEvents(this.threadId, () => this.turnLoop.turnId);
     const emit = (body: AgentEventBody): AgentEvent => this.thread.emit(body);
     this.approvals = new PendingApprovals(emit, options.approve);
@@ -123,6 +139,7 @@ export class Agent implements AgentHandle {
       ...(options.sandbox === undefined ? {} : { sandbox: options.sandbox }),
       ...(options.confinement === undefined ? {} : { confinement: options.confinement }),
       networkAllowed: options.networkAllowed ?? false, testsAllowed: options.testsAllowed ?? false,
+      forkFrom: () => this.forkPoint(),
       emit, ...(options.session === undefined ? {} : { session: options.session }),
       ...(options.resume?.background === undefined ? {} : { restored: options.resume.background }),
     });
@@ -151,6 +168,7 @@ export class Agent implements AgentHandle {
       folder: new ResponseFolder(this.conversation, this.inputs, this.context, this.connection),
       tools: this.tools, request: this.request, emit,
       maxStepsPerTurn: options.maxStepsPerTurn ?? DEFAULT_MAX_STEPS_PER_TURN,
+      firstStepOverrides: options.firstStepOverrides,
       testsAllowed: options.testsAllowed ?? false,
       loopGuard: options.loopGuard !== false,
     });
@@ -252,6 +270,12 @@ export class Agent implements AgentHandle {
 
   get contextWindow(): number {
     return this.context.budget.contextWindow;
+  }
+
+  /** Where a thread forking this one now starts, with this thread's prompt (a fork must repeat it to reuse the KV). */
+  forkPoint(): { fork: ForkPoint; instructions: string; tools: readonly ToolParam[] } | undefined {
+    const fork = forkPointOf(this.conversation.chain, this.conversation.history, this.connection, this.contextTokens / this.contextWindow);
+    return fork === undefined ? undefined : { fork, instructions: this.request.instructions, tools: this.request.tools };
   }
 
   get undoable(): readonly UndoEntry[] {

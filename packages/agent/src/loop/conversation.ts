@@ -18,6 +18,8 @@ export class Conversation {
   readonly undo: UndoEntry[];
   turns: number;
   chain: Chain | undefined;
+  /** A fork's first chain (another thread's response) and the items sent before this history while it is the chain. */
+  fork: { chain: Chain; items: readonly HistoryItem[] } | undefined;
 
   constructor(readonly session: Session | undefined, resume: { history: HistoryItem[]; undo: UndoEntry[]; turns: number } | undefined) {
     this.history = [...(resume?.history ?? [])];

@@ -40,6 +40,8 @@ export interface OpenAgentOptions {
   fork?: { id: string; turn?: number };
   maxStepsPerTurn?: number;
   requestOverrides?: Partial<CreateParams>;
+  /** Fields only a turn's first request carries (a forced `tool_choice`: tests on tiny models). */
+  firstStepOverrides?: Partial<CreateParams>;
   /** Stop a model that repeats itself (default on). */
   loopGuard?: boolean;
   /**
@@ -124,6 +126,7 @@ export async function openAgent(options: OpenAgentOptions): Promise<OpenedAgent>
       background, backgroundInstructions,
       ...(options.maxStepsPerTurn === undefined ? {} : { maxStepsPerTurn: options.maxStepsPerTurn }),
       ...(options.requestOverrides === undefined ? {} : { requestOverrides: options.requestOverrides }),
+      ...(options.firstStepOverrides === undefined ? {} : { firstStepOverrides: options.firstStepOverrides }),
       ...(options.loopGuard === undefined ? {} : { loopGuard: options.loopGuard }),
     });
     return { agent, connection, model, contextWindow, session, project, confinement };

@@ -1,4 +1,4 @@
-import { ClientError, type ResponsesConnection } from '@spark/client';
+import { ClientError, type CreateParams, type ResponsesConnection } from '@spark/client';
 import { isToolCall, isToolOutput, toolOutputFor, userMessage, type ToolCallItem } from '../history/history-item.js';
 import type { ActiveTurn } from './active-turn.js';
 import { AgentError } from './agent-error.js';
@@ -27,6 +27,8 @@ export interface TurnLoopOptions {
   request: RequestBase;
   emit: (event: AgentEventBody) => void;
   maxStepsPerTurn: number;
+  /** Fields only a turn's first request carries (`AgentOptions.firstStepOverrides`). */
+  firstStepOverrides?: Partial<CreateParams> | undefined;
   testsAllowed: boolean;
   loopGuard: boolean;
 }
@@ -81,7 +83,7 @@ export class TurnLoop {
         steps += 1;
         await this.refreshStaleFiles();
         await this.options.context.fit(this.options.connection, this.options.request.model, controller.signal, emit);
-        const result = await this.streamStep(active);
+        const result = await this.streamStep(active, steps === 1);
         if (result.text !== '') finalMessage = result.text;
         if (controller.signal.aborted) { status = 'interrupted'; break; }
         if (active.loop !== undefined) { status = 'repetition'; break; }
@@ -146,14 +148,16 @@ export class TurnLoop {
   }
 
   /** Sends one request and streams it (plus a steered successor) into history. */
-  private async streamStep(active: ActiveTurn): Promise<{ text: string }> {
+  private async streamStep(active: ActiveTurn, first: boolean): Promise<{ text: string }> {
     const { connection, conversation, inputs, emit } = this.options;
     for (let attempt = 0; ; attempt += 1) {
       const request = new AbortController();
       const onTurnAbort = (): void => request.abort(active.controller.signal.reason);
       active.controller.signal.addEventListener('abort', onTurnAbort, { once: true });
       active.request = request;
-      const { params, sentItems } = await buildRequest(this.options.request, conversation, inputs, connection);
+      const built = await buildRequest(this.options.request, conversation, inputs, connection);
+      const sentItems = built.sentItems;
+      const params = first && this.options.firstStepOverrides !== undefined ? { ...built.params, ...this.options.firstStepOverrides } : built.params;
       const state = new ResponseAccumulator();
       const sentAt = performance.now();
       try {

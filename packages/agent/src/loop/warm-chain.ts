@@ -44,6 +44,8 @@ export async function buildRequest(
     items = items.filter((item) => item !== held);
   }
   inputs.serverHeldSteer = undefined;
+  // A fork's first request: the parent's unsent items lead (never history: a resend without the parent could not carry them).
+  if (warm && conversation.fork?.chain === chain) items = [...conversation.fork.items, ...items];
   const params: CreateParams = {
     ...baseRequest(base),
     input: toInputItems(items),

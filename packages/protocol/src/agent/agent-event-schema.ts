@@ -118,7 +118,8 @@ export const agentEventSchema = z.discriminatedUnion('type', [
   // Watching one live: its answer text, coalesced (several tokens per event), and each tool's outcome in brief.
   event('background.delta', { agent_id: z.string(), delta: z.string() }),
   event('background.tool', { agent_id: z.string(), name: z.string(), ok: z.boolean(), output: z.string() }),
-  event('background.status', { agent_id: z.string(), status: backgroundStatusSchema, steps: z.number().int(), tokens: z.number().int(), elapsed_ms: z.number() }),
+  // `cached_tokens`: input tokens the server served from its KV cache so far (a fork from the foreground's context shows here).
+  event('background.status', { agent_id: z.string(), status: backgroundStatusSchema, steps: z.number().int(), tokens: z.number().int(), cached_tokens: z.number().int().optional(), elapsed_ms: z.number() }),
   event('background.finished', { agent_id: z.string(), status: turnStatusSchema, summary: z.string(), patch: z.string(), files: z.array(z.string()) }),
   event('background.stopped', { agent_id: z.string(), reason: z.string() }),
   event('background.error', { agent_id: z.string(), code: z.string(), message: z.string() }),

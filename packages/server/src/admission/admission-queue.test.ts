@@ -29,6 +29,24 @@ void describe('AdmissionQueue', () => {
     assert.deepEqual(order, ['a1', 'b1', 'c1', 'a2', 'b2', 'a3']);
   });
 
+  void it('admits waiting foreground requests before waiting background ones, round-robin within each priority', async () => {
+    const q = queue(10);
+    const holder = await q.acquire('a');
+    const order: string[] = [];
+    const wait = (client: string, tag: string, priority: 'foreground' | 'background'): Promise<void> =>
+      q.acquire(client, undefined, priority).then((permit) => { order.push(tag); permit.release(); });
+    // One agent's socket ('a') queues two background steps before its foreground turn; 'b' has one of each.
+    const all = [wait('a', 'a-bg1', 'background'), wait('a', 'a-bg2', 'background'), wait('b', 'b-bg', 'background'), wait('a', 'a-fg', 'foreground'), wait('b', 'b-fg', 'foreground')];
+    const gone = new AbortController();
+    const leaves = q.acquire('c', gone.signal, 'foreground');
+    gone.abort(new Error('left'));
+    await assert.rejects(leaves, /left/);
+    assert.equal(q.queued, 5);
+    holder.release();
+    await Promise.all(all);
+    assert.deepEqual(order, ['a-fg', 'b-fg', 'a-bg1', 'b-bg', 'a-bg2']);
+  });
+
   void it('lets an aborted waiter leave at once with the abort reason, and refuses everyone with the closing error', async () => {
     const q = queue(10);
     const holder = await q.acquire('a');

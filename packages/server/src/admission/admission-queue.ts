@@ -1,4 +1,4 @@
-import { ApiError } from '@spark/protocol';
+import { ApiError, type ResponsePriority } from '@spark/protocol';
 
 /** Requests that may wait for a model slot, per model, before new ones are refused with 429 (Ollama's OLLAMA_MAX_QUEUE is 512 too). */
 export const DEFAULT_ADMISSION_QUEUE_DEPTH = 512;
@@ -44,6 +44,7 @@ export interface AdmissionQueueOptions {
 
 interface Waiter {
   readonly client: AdmissionClient;
+  readonly priority: ResponsePriority;
   readonly since: number;
   grant(): void;
   refuse(error: Error): void;
@@ -55,11 +56,13 @@ interface Waiter {
  * clients (each client's own requests first-in-first-out), so a client with many requests
  * cannot starve one with a single request. Refuses with 429 only when `depth` requests already
  * wait, or after `maxWaitMs`; `Retry-After` comes from the recent average time a request holds
- * its slot. A waiter whose signal aborts leaves the queue at once.
+ * its slot. A waiter whose signal aborts leaves the queue at once. Foreground requests are
+ * admitted before background ones (`priority`, a Spark extension): a background agent's next
+ * step never holds up the turn the user watches; round-robin holds within each priority.
  */
 export class AdmissionQueue {
-  /** Waiting requests per client; the map's order is the round-robin order. */
-  private readonly waiting = new Map<AdmissionClient, Waiter[]>();
+  /** Waiting requests per priority and client; each map's order is its round-robin order. */
+  private readonly waitingBy: Record<ResponsePriority, Map<AdmissionClient, Waiter[]>> = { foreground: new Map(), background: new Map() };
   private waitingCount = 0;
   private running = 0;
   private averageServiceMs: number | undefined;
@@ -88,7 +91,7 @@ export class AdmissionQueue {
    * queue is full or the wait limit passed, with `signal.reason` when the signal aborts first, and
    * with the closing error after `close`.
    */
-  acquire(client: AdmissionClient, signal?: AbortSignal): Promise<AdmissionPermit> {
+  acquire(client: AdmissionClient, signal?: AbortSignal, priority: ResponsePriority = 'foreground'): Promise<AdmissionPermit> {
     if (this.closedWith) return Promise.reject(this.closedWith);
     if (signal?.aborted) return Promise.reject(abortReason(signal));
     const since = performance.now();
@@ -105,6 +108,7 @@ export class AdmissionQueue {
       };
       const waiter: Waiter = {
         client,
+        priority,
         since,
         grant: () => { cleanup(); resolve(this.lend(since)); },
         refuse: (error) => { cleanup(); reject(error); },
@@ -119,9 +123,10 @@ export class AdmissionQueue {
       }, this.options.maxWaitMs);
       timer.unref();
       signal?.addEventListener('abort', onAbort, { once: true });
-      const line = this.waiting.get(client);
+      const waiting = this.waitingBy[priority];
+      const line = waiting.get(client);
       if (line) line.push(waiter);
-      else this.waiting.set(client, [waiter]);
+      else waiting.set(client, [waiter]);
       this.waitingCount += 1;
     });
   }
@@ -140,8 +145,9 @@ export class AdmissionQueue {
   /** Refuses every waiter and every later request with `error` (server shutdown); running requests keep their slots. */
   close(error: ApiError): void {
     this.closedWith = error;
-    const waiters = [...this.waiting.values()].flat();
-    this.waiting.clear();
+    const waiters = [...this.waitingBy.foreground.values(), ...this.waitingBy.background.values()].flat();
+    this.waitingBy.foreground.clear();
+    this.waitingBy.background.clear();
     this.waitingCount = 0;
     for (const waiter of waiters) waiter.refuse(error);
   }
@@ -165,15 +171,16 @@ export class AdmissionQueue {
     };
   }
 
-  /** Hands free slots to waiters: the first client in round-robin order, which then goes to the back. */
+  /** Hands free slots to waiters: foreground first; the first client in round-robin order, which then goes to the back. */
   private grantWaiting(): void {
     while (this.running < this.options.slots && !this.closedWith) {
-      const next = this.waiting.entries().next();
+      const waiting = this.waitingBy.foreground.size > 0 ? this.waitingBy.foreground : this.waitingBy.background;
+      const next = waiting.entries().next();
       if (next.done) return;
       const [client, line] = next.value;
       const waiter = line.shift();
-      this.waiting.delete(client);
-      if (line.length > 0) this.waiting.set(client, line);
+      waiting.delete(client);
+      if (line.length > 0) waiting.set(client, line);
       if (!waiter) continue;
       this.waitingCount -= 1;
       waiter.grant();
@@ -182,11 +189,12 @@ export class AdmissionQueue {
 
   /** Takes a waiter out of the queue; false when it already left (granted, refused, aborted). */
   private remove(waiter: Waiter): boolean {
-    const line = this.waiting.get(waiter.client);
+    const waiting = this.waitingBy[waiter.priority];
+    const line = waiting.get(waiter.client);
     const index = line?.indexOf(waiter) ?? -1;
     if (!line || index < 0) return false;
     line.splice(index, 1);
-    if (line.length === 0) this.waiting.delete(waiter.client);
+    if (line.length === 0) waiting.delete(waiter.client);
     this.waitingCount -= 1;
     return true;
   }

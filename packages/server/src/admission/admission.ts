@@ -1,5 +1,5 @@
 import type { Engine } from '@spark/engine';
-import { ApiError } from '@spark/protocol';
+import { ApiError, type ResponsePriority } from '@spark/protocol';
 import { AdmissionQueue, type AdmissionClient, type AdmissionObserver, type AdmissionPermit } from './admission-queue.js';
 
 export interface AdmissionOptions {
@@ -33,11 +33,12 @@ export class Admission {
   /**
    * Waits for a slot of `model` on `engine`. Rejects with a 429 `ApiError` (queue full, waited too
    * long), a 499 `request_cancelled` when `signal` aborts while waiting, or a 503 after `close`.
+   * Foreground requests are admitted before waiting background ones.
    */
-  async acquire(engine: Engine, model: string, client: AdmissionClient, signal?: AbortSignal): Promise<AdmissionPermit> {
+  async acquire(engine: Engine, model: string, client: AdmissionClient, signal?: AbortSignal, priority: ResponsePriority = 'foreground'): Promise<AdmissionPermit> {
     if (this.closedWith) throw this.closedWith;
     try {
-      return await this.queueFor(engine, model).acquire(client, signal);
+      return await this.queueFor(engine, model).acquire(client, signal, priority);
     } catch (error) {
       if (signal?.aborted && !ApiError.is(error)) {
         throw new ApiError(499, 'invalid_request_error', 'request_cancelled', 'The request was cancelled while it waited for a model slot.', null, { cause: error });
