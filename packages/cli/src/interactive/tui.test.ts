@@ -28,8 +28,9 @@ function script(request: GenerateRequest): readonly ScriptStep[] {
   if (text === 'run touch') return afterTool ? [{ type: 'text', text: 'Touched.' }] : [{ type: 'tool_call', name: 'shell', arguments: '{"command":"touch approved.txt","timeout_ms":0}' }];
   if (text === 'patch it') return afterTool ? [{ type: 'text', text: 'Patched.' }] : [{ type: 'tool_call', name: 'apply_patch', arguments: PATCH, kind: 'custom' }];
   // Background agents (`/bg`): 'BG slow' streams until stopped; 'BG write' adds bg.txt in its copy and says so.
-  if (text === 'BG slow') return Array.from({ length: 3000 }, (_, index): ScriptStep[] => [{ type: 'delay', ms: 20 }, { type: 'text', text: ` w${index}${index % 8 === 7 ? '\n' : ''}` }]).flat();
-  if (text === 'BG write') {
+  // A background agent forked from this conversation gets its task with a note after it.
+  if (text.startsWith('BG slow')) return Array.from({ length: 3000 }, (_, index): ScriptStep[] => [{ type: 'delay', ms: 20 }, { type: 'text', text: ` w${index}${index % 8 === 7 ? '\n' : ''}` }]).flat();
+  if (text.startsWith('BG write')) {
     return afterTool ? [{ type: 'text', text: 'Added bg.txt.' }] : [{ type: 'tool_call', name: 'apply_patch', arguments: BG_PATCH, kind: 'custom' }];
   }
   return [{ type: 'text', text: `Echo: ${text}` }];

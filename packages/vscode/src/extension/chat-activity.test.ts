@@ -37,7 +37,7 @@ describe('chat activity (the relayed host frames, read by the extension)', () =>
     assert.equal(status.state, 'working');
     assert.deepEqual(applied, [{ threadId: 't1', callId: 'p1', patch: PATCH, changes: [{ kind: 'A', path: 'a.txt' }] }]);
     assert.ok(activity.ledger.isUndoable('t1', 'p1'));
-    const stats = { response_id: 'x', input_tokens: 1, cached_input_tokens: 0, output_tokens: 9, ttft_ms: 5, tokens_per_second: 321, transport: 'websocket', input_items_sent: 1 };
+    const stats = { response_id: 'x', input_tokens: 1, cached_input_tokens: 0, output_tokens: 90, ttft_ms: 5, tokens_per_second: 321, transport: 'websocket', input_items_sent: 1 };
     activity.fromHost(JSON.stringify({ type: 'event', event: at(7, { type: 'response.completed', status: 'completed', stats }) }));
     activity.fromHost(JSON.stringify({ type: 'event', event: at(8, { type: 'patch.undone', call_id: 'p1', restored: ['a.txt'] }) }));
     activity.fromHost(JSON.stringify({ type: 'event', event: at(9, { type: 'turn.completed', turn: 1, status: 'completed', final_message: '', steps: 1 }) }));
