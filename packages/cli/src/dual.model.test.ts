@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { openAgent, type AgentEvent, type OpenAgentOptions } from '@spark/agent';
+import type { CreateParams } from '@spark/client';
 import { startSparkServe, type SparkServeProcess } from './testing/codex-harness.js';
 
 const FAST = 'smollm2-135m';
@@ -44,14 +45,17 @@ describe('dual mode on SmolLM2 (fast) and Gemma 3 270M (deep) in one spark serve
     return dir;
   }
 
-  /** Opens a foreground agent on FAST; background agents take their first step with `backgroundTool` forced. */
-  async function open(workspace: string, backgroundTool: string, extra: Partial<OpenAgentOptions> = {}): Promise<Awaited<ReturnType<typeof openAgent>>> {
+  /**
+   * Opens a foreground agent on FAST; background agents take their first step with `backgroundTool`
+   * forced (and, given `firstTools`, offered only those: a schema can pin the arguments too).
+   */
+  async function open(workspace: string, backgroundTool: string, extra: Partial<OpenAgentOptions> = {}, firstTools?: CreateParams['tools']): Promise<Awaited<ReturnType<typeof openAgent>>> {
     return openAgent({
       baseUrl: `${serve.url}/v1`, model: FAST, workspace, approval: 'auto-in-workspace', sandbox: 'off', transport: 'websocket', sessionDir: false,
       maxStepsPerTurn: 2, requestOverrides: ANSWER,
       background: {
         delegate: true, worktreeDir: join(base, 'worktrees'), maxSteps: 2, requestOverrides: ANSWER,
-        firstStepOverrides: { tool_choice: { type: 'function', name: backgroundTool }, temperature: 0, max_output_tokens: 96 },
+        firstStepOverrides: { tool_choice: { type: 'function', name: backgroundTool }, temperature: 0, max_output_tokens: 96, ...(firstTools === undefined ? {} : { tools: firstTools }) },
       },
       ...extra,
     });
@@ -105,7 +109,13 @@ describe('dual mode on SmolLM2 (fast) and Gemma 3 270M (deep) in one spark serve
   it('a background agent that writes a file returns it as a patch (the background op, a forced shell call on gemma)', async () => {
     const workspace = await repo('write');
     // never-ask: a command that writes runs without a sandbox (in the agent's own worktree) instead of waiting for an approval.
-    const { agent, connection } = await open(workspace, 'shell', { deepModel: DEEP, approval: 'never-ask' });
+    // The command is pinned by the tool's schema (the engine's grammar enforces it): what gemma would
+    // write freely differs from CPU to CPU, and this test is about the patch, not the model's shell.
+    const pinnedShell: CreateParams['tools'] = [{
+      type: 'function', name: 'shell', description: 'Runs a shell command in the workspace.', strict: true,
+      parameters: { type: 'object', properties: { command: { type: 'string', enum: ['touch hello.txt'] } }, required: ['command'], additionalProperties: false },
+    }];
+    const { agent, connection } = await open(workspace, 'shell', { deepModel: DEEP, approval: 'never-ask' }, pinnedShell);
     const log: AgentEvent[] = [];
     const events = agent.events()[Symbol.asyncIterator]();
     try {

@@ -191,8 +191,11 @@ export class BackgroundAgent {
       this.patch = result.patch;
       this.status = this.turnStatus === 'failed' ? 'failed' : 'finished';
       const skipped = result.skipped.length === 0 ? '' : `\n[not in the patch (binary): ${result.skipped.join(', ')}]`;
+      // A model that ends without a word still leaves the foreground something to act on.
+      const answer = this.summary?.trim() ?? '';
+      const summary = answer !== '' ? answer : `[no final answer from the model after ${this.steps} step(s); ${result.files.length === 0 ? 'no files changed' : `changed: ${result.files.join(', ')}`}]`;
       emit({
-        type: 'background.finished', agent_id: this.id, status: this.turnStatus, summary: `${this.summary ?? ''}${skipped}`, patch: result.patch, files: result.files,
+        type: 'background.finished', agent_id: this.id, status: this.turnStatus, summary: `${summary}${skipped}`, patch: result.patch, files: result.files,
       });
     } catch (error) {
       if (this.discarded) return;

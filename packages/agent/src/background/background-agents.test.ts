@@ -37,6 +37,7 @@ function script(request: GenerateRequest): readonly ScriptStep[] {
   if (task.startsWith('BG')) {
     const gate = /gate=(\S+)/.exec(task)?.[1];
     if (task.startsWith('BG quick')) return [{ type: 'text', text: 'Nothing to change.' }];
+    if (task.startsWith('BG silent')) return [{ type: 'text', text: '' }];
     if (last?.type !== 'tool_result') return [{ type: 'tool_call', name: 'read_file', arguments: '{"path":"src.txt","offset":0,"limit":0}' }];
     const output = lastOf(request, 'tool_result');
     if (output.includes('src.txt (lines')) return [{ type: 'tool_call', name: 'shell', arguments: JSON.stringify({ command: `cat ${gate ?? 'missing'}`, timeout_ms: 0 }) }];
@@ -265,6 +266,18 @@ void describe('background agents (dual mode, scripted engine over a real server)
     assert.deepEqual(resumed.snapshot().background?.map((entry) => entry.agent_id).sort(), [quick.agent_id, running.agent_id].sort());
     assert.throws(() => resumed.background.message(running.agent_id, 'go on'), /earlier run/);
     await agent.background.close();
+  });
+
+  void it('a background agent whose model ends without a word still reports a summary saying so', async () => {
+    const workspace = await repo('silent');
+    const agent = await agentIn(workspace);
+    const log: AgentEvent[] = [];
+    const events = agent.events();
+    const finished = collect(events, log, (event) => event.type === 'background.finished');
+    await agent.startBackground('BG silent');
+    const event = await finished;
+    assert.ok(event.type === 'background.finished');
+    assert.match(event.summary, /^\[no final answer from the model after 1 step\(s\); no files changed\]$/);
   });
 
   void it('outside git, a background agent works on a copy of the workspace', async () => {
