@@ -3,17 +3,15 @@
 // an `@` mention chip, and the agent's patch opened as a diff editor whose Undo restores the file.
 // One code-server for the file, as in code-server.e2e.test.ts (the same kit, the same stack).
 import assert from 'node:assert/strict';
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { FrameLocator } from 'playwright-core';
-import { mountApp, type MountedApp } from '@spark/cli/dist/app/mount-app.js';
 import { GREET_AFTER, GREET_BEFORE } from '@spark/cli/dist/testing/app-script.js';
-import { startTestServer, TEST_MODEL, type TestServer } from '@spark/server/testing';
-import { findCodeServer, SPARK_CLI, startCodeServer, VSCODE_WAIT_MS, type VsCodeSession } from '../testing/code-server.js';
+import { TEST_MODEL } from '@spark/server/testing';
+import { findCodeServer, SPARK_CLI, VSCODE_WAIT_MS, type VsCodeSession } from '../testing/code-server.js';
+import { startScriptedWorkbench, type ScriptedWorkbench } from '../testing/scripted-workbench.js';
 import { openFile, selectLines, waitForDiskText } from '../testing/workbench.js';
-import { MATH_FILE, vscodeScript } from '../testing/vscode-script.js';
+import { MATH_FILE } from '../testing/vscode-script.js';
 
 /** Tokens of the answer the status bar takes its speed from: long enough for a rate (10 ms each). */
 const RATED_TOKENS = 40;
@@ -21,39 +19,34 @@ const RATED_TOKENS = 40;
 const install = findCodeServer();
 
 void describe('the extension in code-server: status bar, mentions and patch diffs', { skip: typeof install === 'string' ? install : false }, () => {
-  let dir: string;
+  let stack: ScriptedWorkbench | undefined;
   let workspace: string;
-  let upstream: TestServer;
-  let app: MountedApp;
   let vscode: VsCodeSession;
   let chat: FrameLocator;
 
   before(async () => {
     if (typeof install === 'string') return;
-    dir = await mkdtemp(join(tmpdir(), 'spark-vscode-agent-e2e-'));
-    workspace = join(dir, 'work');
-    await mkdir(join(workspace, 'src'), { recursive: true });
-    await writeFile(join(workspace, 'src', 'math.ts'), MATH_FILE);
-    await writeFile(join(workspace, 'src', 'greet.ts'), GREET_BEFORE);
-    const env = { XDG_RUNTIME_DIR: join(dir, 'run'), SPARK_DATA_DIR: join(dir, 'data') };
-    upstream = await startTestServer({ engineOptions: { script: vscodeScript, contextSize: 1_000_000 } });
     // The host asks before a patch (its default mode): the test approves it in the chat, as a user does.
-    app = await mountApp({ server: upstream.server, workspace, env: { ...process.env, ...env } });
-    vscode = await startCodeServer(install, { workspace, env, settings: { 'spark.command': SPARK_CLI, 'spark.patchDiffs': 'open' } });
+    stack = await startScriptedWorkbench(install, {
+      prefix: 'spark-vscode-agent-e2e-', files: { 'src/math.ts': MATH_FILE, 'src/greet.ts': GREET_BEFORE },
+      settings: { 'spark.command': SPARK_CLI, 'spark.patchDiffs': 'open' },
+    });
+    ({ workspace, vscode } = stack);
     await vscode.runCommand('Spark: Open Chat');
     chat = vscode.chatFrame();
     await chat.getByTestId('connection').filter({ hasText: 'open' }).waitFor({ timeout: VSCODE_WAIT_MS });
   });
 
-  after(async () => {
-    try {
-      await vscode?.close();
-    } finally {
-      await app?.release();
-      await upstream?.server.close();
-      if (dir !== undefined) await rm(dir, { recursive: true, force: true });
-    }
-  });
+  after(() => stack?.close());
+
+  /** Asks the scripted agent for its patch and approves it in the chat's card. */
+  async function approvedPatch(): Promise<void> {
+    await chat.getByTestId('composer').fill('patch');
+    await chat.getByTestId('composer').press('Enter');
+    const card = chat.locator('[data-testid="approval"][data-state="pending"]');
+    await card.waitFor({ timeout: VSCODE_WAIT_MS });
+    await card.getByTestId('approve').click();
+  }
 
   void it('the status bar shows the model, then the speed of a chat answer; a click brings the chat back', () => vscode.capture('status-bar', async () => {
     const item = vscode.page.locator('.part.statusbar .statusbar-item', { hasText: /Spark/ });
@@ -95,11 +88,7 @@ void describe('the extension in code-server: status bar, mentions and patch diff
 
   void it('opens the agent\'s patch as a diff editor, and its Undo restores the file', () => vscode.capture('patch', async () => {
     const file = join(workspace, 'src', 'greet.ts');
-    await chat.getByTestId('composer').fill('patch');
-    await chat.getByTestId('composer').press('Enter');
-    const card = chat.locator('[data-testid="approval"][data-state="pending"]');
-    await card.waitFor({ timeout: VSCODE_WAIT_MS });
-    await card.getByTestId('approve').click();
+    await approvedPatch();
 
     const diff = vscode.page.locator('.monaco-diff-editor');
     await vscode.page.locator('.tab.active', { hasText: 'src/greet.ts (Spark patch)' }).waitFor({ timeout: VSCODE_WAIT_MS });
@@ -116,11 +105,7 @@ void describe('the extension in code-server: status bar, mentions and patch diff
 
   void it('closes the diff when the patch is undone from the chat instead', () => vscode.capture('patch-chat-undo', async () => {
     const file = join(workspace, 'src', 'greet.ts');
-    await chat.getByTestId('composer').fill('patch');
-    await chat.getByTestId('composer').press('Enter');
-    const card = chat.locator('[data-testid="approval"][data-state="pending"]');
-    await card.waitFor({ timeout: VSCODE_WAIT_MS });
-    await card.getByTestId('approve').click();
+    await approvedPatch();
     const diff = vscode.page.locator('.monaco-diff-editor');
     await diff.locator('.editor.modified .view-lines', { hasText: 'return `Hello, ${name}!`;' }).waitFor({ timeout: VSCODE_WAIT_MS });
     assert.equal(await waitForDiskText(file, GREET_AFTER), GREET_AFTER);

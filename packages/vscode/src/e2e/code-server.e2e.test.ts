@@ -4,16 +4,14 @@
 // running `spark serve`. Each test does what a user does: the palette, the input box, the chat's
 // composer and Esc; and asserts what the workbench shows and what is on disk.
 import assert from 'node:assert/strict';
-import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { mountApp, type MountedApp } from '@spark/cli/dist/app/mount-app.js';
 import { streamText } from '@spark/cli/dist/testing/app-script.js';
-import { startTestServer, type TestServer } from '@spark/server/testing';
-import { findCodeServer, SPARK_CLI, startCodeServer, VSCODE_WAIT_MS, type VsCodeSession } from '../testing/code-server.js';
+import { findCodeServer, SPARK_CLI, VSCODE_WAIT_MS, type VsCodeSession } from '../testing/code-server.js';
+import { startScriptedWorkbench, type ScriptedWorkbench } from '../testing/scripted-workbench.js';
 import { lastAnswer, openFile, widenSideBar, selectLines, waitForDiskText, waitForRewrite } from '../testing/workbench.js';
-import { EXPLAIN_QUESTION, MATH_FILE, ROUND_INSTRUCTION, vscodeScript } from '../testing/vscode-script.js';
+import { EXPLAIN_QUESTION, MATH_FILE, ROUND_INSTRUCTION } from '../testing/vscode-script.js';
 
 /** Tokens of a stream no test lets finish: Esc stops it. */
 const ENDLESS = 5000;
@@ -21,35 +19,18 @@ const ENDLESS = 5000;
 const install = findCodeServer();
 
 void describe('the extension in code-server, on the scripted engine', { skip: typeof install === 'string' ? install : false }, () => {
-  let dir: string;
+  let stack: ScriptedWorkbench | undefined;
   let workspace: string;
-  let upstream: TestServer;
-  let app: MountedApp;
   let vscode: VsCodeSession;
 
   before(async () => {
     if (typeof install === 'string') return;
-    dir = await mkdtemp(join(tmpdir(), 'spark-vscode-e2e-'));
-    workspace = join(dir, 'work');
-    await mkdir(join(workspace, 'src'), { recursive: true });
-    await writeFile(join(workspace, 'src', 'math.ts'), MATH_FILE);
-    // The lock file goes under this XDG_RUNTIME_DIR; code-server's extension host gets the same.
-    const env = { XDG_RUNTIME_DIR: join(dir, 'run'), SPARK_DATA_DIR: join(dir, 'data') };
-    upstream = await startTestServer({ engineOptions: { script: vscodeScript, contextSize: 1_000_000 } });
-    app = await mountApp({ server: upstream.server, workspace, env: { ...process.env, ...env } });
     // No spark.model: Edit Selection takes the model the server lists first, as a user's default setup does.
-    vscode = await startCodeServer(install, { workspace, env, settings: { 'spark.command': SPARK_CLI } });
+    stack = await startScriptedWorkbench(install, { prefix: 'spark-vscode-e2e-', files: { 'src/math.ts': MATH_FILE }, settings: { 'spark.command': SPARK_CLI } });
+    ({ workspace, vscode } = stack);
   });
 
-  after(async () => {
-    try {
-      await vscode?.close();
-    } finally {
-      await app?.release();
-      await upstream?.server.close();
-      if (dir !== undefined) await rm(dir, { recursive: true, force: true });
-    }
-  });
+  after(() => stack?.close());
 
   void it('opens the chat, streams an answer, and Esc stops a stream', () => vscode.capture('chat', async () => {
     await openFile(vscode, 'src/math.ts');
