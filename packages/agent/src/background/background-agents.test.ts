@@ -38,6 +38,12 @@ function script(request: GenerateRequest): readonly ScriptStep[] {
     const gate = /gate=(\S+)/.exec(task)?.[1];
     if (task.startsWith('BG quick')) return [{ type: 'text', text: 'Nothing to change.' }];
     if (task.startsWith('BG silent')) return [{ type: 'text', text: '' }];
+    if (task.startsWith('BG escape')) {
+      // A forked agent sees the user's workspace in the conversation and may aim a command at it.
+      const target = /target=(\S+)/.exec(task)?.[1] ?? 'missing';
+      if (last?.type !== 'tool_result') return [{ type: 'tool_call', name: 'shell', arguments: JSON.stringify({ command: `echo escaped > ${target}`, timeout_ms: 0 }) }];
+      return [{ type: 'text', text: `Shell said: ${lastOf(request, 'tool_result')}` }];
+    }
     if (last?.type !== 'tool_result') return [{ type: 'tool_call', name: 'read_file', arguments: '{"path":"src.txt","offset":0,"limit":0}' }];
     const output = lastOf(request, 'tool_result');
     if (output.includes('src.txt (lines')) return [{ type: 'tool_call', name: 'shell', arguments: JSON.stringify({ command: `cat ${gate ?? 'missing'}`, timeout_ms: 0 }) }];
@@ -279,6 +285,20 @@ void describe('background agents (dual mode, scripted engine over a real server)
     assert.ok(event.type === 'background.finished');
     assert.match(event.summary, /^\[no final answer from the model after 1 step\(s\); no files changed\]$/);
   });
+
+  for (const sandbox of ['off', 'auto'] as const) {
+    void it(`with the foreground in never-ask (sandbox ${sandbox}), a background agent's shell still cannot write the user's files`, async () => {
+      const workspace = await repo(`escape-${sandbox}`);
+      const agent = await agentIn(workspace, { approval: 'never-ask', sandbox });
+      const target = join(workspace, 'notes.txt');
+      const info = await agent.startBackground(`BG escape target=${target}`);
+      const { agents: [done] } = await agent.background.wait([info.agent_id], 60_000);
+      assert.equal(done?.status, 'finished');
+      assert.equal(await readFile(target, 'utf8'), 'one\ntwo (uncommitted)\n', 'the user\'s file is untouched');
+      // Denied (no sandbox: nobody answers a background ask), or the sandbox hides or write-protects the path.
+      assert.match(done?.summary ?? '', /declined|Read-only file system|No such file or directory/i);
+    });
+  }
 
   void it('outside git, a background agent works on a copy of the workspace', async () => {
     const workspace = join(base, 'plain');

@@ -134,10 +134,13 @@ export class BackgroundAgents {
         ...(firstStepOverrides === undefined ? {} : { firstStepOverrides }),
         contextWindow: deep ? (this.options.deepContextWindow ?? this.options.contextWindow) : this.options.contextWindow,
         instructions: this.options.instructionsFor(isolated.workspace), tools: this.options.tools, isolated,
-        // Its edits land in its own worktree, never in the user's files: the user approves when applying the patch.
-        approval: this.options.approval === 'never-ask' ? 'never-ask' : 'auto-in-workspace',
+        // Its edits land in its own worktree, never in the user's files: the user approves when
+        // applying the patch. So it runs `auto-in-workspace` whatever the foreground's mode, even
+        // never-ask: a command that may write outside its worktree is sandboxed there (bubblewrap)
+        // or asks, and nobody answers a background agent's asks (denied).
+        approval: 'auto-in-workspace',
         ...(this.options.sandbox === undefined ? {} : { sandbox: this.options.sandbox }),
-        ...(this.options.confinement === undefined ? {} : { confinement: this.options.confinement }),
+        ...(backgroundConfinement(this.options.confinement)),
         networkAllowed: this.options.networkAllowed, testsAllowed: this.options.testsAllowed,
         maxSteps: this.options.maxSteps ?? DEFAULT_BACKGROUND_MAX_STEPS, maxTokens: this.options.maxTokens ?? DEFAULT_BACKGROUND_MAX_TOKENS,
         emit: this.options.emit, onChange: (changed) => this.record(changed.info()),
@@ -220,4 +223,14 @@ export class BackgroundAgents {
     // Running counts change every step; the session keeps state changes only.
     void this.options.session?.append({ type: 'background', info }).catch(() => undefined);
   }
+}
+
+/**
+ * The foreground's resolved confinement, where it holds for a background agent too: the sandbox
+ * probe's findings do, a choice made by the foreground's approval mode does not (the background
+ * agent then resolves its own from the sandbox setting).
+ */
+function backgroundConfinement(confinement: ShellConfinement | undefined): { confinement?: ShellConfinement } {
+  if (confinement === undefined || (confinement.type === 'none' && confinement.reason === 'approval_mode')) return {};
+  return { confinement };
 }
