@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -10,6 +10,7 @@ import { agentEventSchema } from '@spark/protocol';
 import { startTestServer, TEST_MODEL, type TestServer } from '@spark/server/testing';
 import type { Agent, AgentOptions } from '../loop/agent.js';
 import { AgentError } from '../loop/agent-error.js';
+import { createIsolatedWorkspace, OWNER_SUFFIX, removeIsolatedWorkspace } from './isolated-workspace.js';
 import type { AgentEvent } from '../loop/agent-events.js';
 import { runTurns } from '../loop/agent-handle.js';
 import { Session } from '../session/session-store.js';
@@ -299,6 +300,25 @@ void describe('background agents (dual mode, scripted engine over a real server)
       assert.match(done?.summary ?? '', /declined|Read-only file system|No such file or directory/i);
     });
   }
+
+  void it('the first background agent removes worktrees that a crashed run left (owner process gone), and keeps a live process\'s', async () => {
+    const workspace = await repo('leftover');
+    const parent = join(base, 'worktrees-leftover');
+    const dead = await createIsolatedWorkspace(workspace, parent, 'bgdead');
+    const alive = await createIsolatedWorkspace(workspace, parent, 'bgalive');
+    // The records as a crashed process and another running one left them.
+    const exited = spawnSync(process.execPath, ['-e', '']).pid;
+    await writeFile(`${dead.root}${OWNER_SUFFIX}`, JSON.stringify({ pid: exited, repository: dead.repository }));
+    await writeFile(`${alive.root}${OWNER_SUFFIX}`, JSON.stringify({ pid: process.ppid, repository: alive.repository }));
+    const agent = await agentIn(workspace, { background: { delegate: true, worktreeDir: parent } });
+    const info = await agent.startBackground('BG quick');
+    await waitFor(agent, info.agent_id);
+    await assert.rejects(stat(dead.root), 'the dead process\'s worktree is gone');
+    await assert.rejects(stat(`${dead.root}${OWNER_SUFFIX}`), 'with its record');
+    assert.doesNotMatch(git(workspace, 'worktree', 'list'), /bgdead/, 'and unregistered from the repository');
+    assert.ok((await stat(alive.root)).isDirectory(), 'a live process\'s worktree stays');
+    await removeIsolatedWorkspace(alive);
+  });
 
   void it('outside git, a background agent works on a copy of the workspace', async () => {
     const workspace = join(base, 'plain');

@@ -11,6 +11,7 @@ import { BackgroundAgent } from './background-agent.js';
 import { DEFAULT_BACKGROUND_MAX_STEPS, DEFAULT_BACKGROUND_MAX_TOKENS, DEFAULT_MAX_BACKGROUND_AGENTS } from './background-limits.js';
 import type { ForkPoint } from './fork-point.js';
 import { createIsolatedWorkspace } from './isolated-workspace.js';
+import { sweepLeftoverWorktrees } from './leftover-worktrees.js';
 
 /** Where background worktrees live unless told: next to the sessions directory. */
 export function defaultWorktreeDir(env: NodeJS.ProcessEnv = process.env): string {
@@ -78,6 +79,8 @@ export class BackgroundAgents {
   /** Agents of an earlier process: their last record, with no thread behind it. */
   private readonly past = new Map<string, BackgroundAgentInfo>();
   private readonly pending = new Set<string>();
+  /** The one sweep of worktrees that earlier, crashed runs left, before this manager makes its first. */
+  private swept: Promise<string[]> | undefined;
 
   constructor(private readonly options: BackgroundAgentsOptions) {
     for (const info of options.restored ?? []) {
@@ -121,7 +124,10 @@ export class BackgroundAgents {
     this.pending.add(id);
     try {
       const role = task.role ?? (this.options.deepModel === undefined ? 'fast' : 'deep');
-      const isolated = await createIsolatedWorkspace(this.options.workspace, this.options.worktreeDir ?? defaultWorktreeDir(), id, signal);
+      const parent = this.options.worktreeDir ?? defaultWorktreeDir();
+      this.swept ??= sweepLeftoverWorktrees(parent).catch(() => []);
+      await this.swept;
+      const isolated = await createIsolatedWorkspace(this.options.workspace, parent, id, signal);
       const deep = role === 'deep' && this.options.deepModel !== undefined;
       const model = this.modelFor(role);
       // The same model as the foreground: start from its context (prefill reuses its KV); another model starts fresh.

@@ -1,4 +1,4 @@
-import { copyFile, lstat, mkdir, rm } from 'node:fs/promises';
+import { copyFile, lstat, mkdir, rm, writeFile } from 'node:fs/promises';
 import { dirname, join, relative, sep } from 'node:path';
 import { AgentError } from '../loop/agent-error.js';
 import { gitignoreWalker } from '../tools/gitignore-walker.js';
@@ -24,12 +24,20 @@ export interface IsolatedWorkspace {
   baseTree: string;
 }
 
+/**
+ * Beside each worktree `<parent>/<id>`, not in it (it would show in the agent's diff): the process
+ * that made it and the repository it is registered in, so a later run can remove what a crashed
+ * one left (`sweepLeftoverWorktrees`).
+ */
+export const OWNER_SUFFIX = '.owner.json';
+
 /** Creates the isolated copy of `workspace` under `parent/<id>`. */
 export async function createIsolatedWorkspace(workspace: string, parent: string, id: string, signal?: AbortSignal): Promise<IsolatedWorkspace> {
   const root = join(parent, id);
   await mkdir(parent, { recursive: true });
   const top = await gitText(workspace, ['rev-parse', '--show-toplevel']).catch(() => undefined);
   const hasHead = top !== undefined && await gitText(top, ['rev-parse', '--verify', '-q', 'HEAD']).then(() => true, () => false);
+  await writeFile(root + OWNER_SUFFIX, JSON.stringify({ pid: process.pid, ...(top !== undefined && hasHead ? { repository: top } : {}) }), { mode: 0o600 });
   try {
     if (top !== undefined && hasHead) return await fromWorktree(top, workspace, root, signal);
     return await fromCopy(workspace, root, signal);
@@ -88,6 +96,7 @@ export async function removeIsolatedWorkspace(isolated: Pick<IsolatedWorkspace, 
     if (isolated.repository !== undefined) await runGit(isolated.repository, ['worktree', 'remove', '--force', isolated.root]).catch(() => undefined);
   } finally {
     await rm(isolated.root, { recursive: true, force: true });
+    await rm(isolated.root + OWNER_SUFFIX, { force: true });
     if (isolated.repository !== undefined) await runGit(isolated.repository, ['worktree', 'prune']).catch(() => undefined);
   }
 }
