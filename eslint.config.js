@@ -59,7 +59,7 @@ export default tseslint.config(
     // UIs speak the host's wire and nothing below it (docs/architecture.md).
     // The extension's Node side (packages/vscode/src/extension) reaches the host through its lock file and a `ws` socket.
     files: ['packages/web/src/**/*.{ts,tsx}', 'packages/vscode/src/**/*.{ts,tsx}'],
-    ignores: [...TESTS, 'packages/vscode/src/extension/**'],
+    ignores: [...TESTS, 'packages/vscode/src/extension/**', 'packages/vscode/src/edit/**'],
     rules: {
       'no-restricted-imports': ['error', {
         paths: [{ name: '@spark/host', message: 'A UI uses the host wire (@spark/host/wire), not the host.' }],
@@ -67,6 +67,27 @@ export default tseslint.config(
           server, engineLlama, engine,
           { group: ['@spark/agent', '@spark/agent/*', '@spark/client', '@spark/client/*'], message: 'A UI uses the host wire (@spark/host/wire) and @spark/protocol only.' },
           { group: ['node:*', ...builtinModules], message: 'Browser code: no Node built-ins.' },
+        ],
+      }],
+    },
+  },
+  {
+    // Edit Selection's path is not a UI of the host: it is a Responses API client of `spark serve`
+    // itself (the selection as `prediction`, straight to /v1/responses), so it speaks the wire
+    // through @spark/client like any other client. It stays free of `vscode` and of Node
+    // built-ins of its own: the bench imports it in plain Node (`spark-vscode/edit`).
+    files: ['packages/vscode/src/edit/**/*.ts'],
+    ignores: TESTS,
+    rules: {
+      'no-restricted-imports': ['error', {
+        paths: [
+          { name: '@spark/host', message: 'Edit Selection talks to spark serve over the wire (@spark/client), not to the host.' },
+          { name: 'vscode', message: "The edit path is vscode-free: the bench runs it in Node (the extension's side is src/extension)." },
+        ],
+        patterns: [
+          server, engineLlama, engine,
+          { group: ['@spark/agent', '@spark/agent/*', '@spark/host/*'], message: 'Edit Selection is one request to the Responses API: @spark/client and @spark/protocol only.' },
+          { group: ['node:*', ...builtinModules], message: 'The edit path leaves transport to @spark/client: no Node built-ins of its own.' },
         ],
       }],
     },

@@ -61,6 +61,7 @@ export type { AgentOptions } from './loop/agent.js';
 export { runTurns, submitAndCollect } from './loop/agent-handle.js';
 export type { AgentHandle } from './loop/agent-handle.js';
 export { DEFAULT_MAX_UNREAD_EVENTS } from './loop/thread-events.js';
+export { MIN_RATE_WINDOW_MS } from './loop/response-accumulator.js';
 export { AgentError } from './loop/agent-error.js';
 export type {
   AgentEvent, AgentEventBody, AgentEventType, AgentOp, ApprovalDecision, ApprovalHandler, ApprovalRequest, PendingApproval, ResponseStats,

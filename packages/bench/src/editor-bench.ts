@@ -1,4 +1,5 @@
-import { computeHunks, editSelectionRequest, proposalHunks, rewrittenSelection, splitLines, streamRewrite } from 'spark-vscode/edit';
+import { ClientError } from '@spark/client';
+import { computeHunks, editSelectionRequest, proposalHunks, rewrittenSelection, serverModel, splitLines, streamRewrite } from 'spark-vscode/edit';
 import { BENCH_FUNCTION, BENCH_INSTRUCTION } from './editor-function.js';
 import { spawnServer } from './spawn-server.js';
 import { fmt, median } from './stats.js';
@@ -26,7 +27,7 @@ export async function benchEditor(options: EditorBenchOptions): Promise<void> {
   const server = await spawnServer(options.serverArgs);
   const runs = { plain: [] as EditorRun[], predicted: [] as EditorRun[] };
   try {
-    const model = await firstModel(server.url);
+    const model = await serverModel(server.url, undefined);
     const maxOutputTokens = Math.ceil(source.length * OUTPUT_TOKENS_PER_CHAR);
     // Warms the prompt's prefix so neither side pays a cold prefill the other does not.
     await edit(server.url, model, source, instruction, true, maxOutputTokens);
@@ -87,12 +88,7 @@ async function edit(url: string, model: string, source: string, instruction: str
   } catch (error) {
     // A reply cut at the output limit (a small model looping) still counts, with what it wrote.
     const message = error instanceof Error ? error.message : String(error);
-    return { firstHunkMs, lastHunkMs: performance.now() - started, hunks, text: partial, outputTokens: message.includes('incomplete') ? maxOutputTokens : Number.NaN, error: message };
+    return { firstHunkMs, lastHunkMs: performance.now() - started, hunks, text: partial, outputTokens: ClientError.is(error) && error.code === 'response_incomplete' ? maxOutputTokens : Number.NaN, error: message };
   }
 }
 
-async function firstModel(url: string): Promise<string> {
-  const response = await fetch(`${url}/v1/models`);
-  const body = (await response.json()) as { data: Array<{ id: string }> };
-  return body.data[0]?.id ?? '';
-}

@@ -1,15 +1,15 @@
 // `spark exec --background` as a user runs it: the real binary in a scratch git repo, against a
 // real server (scripted engine), JSONL on stdout.
 import assert from 'node:assert/strict';
-import { execFileSync, spawn } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { mkdtemp, readdir, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { GenerateRequest, ScriptStep } from '@spark/engine';
 import { startTestServer, TEST_MODEL, type TestServer } from '@spark/server/testing';
+import { runCli } from './testing/run-cli.js';
 
-const CLI = new URL('./main.js', import.meta.url).pathname;
 const PATCH = '*** Begin Patch\n*** Update File: calc.py\n@@\n-    return a + b\n+    return a + b  # sum\n*** End Patch\n';
 
 const lanes: string[] = [];
@@ -20,18 +20,6 @@ function script(request: GenerateRequest): readonly ScriptStep[] {
   if (results === 0) return [{ type: 'tool_call', name: 'read_file', arguments: '{"path":"calc.py","offset":0,"limit":0}' }];
   if (results === 1) return [{ type: 'tool_call', name: 'apply_patch', arguments: PATCH, kind: 'custom' }];
   return [{ type: 'text', text: 'Added a comment to add().' }];
-}
-
-function runCli(args: string[], cwd: string, env: Record<string, string>): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [CLI, ...args], { cwd, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk: Buffer) => { stdout += chunk.toString(); });
-    child.stderr.on('data', (chunk: Buffer) => { stderr += chunk.toString(); });
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
 }
 
 void describe('spark exec --background (scripted server)', () => {
@@ -52,7 +40,7 @@ void describe('spark exec --background (scripted server)', () => {
   after(async () => { await t.server.close(); });
 
   void it('runs the task as a background agent on its own lane, prints its events as JSONL, then applies its patch', async () => {
-    const run = await runCli(['exec', '--json', '--background', '--sandbox', 'off', '--server', `${t.url}/v1`, '--model', TEST_MODEL, 'Comment the add function.'], repo, { SPARK_DATA_DIR: data, SPARK_PORT: '1' });
+    const run = await runCli(['exec', '--json', '--background', '--sandbox', 'off', '--server', `${t.url}/v1`, '--model', TEST_MODEL, 'Comment the add function.'], { cwd: repo, env: { SPARK_DATA_DIR: data, SPARK_PORT: '1' } });
     assert.equal(run.code, 0, run.stderr);
     const events = run.stdout.trim().split('\n').map((line) => JSON.parse(line) as { type: string; [key: string]: unknown });
     const types = events.map((event) => event.type).filter((type) => type !== 'background.status');

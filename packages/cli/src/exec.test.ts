@@ -1,7 +1,7 @@
 // `spark exec` as a user runs it: the real binary in a scratch git repo, against a real server
 // (scripted engine, so the flow is exact), JSONL on stdout.
 import assert from 'node:assert/strict';
-import { execFileSync, spawn } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { mkdtemp, readdir, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -9,8 +9,8 @@ import { after, before, describe, it } from 'node:test';
 import { probeBubblewrap } from '@spark/agent';
 import type { GenerateRequest, ScriptStep } from '@spark/engine';
 import { startTestServer, TEST_MODEL, type TestServer } from '@spark/server/testing';
+import { runCli } from './testing/run-cli.js';
 
-const CLI = new URL('./main.js', import.meta.url).pathname;
 const PATCH = '*** Begin Patch\n*** Update File: calc.py\n@@\n-    return a + b\n+    return a + b  # sum\n*** End Patch\n';
 
 function script(request: GenerateRequest): readonly ScriptStep[] {
@@ -26,20 +26,6 @@ function script(request: GenerateRequest): readonly ScriptStep[] {
   if (results === 0) return [{ type: 'tool_call', name: 'read_file', arguments: '{"path":"calc.py","offset":0,"limit":0}' }];
   if (results === 1) return [{ type: 'tool_call', name: 'apply_patch', arguments: PATCH, kind: 'custom' }];
   return [{ type: 'text', text: 'Added a comment to add().' }];
-}
-
-interface Run { code: number | null; stdout: string; stderr: string }
-
-function runCli(args: string[], cwd: string, env: Record<string, string>): Promise<Run> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [CLI, ...args], { cwd, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk: Buffer) => { stdout += chunk.toString(); });
-    child.stderr.on('data', (chunk: Buffer) => { stderr += chunk.toString(); });
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
 }
 
 void describe('spark exec (scripted server)', () => {
@@ -60,7 +46,7 @@ void describe('spark exec (scripted server)', () => {
   after(async () => { await t.server.close(); });
 
   void it('--json streams documented JSONL events, applies the patch in the repo and exits 0', async () => {
-    const run = await runCli(['exec', '--json', '--server', `${t.url}/v1`, '--model', TEST_MODEL, 'Comment the add function.'], repo, env);
+    const run = await runCli(['exec', '--json', '--server', `${t.url}/v1`, '--model', TEST_MODEL, 'Comment the add function.'], { cwd: repo, env });
     assert.equal(run.code, 0, run.stderr);
     const events = run.stdout.trim().split('\n').map((line) => JSON.parse(line) as { type: string; [key: string]: unknown });
     assert.equal(events[0]?.type, 'session.started');
@@ -75,7 +61,7 @@ void describe('spark exec (scripted server)', () => {
     assert.deepEqual(sessions, [`${String(events[0]?.['session_id'])}.jsonl`]);
 
     // Resume the same session headless: its history goes with the next turn.
-    const resumed = await runCli(['resume', '--last', '--json', '--server', `${t.url}/v1`, '--model', TEST_MODEL, 'and now?'], repo, env);
+    const resumed = await runCli(['resume', '--last', '--json', '--server', `${t.url}/v1`, '--model', TEST_MODEL, 'and now?'], { cwd: repo, env });
     assert.equal(resumed.code, 0, resumed.stderr);
     const again = resumed.stdout.trim().split('\n').map((line) => JSON.parse(line) as { type: string; [key: string]: unknown });
     assert.equal(again[0]?.['session_id'], events[0]?.['session_id']);
@@ -86,31 +72,31 @@ void describe('spark exec (scripted server)', () => {
 
   void it('prints only the final message on stdout without --json, and exits 3 at --max-steps', async () => {
     await writeFile(join(repo, 'calc.py'), 'def add(a, b):\n    return a + b\n');
-    const plain = await runCli(['exec', '--ephemeral', '--server', `${t.url}/v1`, 'Comment the add function.'], repo, env);
+    const plain = await runCli(['exec', '--ephemeral', '--server', `${t.url}/v1`, 'Comment the add function.'], { cwd: repo, env });
     assert.equal(plain.code, 0, plain.stderr);
     assert.equal(plain.stdout, 'Added a comment to add().\n');
     assert.match(plain.stderr, /> read_file/);
-    const looping = await runCli(['exec', '--ephemeral', '--json', '--max-steps', '2', '--server', `${t.url}/v1`, 'loop forever'], repo, env);
+    const looping = await runCli(['exec', '--ephemeral', '--json', '--max-steps', '2', '--server', `${t.url}/v1`, 'loop forever'], { cwd: repo, env });
     assert.equal(looping.code, 3);
     assert.match(looping.stdout, /"status":"max_steps"/);
   });
 
   void it('stops a model that repeats itself, says so in the events, and exits 4', async () => {
-    const calls = await runCli(['exec', '--ephemeral', '--json', '--server', `${t.url}/v1`, 'loop forever'], repo, env);
+    const calls = await runCli(['exec', '--ephemeral', '--json', '--server', `${t.url}/v1`, 'loop forever'], { cwd: repo, env });
     assert.equal(calls.code, 4, calls.stderr);
     const callEvents = calls.stdout.trim().split('\n').map((line) => JSON.parse(line) as { type: string; code?: string; status?: string });
     assert.equal(callEvents.filter((event) => event.type === 'tool_result').length, 2);
     assert.ok(callEvents.some((event) => event.type === 'warning' && event.code === 'repetition'));
     assert.equal(callEvents.at(-1)?.status, 'repetition');
 
-    const text = await runCli(['exec', '--ephemeral', '--json', '--server', `${t.url}/v1`, 'repeat after me'], repo, env);
+    const text = await runCli(['exec', '--ephemeral', '--json', '--server', `${t.url}/v1`, 'repeat after me'], { cwd: repo, env });
     assert.equal(text.code, 4, text.stderr);
     const events = text.stdout.trim().split('\n').map((line) => JSON.parse(line) as { type: string; code?: string; status?: string; delta?: string; partial?: boolean });
     assert.ok(events.some((event) => event.type === 'warning' && event.code === 'repetition'));
     assert.ok(events.some((event) => event.type === 'message' && event.partial === true), 'the partial answer is reported');
     const streamed = events.flatMap((event) => event.type === 'text.delta' ? [event.delta ?? ''] : []).join('');
     assert.ok(streamed.split('\n').length < 30, `stopped well before the 60 lines: ${streamed.split('\n').length}`);
-    const unguarded = await runCli(['exec', '--ephemeral', '--json', '--no-loop-guard', '--server', `${t.url}/v1`, 'repeat after me'], repo, env);
+    const unguarded = await runCli(['exec', '--ephemeral', '--json', '--no-loop-guard', '--server', `${t.url}/v1`, 'repeat after me'], { cwd: repo, env });
     assert.equal(unguarded.code, 0, unguarded.stderr);
   });
 
@@ -125,7 +111,7 @@ void describe('spark exec (scripted server)', () => {
     };
 
     const probe = await probeBubblewrap();
-    const auto = await runCli(['exec', '--json', '--ephemeral', '--server', `${t.url}/v1`, '--model', TEST_MODEL, hostile], repo, env);
+    const auto = await runCli(['exec', '--json', '--ephemeral', '--server', `${t.url}/v1`, '--model', TEST_MODEL, hostile], { cwd: repo, env });
     assert.equal(auto.code, 0, auto.stderr);
     const events = parse(auto.stdout);
     const sandbox = events[0]?.['sandbox'] as { type: string; summary: string } | undefined;
@@ -142,7 +128,7 @@ void describe('spark exec (scripted server)', () => {
     await untouched();
 
     // --sandbox off: the write is asked for, and a headless run declines it.
-    const off = await runCli(['exec', '--json', '--ephemeral', '--sandbox', 'off', '--server', `${t.url}/v1`, '--model', TEST_MODEL, hostile], repo, env);
+    const off = await runCli(['exec', '--json', '--ephemeral', '--sandbox', 'off', '--server', `${t.url}/v1`, '--model', TEST_MODEL, hostile], { cwd: repo, env });
     assert.equal(off.code, 0, off.stderr);
     const offEvents = parse(off.stdout);
     assert.deepEqual(offEvents[0]?.['sandbox'], { type: 'none', reason: 'off', summary: 'none (--sandbox off): commands that may write ask first' });
@@ -152,26 +138,26 @@ void describe('spark exec (scripted server)', () => {
     await untouched();
 
     // Without --json the confinement is one line on stderr.
-    const plain = await runCli(['exec', '--ephemeral', '--sandbox', 'off', '--server', `${t.url}/v1`, '--model', TEST_MODEL, 'shell: ls'], repo, env);
+    const plain = await runCli(['exec', '--ephemeral', '--sandbox', 'off', '--server', `${t.url}/v1`, '--model', TEST_MODEL, 'shell: ls'], { cwd: repo, env });
     assert.equal(plain.code, 0, plain.stderr);
     assert.match(plain.stderr, /^spark exec: sandbox: none \(--sandbox off\): commands that may write ask first$/m);
   });
 
   void it('usage errors exit 2 with a message', async () => {
-    const none = await runCli(['exec', '--server', `${t.url}/v1`], repo, env);
+    const none = await runCli(['exec', '--server', `${t.url}/v1`], { cwd: repo, env });
     assert.equal(none.code, 2);
     assert.match(none.stderr, /needs a task/);
-    const bad = await runCli(['exec', '--approval', 'yolo', '--server', `${t.url}/v1`, 'x'], repo, env);
+    const bad = await runCli(['exec', '--approval', 'yolo', '--server', `${t.url}/v1`, 'x'], { cwd: repo, env });
     assert.equal(bad.code, 2);
     assert.match(bad.stderr, /--approval must be/);
-    const sandbox = await runCli(['exec', '--sandbox', 'maybe', '--server', `${t.url}/v1`, 'x'], repo, env);
+    const sandbox = await runCli(['exec', '--sandbox', 'maybe', '--server', `${t.url}/v1`, 'x'], { cwd: repo, env });
     assert.equal(sandbox.code, 2);
     assert.match(sandbox.stderr, /--sandbox must be auto or off/);
   });
 
   void it('a server that is down fails with exit 1 and a clear error', async () => {
     const before = await readFile(join(repo, 'calc.py'), 'utf8');
-    const down = await runCli(['exec', '--server', 'http://127.0.0.1:9/v1', 'x'], repo, env);
+    const down = await runCli(['exec', '--server', 'http://127.0.0.1:9/v1', 'x'], { cwd: repo, env });
     assert.equal(down.code, 1);
     assert.match(down.stderr, /spark: /);
     assert.equal(await readFile(join(repo, 'calc.py'), 'utf8'), before);

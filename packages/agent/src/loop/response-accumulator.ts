@@ -1,6 +1,15 @@
 import type { ResponseObject } from '@spark/protocol';
 import type { ResponseStats } from './agent-events.js';
 
+/**
+ * Shortest streaming time (first delta to last) a tokens-per-second figure is computed over.
+ * A reply that arrives in one burst (a scripted engine, a cached or short reply, a few tokens in
+ * one network read) spans a fraction of a millisecond and would rate tens of thousands of
+ * tokens/s; under this window `tokens_per_second` is null and every surface (TUI, web app, VS
+ * Code status bar) shows no speed rather than a false one.
+ */
+export const MIN_RATE_WINDOW_MS = 50;
+
 /** What one streamed response has shown so far, for partial output and timing. */
 export class ResponseAccumulator {
   responseId: string | undefined;
@@ -8,6 +17,9 @@ export class ResponseAccumulator {
   readonly callIds = new Map<string, string>();
   private firstDeltaAt: number | undefined;
   private lastDeltaAt: number | undefined;
+
+  /** `now` is the clock of TTFT and tokens/s (milliseconds, `performance.now()` unless a test gives its own). */
+  constructor(private readonly now: () => number = () => performance.now()) {}
 
   start(id: string): void {
     this.responseId = id;
@@ -20,7 +32,7 @@ export class ResponseAccumulator {
 
   /** Output arrived (text or tool input): the clock for TTFT and tokens/s. */
   markOutput(): void {
-    const now = performance.now();
+    const now = this.now();
     this.firstDeltaAt ??= now;
     this.lastDeltaAt = now;
   }
@@ -43,7 +55,7 @@ export class ResponseAccumulator {
       cached_input_tokens: usage?.input_tokens_details.cached_tokens ?? 0,
       output_tokens: output,
       ttft_ms: this.firstDeltaAt === undefined ? null : Math.round(this.firstDeltaAt - request.sentAt),
-      tokens_per_second: output > 1 && streamMs > 0 ? Math.round(((output - 1) / streamMs) * 1000 * 10) / 10 : null,
+      tokens_per_second: output > 1 && streamMs >= MIN_RATE_WINDOW_MS ? Math.round(((output - 1) / streamMs) * 1000 * 10) / 10 : null,
       transport,
       input_items_sent: request.sentItems,
     };

@@ -36,7 +36,7 @@ export const responseStatsSchema = z.object({
   output_tokens: z.number(),
   /** From sending the request to the first streamed delta (text or tool input); null without output. */
   ttft_ms: z.number().nullable(),
-  /** Output tokens per second of streaming, from the first delta to the end; null when too short to tell. */
+  /** Output tokens per second of streaming, from the first delta to the last; null under 50 ms of streaming (the agent's MIN_RATE_WINDOW_MS: a burst says nothing) or one token. */
   tokens_per_second: z.number().nullable(),
   transport: z.enum(['websocket', 'http']),
   /** Items sent in this request: only new ones on a warm WebSocket chain, all of them otherwise. */

@@ -1,7 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { editSelectionRequest, MAX_EDIT_SELECTION_CHARS, rewrittenSelection } from './edit-request.js';
-import { ResponseTextReader } from './sse-text.js';
 
 describe('edit selection request', () => {
   it('sends the selection in the prompt and as the prediction, greedy, streamed, unstored', () => {
@@ -24,27 +23,5 @@ describe('edit selection request', () => {
     assert.equal(rewrittenSelection('a\n', '```ts\nb\n```'), 'b\n');
     assert.equal(rewrittenSelection('a', 'b\n'), 'b');
     assert.equal(rewrittenSelection('a\n', 'b'), 'b\n');
-  });
-});
-
-describe('response text reader', () => {
-  const event = (value: object): string => `event: x\ndata: ${JSON.stringify(value)}\n\n`;
-
-  it('reads deltas split anywhere, the end, and skips other events', () => {
-    const stream = event({ type: 'response.created' }) + event({ type: 'response.output_text.delta', delta: 'héllo ' })
-      + event({ type: 'response.output_text.delta', delta: 'world' }) + event({ type: 'response.completed', response: { usage: { output_tokens: 3 } } });
-    for (const size of [1, 3, 7, stream.length]) {
-      const reader = new ResponseTextReader();
-      const events = [];
-      for (let at = 0; at < stream.length; at += size) events.push(...reader.push(stream.slice(at, at + size)));
-      assert.deepEqual(events, [{ type: 'delta', text: 'héllo ' }, { type: 'delta', text: 'world' }, { type: 'done', outputTokens: 3 }], `chunks of ${size}`);
-    }
-  });
-
-  it('reports failures, CRLF framing included', () => {
-    const reader = new ResponseTextReader();
-    const failed = `data: ${JSON.stringify({ type: 'response.failed', response: { error: { message: 'boom' } } })}\r\n\r\n`;
-    assert.deepEqual(reader.push(failed), [{ type: 'error', message: 'boom' }]);
-    assert.deepEqual(reader.push('data: {oops\n\n'), [{ type: 'error', message: 'The server sent an event that is not JSON.' }]);
   });
 });

@@ -1,5 +1,5 @@
+import { ClientError, connectResponses } from '@spark/client';
 import type { CreateResponseBody } from '@spark/protocol';
-import { ResponseTextReader } from './sse-text.js';
 
 /** How often the proposal is redrawn while tokens arrive. */
 export const EDIT_REDRAW_MS = 50;
@@ -25,42 +25,44 @@ export interface RewriteStreamResult {
 }
 
 /**
- * Streams a selection rewrite from `/v1/responses`: the reply so far at every redraw, then the
- * whole reply once the response completed; an error event, an incomplete response or a stream cut
- * short rejects. Shared by the extension and `npm run bench`'s editor view, so the bench times the
- * code the editor runs.
+ * Streams a selection rewrite from `/v1/responses` over @spark/client's HTTP+SSE transport: the
+ * reply so far at every redraw, then the whole reply once the response completed. An HTTP error,
+ * an error event or a stream cut short rejects with the client's `ClientError`; a failed or
+ * incomplete response with one coded `response_failed` / `response_incomplete`; an abort with
+ * its `aborted` (named `AbortError`). Shared by the extension and `npm run bench`'s editor view,
+ * so the bench times the code the editor runs.
  */
 export async function streamRewrite(options: RewriteStreamOptions): Promise<RewriteStreamResult> {
   const redrawMs = options.redrawMs ?? EDIT_REDRAW_MS;
-  const response = await fetch(`${options.url}/v1/responses`, {
-    method: 'POST', body: JSON.stringify(options.request), ...(options.signal === undefined ? {} : { signal: options.signal }),
-    headers: { 'content-type': 'application/json', accept: 'text/event-stream', ...(options.apiKey === undefined ? {} : { authorization: `Bearer ${options.apiKey}` }) },
-  });
-  if (!response.ok || response.body === null) throw new Error(`the server answered ${response.status}: ${(await response.text()).slice(0, 300)}`);
-  const reader = new ResponseTextReader();
-  const decoder = new TextDecoder();
+  // HTTP, not WebSocket: one request per edit, nothing to keep open between edits.
+  const connection = await connectResponses({ baseUrl: `${options.url}/v1`, transport: 'http', ...(options.apiKey === undefined ? {} : { apiKey: options.apiKey }) });
   let text = '';
   let drawn = 0;
   let firstTextAt: number | null = null;
-  const body = response.body.getReader();
   try {
-    for (;;) {
-      const { done, value: chunk } = await body.read();
-      if (done) break;
-      for (const event of reader.push(decoder.decode(chunk, { stream: true }))) {
-        if (event.type === 'error') throw new Error(event.message);
-        if (event.type === 'done') return { text, outputTokens: event.outputTokens, firstTextAt };
-        firstTextAt ??= Date.now();
-        text += event.text;
-      }
-      if (Date.now() - drawn >= redrawMs) {
-        drawn = Date.now();
-        options.onText(text);
+    for await (const event of connection.stream(options.request, options.signal === undefined ? {} : { signal: options.signal })) {
+      switch (event.type) {
+        case 'response.output_text.delta':
+          firstTextAt ??= Date.now();
+          text += event.delta;
+          if (Date.now() - drawn >= redrawMs) {
+            drawn = Date.now();
+            options.onText(text);
+          }
+          break;
+        case 'response.completed':
+          return { text, outputTokens: event.response.usage?.output_tokens ?? null, firstTextAt };
+        case 'response.incomplete':
+          throw new ClientError('response_incomplete', 'The response stopped before the rewrite was complete (incomplete).');
+        case 'response.failed':
+          throw new ClientError('response_failed', event.response.error?.message ?? 'The response failed.');
+        default:
+          break;
       }
     }
   } finally {
-    // Cancelling (not only releasing) closes the connection when the loop leaves early.
-    await body.cancel().catch(() => undefined);
+    await connection.close();
   }
-  throw new Error('the stream ended before the response completed.');
+  // Not reached: the client's stream ends with a terminal event (each handled above) or throws.
+  throw new ClientError('connection_closed', 'The stream ended before the response completed.');
 }

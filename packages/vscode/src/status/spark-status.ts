@@ -16,7 +16,11 @@ export interface SparkStatus {
 
 export const INITIAL_STATUS: SparkStatus = { model: '', state: 'idle', tokensPerSecond: null, source: null, problem: '' };
 
-/** Shortest streaming time a speed is computed over; a shorter one says nothing. */
+/**
+ * Shortest streaming time Edit Selection's speed is computed over; a shorter one says nothing.
+ * The same rule as the agent's MIN_RATE_WINDOW_MS (@spark/agent), which already leaves a chat
+ * response's `tokens_per_second` null; Edit Selection's stream does not go through the agent.
+ */
 export const MIN_RATE_WINDOW_MS = 50;
 
 const ICONS: Record<SparkState, string> = { idle: '$(sparkle)', connecting: '$(sync~spin)', working: '$(loading~spin)', error: '$(error)' };
@@ -45,19 +49,6 @@ export function tokensPerSecond(outputTokens: number, firstDeltaMs: number | nul
   return window < MIN_RATE_WINDOW_MS ? null : (outputTokens * 1000) / window;
 }
 
-/**
- * The speed of a chat response, or null when it says nothing: the agent rates `output - 1`
- * tokens over the time from the first delta to the last, however short, so a response whose
- * deltas came in one burst (a few tokens in one network read, the short answer after a tool
- * call) rates thousands of tokens/s. Its window, recovered from the two, must reach
- * MIN_RATE_WINDOW_MS, the rule Edit Selection's own speed follows.
- */
-export function chatRate(outputTokens: number, rate: number | null): number | null {
-  if (rate === null || !(rate > 0) || outputTokens <= 1) return null;
-  const windowMs = ((outputTokens - 1) / rate) * 1000;
-  return windowMs < MIN_RATE_WINDOW_MS ? null : rate;
-}
-
 /** The status after a thread's snapshot was loaded in the chat. */
 export function statusFromSnapshot(status: SparkStatus, snapshot: ThreadSnapshot): SparkStatus {
   return { ...status, model: snapshot.model, state: snapshot.running_turn_id === null ? 'idle' : 'working', problem: '' };
@@ -70,7 +61,8 @@ export function statusFromEvent(status: SparkStatus, event: AgentEvent): SparkSt
     case 'response.started':
       return { ...status, state: 'working', problem: '' };
     case 'response.completed': {
-      const rate = chatRate(event.stats.output_tokens, event.stats.tokens_per_second);
+      // Null when the response was too short to rate (the agent's rule): the last speed stays.
+      const rate = event.stats.tokens_per_second;
       return rate === null ? status : { ...status, tokensPerSecond: rate, source: 'chat' };
     }
     case 'turn.completed':
