@@ -90,6 +90,7 @@ export async function benchAgentEdits(options: AgentEditsBenchOptions): Promise<
     for (let round = 0; round < options.rounds; round += 1) {
       for (const step of round % 2 === 0 ? plan : [...plan].reverse()) {
         const run = await editOnce(workspace, options.modelId, step);
+        process.stderr.write(`agent-edits round ${round + 1}/${options.rounds} ${step.mode}: ${fmt(run.run.tokPerSec)} tok/s, file ${run.run.applied ? 'right' : 'wrong'}\n`);
         runs.set(step.mode, [...(runs.get(step.mode) ?? []), run.run]);
         if (step.task === targeted) inputTokens.push(run.inputTokens);
       }
