@@ -6,6 +6,8 @@ export type { MatchRung, SeekResult, SeekOptions } from './apply-patch/seek-sequ
 export { applyPatch, normalizePatchPath } from './apply-patch/apply-patch.js';
 export type { ApplyPatchResult, ApplyPatchOptions, FileChange, Snapshot } from './apply-patch/apply-patch.js';
 export { undoPatch } from './apply-patch/undo-patch.js';
+export { fastApplyTarget, DEFAULT_FAST_APPLY_MIN_SHARE, ELIDED_CODE } from './apply-patch/fast-apply-target.js';
+export type { FastApplyTarget } from './apply-patch/fast-apply-target.js';
 export { bestCandidateExcerpt, DEFAULT_EXCERPT_LIMITS } from './apply-patch/best-candidate-excerpt.js';
 export type { ExcerptLimits } from './apply-patch/best-candidate-excerpt.js';
 export { PatchError } from './apply-patch/patch-error.js';

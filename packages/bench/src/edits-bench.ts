@@ -3,7 +3,7 @@ import { DEFAULT_SPECULATION_TOLERANCE, LlamaEngine, MAX_VERIFY_BATCH_TOKENS, ty
 import { CHAT_PROMPTS, editMessage, editPrompts, type EditPrompt } from './edit-prompts.js';
 import { explainMismatch } from './explain-mismatch.js';
 import { fmt, median } from './stats.js';
-import { measureVerificationCosts, VERIFY_BATCH_SIZES, type VerificationCosts } from './verification-cost.js';
+import { bestCeiling, costRow, measureVerificationCosts, VERIFY_BATCH_SIZES, type VerificationCosts } from './verification-cost.js';
 
 export interface EditsBenchOptions {
   modelId: string;
@@ -177,20 +177,7 @@ function printCosts(costs: VerificationCosts, options: EditsBenchOptions): void 
   console.log('  (a batch of k tokens with every draft accepted yields k tokens: the ceiling is k * plain / batch(k))');
 }
 
-/** The measured batch costs (k to ms) at `threads` verify threads, or at the first count measured. */
-function costRow(costs: VerificationCosts, threads: number): ReadonlyMap<number, number> {
-  return costs.batches.get(threads) ?? costs.batches.values().next().value ?? new Map<number, number>();
-}
 
-function bestCeiling(costs: VerificationCosts, threads: number): { k: number; speedup: number } {
-  const row = costRow(costs, threads);
-  let best = { k: 1, speedup: 1 };
-  for (const [k, ms] of row) {
-    const speedup = (k * costs.plainMs) / ms;
-    if (speedup > best.speedup) best = { k, speedup };
-  }
-  return best;
-}
 
 /**
  * What a perfect draft-length policy would reach with the same draft sources on the same outputs:

@@ -2,6 +2,7 @@ import { availableParallelism } from 'node:os';
 import { parseArgs } from 'node:util';
 import { engineBuildStatus, resolveModel } from '@spark/engine-llama';
 import { benchAgent } from './agent-bench.js';
+import { benchAgentEdits } from './agent-edits-bench.js';
 import { benchApp } from './app-bench.js';
 import { benchDual } from './dual-bench.js';
 import { benchEdits } from './edits-bench.js';
@@ -15,7 +16,7 @@ import { benchServeVsDirect } from './serve-vs-direct.js';
 import { benchTurns } from './turns-bench.js';
 import { benchUpstream } from './upstream-bench.js';
 
-const WORKLOADS = ['peer', 'serve', 'turns', 'gateway', 'realtime', 'agent', 'tui', 'edits', 'load', 'upstream', 'app', 'editor', 'dual'] as const;
+const WORKLOADS = ['peer', 'serve', 'turns', 'gateway', 'realtime', 'agent', 'tui', 'edits', 'load', 'upstream', 'app', 'editor', 'dual', 'agent-edits'] as const;
 type Workload = (typeof WORKLOADS)[number];
 /** Views that run no local model: `--only` these and no model is resolved or pulled. */
 const MODEL_FREE: ReadonlySet<Workload> = new Set(['gateway', 'upstream']);
@@ -24,7 +25,7 @@ const MODEL_FREE: ReadonlySet<Workload> = new Set(['gateway', 'upstream']);
 async function main(): Promise<void> {
   const { values } = parseArgs({
     options: {
-      model: { type: 'string', default: 'smollm2-135m' },
+      model: { type: 'string' },
       repeats: { type: 'string', default: '3' },
       'decode-tokens': { type: 'string', default: '128' },
       threads: { type: 'string' },
@@ -46,7 +47,9 @@ async function main(): Promise<void> {
     if (only.has('gateway')) await benchGateway();
     return;
   }
-  const local = await resolveModel(values.model, { pull: true });
+  // The agent-edits view is issue 23's figure on gemma3-270m-q5_k; the others' default is SmolLM2.
+  const defaultModel = only.size === 1 && only.has('agent-edits') ? 'gemma3-270m-q5_k' : 'smollm2-135m';
+  const local = await resolveModel(values.model ?? defaultModel, { pull: true });
   const threads = values.threads ? Number(values.threads) : availableParallelism();
   // The engine's own default: all threads on a local build (thread pool), half on the prebuilt binaries.
   const build = await engineBuildStatus();
@@ -87,6 +90,7 @@ async function main(): Promise<void> {
     maxOutputTokens: Number(values['edit-tokens'] ?? (values.quick ? 160 : 320)),
     repeats: 1,
   });
+  if (only.has('agent-edits')) await benchAgentEdits({ modelId: local.alias, modelPath: local.path, threads, decodeThreads, rounds: values.quick ? 2 : Math.max(3, Number(values.repeats)) });
   if (only.has('serve')) await benchServeVsDirect({
     modelAlias: local.alias,
     modelPath: local.path,

@@ -84,3 +84,19 @@ export async function measureVerificationCosts(options: {
     await llama.dispose();
   }
 }
+
+/** The measured batch costs (k to ms) at `threads` verify threads, or at the first count measured. */
+export function costRow(costs: VerificationCosts, threads: number): ReadonlyMap<number, number> {
+  return costs.batches.get(threads) ?? costs.batches.values().next().value ?? new Map<number, number>();
+}
+
+/** The best speedup a verification batch of k tokens can give at full acceptance: max over k of k * plain / batch(k). */
+export function bestCeiling(costs: VerificationCosts, threads: number): { k: number; speedup: number } {
+  const row = costRow(costs, threads);
+  let best = { k: 1, speedup: 1 };
+  for (const [k, ms] of row) {
+    const speedup = (k * costs.plainMs) / ms;
+    if (speedup > best.speedup) best = { k, speedup };
+  }
+  return best;
+}

@@ -24,6 +24,8 @@ import { ToolRunner, type ToolOutcome } from './tool-runner.js';
 import { DEFAULT_MAX_STEPS_PER_TURN, TurnLoop } from './turn-loop.js';
 import { TurnInputs } from './turn-inputs.js';
 import { baseRequest, type RequestBase } from './warm-chain.js';
+import { rewriteOverConnection } from './fast-apply.js';
+import { DEFAULT_FAST_APPLY_MIN_SHARE } from '../apply-patch/fast-apply-target.js';
 import { forkPointOf, type ForkPoint } from '../background/fork-point.js';
 
 export { DEFAULT_MAX_STEPS_PER_TURN } from './turn-loop.js';
@@ -84,6 +86,14 @@ export interface AgentOptions {
   fork?: ForkPoint;
   /** Stop a model that repeats itself (see LoopWatch). Default on. */
   loopGuard?: boolean;
+  /**
+   * Fast apply: an apply_patch that rewrites most of one file (a Delete and Add of it, or an
+   * Update removing at least `minShare` of its lines, `DEFAULT_FAST_APPLY_MIN_SHARE`) is sent as
+   * a rewrite request whose `prediction` is the current file, and its output written atomically;
+   * a failed rewrite falls back to the patch. Off by default: the agent-edits bench found it
+   * does not pay (see the README).
+   */
+  fastApply?: boolean | { minShare?: number };
 }
 
 /**
@@ -158,6 +168,12 @@ export class Agent implements AgentHandle {
       // One tool result may fill at most an eighth of the window.
       maxOutputChars: Math.floor((options.contextWindow / 8) * CHARS_PER_TOKEN),
       ...(delegate ? { extraTools: delegationTools(this.background, (id, signal) => this.applyBackground(id, signal)) } : {}),
+      ...(options.fastApply === undefined || options.fastApply === false ? {} : {
+        fastApply: {
+          minShare: (options.fastApply === true ? undefined : options.fastApply.minShare) ?? DEFAULT_FAST_APPLY_MIN_SHARE,
+          rewrite: (input, signal) => rewriteOverConnection(this.connection, this.request.model, input, signal, laneFields(options.requestOverrides)),
+        },
+      }),
     });
     this.request = {
       model: options.model, instructions, tools,

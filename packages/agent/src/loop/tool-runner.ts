@@ -1,10 +1,11 @@
 import { realpath } from 'node:fs/promises';
 import { z } from 'zod';
-import { applyPatch } from '../apply-patch/apply-patch.js';
+import { applyPatch, normalizePatchPath } from '../apply-patch/apply-patch.js';
 import { NodePatchFileSystem } from '../apply-patch/node-patch-file-system.js';
 import { parsePatch } from '../apply-patch/parse-patch.js';
 import { PatchError } from '../apply-patch/patch-error.js';
 import { undoPatch } from '../apply-patch/undo-patch.js';
+import { fastApplyTarget } from '../apply-patch/fast-apply-target.js';
 import type { FileTracker } from '../context/file-tracker.js';
 import type { ToolCallItem } from '../history/history-item.js';
 import { decideCommand, type ApprovalMode } from '../policy/decide-command.js';
@@ -17,6 +18,7 @@ import { formatSearchResult, searchWorkspace } from '../tools/search.js';
 import { ToolError } from '../tools/tool-error.js';
 import { DEFAULT_SHELL_OUTPUT_BYTES, DEFAULT_SHELL_STREAMED_BYTES, DEFAULT_SHELL_TIMEOUT_MS } from '../tools/tool-limits.js';
 import type { AgentEventBody, ApprovalDecision, ApprovalHandler, ApprovalRequest } from './agent-events.js';
+import { writeAtomically, type FastApplySettings } from './fast-apply.js';
 
 /** Added to a sandboxed command's output when it failed on the read-only file system. */
 export const SANDBOX_NOTE = 'The sandbox keeps everything outside the workspace read-only (/tmp is private to each command); write inside the workspace, or ask the user to run this command themselves.';
@@ -43,6 +45,8 @@ export interface ToolRunnerOptions {
   maxOutputChars: number;
   /** Tools served outside the workspace tools (dual mode's delegation tools). */
   extraTools?: ExtraTools;
+  /** Turn a patch that rewrites most of a file into a rewrite request (off when absent). */
+  fastApply?: FastApplySettings;
 }
 
 /** Function tools the runner hands to someone else by name (arguments still untrusted JSON). */
@@ -230,12 +234,45 @@ export class ToolRunner {
     }
     const started = performance.now();
     const fs = new NodePatchFileSystem(this.options.workspace);
+    const rewritten = await this.fastApply(callId, operations, fs, context);
+    if (rewritten !== undefined) return { ...rewritten, durationMs: Math.round(performance.now() - started) };
     const result = await applyPatch(operations, fs);
     const files = [...result.snapshot].map(([path, before]) => ({ path, before: before ?? null }));
     for (const change of result.changes) await this.options.fileTracker.recordCurrent(change.path);
     for (const file of files) await this.options.fileTracker.recordCurrent(file.path);
     context.emit({ type: 'patch.applied', call_id: callId, changes: result.changes.map((change) => ({ kind: change.kind, path: change.path })) });
     return { ok: true, output: result.summary, durationMs: Math.round(performance.now() - started), undo: { call_id: callId, files } };
+  }
+
+  /**
+   * Fast apply: a patch that rewrites most of one file becomes a rewrite request whose
+   * prediction is the file, written atomically. Undefined when it does not apply or the rewrite
+   * failed: the caller applies the patch as usual.
+   */
+  private async fastApply(callId: string, operations: ReturnType<typeof parsePatch>, fs: NodePatchFileSystem, context: ToolCallContext): Promise<ToolOutcome | undefined> {
+    const settings = this.options.fastApply;
+    const first = operations[0];
+    if (settings === undefined || first === undefined) return undefined;
+    let file: string | undefined;
+    try {
+      file = await fs.read(normalizePatchPath(first.path));
+    } catch {
+      return undefined;
+    }
+    const target = fastApplyTarget(operations, (path) => (path === normalizePatchPath(first.path) ? file : undefined), settings.minShare);
+    if (target === undefined || file === undefined) return undefined;
+    let text: string;
+    try {
+      text = await settings.rewrite({ path: target.path, file, edit: target.edit }, context.signal);
+      await writeAtomically(fs, target.path, text);
+    } catch (error) {
+      if (context.signal.aborted) throw error;
+      context.emit({ type: 'warning', code: 'fast_apply_failed', message: `Fast apply of ${target.path} failed (${error instanceof Error ? error.message : String(error)}); applying the patch instead.` });
+      return undefined;
+    }
+    await this.options.fileTracker.recordCurrent(target.path);
+    context.emit({ type: 'patch.applied', call_id: callId, changes: [{ kind: 'M', path: target.path }] });
+    return { ok: true, output: `Success. Updated the following files:\nM ${target.path}\n`, undo: { call_id: callId, files: [{ path: target.path, before: file }] } };
   }
 
   private async ask(request: ApprovalRequest, context: ToolCallContext): Promise<ApprovalDecision> {
