@@ -112,20 +112,26 @@ describe('custom tools on a real model', () => {
     }
   });
 
-  it('keeps the KV cache warm when the call and its output come back in the history', async () => {
+  it('continues from the call with its output: every token of the state reused, the history rendered as generated', async (t) => {
     const conversation: ConversationItem[] = [{ type: 'user', text: TASK }];
-    const first = onlyCall(await collect(engine.generate(request(conversation))));
-    const followUp: ConversationItem[] = [
-      ...conversation,
-      { type: 'tool_call', callId: first.callId, name: 'apply_patch', arguments: first.input, kind: 'custom' },
-      { type: 'tool_result', callId: first.callId, output: 'Success. Updated the following files:\nM hello.py\n' },
-    ];
-    const events = await collect(engine.generate(request(followUp, { toolChoice: { type: 'auto' }, maxOutputTokens: 8 })));
-    const finish = events.at(-1);
-    assert.ok(finish?.type === 'finish');
-    // The history renders the call as it was generated, so the cache holds everything up to its end.
-    assert.ok(finish.usage.cachedInputTokens >= first.inputTokens + first.deltas.length - 1,
-      `cached ${finish.usage.cachedInputTokens}, first prompt ${first.inputTokens} + ${first.deltas.length} input tokens`);
+    const firstEvents = await collect(engine.generate(request(conversation, { maxOutputTokens: 48 })));
+    const first = onlyCall(firstEvents);
+    const firstFinish = firstEvents.at(-1);
+    assert.ok(firstFinish?.type === 'finish' && firstFinish.state, 'the finish carries a state');
+    const stateTokens = firstFinish.state.data.tokens.length;
+    const added: ConversationItem[] = [{ type: 'tool_result', callId: first.callId, output: 'Success. Updated the following files:\nM hello.py\n' }];
+    const continued = await collect(engine.generate(request(added, { toolChoice: { type: 'auto' }, maxOutputTokens: 1, continueFrom: firstFinish.state })));
+    const prompt = continued[0];
+    assert.ok(prompt?.type === 'prompt');
+    // The rendered call (raw input, as generated) lines up with the state's output tokens.
+    assert.equal(prompt.cachedInputTokens, stateTokens, `cached ${prompt.cachedInputTokens} of a ${stateTokens}-token state`);
+    // Resent whole (HTTP), the history before the call is the same; the input's text may split into other tokens.
+    const resent: ConversationItem[] = [...conversation, { type: 'tool_call', callId: first.callId, name: 'apply_patch', arguments: first.input, kind: 'custom' }, ...added];
+    const fresh = await collect(engine.generate(request(resent, { toolChoice: { type: 'auto' }, maxOutputTokens: 1 })));
+    const freshPrompt = fresh[0];
+    assert.ok(freshPrompt?.type === 'prompt');
+    assert.ok(freshPrompt.cachedInputTokens >= first.inputTokens, `cached ${freshPrompt.cachedInputTokens}, first prompt ${first.inputTokens}`);
+    t.diagnostic(`state ${stateTokens} tokens (prompt ${first.inputTokens}); continuation cached ${prompt.cachedInputTokens}; resent history cached ${freshPrompt.cachedInputTokens} of ${freshPrompt.inputTokens}`);
   });
 
   it('takes a text-format custom tool input unconstrained, ending at the end of generation or the limit', async () => {
