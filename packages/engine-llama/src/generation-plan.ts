@@ -2,6 +2,7 @@ import { LlamaText, type ChatModelFunctions, type GbnfJsonSchema, type Token } f
 import { EngineError, type ConversationItem, type GenerateRequest, type ToolSpec } from '@spark/engine';
 import type { ContinuationSource } from './continuation-state.js';
 import { continuePrompt } from './continue-prompt.js';
+import { customToolGbnf } from './lark-to-gbnf.js';
 import { commonLlamaTextPrefix } from './llama-text-prefix.js';
 import { ANY_JSON_OBJECT_SCHEMA, normalizeJsonSchema } from './normalize-json-schema.js';
 import { EXACT_CHARS_PER_TOKEN } from './tokenizer/bounded-tokenize.js';
@@ -11,19 +12,17 @@ import type { PromptTokenizer } from './tokenizer/prompt-tokenizer.js';
 /** A turn appended to a render only to see where the next turn would begin (prefill-only requests). */
 export const PROBE_USER_TURN: ConversationItem = { type: 'user', text: '.' };
 
-/** A tool the model may call in this generation, with the schema its arguments must satisfy. */
-export interface ToolPlan {
-  readonly name: string;
-  readonly kind: 'function' | 'custom';
-  readonly schema: GbnfJsonSchema;
-}
+/**
+ * A tool the model may call in this generation: a function's arguments are JSON valid against
+ * `schema`; a custom (freeform) tool's input is raw text, constrained by `gbnf` (its converted
+ * grammar) when it gave one.
+ */
+export type ToolPlan =
+  | { readonly name: string; readonly kind: 'function'; readonly schema: GbnfJsonSchema }
+  | { readonly name: string; readonly kind: 'custom'; readonly gbnf: string | undefined };
 
-/** Custom (freeform) tools are offered as functions taking one string, until their grammars land. */
-export const CUSTOM_TOOL_SCHEMA: GbnfJsonSchema = {
-  type: 'object',
-  properties: { input: { type: 'string' } },
-  required: ['input'],
-};
+/** The line that tells the model a custom tool's input is written as it is. */
+export const CUSTOM_TOOL_INPUT_NOTE = 'Its input is raw text, not JSON.';
 
 /** Where decoding starts: free text, the name of a forced call, or the arguments of a named one. */
 export type StartMode = { type: 'text' } | { type: 'call-name' } | { type: 'call-arguments'; name: string };
@@ -202,25 +201,47 @@ function planTools(tools: readonly ToolSpec[]): Map<string, ToolPlan> {
       throw new EngineError('invalid_request', `Tool names must be non-empty and contain no whitespace (${param}).`, { param: `${param}.name` });
     }
     if (plans.has(tool.name)) throw new EngineError('invalid_request', `Duplicate tool name: ${tool.name}`, { param: `${param}.name` });
-    const schema = tool.kind === 'custom' ? CUSTOM_TOOL_SCHEMA
-      : tool.parameters === undefined ? ANY_JSON_OBJECT_SCHEMA
-      : normalizeJsonSchema(tool.parameters, `${param}.parameters`);
-    plans.set(tool.name, { name: tool.name, kind: tool.kind, schema });
+    if (tool.kind === 'custom') {
+      const gbnf = tool.grammar === undefined ? undefined : customToolGbnf(tool.grammar, `${param}.format.definition`);
+      plans.set(tool.name, { name: tool.name, kind: 'custom', gbnf });
+      return;
+    }
+    const schema = tool.parameters === undefined ? ANY_JSON_OBJECT_SCHEMA : normalizeJsonSchema(tool.parameters, `${param}.parameters`);
+    plans.set(tool.name, { name: tool.name, kind: 'function', schema });
   });
   return plans;
 }
 
-/** The functions block the wrapper documents in the system prompt. */
+/**
+ * The functions block the wrapper documents in the system prompt. A custom tool has no JSON
+ * params: its description says that its input is raw text, and gives its grammar (comments and
+ * blank lines dropped) when it has one.
+ */
 function documentedFunctions(tools: readonly ToolSpec[], offered: ReadonlyMap<string, ToolPlan>): ChatModelFunctions {
   const functions: Record<string, ChatModelFunctions[string]> = {};
   for (const tool of tools) {
     const plan = offered.get(tool.name);
     if (!plan) continue;
-    const declaresParams = tool.kind === 'custom' || tool.parameters !== undefined;
+    if (tool.kind === 'custom') {
+      functions[tool.name] = { description: customToolDescription(tool) };
+      continue;
+    }
     functions[tool.name] = {
       ...(tool.description === undefined ? {} : { description: tool.description }),
-      ...(declaresParams ? { params: plan.schema } : {}),
+      ...(tool.parameters !== undefined && plan.kind === 'function' ? { params: plan.schema } : {}),
     };
   }
   return functions;
+}
+
+function customToolDescription(tool: Extract<ToolSpec, { kind: 'custom' }>): string {
+  const lines = tool.description === undefined || tool.description.trim() === '' ? [] : [tool.description.trim()];
+  lines.push(CUSTOM_TOOL_INPUT_NOTE);
+  if (tool.grammar !== undefined) {
+    const definition = tool.grammar.definition.split('\n')
+      .map((line) => (tool.grammar?.syntax === 'lark' ? line.replace(/^\s*\/\/.*$/, '') : line).trimEnd())
+      .filter((line) => line.trim() !== '');
+    lines.push(`The input must match this ${tool.grammar.syntax === 'lark' ? 'Lark grammar' : 'regular expression'}:`, ...definition);
+  }
+  return lines.join('\n');
 }

@@ -384,13 +384,15 @@ export class LlamaEngine implements Engine {
         paramsPrefix: (name) => runtime.syntax.paramsPrefixString(name),
         optionalPrefixSpace: runtime.syntax.optionalPrefixSpace,
       }), 'tools');
-    const callArguments = plan.callNames.map(async (name): Promise<[string, LlamaGrammar]> => {
+    // A custom tool without a grammar (text format) takes its input unconstrained: no entry.
+    const callArguments = plan.callNames.map(async (name): Promise<[string, LlamaGrammar] | undefined> => {
       const tool = plan.tools.get(name);
       if (!tool) throw new EngineError('invalid_request', `Unknown tool ${name}`, { param: 'tool_choice' });
+      if (tool.kind === 'custom') return tool.gbnf === undefined ? undefined : [name, await this.grammars.gbnf(tool.gbnf, `tools.${name}.format`)];
       return [name, await this.grammars.jsonSchema(tool.schema, `tools.${name}.parameters`)];
     });
     const [textGrammar, nameGrammar, argumentGrammars] = await Promise.all([text, callName, Promise.all(callArguments)]);
-    return { text: textGrammar, callName: nameGrammar, callArguments: new Map(argumentGrammars) };
+    return { text: textGrammar, callName: nameGrammar, callArguments: new Map(argumentGrammars.filter((entry) => entry !== undefined)) };
   }
 }
 

@@ -99,13 +99,21 @@ describe('OutputParser', () => {
     const first = feed(p, '||call: get({"a": 1}');
     assert.deepEqual(first.steps.at(-1)?.inject, [...tokenize('}'), ...tokenize(')')]);
     assert.equal(p.grammar, undefined);
-    const second = feed(p, '\n||call: patch({"input": "x\\ny"}');
+    const second = feed(p, '\n||call: get({"b": 2}');
     const ends = second.events.filter((event) => event.type === 'tool-call-end');
-    assert.deepEqual(ends, [{ type: 'tool-call-end', callId: 'call_2', arguments: 'x\ny' }]);
+    assert.deepEqual(ends, [{ type: 'tool-call-end', callId: 'call_2', arguments: '{"b": 2}' }]);
     const third = feed(p, 'The answer');
     assert.equal(third.steps.at(-1)?.stop, 'tool_calls');
     assert.equal(textOf(third.events), '');
     assert.equal(p.calls, 2);
+  });
+
+  it('with parallel calls, takes a custom call after a function call; its raw input runs to the end', () => {
+    const p = parser({ parallelToolCalls: true });
+    feed(p, '||call: get({"a": 1}');
+    const custom = feed(p, '\n||call: patch(x\ny)');
+    assert.equal(custom.steps.some((step) => step.stop !== undefined || step.inject !== undefined), false);
+    assert.deepEqual(p.end().events.filter((event) => event.type === 'tool-call-end'), [{ type: 'tool-call-end', callId: 'call_2', arguments: 'x\ny)' }]);
   });
 
   it('ends after a call when the model stops or keeps whitespace too long', () => {
@@ -127,10 +135,10 @@ describe('OutputParser', () => {
   it('starts at the name for a forced call and at the arguments for a named one', () => {
     const required = parser({ start: { type: 'call-name' } });
     assert.equal(required.grammar, 'name');
-    const events = feed(required, ' patch({"input": "hi"}').events;
+    const events = [...feed(required, ' patch(*** Begin Patch').events, ...required.end().events];
     assert.deepEqual(events.filter((event) => event.type !== 'tool-call-delta'), [
       { type: 'tool-call-start', callId: 'call_1', name: 'patch', kind: 'custom' },
-      { type: 'tool-call-end', callId: 'call_1', arguments: 'hi' },
+      { type: 'tool-call-end', callId: 'call_1', arguments: '*** Begin Patch' },
     ]);
 
     const named = parser({ start: { type: 'call-arguments', name: 'get' } });
@@ -162,5 +170,68 @@ describe('OutputParser', () => {
     const { events, steps } = feed(p, '{"a": "<|im_end|>"}\n\n\n');
     assert.equal(textOf(events), '{"a": "<|im_end|>"}');
     assert.equal(steps.at(-1)?.stop, 'stop');
+  });
+  describe('custom tool input', () => {
+    const deltasOf = (events: readonly EngineEvent[]): string[] => events.flatMap((event) => (event.type === 'tool-call-delta' ? [event.delta] : []));
+
+    it('streams raw input as it arrives and ends it at the end of generation', () => {
+      const p = parser({ start: { type: 'call-arguments', name: 'patch' } });
+      assert.equal(p.grammar, 'args:patch');
+      const input = '*** Begin Patch\n+{"a": "b\\n"}\n*** End Patch\n';
+      const fed = feed(p, input);
+      assert.equal(fed.steps.some((step) => step.stop !== undefined), false, 'raw input never ends the call by itself');
+      const streamed = deltasOf(fed.events);
+      assert.ok(streamed.length > 10, 'one delta per token');
+      const ended = p.end();
+      assert.equal(ended.reason, 'tool_calls');
+      assert.deepEqual(ended.events, [{ type: 'tool-call-end', callId: 'call_1', arguments: input }]);
+      assert.equal(streamed.join(''), input, 'raw text, no JSON escaping');
+    });
+
+    it('holds back only what may start a stop text, and ends the call at a stop text', () => {
+      const p = parser({ start: { type: 'call-arguments', name: 'patch' } });
+      const fed = feed(p, 'a <b <|im_end|>after');
+      assert.equal(fed.steps.at(-1)?.stop, 'tool_calls');
+      assert.equal(deltasOf(fed.events).join(''), 'a <b ');
+      assert.deepEqual(fed.events.at(-1), { type: 'tool-call-end', callId: 'call_1', arguments: 'a <b ' });
+    });
+
+    it('releases held text at the end of generation and on a limit, not on abort', () => {
+      const eog = parser({ start: { type: 'call-arguments', name: 'patch' } });
+      feed(eog, 'x <|im');
+      assert.deepEqual(eog.end().events, [
+        { type: 'tool-call-delta', callId: 'call_1', delta: '<|im' },
+        { type: 'tool-call-end', callId: 'call_1', arguments: 'x <|im' },
+      ]);
+      const limited = parser({ start: { type: 'call-arguments', name: 'patch' } });
+      feed(limited, 'x <|im');
+      const cut = limited.interrupt('length');
+      assert.equal(cut.reason, 'length');
+      assert.deepEqual(cut.events.at(-1), { type: 'tool-call-end', callId: 'call_1', arguments: 'x <|im' });
+      const aborted = parser({ start: { type: 'call-arguments', name: 'patch' } });
+      feed(aborted, 'x <|im');
+      assert.deepEqual(aborted.interrupt('aborted').events, [{ type: 'tool-call-end', callId: 'call_1', arguments: 'x ' }]);
+    });
+
+    it('streams a detected custom call after its name and keeps multi-byte characters whole', () => {
+      const bytes = [...Buffer.from('é🎉', 'utf8')];
+      // A byte-level fake: tokens >= 0x1000 are single UTF-8 bytes, the rest code points.
+      const detokenizeBytes = (tokens: readonly number[]): string => {
+        const out: number[] = [];
+        for (const token of tokens) {
+          if (token >= 0x1000) out.push(token - 0x1000);
+          else out.push(...Buffer.from(String.fromCodePoint(token), 'utf8'));
+        }
+        return Buffer.from(out).toString('utf8');
+      };
+      const p = parser({ detokenize: detokenizeBytes });
+      const events: EngineEvent[] = [];
+      for (const token of [...tokenize('||call: patch('), ...bytes.map((byte) => byte + 0x1000), ...tokenize('!')]) events.push(...p.accept(token).events);
+      events.push(...p.end().events);
+      assert.equal(events[0]?.type, 'tool-call-start');
+      const deltas = deltasOf(events);
+      assert.ok(deltas.every((delta) => !delta.includes('\uFFFD')), 'no broken characters');
+      assert.equal(deltas.join(''), 'é🎉!');
+    });
   });
 });

@@ -1,12 +1,11 @@
 import type { EngineEvent, FinishReason } from '@spark/engine';
-import { customToolInput } from '@spark/protocol';
-
-/** What the parser emits: output parts (the decode loop adds `prompt` and `finish`). */
-type OutputEvent = Exclude<EngineEvent, { type: 'finish' }>;
 import { classifyCallStart } from './classify-call-start.js';
 import { JsonCompletionScanner } from './json-completion.js';
 import { TokenTextDecoder, type DetokenizeFn } from './token-text-decoder.js';
 import { TriggerMatcher } from './trigger-matcher.js';
+
+/** What the parser emits: output parts (the decode loop adds `prompt` and `finish`). */
+type OutputEvent = Exclude<EngineEvent, { type: 'finish' }>;
 
 /** After a call (parallel calls on), how many tokens may pass before a new call must have opened. */
 export const MAX_BETWEEN_CALLS_TOKENS = 12;
@@ -53,7 +52,10 @@ interface OpenCall {
   readonly callId: string;
   readonly name: string;
   readonly kind: 'function' | 'custom';
+  /** A function's arguments end with their JSON value. */
   readonly scanner: JsonCompletionScanner;
+  /** A custom tool's raw input ends with the turn: watched for the template's stop texts. */
+  readonly stops: TriggerMatcher<'stop'> | undefined;
   args: string;
   announced: boolean;
 }
@@ -67,8 +69,11 @@ type Mode =
 /**
  * Turns sampled tokens into engine events. In text mode it streams UTF-8-safe text, holding back
  * what may start a stop text or a call prefix; a call prefix switches to the name grammar, a
- * decided name to the arguments' JSON-schema grammar, and a complete JSON value ends the call
- * (its suffix is injected when more calls may follow). The current grammar is `grammar`.
+ * decided name to the arguments' grammar. A function's arguments are JSON (their schema's
+ * grammar) and a complete value ends the call (its suffix is injected when more calls may
+ * follow). A custom tool's input is raw text (its own grammar, or none) streamed as it comes,
+ * and it ends with the turn: an end-of-generation token (which a grammar admits only once the
+ * input is complete), a stop text, or a limit. The current grammar is `grammar`.
  */
 export class OutputParser<G> {
   private readonly options: OutputParserOptions<G>;
@@ -139,7 +144,7 @@ export class OutputParser<G> {
         return { events, reason: 'stop' };
       }
       case 'call-arguments':
-        events.push(...this.closeCall(this.mode.call));
+        events.push(...this.closeCall(this.mode.call, true));
         return { events, reason: 'tool_calls' };
       case 'call-name':
       case 'between-calls':
@@ -163,7 +168,7 @@ export class OutputParser<G> {
       if (held !== '') events.push({ type: 'text-delta', delta: held });
     }
     if (this.mode.type === 'call-arguments' && (this.mode.call.announced || this.mode.call.args !== '')) {
-      events.push(...this.closeCall(this.mode.call));
+      events.push(...this.closeCall(this.mode.call, reason === 'length'));
     }
     // Peeking for a further call is not part of the answer: the calls made are complete.
     if (this.mode.type === 'between-calls' && reason === 'length') return { events, reason: 'tool_calls' };
@@ -215,13 +220,25 @@ export class OutputParser<G> {
       call.announced = true;
       events.push({ type: 'tool-call-start', callId: call.callId, name: call.name, kind: call.kind });
     }
+    if (call.stops) {
+      const pushed = call.stops.push(text);
+      if (pushed.emit !== '') {
+        call.args += pushed.emit;
+        events.push({ type: 'tool-call-delta', callId: call.callId, delta: pushed.emit });
+      }
+      if (!pushed.match) return { events };
+      // The model ended its turn in text: the input is complete, nothing can follow it.
+      events.push(...this.closeCall(call, false));
+      this.callsMade += 1;
+      return { events, stop: 'tool_calls' };
+    }
     const end = call.scanner.push(text);
     const piece = end < 0 ? text : text.slice(0, end);
     call.args += piece;
-    if (piece !== '' && call.kind === 'function') events.push({ type: 'tool-call-delta', callId: call.callId, delta: piece });
+    if (piece !== '') events.push({ type: 'tool-call-delta', callId: call.callId, delta: piece });
     if (end < 0) return { events };
 
-    events.push(...this.closeCall(call));
+    events.push(...this.closeCall(call, false));
     this.callsMade += 1;
     if (!this.options.parallelToolCalls || this.callsMade >= MAX_TOOL_CALLS_PER_GENERATION) return { events, stop: 'tool_calls' };
     // More calls may follow: close this one as the template spells it, then let the model show
@@ -255,23 +272,29 @@ export class OutputParser<G> {
 
   private newCall(name: string): OpenCall {
     const kind = this.options.tools.get(name)?.kind ?? 'function';
-    return { callId: this.options.createCallId(), name, kind, scanner: new JsonCompletionScanner(), args: '', announced: false };
+    const stops = kind === 'custom' ? new TriggerMatcher(this.options.stopTexts.map((text) => ({ text, kind: 'stop' as const }))) : undefined;
+    return { callId: this.options.createCallId(), name, kind, scanner: new JsonCompletionScanner(), stops, args: '', announced: false };
   }
 
-  private closeCall(call: OpenCall): OutputEvent[] {
+  /**
+   * Ends a call. `release`: the turn ended (end of generation, a token limit), so a custom
+   * input's held-back text (a possible stop text's start) and an unfinished character are part
+   * of it after all.
+   */
+  private closeCall(call: OpenCall, release: boolean): OutputEvent[] {
     const events: OutputEvent[] = [];
     if (!call.announced) {
       call.announced = true;
       events.push({ type: 'tool-call-start', callId: call.callId, name: call.name, kind: call.kind });
     }
-    if (call.kind === 'function') {
-      events.push({ type: 'tool-call-end', callId: call.callId, arguments: call.args });
-      return events;
+    if (call.stops && release) {
+      const held = call.stops.flush() + this.decoder.flush();
+      if (held !== '') {
+        call.args += held;
+        events.push({ type: 'tool-call-delta', callId: call.callId, delta: held });
+      }
     }
-    // Custom tools are generated as {"input": "..."}; their consumers get the raw input text.
-    const input = customToolInput(call.args);
-    if (input !== '') events.push({ type: 'tool-call-delta', callId: call.callId, delta: input });
-    events.push({ type: 'tool-call-end', callId: call.callId, arguments: input });
+    events.push({ type: 'tool-call-end', callId: call.callId, arguments: call.args });
     return events;
   }
 }

@@ -54,16 +54,17 @@ describe('toChatHistory', () => {
     assert.deepEqual(afterText.slice(1), [{ type: 'model', response: ['a'] }, { type: 'model', response: [] }]);
   });
 
-  it('keeps unparsable arguments as text and wraps custom tool input', () => {
+  it('keeps unparsable arguments as text and custom tool input raw', () => {
     const history = toChatHistory([
       { type: 'user', text: 'u' },
       { type: 'tool_call', callId: 'a', name: 'f', arguments: '{broken', kind: 'function' },
       { type: 'tool_call', callId: 'b', name: 'patch', arguments: '*** Begin Patch', kind: 'custom' },
-    ]);
+    ], { rawCall: (name, args) => [`${name}(${args})`] });
     const model = history[1];
     assert.equal(model?.type, 'model');
     if (model?.type !== 'model') return;
-    assert.deepEqual(model.response.map((part) => (typeof part === 'object' && part.type === 'functionCall' ? (part.params as unknown) : part)), ['{broken', { input: '*** Begin Patch' }]);
+    assert.deepEqual(model.response.map((part) => (typeof part === 'object' && part.type === 'functionCall' ? (part.params as unknown) : part)), ['{broken', '*** Begin Patch']);
+    assert.deepEqual(model.response.map((part) => (typeof part === 'object' && part.type === 'functionCall' ? part.rawCall : part)), [['f({broken)'], ['patch(*** Begin Patch)']]);
   });
 
   it('turns a result without its call into a user message', () => {

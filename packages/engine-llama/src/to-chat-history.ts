@@ -41,13 +41,13 @@ export function toChatHistory(items: readonly ConversationItem[], options: ToCha
         if (item.text !== '') currentModel().response.push(item.text);
         break;
       case 'tool_call': {
-        const argumentsText = item.kind === 'custom' ? JSON.stringify({ input: item.arguments }) : item.arguments;
+        // A custom tool's input is raw text, rendered as the model generated it (no JSON around it).
         const call: ChatModelFunctionCall = {
           type: 'functionCall',
           name: item.name,
-          params: item.kind === 'custom' ? { input: item.arguments } : parseJsonOr(item.arguments, item.arguments),
+          params: item.kind === 'custom' ? item.arguments : parseJsonOr(item.arguments, item.arguments),
           result: undefined,
-          ...(options.rawCall ? { rawCall: options.rawCall(item.name, argumentsText) } : {}),
+          ...(options.rawCall ? { rawCall: options.rawCall(item.name, item.arguments) } : {}),
         };
         currentModel().response.push(call);
         calls.set(item.callId, call);

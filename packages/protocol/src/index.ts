@@ -37,7 +37,6 @@ export { parseClientFrame } from './wire/parse-client-frame.js';
 export type { ClientFrame } from './wire/parse-client-frame.js';
 export { readServerMessage } from './wire/read-server-message.js';
 export type { ServerMessageReading, ServerErrorFields } from './wire/read-server-message.js';
-export { customToolInput, unwrapCustomToolInput } from './wire/custom-tool-input.js';
 export { parseCreateResponse, issueToApiError } from './parse-create-response.js';
 export { findExcessNesting, nestsDeeperThan } from './json-nesting.js';
 export { findTrailingLoop, LOOP_CHECK_EVERY_CHARS, LOOP_MIN_CHARS, LOOP_MIN_COPIES, LOOP_WINDOW_CHARS, LoopGuard } from './loop-guard.js';

@@ -1,6 +1,5 @@
 import { appendFileSync } from 'node:fs';
 import { runTurns, type AgentEvent, type AgentHandle, type AgentOp, type ApprovalDecision, type ApprovalRequest } from '@spark/agent';
-import { customToolInput } from '@spark/protocol';
 import { style } from '../tui/ansi.js';
 import { renderApplyPatch } from '../tui/diff-renderer.js';
 import { KeyParser, type KeyEvent } from '../tui/key-parser.js';
@@ -330,7 +329,7 @@ export class TuiApp {
       case 'tool_call':
         this.flushPartial();
         this.activity = `running ${event.name}`;
-        if (event.name === 'apply_patch') this.print(renderApplyPatch(customToolInput(event.input)));
+        if (event.name === 'apply_patch') this.print(renderApplyPatch(event.input));
         else this.print([`${style.magenta('●')} ${style.bold(event.name)} ${style.dim(describeCall(event.input))}`]);
         break;
       case 'tool_result': {

@@ -1,4 +1,4 @@
-import { customToolInput } from '@spark/protocol';
+import { customToolInput } from './custom-tool-input.js';
 
 const PREFIX = /^\s*\{\s*"input"\s*:\s*"/;
 /** A prefix that may still grow into PREFIX (so keep waiting). */
@@ -10,7 +10,7 @@ const ESCAPES: Readonly<Record<string, string>> = { '"': '"', '\\': '\\', '/': '
  * (`{"input": "<text>"}`) while they stream, so the client sees the tool input itself grow
  * (Codex's apply_patch shows its patch live). JSON string escapes split across deltas, `\uXXXX`
  * and surrogate pairs included, are decoded as they complete. Arguments of any other shape
- * stream nothing; `end` then gives the input whole (via protocol's `customToolInput`).
+ * stream nothing; `end` then gives the input whole (via `customToolInput`).
  */
 export class CustomInputStream {
   private raw = '';

@@ -1,6 +1,5 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { customToolInput } from './custom-tool-input.js';
 import { parseClientFrame } from './parse-client-frame.js';
 import { readServerMessage } from './read-server-message.js';
 import { responseStreamEventSchema } from './stream-event-schema.js';
@@ -8,12 +7,6 @@ import { responseStreamEventSchema } from './stream-event-schema.js';
 const delta = { type: 'response.output_text.delta', sequence_number: 3, item_id: 'msg_1', output_index: 0, content_index: 0, delta: 'hi', logprobs: [] };
 
 void describe('wire schemas', () => {
-  void it('unwraps custom-tool input from {"input": ...} and leaves anything else as it is', () => {
-    assert.equal(customToolInput('{"input": "*** Begin Patch\\n"}'), '*** Begin Patch\n');
-    assert.equal(customToolInput('  {"input":"x"}'), 'x');
-    for (const text of ['*** Begin Patch', '{"input": "unterminated', '{"input": 5}', '{"other":"x"}', '']) assert.equal(customToolInput(text), text);
-  });
-
   void it('parses client frames from text: lane, warm-up and steering', () => {
     const create = parseClientFrame(JSON.stringify({ type: 'response.create', model: 'm', input: 'hi', stream_id: 'a.b', generate: false }));
     assert.ok(create.kind === 'create' && create.streamId === 'a.b' && !create.generate);

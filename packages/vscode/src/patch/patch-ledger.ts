@@ -1,4 +1,4 @@
-import { customToolInput, type AgentEvent, type HistoryItem, type ThreadSnapshot } from '@spark/protocol';
+import type { AgentEvent, HistoryItem, ThreadSnapshot } from '@spark/protocol';
 import type { AppliedChange } from './patch-file-texts.js';
 
 /** Name of the agent's patch tool. */
@@ -37,7 +37,7 @@ export class PatchLedger {
   apply(event: AgentEvent): AppliedPatch | undefined {
     switch (event.type) {
       case 'tool_call':
-        if (event.name === PATCH_TOOL) this.remember(event.call_id, customToolInput(event.input));
+        if (event.name === PATCH_TOOL) this.remember(event.call_id, event.input);
         return undefined;
       case 'approval.requested':
         if (event.request.kind === 'patch') this.remember(event.call_id, event.request.patch);
@@ -72,7 +72,21 @@ export class PatchLedger {
 }
 
 function patchCall(item: HistoryItem): { callId: string; patch: string } | undefined {
-  if (item.type === 'custom_tool_call' && item.name === PATCH_TOOL) return { callId: item.call_id, patch: customToolInput(item.input) };
-  if (item.type === 'function_call' && item.name === PATCH_TOOL) return { callId: item.call_id, patch: customToolInput(item.arguments) };
+  if (item.type === 'custom_tool_call' && item.name === PATCH_TOOL) return { callId: item.call_id, patch: item.input };
+  if (item.type === 'function_call' && item.name === PATCH_TOOL) {
+    const patch = functionPatchArgument(item.arguments);
+    return patch === undefined ? undefined : { callId: item.call_id, patch };
+  }
+  return undefined;
+}
+
+/** A function-tool apply_patch (a server without freeform tools) carries its patch as `{"input": "..."}`. */
+function functionPatchArgument(args: string): string | undefined {
+  try {
+    const parsed = JSON.parse(args) as unknown;
+    if (typeof parsed === 'object' && parsed !== null && 'input' in parsed && typeof parsed.input === 'string') return parsed.input;
+  } catch {
+    // Not JSON: not a patch call this ledger can read.
+  }
   return undefined;
 }

@@ -1,4 +1,4 @@
-import { customToolInput, type HistoryItem, type PendingApproval } from '@spark/protocol';
+import type { HistoryItem, PendingApproval } from '@spark/protocol';
 import type { ApprovalEntry, PatchEntry, ToolEntry, TranscriptEntry } from './transcript-entry.js';
 
 /** Name of the agent's patch tool: its calls are drawn as diffs. */
@@ -42,7 +42,7 @@ export function historyEntries(history: readonly HistoryItem[], nextKey: () => s
 
 /** A tool call's entry: a patch for `apply_patch`, a folded tool call otherwise. */
 export function callEntry(key: string, callId: string, name: string, input: string): ToolEntry | PatchEntry {
-  if (name === PATCH_TOOL) return { kind: 'patch', key, callId, patch: customToolInput(input), result: null, applied: null, undone: null };
+  if (name === PATCH_TOOL) return { kind: 'patch', key, callId, patch: input, result: null, applied: null, undone: null };
   return { kind: 'tool', key, callId, name, input, live: '', result: null };
 }
 

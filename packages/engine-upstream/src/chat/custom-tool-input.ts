@@ -1,15 +1,16 @@
 /**
- * The text of a custom (freeform) tool call from what carried it: models generate custom tools as
- * `{"input": "..."}`, and a server that offered one as a function tool sends that JSON as its
- * arguments. Anything else (freeform text, partial arguments of an interrupted call) is the
- * input itself.
+ * The text of a custom (freeform) tool call from the function-call arguments that carried it:
+ * Chat Completions servers have no freeform tools, so a custom tool is offered there as a
+ * function taking one string (`render-chat-messages.ts`) and comes back as `{"input": "..."}`.
+ * This is the one place Spark unwraps that. Anything else (freeform text after all, partial
+ * arguments of an interrupted call) is the input itself.
  */
 export function customToolInput(text: string): string {
   return unwrapCustomToolInput(text) ?? text;
 }
 
 /** The `input` string of `{"input": "..."}`, or undefined when `text` is not that. */
-export function unwrapCustomToolInput(text: string): string | undefined {
+function unwrapCustomToolInput(text: string): string | undefined {
   if (!text.trimStart().startsWith('{')) return undefined;
   try {
     const parsed = JSON.parse(text) as unknown;
