@@ -9,6 +9,7 @@ import { benchEdits } from './edits-bench.js';
 import { benchEditor } from './editor-bench.js';
 import { benchGateway } from './gateway-bench.js';
 import { benchLoad } from './load-bench.js';
+import { benchNetwork } from './network-bench.js';
 import { benchPeer } from './peer/peer-bench.js';
 import { benchTui } from './tui-bench.js';
 import { benchRealtime } from './realtime-bench.js';
@@ -16,10 +17,10 @@ import { benchServeVsDirect } from './serve-vs-direct.js';
 import { benchTurns } from './turns-bench.js';
 import { benchUpstream } from './upstream-bench.js';
 
-const WORKLOADS = ['peer', 'serve', 'turns', 'gateway', 'realtime', 'agent', 'tui', 'edits', 'load', 'upstream', 'app', 'editor', 'dual', 'agent-edits'] as const;
+const WORKLOADS = ['peer', 'serve', 'turns', 'gateway', 'realtime', 'agent', 'tui', 'edits', 'load', 'upstream', 'app', 'editor', 'dual', 'agent-edits', 'network'] as const;
 type Workload = (typeof WORKLOADS)[number];
 /** Views that run no local model: `--only` these and no model is resolved or pulled. */
-const MODEL_FREE: ReadonlySet<Workload> = new Set(['gateway', 'upstream']);
+const MODEL_FREE: ReadonlySet<Workload> = new Set(['gateway', 'upstream', 'network']);
 
 /** `npm run bench`: every figure is a ratio measured side by side in this one run. */
 async function main(): Promise<void> {
@@ -45,6 +46,7 @@ async function main(): Promise<void> {
   if (only.has('upstream')) await benchUpstream();
   if ([...only].every((workload) => MODEL_FREE.has(workload))) {
     if (only.has('gateway')) await benchGateway();
+    if (only.has('network')) await benchNetwork({ quick: values.quick });
     return;
   }
   // The agent-edits view is issue 23's figure on gemma3-270m-q5_k; the others' default is SmolLM2.
@@ -68,6 +70,7 @@ async function main(): Promise<void> {
     turns: 10,
   });
   if (only.has('gateway')) await benchGateway();
+  if (only.has('network')) await benchNetwork({ quick: values.quick });
   if (only.has('load')) await benchLoad({ serverArgs, httpStreams: 50, wsConnections: 200, wsTurns: 3, hugeInputBytes: 30 * 1024 * 1024 });
   if (only.has('agent')) await benchAgent({ repeats });
   if (only.has('tui')) await benchTui({ serverArgs, quick: values.quick });

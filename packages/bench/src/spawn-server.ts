@@ -22,7 +22,7 @@ const CLI = fileURLToPath(new URL('../../cli/dist/main.js', import.meta.url));
  */
 export async function spawnServer(args: readonly string[], entry?: string, env?: NodeJS.ProcessEnv): Promise<SpawnedServer> {
   const argv = entry ? [entry, ...args] : [CLI, 'serve', '--port', '0', '--db', ':memory:', ...args];
-  const { child, match } = await spawnUntil(argv, /spark serve: (http:\/\/\S+)\/v1/, { ...(env === undefined ? {} : { env }) });
+  const { child, match } = await spawnUntil(argv, /spark serve: (https?:\/\/\S+)\/v1/, { ...(env === undefined ? {} : { env }) });
   return { url: match[1] ?? '', pid: child.pid ?? 0, stop: () => stopChild(child) };
 }
 

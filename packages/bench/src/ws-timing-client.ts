@@ -30,9 +30,10 @@ export class WsTimingClient {
     });
   }
 
-  static connect(baseUrl: string, apiKey = 'bench'): Promise<WsTimingClient> {
+  /** `ca` trusts a (self-signed) certificate of an https `baseUrl`, which connects with wss. */
+  static connect(baseUrl: string, apiKey = 'bench', ca?: string): Promise<WsTimingClient> {
     const url = `${baseUrl.replace(/^http/, 'ws')}/v1/responses`;
-    const socket = new WebSocket(url, { headers: { authorization: `Bearer ${apiKey}` } });
+    const socket = new WebSocket(url, { headers: { authorization: `Bearer ${apiKey}` }, ...(ca === undefined ? {} : { ca }) });
     return new Promise((resolve, reject) => {
       socket.once('open', () => resolve(new WsTimingClient(socket)));
       socket.once('error', reject);

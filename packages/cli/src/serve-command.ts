@@ -14,6 +14,7 @@ import { mountApp, type MountedApp } from './app/mount-app.js';
 import { openBrowser } from './app/open-browser.js';
 import { configPath, loadConfig } from './interactive/spark-config.js';
 import { pullWithProgress } from './pull-with-progress.js';
+import { readTlsFiles } from './tls-files.js';
 import { openUpstreamEngines } from './upstream-engines.js';
 
 export const SERVE_USAGE = `Usage: spark serve [options]
@@ -28,6 +29,9 @@ export const SERVE_USAGE = `Usage: spark serve [options]
   --upstream-key <name>=env:<VAR>  read that provider's key from the environment variable VAR
   --host <addr>              bind address (default 127.0.0.1; any other needs an API key)
   --port <n>                 port (default ${DEFAULT_PORT}; env SPARK_PORT)
+  --tls-cert <file>          serve HTTPS and wss on the same port with this PEM certificate (chain);
+                             needs --tls-key (default: plain HTTP; put a reverse proxy in front, or use these)
+  --tls-key <file>           the certificate's PEM private key (unencrypted)
   --api-key <key>            require "Authorization: Bearer <key>"; repeatable (env SPARK_API_KEY, comma-separated)
   --ctx <tokens>             context size per sequence (default: model's, at most 8192)
   --sequences <n>            parallel sequences kept warm per model (default 4); requests beyond
@@ -87,6 +91,8 @@ export async function serveCommand(argv: readonly string[], signal: AbortSignal,
       host: { type: 'string' },
       port: { type: 'string' },
       'api-key': { type: 'string', multiple: true },
+      'tls-cert': { type: 'string' },
+      'tls-key': { type: 'string' },
       ctx: { type: 'string' },
       sequences: { type: 'string' },
       'max-queue': { type: 'string' },
@@ -140,6 +146,8 @@ export async function serveCommand(argv: readonly string[], signal: AbortSignal,
   const repeatLastN = intOption('repeat-last-n', values['repeat-last-n']);
   const dryMultiplier = numberOption('dry-multiplier', values['dry-multiplier'], 0, 10);
   if (values['exact-speculation'] && values['fast-speculation']) throw new CliError('--exact-speculation and --fast-speculation contradict each other; pick one');
+  // Checked before any model loads: a bad pair fails in a second, not after the download.
+  const tls = await readTlsFiles(values['tls-cert'], values['tls-key']);
 
   const upstreams = withUpstreams
     ? await openUpstreamEngines({
@@ -170,6 +178,7 @@ export async function serveCommand(argv: readonly string[], signal: AbortSignal,
       port,
       ...(values.host ? { host: values.host } : {}),
       ...(apiKeys.length > 0 ? { apiKeys } : {}),
+      ...(tls === undefined ? {} : { tls }),
       ...(values.db ? { dbPath: values.db } : {}),
       ...(values['allowed-host'] ? { allowedHosts: values['allowed-host'] } : {}),
       ...(values['cors-origin'] ? { corsOrigins: values['cors-origin'] } : {}),
@@ -203,6 +212,8 @@ export async function serveCommand(argv: readonly string[], signal: AbortSignal,
     if (app !== undefined) {
       process.stderr.write(`spark app: ${app.appUrl}\n`);
       process.stderr.write(`  agent host for ${app.host.workspace}${app.pages ? '' : ' (the browser app is not built: npm run build)'}; the token is this start's key, keep it private\n`);
+      // The host's agents call this server at its https URL, as `spark exec` does: a self-signed certificate must be trusted by Node.
+      if (tls !== undefined) process.stderr.write('  TLS: the agent host and spark exec call this https URL; with a self-signed certificate, start both with NODE_EXTRA_CA_CERTS=<the --tls-cert file>\n');
       if (mode.app?.open === true && app.pages) {
         const opened = openBrowser(app.appUrl);
         if (opened === undefined) process.stderr.write('  (no browser found here: open the URL above)\n');

@@ -32,12 +32,18 @@ export function checkHostUpgrade(headers: IncomingHttpHeaders, context: UpgradeC
     'The agent host needs the app token: open the URL `spark app` printed, or send "Authorization: Bearer <token>".');
 }
 
-/** True without an Origin (not a browser), or for exactly the origin the `Host` header names. */
+/**
+ * True without an Origin (not a browser), or for exactly the origin the `Host` header names,
+ * over http or https (`spark serve --tls-cert`): one port speaks one scheme, so the scheme adds
+ * nothing to tell pages apart.
+ */
 export function isSameOrigin(origin: string | undefined, host: string | undefined): boolean {
   if (origin === undefined) return true;
   if (host === undefined) return false;
   try {
-    return new URL(origin).origin === new URL(`http://${host}`).origin;
+    const parsed = new URL(origin);
+    if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') return false;
+    return parsed.origin === new URL(`${parsed.protocol}//${host}`).origin;
   } catch {
     return false;
   }

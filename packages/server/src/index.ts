@@ -3,7 +3,7 @@ export {
   DEFAULT_PORT, DEFAULT_HOST, DEFAULT_LIMITS, DEFAULT_MAX_BODY_BYTES, DEFAULT_MAX_CONCURRENT_REQUESTS,
   DEFAULT_KEEP_ALIVE_MS, DEFAULT_RETRY_AFTER_SECONDS, DEFAULT_SHUTDOWN_GRACE_MS, DEFAULT_MAX_DRAIN_BYTES,
 } from './server-options.js';
-export type { ServerOptions, ServerLimits, RunningServer, Logger } from './server-options.js';
+export type { ServerOptions, ServerLimits, RunningServer, Logger, TlsMaterial } from './server-options.js';
 export type { ServerExtension, ExtensionRequestContext, ExtensionUpgradeContext } from './server-extension.js';
 export { DEFAULT_ADMISSION_QUEUE_DEPTH, DEFAULT_ADMISSION_MAX_WAIT_MS, MAX_RETRY_AFTER_SECONDS } from './admission/admission-queue.js';
 export {

@@ -96,14 +96,25 @@ export interface ServerOptions {
    * `Access-Control-Allow-Origin` on their responses. Other foreign origins get 403. '*' allows any.
    */
   corsOrigins?: readonly string[];
+  /**
+   * Serve HTTPS and wss (Node's own TLS) instead of plain HTTP: a PEM certificate (chain) and its
+   * private key. A pair that does not match fails `startServer`.
+   */
+  tls?: TlsMaterial;
   /** Sampling temperature when a request sets none. Default 0 (greedy). */
   defaultTemperature?: number;
   logger?: Logger;
 }
 
+/** A certificate and its key, PEM, as read from files. */
+export interface TlsMaterial {
+  cert: string | Buffer;
+  key: string | Buffer;
+}
+
 /** A listening server. */
 export interface RunningServer {
-  /** `http://host:port`, without a trailing slash and without `/v1`. */
+  /** `http://host:port` (`https://` with TLS), without a trailing slash and without `/v1`. */
   url: string;
   host: string;
   port: number;

@@ -1,4 +1,5 @@
-import { createServer } from 'node:http';
+import { createServer, type RequestListener } from 'node:http';
+import { createServer as createTlsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import type { Engine } from '@spark/engine';
 import { Admission } from './admission/admission.js';
@@ -27,8 +28,8 @@ import { resolveWebSocketSettings } from './websocket/ws-limits.js';
 import { attachWebSocketTransport } from './websocket/ws-upgrade.js';
 
 /**
- * Starts `spark serve`'s HTTP server: the Responses API (JSON, SSE and WebSocket mode), Chat Completions, models,
- * health and metrics. Refuses a non-loopback `host` without API keys. Resolves once listening.
+ * Starts `spark serve`'s HTTP server (HTTPS with `tls`): the Responses API (JSON, SSE and WebSocket mode), Chat
+ * Completions, models, health and metrics. Refuses a non-loopback `host` without API keys. Resolves once listening.
  */
 export async function startServer(options: ServerOptions): Promise<RunningServer> {
   const host = options.host ?? DEFAULT_HOST;
@@ -80,11 +81,13 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   const listExtensions = (): readonly ServerExtension[] => extensions;
   const pending = new Set<Promise<void>>();
   const checkAuth = apiKeys.length > 0 ? createBearerCheck(apiKeys) : undefined;
-  const server = createServer(createRequestHandler({
+  const handler: RequestListener = createRequestHandler({
     router, metrics, logger, pending, checkAuth, browser, extensions: listExtensions,
     retryAfterSeconds: limits.retryAfterSeconds,
     maxDrainBytes: limits.maxDrainBytes,
-  }));
+  });
+  // Node's own TLS: HTTPS and wss on the one port, every check below unchanged (they read the decrypted request).
+  const server = options.tls ? createTlsServer({ cert: options.tls.cert, key: options.tls.key }, handler) : createServer(handler);
   server.on('clientError', handleClientError);
   const sockets = attachWebSocketTransport(server, {
     service, metrics, logger, settings: websocket, checkAuth, browser, retryAfterSeconds: limits.retryAfterSeconds, extensions: listExtensions,
@@ -104,7 +107,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   server.on('error', (error) => logger.error(`http server: ${error.message}`));
   const address = server.address() as AddressInfo;
   const urlHost = address.family === 'IPv6' || host.includes(':') ? `[${address.address}]` : host;
-  const url = `http://${urlHost}:${address.port}`;
+  const url = `${options.tls ? 'https' : 'http'}://${urlHost}:${address.port}`;
   logger.info(`spark server listening on ${url}`);
 
   let closing: Promise<void> | undefined;

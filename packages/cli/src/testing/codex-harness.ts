@@ -264,7 +264,7 @@ export async function startSparkServe(args: readonly string[], readyTimeoutMs = 
     const timer = setTimeout(() => reject(new Error(`spark serve did not become ready in ${readyTimeoutMs} ms:\n${log.slice(-2000)}`)), readyTimeoutMs);
     child.stderr.setEncoding('utf8').on('data', (chunk: string) => {
       log += chunk;
-      const match = /spark serve: (http:\/\/\S+?)\/v1\b/.exec(log);
+      const match = /spark serve: (https?:\/\/\S+?)\/v1\b/.exec(log);
       if (match?.[1]) {
         clearTimeout(timer);
         resolve(match[1]);

@@ -1,4 +1,5 @@
 import type { IncomingMessage, Server } from 'node:http';
+import type { Server as TlsServer } from 'node:https';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer } from 'ws';
 import { ApiError, apiErrors } from '@spark/protocol';
@@ -47,7 +48,7 @@ export interface WebSocketTransport {
  * `Host` or browser `Origin` that is not allowed (checked first, as over HTTP). `OpenAI-Beta` headers are accepted and ignored; no
  * subprotocol is required; permessage-deflate is declined. Oversized frames close with 1009.
  */
-export function attachWebSocketTransport(server: Server, deps: WebSocketTransportDeps): WebSocketTransport {
+export function attachWebSocketTransport(server: Server | TlsServer, deps: WebSocketTransportDeps): WebSocketTransport {
   const { settings } = deps;
   // `autoPong` is off: `ws` would terminate a connection (no close frame) once 60 of its pongs are
   // unflushed, which one TCP segment of pings achieves. WsConnection answers pings itself, one
