@@ -46,10 +46,11 @@ export interface VerifyStepContext {
  * plain constrained greedy decoding would emit it (`constrainedAcceptance`), and each emitted
  * token advances the parser's grammar state as the sampler advances it for a sampled token; a
  * switch of grammar ends the batch there. Leaves the sequence holding exactly what a run of
- * plain steps would have. Returns the next step's input, or undefined once it yielded the
- * generation's `finish`.
+ * plain steps would have. Returns the next step's input (`plain`: the next step must be a plain one, since
+ * verification left the token after it for the grammar-constrained sampler), or undefined once
+ * it yielded the generation's `finish`.
  */
-export async function* verifyStep(context: VerifyStepContext, pending: readonly Token[], draft: Draft): AsyncGenerator<LlamaEngineEvent, Token[] | undefined, undefined> {
+export async function* verifyStep(context: VerifyStepContext, pending: readonly Token[], draft: Draft): AsyncGenerator<LlamaEngineEvent, { input: Token[]; plain: boolean } | undefined, undefined> {
   const { sequence, gate, model, parser, speculator, signal, progress, truncate, finish } = context;
   const base = sequence.nextTokenIndex;
   const priority = context.priority ?? 'foreground';
@@ -120,13 +121,14 @@ export async function* verifyStep(context: VerifyStepContext, pending: readonly 
     if (result.inject || parser.grammar !== state) {
       await truncate(keep);
       report();
-      return (result.inject as Token[] | undefined) ?? [token];
+      return { input: (result.inject as Token[] | undefined) ?? [token], plain: false };
     }
   }
   report();
-  if (verified.bonus) return emitted.slice(-1);
+  if (verified.bonus) return { input: emitted.slice(-1), plain: false };
+  // The same batch again would end the same way.
   const last = emitted.at(-1) ?? pending.at(-1);
-  return last === undefined ? [] : [last];
+  return { input: last === undefined ? [] : [last], plain: true };
 }
 
 /**
