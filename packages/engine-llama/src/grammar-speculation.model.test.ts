@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
 import type { GenerateRequest, ToolSpec } from '@spark/engine';
-import type { LlamaEngineEvent, LlamaFinishEvent } from './llama-engine-event.js';
+import type { LlamaFinishEvent } from './llama-engine-event.js';
 import { LlamaEngine } from './llama-engine.js';
 import { longExactBatches } from './testing/long-exact-batches.js';
 
@@ -60,7 +60,7 @@ interface Run {
 async function run(engine: LlamaEngine, req: GenerateRequest): Promise<Run> {
   const output: unknown[] = [];
   let finish: LlamaFinishEvent | undefined;
-  for await (const event of engine.generate(req) as AsyncIterable<LlamaEngineEvent>) {
+  for await (const event of engine.generate(req)) {
     if (event.type === 'finish') finish = event;
     else output.push('callId' in event ? { ...event, callId: undefined } : event);
   }
