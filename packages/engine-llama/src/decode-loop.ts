@@ -11,9 +11,9 @@ import type { GenerationPlan } from './generation-plan.js';
 import { OutputParser, type GrammarSlot } from './output-parser.js';
 import { prefillChunks } from './prefill-chunks.js';
 import type { SequenceGate } from './sequence-gate.js';
-import type { Speculator } from './speculator.js';
+import type { Draft, Speculator } from './speculator.js';
 import type { StepBatcher } from './step-batcher.js';
-import { stopWith, verifyStep, type DecodeProgress, type VerifyStepContext } from './verify-step.js';
+import { fitDraftToGrammar, stopWith, verifyStep, type DecodeProgress, type VerifyStepContext } from './verify-step.js';
 
 /** Prompt tokens given to the detokenizer as context for the first output tokens. */
 const PROMPT_TAIL_TOKENS = 8;
@@ -53,8 +53,8 @@ export interface DecodeLoopOptions {
   /** Default 'foreground'. */
   readonly priority?: GenerationPriority;
   /**
-   * Speculative decoding for this generation (greedy, no output grammar): drafts are verified in
-   * one batch whenever the speculator expects that to pay; absent = plain steps only.
+   * Speculative decoding for this generation (greedy, with or without a grammar): drafts are
+   * verified in one batch whenever the speculator expects that to pay; absent = plain steps only.
    */
   readonly speculator?: Speculator;
   /** llama.cpp's repetition penalty over the sequence's last tokens (prompt included, as llama-server does). */
@@ -171,16 +171,21 @@ export async function* decodeLoop(options: DecodeLoopOptions): AsyncGenerator<Ll
     // What the next step evaluates: a parser's injected tokens, or the last sampled token. After
     // a verification step the generator's own idea of its last token is stale, so it is explicit.
     let input: Token[] | undefined;
+    /** A verification left the next token to a plain step (the grammar ruled out the model's choice). */
+    let plainNext = false;
     for (;;) {
-      const pending = progress.outputTokens > 0 && speculator && parser.grammar === undefined ? input : undefined;
+      const pending: Token[] | undefined = progress.outputTokens > 0 && speculator && !plainNext ? input : undefined;
+      plainNext = false;
       // Output room (the step's own token comes on top of the draft) and context room, so a
       // verification batch never makes llama.cpp shift the context.
       const room = Math.min(plan.maxOutputTokens - progress.outputTokens - 1, sequence.contextSize - 2 - sequence.nextTokenIndex - (pending?.length ?? 0));
-      const draft = pending && speculator ? speculator.plan(pending.length, room) : undefined;
+      const planned: Draft | undefined = pending && speculator ? speculator.plan(pending.length, room) : undefined;
+      const draft: Draft | undefined = planned && fitDraftToGrammar(planned, parser.grammar);
       if (pending && verification && draft) {
-        const next = yield* verifyStep(verification, pending, draft);
+        const next: { input: Token[]; plain: boolean } | undefined = yield* verifyStep(verification, pending, draft);
         if (next === undefined) return;
-        input = next;
+        input = next.input;
+        plainNext = next.plain;
         continue;
       }
 

@@ -81,8 +81,8 @@ export interface LlamaEngineOptions {
    */
   prefixReuse?: boolean;
   /**
-   * Speculative decoding for greedy generations (temperature 0) without an output grammar:
-   * drafts from the request's `prediction` and from the prompt and output so far are verified in
+   * Speculative decoding for greedy generations (temperature 0), under an output grammar too
+   * (a draft token counts only where it is the constrained argmax): drafts from the request's `prediction` and from the prompt and output so far are verified in
    * one batch when the measured costs say it pays. Default true; false = plain decoding only.
    */
   speculation?: boolean;

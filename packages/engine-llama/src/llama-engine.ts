@@ -335,15 +335,15 @@ export class LlamaEngine implements Engine {
 
   /**
    * Speculative decoding for a generation that can use it: greedy sampling (a draft is accepted
-   * only where it equals the argmax) and no grammar from the start (tool calls detected in text
-   * end speculation when they switch to a grammar); a cache that cannot drop a rejected tail
+   * only where it equals the argmax, of the grammar-constrained distribution under a grammar:
+   * structured output, tool calls, custom tools' grammars); a cache that cannot drop a rejected tail
    * cheaply (recurrent or sliding-window state) does not speculate, nor does one with a
    * repetition penalty (drafts are checked against the unpenalized argmax).
    */
   private speculatorFor(runtime: ModelRuntime, plan: GenerationPlan, request: GenerateRequest, sequence: LlamaContextSequence): Speculator | undefined {
     const { speculation, promptLookup, maxDraftTokens } = this.options;
     const penalized = this.options.repeatPenalty !== undefined || this.options.dryRepeatPenalty !== undefined;
-    if (!speculation || penalized || (this.batchLimits.get(runtime.id) ?? 0) < 2 || plan.prefillOnly || request.sampling.temperature !== 0 || plan.textGrammar !== undefined || plan.start.type !== 'text' || sequence.needsCheckpoints) return undefined;
+    if (!speculation || penalized || (this.batchLimits.get(runtime.id) ?? 0) < 2 || plan.prefillOnly || request.sampling.temperature !== 0 || sequence.needsCheckpoints) return undefined;
     const prediction = plan.predictionTokens;
     if (!promptLookup && !prediction?.length) return undefined;
     let memory = this.speculationMemory.get(runtime.id);
