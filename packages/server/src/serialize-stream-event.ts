@@ -11,7 +11,7 @@ const TYPE_LEAD = '{"type":"';
  * second.
  */
 export function serializeStreamEvent(event: StreamEventBody, sequence: number, streamId?: string): string {
-  const json = JSON.stringify(event);
+  const json = 'response' in event ? lifecycleJson(event) : JSON.stringify(event);
   // Event types are plain `response.*` names: their JSON is the name in quotes, nothing escaped.
   const cut = TYPE_LEAD.length + event.type.length + 1;
   const next = json.charCodeAt(cut);
@@ -22,6 +22,30 @@ export function serializeStreamEvent(event: StreamEventBody, sequence: number, s
   if (streamId === undefined) return next === COMMA ? lead + json.slice(cut) : `${lead}}`;
   const lane = `,"stream_id":${JSON.stringify(streamId)}}`;
   return next === COMMA ? lead + json.slice(cut, -1) + lane : lead + lane;
+}
+
+/**
+ * JSON of response objects already written, by identity: `response.created` and
+ * `response.in_progress` carry the same snapshot (with every tool's schema echoed), and a response
+ * object in an event is never changed afterwards. Weak, so a finished response is not kept.
+ */
+const responseJson = new WeakMap<object, string>();
+
+/** A lifecycle event (`{type, response}`) as `JSON.stringify` writes it, its response serialized once. */
+function lifecycleJson(event: Extract<StreamEventBody, { response: unknown }>): string {
+  // Exactly `type` then `response`, or the general path decides what the JSON is.
+  let index = 0;
+  for (const key in event) {
+    if (key !== (index === 0 ? 'type' : index === 1 ? 'response' : '')) return JSON.stringify(event);
+    index += 1;
+  }
+  if (index !== 2) return JSON.stringify(event);
+  let response = responseJson.get(event.response);
+  if (response === undefined) {
+    response = JSON.stringify(event.response);
+    responseJson.set(event.response, response);
+  }
+  return `{"type":${JSON.stringify(event.type)},"response":${response}}`;
 }
 
 const COMMA = 0x2c;
