@@ -11,6 +11,10 @@ const TYPE_LEAD = '{"type":"';
  * second.
  */
 export function serializeStreamEvent(event: StreamEventBody, sequence: number, streamId?: string): string {
+  if (event.type === 'response.output_text.delta') {
+    const fast = textDeltaJson(event, sequence, streamId);
+    if (fast !== undefined) return fast;
+  }
   const json = 'response' in event ? lifecycleJson(event) : JSON.stringify(event);
   // Event types are plain `response.*` names: their JSON is the name in quotes, nothing escaped.
   const cut = TYPE_LEAD.length + event.type.length + 1;
@@ -22,6 +26,29 @@ export function serializeStreamEvent(event: StreamEventBody, sequence: number, s
   if (streamId === undefined) return next === COMMA ? lead + json.slice(cut) : `${lead}}`;
   const lane = `,"stream_id":${JSON.stringify(streamId)}}`;
   return next === COMMA ? lead + json.slice(cut, -1) + lane : lead + lane;
+}
+
+/** The keys of a text delta as `StreamResponse` builds it, in order. */
+const TEXT_DELTA_KEYS = ['type', 'item_id', 'output_index', 'content_index', 'delta', 'logprobs'] as const;
+
+/**
+ * A text delta, the one event per token, written field by field: the same JSON as the general
+ * path (`JSON.stringify`, then the number spliced in), with no object walk and no slicing. Only
+ * for exactly the keys `StreamResponse` sets, in its order, with no logprobs; anything else
+ * (undefined) takes the general path.
+ */
+function textDeltaJson(event: Extract<StreamEventBody, { type: 'response.output_text.delta' }>, sequence: number, streamId: string | undefined): string | undefined {
+  let index = 0;
+  for (const key in event) {
+    if (key !== TEXT_DELTA_KEYS[index]) return undefined;
+    index += 1;
+  }
+  if (index !== TEXT_DELTA_KEYS.length || event.logprobs.length !== 0) return undefined;
+  const { output_index: outputIndex, content_index: contentIndex } = event;
+  // Indices are small non-negative integers; anything else is written by JSON.stringify itself.
+  if (!Number.isSafeInteger(outputIndex) || !Number.isSafeInteger(contentIndex)) return undefined;
+  const lane = streamId === undefined ? '' : `,"stream_id":${JSON.stringify(streamId)}`;
+  return `{"type":"response.output_text.delta","sequence_number":${sequence},"item_id":${JSON.stringify(event.item_id)},"output_index":${outputIndex},"content_index":${contentIndex},"delta":${JSON.stringify(event.delta)},"logprobs":[]${lane}}`;
 }
 
 /**
