@@ -48,7 +48,18 @@ function textDeltaJson(event: Extract<StreamEventBody, { type: 'response.output_
   // Indices are small non-negative integers; anything else is written by JSON.stringify itself.
   if (!Number.isSafeInteger(outputIndex) || !Number.isSafeInteger(contentIndex)) return undefined;
   const lane = streamId === undefined ? '' : `,"stream_id":${JSON.stringify(streamId)}`;
-  return `{"type":"response.output_text.delta","sequence_number":${sequence},"item_id":${JSON.stringify(event.item_id)},"output_index":${outputIndex},"content_index":${contentIndex},"delta":${JSON.stringify(event.delta)},"logprobs":[]${lane}}`;
+  return `{"type":"response.output_text.delta","sequence_number":${sequence}${itemFields(event.item_id, outputIndex, contentIndex)}${JSON.stringify(event.delta)},"logprobs":[]${lane}}`;
+}
+
+/** The last text item's fields between `sequence_number` and the delta's text: the same for every token of the item. */
+let lastItem: { id: string; outputIndex: number; contentIndex: number; json: string } | undefined;
+
+function itemFields(id: string, outputIndex: number, contentIndex: number): string {
+  const last = lastItem;
+  if (last !== undefined && last.id === id && last.outputIndex === outputIndex && last.contentIndex === contentIndex) return last.json;
+  const json = `,"item_id":${JSON.stringify(id)},"output_index":${outputIndex},"content_index":${contentIndex},"delta":`;
+  lastItem = { id, outputIndex, contentIndex, json };
+  return json;
 }
 
 /**
