@@ -5,6 +5,7 @@ import { DROPPED_ITEM_TYPES } from './input-item-schema.js';
 import type { Tool } from './tool-schema.js';
 import { nestsDeeperThan } from './json-nesting.js';
 import { MAX_SCHEMA_DEPTH, MAX_TOOLS, MAX_TOTAL_SCHEMA_CHARS } from './request-limits.js';
+import { parseSimpleCreateResponse } from './simple-create-response.js';
 
 const KNOWN_ITEM_TYPES = new Set<string>([
   'message', 'function_call', 'function_call_output', 'custom_tool_call', 'custom_tool_call_output',
@@ -21,6 +22,9 @@ export function parseCreateResponse(body: unknown): CreateResponseBody {
   }
   const record = body as Record<string, unknown>;
   if (record['model'] === undefined || record['model'] === null) throw apiErrors.missing('model');
+  // A body with no tools, no item array and no schemas has no limits to check either.
+  const simple = parseSimpleCreateResponse(record);
+  if (simple) return simple;
   checkItemTypes(record['input']);
   const parsed = createResponseSchema.safeParse(body);
   if (!parsed.success) throw issueToApiError(parsed.error.issues, body);

@@ -66,8 +66,10 @@ export class StreamResponse {
 
   /** `response.created` and `response.in_progress`, into `out`. */
   start(out: StreamEventBody[]): void {
-    out.push({ type: 'response.created', response: this.snapshot() });
-    out.push({ type: 'response.in_progress', response: this.snapshot() });
+    // One snapshot for both events: its JSON is then built once (`serializeStreamEvent`).
+    const snapshot = this.snapshot();
+    out.push({ type: 'response.created', response: snapshot });
+    out.push({ type: 'response.in_progress', response: snapshot });
   }
 
   /**

@@ -188,7 +188,9 @@ export class WsConnection {
           this.active.delete(run.id);
           this.settle(active, final, parent);
         }
-        await this.writer.send(active.frame(event));
+        // Awaited only when the socket is over its high-water mark (see `WsFrameWriter.send`).
+        const drained = this.writer.send(active.frame(event));
+        if (drained) await drained;
       }
     } finally {
       this.active.delete(run.id);

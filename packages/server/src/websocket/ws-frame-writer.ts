@@ -22,6 +22,19 @@ export class WsFrameWriter {
   private readonly closed: Promise<void>;
   /** The socket corked for the current tick, if any. */
   private corked: Duplex | undefined;
+  /** Frames handed to `ws`, and how many of them reached the OS (their write callbacks run in order). */
+  private written = 0;
+  private flushed = 0;
+  /** Sends waiting for the frames up to `until` to reach the OS, in frame order (one per lane at most). */
+  private readonly waiters: Array<{ until: number; resolve: () => void }> = [];
+  /**
+   * One callback for every frame, not a promise per frame: a token's frame then allocates nothing
+   * here, and only a send over the high-water mark makes a promise to wait on.
+   */
+  private readonly onFlushed = (): void => {
+    this.flushed += 1;
+    while (this.waiters.length > 0 && (this.waiters[0]?.until ?? 0) <= this.flushed) this.waiters.shift()?.resolve();
+  };
 
   constructor(private readonly ws: WebSocket, private readonly options: WsFrameWriterOptions) {
     this.closed = new Promise((resolve) => ws.once('close', () => resolve()));
@@ -31,11 +44,15 @@ export class WsFrameWriter {
     return this.ws.readyState === WebSocket.OPEN;
   }
 
-  /** Writes a frame (a stream event arrives already serialized, numbered by its `ActiveResponse`). */
-  async send(frame: object | string): Promise<void> {
-    if (!this.open) return;
-    const flushed = this.write(typeof frame === 'string' ? frame : JSON.stringify(frame));
-    if (this.ws.bufferedAmount > this.options.highWaterMarkBytes) await flushed;
+  /**
+   * Writes a frame (a stream event arrives already serialized, numbered by its `ActiveResponse`).
+   * Returns a promise only when the caller must wait (the socket is over its high-water mark):
+   * the token path awaits nothing, not even a resolved promise, while the reader keeps up.
+   */
+  send(frame: object | string): Promise<void> | undefined {
+    if (!this.open) return undefined;
+    const sent = this.write(typeof frame === 'string' ? frame : JSON.stringify(frame));
+    return this.ws.bufferedAmount > this.options.highWaterMarkBytes ? this.flushedThrough(sent) : undefined;
   }
 
   sendNow(frame: object): void {
@@ -48,14 +65,22 @@ export class WsFrameWriter {
       setTimeout(() => this.ws.terminate(), NOT_READING_CLOSE_GRACE_MS).unref();
       return;
     }
-    void this.write(JSON.stringify(frame));
+    this.write(JSON.stringify(frame));
   }
 
-  /** Resolves once the frame was handed to the OS (every earlier frame with it), or the socket closed. */
-  private write(text: string): Promise<void> {
+  /** Hands a frame to `ws` and returns its number in this connection's frames. */
+  private write(text: string): number {
     this.coalesce();
-    const sent = new Promise<void>((resolve) => this.ws.send(text, () => resolve()));
-    return Promise.race([sent, this.closed]);
+    this.ws.send(text, this.onFlushed);
+    this.written += 1;
+    return this.written;
+  }
+
+  /** Resolves once frame `until` was handed to the OS (every earlier frame with it), or the socket closed. */
+  private flushedThrough(until: number): Promise<void> {
+    // Frames are numbered as written, so a later waiter always waits for a later frame: the queue stays ordered.
+    const reached = new Promise<void>((resolve) => this.waiters.push({ until, resolve }));
+    return Promise.race([reached, this.closed]);
   }
 
   /**
