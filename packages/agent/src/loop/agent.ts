@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { CreateParams, ResponsesConnection, ToolParam } from '@spark/client';
-import { AgentOpError, isTerminal, parseAgentOp, type AgentOp, type ThreadSnapshot } from '@spark/protocol';
+import { AgentOpError, isTerminal, parseAgentOp, type AgentOp, type ThreadSnapshot, PatchError, type BackgroundAgentInfo } from '@spark/protocol';
 import { ContextBudget, type ContextBudgetOptions } from '../context/context-budget.js';
 import { CHARS_PER_TOKEN } from '../context/estimate-tokens.js';
 import { FileTracker } from '../context/file-tracker.js';
@@ -10,8 +10,6 @@ import type { SandboxSetting, ShellConfinement } from '../sandbox/shell-confinem
 import type { Session, UndoEntry } from '../session/session-store.js';
 import { BackgroundAgents, type BackgroundSettings } from '../background/background-agents.js';
 import { DELEGATION_PROMPT, DELEGATION_TOOLS, delegationTools } from '../background/delegation-tools.js';
-import { PatchError } from '../apply-patch/patch-error.js';
-import type { BackgroundAgentInfo } from '@spark/protocol';
 import { AgentError } from './agent-error.js';
 import type { AgentEvent, AgentEventBody, ApprovalHandler } from './agent-events.js';
 import { runTurns, type AgentHandle } from './agent-handle.js';

@@ -1,10 +1,7 @@
 import { realpath } from 'node:fs/promises';
 import { z } from 'zod';
-import { applyPatch } from '../apply-patch/apply-patch.js';
+import { applyPatch, parsePatch, PatchError, undoPatch } from '@spark/protocol';
 import { NodePatchFileSystem } from '../apply-patch/node-patch-file-system.js';
-import { parsePatch } from '../apply-patch/parse-patch.js';
-import { PatchError } from '../apply-patch/patch-error.js';
-import { undoPatch } from '../apply-patch/undo-patch.js';
 import type { FileTracker } from '../context/file-tracker.js';
 import type { ToolCallItem } from '../history/history-item.js';
 import { decideCommand, type ApprovalMode } from '../policy/decide-command.js';
