@@ -54,6 +54,8 @@ export { applyPatch, normalizePatchPath } from './patch/apply-patch.js';
 export type { ApplyPatchResult, ApplyPatchOptions, FileChange, Snapshot } from './patch/apply-patch.js';
 export { undoPatch } from './patch/undo-patch.js';
 export { unapplyHunks } from './patch/unapply-hunks.js';
+export { PatchStreamParser } from './patch/patch-stream-parser.js';
+export type { PatchStreamPart } from './patch/patch-stream-parser.js';
 export { bestCandidateExcerpt, DEFAULT_EXCERPT_LIMITS } from './patch/best-candidate-excerpt.js';
 export type { ExcerptLimits } from './patch/best-candidate-excerpt.js';
 export { PatchError } from './patch/patch-error.js';
