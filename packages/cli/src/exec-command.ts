@@ -184,6 +184,7 @@ function reportProgress(event: AgentEvent): void {
   switch (event.type) {
     case 'tool_call': line(`> ${event.name} ${oneLine(event.input, 120)}`); break;
     case 'tool_result': if (!event.ok) line(`  ! ${oneLine(event.output, 200)}`); break;
+    case 'patch.hunk': if (!event.ok) line(`  ! ${event.path}${event.hunk > 0 ? ` hunk ${event.hunk}` : ''} cannot apply${event.stopped === true ? ' (call stopped while streaming)' : ''}`); break;
     case 'patch.applied': line(`  patched: ${event.changes.map((c) => `${c.kind} ${c.path}`).join(', ')}`); break;
     case 'compaction': line(`  (context compacted: ${event.kind}, ~${event.tokens_before} -> ~${event.tokens_after} tokens)`); break;
     case 'file.reread': line(`  (${event.path} changed on disk: re-read)`); break;

@@ -1,6 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import type { CreateParams, ResponsesConnection, ToolParam } from '@spark/client';
 import { AgentOpError, isTerminal, parseAgentOp, type AgentOp, type ThreadSnapshot, PatchError, type BackgroundAgentInfo } from '@spark/protocol';
+import { NodePatchFileSystem } from '../apply-patch/node-patch-file-system.js';
+import { StreamingPatchCheck } from '../apply-patch/streaming-patch-check.js';
 import { ContextBudget, type ContextBudgetOptions } from '../context/context-budget.js';
 import { CHARS_PER_TOKEN } from '../context/estimate-tokens.js';
 import { FileTracker } from '../context/file-tracker.js';
@@ -82,6 +84,12 @@ export interface AgentOptions {
   fork?: ForkPoint;
   /** Stop a model that repeats itself (see LoopWatch). Default on. */
   loopGuard?: boolean;
+  /**
+   * Check each apply_patch hunk against the workspace as the call streams, and stop the response
+   * at the first one that cannot apply so the model retries at once (default on). Off: patches
+   * are checked only when the whole call has arrived, as they are applied.
+   */
+  checkPatchesWhileStreaming?: boolean;
 }
 
 /**
@@ -163,7 +171,10 @@ export class Agent implements AgentHandle {
     };
     this.turnLoop = new TurnLoop({
       connection: this.connection, conversation: this.conversation, inputs: this.inputs, context: this.context,
-      folder: new ResponseFolder(this.conversation, this.inputs, this.context, this.connection),
+      folder: new ResponseFolder(
+        this.conversation, this.inputs, this.context, this.connection,
+        options.checkPatchesWhileStreaming === false ? undefined : (callId) => new StreamingPatchCheck(callId, new NodePatchFileSystem(options.workspace)),
+      ),
       tools: this.tools, request: this.request, emit,
       maxStepsPerTurn: options.maxStepsPerTurn ?? DEFAULT_MAX_STEPS_PER_TURN,
       firstStepOverrides: options.firstStepOverrides,

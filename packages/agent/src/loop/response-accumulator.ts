@@ -1,4 +1,5 @@
 import type { ResponseObject } from '@spark/protocol';
+import type { StreamingPatchCheck } from '../apply-patch/streaming-patch-check.js';
 import type { ResponseStats } from './agent-events.js';
 
 /** What one streamed response has shown so far, for partial output and timing. */
@@ -6,6 +7,8 @@ export class ResponseAccumulator {
   responseId: string | undefined;
   text = '';
   readonly callIds = new Map<string, string>();
+  /** apply_patch calls checked while they stream, by output item id. */
+  readonly patchChecks = new Map<string, StreamingPatchCheck>();
   private firstDeltaAt: number | undefined;
   private lastDeltaAt: number | undefined;
 
