@@ -65,7 +65,10 @@ export class ResponseFolder {
         return undefined;
       }
       case 'response.output_item.added':
-        if (event.item.type === 'function_call' || event.item.type === 'custom_tool_call') state.callIds.set(event.item.id, event.item.call_id);
+        if (event.item.type === 'function_call' || event.item.type === 'custom_tool_call') {
+          state.callIds.set(event.item.id, event.item.call_id);
+          state.callNames.set(event.item.id, event.item.name);
+        }
         if (event.item.type === 'custom_tool_call' && event.item.name === 'apply_patch' && this.patchCheck !== undefined) {
           state.patchChecks.set(event.item.id, this.patchCheck(event.item.call_id));
         }
@@ -75,7 +78,11 @@ export class ResponseFolder {
         // Stopped for a bad hunk: what was already on its way is dropped, not shown.
         if (active.patchStop !== undefined) return undefined;
         state.markOutput();
-        emit({ type: 'tool_input.delta', response_id: state.responseId ?? '', call_id: state.callIds.get(event.item_id) ?? event.item_id, delta: event.delta });
+        const name = state.callNames.get(event.item_id);
+        emit({
+          type: 'tool_input.delta', response_id: state.responseId ?? '', call_id: state.callIds.get(event.item_id) ?? event.item_id, delta: event.delta,
+          ...(name === undefined ? {} : { name }),
+        });
         const check = event.type === 'response.custom_tool_call_input.delta' ? state.patchChecks.get(event.item_id) : undefined;
         if (check !== undefined) this.checkPatch(check, await check.push(event.delta), active, emit);
         return undefined;

@@ -7,6 +7,8 @@ export class ResponseAccumulator {
   responseId: string | undefined;
   text = '';
   readonly callIds = new Map<string, string>();
+  /** Each call's tool name, by output item id. */
+  readonly callNames = new Map<string, string>();
   /** apply_patch calls checked while they stream, by output item id. */
   readonly patchChecks = new Map<string, StreamingPatchCheck>();
   private firstDeltaAt: number | undefined;

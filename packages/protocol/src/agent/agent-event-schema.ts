@@ -86,7 +86,8 @@ export const agentEventSchema = z.discriminatedUnion('type', [
   event('turn.started', { turn: z.number().int(), input: z.string() }),
   event('response.started', { response_id: z.string() }),
   event('text.delta', { response_id: z.string(), delta: z.string() }),
-  event('tool_input.delta', { response_id: z.string(), call_id: z.string(), delta: z.string() }),
+  // `name`: the tool the call is for (known from the call's start), so a UI can draw a patch as it forms.
+  event('tool_input.delta', { response_id: z.string(), call_id: z.string(), delta: z.string(), name: z.string().optional() }),
   event('message', { text: z.string(), partial: z.boolean() }),
   event('tool_call', { call_id: z.string(), name: z.string(), input: z.string() }),
   // `request_id` is what the `approval` op answers; `request` holds the full command or patch.
