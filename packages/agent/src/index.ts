@@ -1,19 +1,9 @@
 // The coding agent (issue 4): tools, policy, context and sessions. Built up piece by piece.
-export { parsePatch, hunkOldLines, hunkNewLines } from './apply-patch/parse-patch.js';
-export type { PatchOperation, AddFileOperation, DeleteFileOperation, UpdateFileOperation, Hunk, HunkLine } from './apply-patch/parse-patch.js';
-export { seekSequence, foldPunctuation } from './apply-patch/seek-sequence.js';
-export type { MatchRung, SeekResult, SeekOptions } from './apply-patch/seek-sequence.js';
-export { applyPatch, normalizePatchPath } from './apply-patch/apply-patch.js';
-export type { ApplyPatchResult, ApplyPatchOptions, FileChange, Snapshot } from './apply-patch/apply-patch.js';
-export { undoPatch } from './apply-patch/undo-patch.js';
+// The patch logic lives in @spark/protocol (runtime-neutral, shared with the editor); re-exported for the agent's users.
+export { parsePatch, hunkOldLines, hunkNewLines, seekSequence, foldPunctuation, applyPatch, normalizePatchPath, undoPatch, bestCandidateExcerpt, DEFAULT_EXCERPT_LIMITS, PatchError, MemoryPatchFileSystem } from '@spark/protocol';
+export type { PatchOperation, AddFileOperation, DeleteFileOperation, UpdateFileOperation, Hunk, HunkLine, MatchRung, SeekResult, SeekOptions, ApplyPatchResult, ApplyPatchOptions, FileChange, Snapshot, ExcerptLimits, PatchErrorCode, PatchErrorDetails, PatchFileSystem } from '@spark/protocol';
 export { fastApplyTarget, DEFAULT_FAST_APPLY_MIN_SHARE, ELIDED_CODE } from './apply-patch/fast-apply-target.js';
 export type { FastApplyTarget } from './apply-patch/fast-apply-target.js';
-export { bestCandidateExcerpt, DEFAULT_EXCERPT_LIMITS } from './apply-patch/best-candidate-excerpt.js';
-export type { ExcerptLimits } from './apply-patch/best-candidate-excerpt.js';
-export { PatchError } from './apply-patch/patch-error.js';
-export type { PatchErrorCode, PatchErrorDetails } from './apply-patch/patch-error.js';
-export type { PatchFileSystem } from './apply-patch/patch-file-system.js';
-export { MemoryPatchFileSystem } from './apply-patch/memory-patch-file-system.js';
 // NodePatchFileSystem imports node:fs, so it lives behind the "@spark/agent/node-patch-file-system" subpath.
 export { splitShellCommand, MAX_NESTING_DEPTH, MAX_WRAPPERS, SUBSTITUTION_PLACEHOLDER } from './policy/split-shell-command.js';
 export type { SimpleCommand, ShellCommandSplit } from './policy/split-shell-command.js';

@@ -41,6 +41,9 @@ export const EXEC_USAGE = `Usage: spark exec [options] "task"      (also: spark 
   --max-steps <n>            model requests per turn before stopping (default 50)
   --no-loop-guard            let a model that repeats itself go on (default: its answer is stopped once
                              it ends in 4+ copies of one span, and a turn once a call repeats 3 times)
+  --no-patch-check           let apply_patch calls stream to the end (default: each hunk is checked
+                             against the files as it arrives, and the first that cannot apply stops the
+                             response so the model retries at once)
   --ctx <tokens>             context size of the embedded engine
   --offline                  never contact the model hub
 Exit status: 0 answered, 1 failed, 2 usage error, 3 stopped at --max-steps, 4 stopped a model that
@@ -72,6 +75,7 @@ export async function execCommand(argv: readonly string[], signal: AbortSignal, 
       'deep-model': { type: 'string' },
       background: { type: 'boolean' },
       'no-loop-guard': { type: 'boolean' },
+      'no-patch-check': { type: 'boolean' },
       ctx: { type: 'string' },
       offline: { type: 'boolean' },
     },
@@ -126,6 +130,7 @@ export async function execCommand(argv: readonly string[], signal: AbortSignal, 
       ...(fork === undefined ? {} : { fork }),
       ...(maxSteps === undefined ? {} : { maxStepsPerTurn: maxSteps }),
       ...(values['no-loop-guard'] === true ? { loopGuard: false } : {}),
+      ...(values['no-patch-check'] === true ? { checkPatchesWhileStreaming: false } : {}),
       ...(values['deep-model'] === undefined ? {} : { deepModel: values['deep-model'] }),
     });
     const agent: AgentHandle = opened.agent;
@@ -184,6 +189,7 @@ function reportProgress(event: AgentEvent): void {
   switch (event.type) {
     case 'tool_call': line(`> ${event.name} ${oneLine(event.input, 120)}`); break;
     case 'tool_result': if (!event.ok) line(`  ! ${oneLine(event.output, 200)}`); break;
+    case 'patch.hunk': if (!event.ok) line(`  ! ${event.path}${event.hunk > 0 ? ` hunk ${event.hunk}` : ''} cannot apply${event.stopped === true ? ' (call stopped while streaming)' : ''}`); break;
     case 'patch.applied': line(`  patched: ${event.changes.map((c) => `${c.kind} ${c.path}`).join(', ')}`); break;
     case 'compaction': line(`  (context compacted: ${event.kind}, ~${event.tokens_before} -> ~${event.tokens_after} tokens)`); break;
     case 'file.reread': line(`  (${event.path} changed on disk: re-read)`); break;

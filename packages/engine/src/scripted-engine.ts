@@ -8,7 +8,13 @@ export type ScriptStep =
   | { type: 'text'; text: string }
   /** Reasoning deltas, one per whitespace chunk; `encryptedContent` rides on the last one. */
   | { type: 'reasoning'; text: string; encryptedContent?: string }
-  | { type: 'tool_call'; name: string; arguments: string; kind?: 'function' | 'custom' }
+  | {
+    type: 'tool_call'; name: string; arguments: string; kind?: 'function' | 'custom';
+    /** The deltas the arguments stream in (they must join to `arguments`); default: two halves. */
+    chunks?: readonly string[];
+    /** A pause before each chunk, so a client can act while the call streams (an abort ends the call unfinished). */
+    chunkDelayMs?: number;
+  }
   | { type: 'delay'; ms: number }
   /**
    * Fails with EngineError: as the first step, before any event (as a validation failure or an
@@ -191,7 +197,9 @@ export class ScriptedEngine implements Engine {
         const kind = step.kind ?? 'function';
         yield { type: 'tool-call-start', callId, name: step.name, kind };
         const half = Math.ceil(step.arguments.length / 2);
-        for (const delta of [step.arguments.slice(0, half), step.arguments.slice(half)]) {
+        for (const delta of step.chunks ?? [step.arguments.slice(0, half), step.arguments.slice(half)]) {
+          if (step.chunkDelayMs !== undefined) await sleep(step.chunkDelayMs, request.signal);
+          if (request.signal.aborted) { reason = 'aborted'; break outer; }
           if (delta) yield { type: 'tool-call-delta', callId, delta };
         }
         outputTokens += 1;

@@ -44,6 +44,25 @@ export type { DetectedLoop } from './loop-guard.js';
 export { MAX_JSON_DEPTH, MAX_SCHEMA_DEPTH, MAX_TOOLS, MAX_TOTAL_SCHEMA_CHARS } from './request-limits.js';
 export { fastApplyRequest, FAST_APPLY_INSTRUCTIONS } from './fast-apply-request.js';
 export type { FastApplyInput } from './fast-apply-request.js';
+// apply_patch (Codex's envelope): parse, seek, apply through a file-system interface, undo; runtime-neutral.
+export { parsePatch, hunkOldLines, hunkNewLines } from './patch/parse-patch.js';
+export type { PatchOperation, AddFileOperation, DeleteFileOperation, UpdateFileOperation, Hunk, HunkLine } from './patch/parse-patch.js';
+export { seekSequence, foldPunctuation } from './patch/seek-sequence.js';
+export type { MatchRung, SeekResult, SeekOptions } from './patch/seek-sequence.js';
+export { applyPatch, applyHunks, fileLines, normalizePatchPath } from './patch/apply-patch.js';
+export { locateHunk } from './patch/locate-hunk.js';
+export type { HunkPlacement, HunkLocation, HunkLabel } from './patch/locate-hunk.js';
+export type { ApplyPatchResult, ApplyPatchOptions, FileChange, Snapshot } from './patch/apply-patch.js';
+export { undoPatch } from './patch/undo-patch.js';
+export { unapplyHunks } from './patch/unapply-hunks.js';
+export { PatchStreamParser } from './patch/patch-stream-parser.js';
+export type { PatchStreamPart } from './patch/patch-stream-parser.js';
+export { bestCandidateExcerpt, DEFAULT_EXCERPT_LIMITS } from './patch/best-candidate-excerpt.js';
+export type { ExcerptLimits } from './patch/best-candidate-excerpt.js';
+export { PatchError } from './patch/patch-error.js';
+export type { PatchErrorCode, PatchErrorDetails } from './patch/patch-error.js';
+export type { PatchFileSystem } from './patch/patch-file-system.js';
+export { MemoryPatchFileSystem } from './patch/memory-patch-file-system.js';
 // The agent's queue pair (issue 22): ops in, events out, a snapshot for late clients.
 export { historyItemSchema } from './agent/history-item-schema.js';
 export type { HistoryItem } from './agent/history-item-schema.js';

@@ -1,5 +1,4 @@
-import { normalizePatchPath } from './apply-patch.js';
-import { hunkNewLines, type PatchOperation } from './parse-patch.js';
+import { hunkNewLines, normalizePatchPath, type PatchOperation } from '@spark/protocol';
 
 /**
  * Share of a file's lines an Update must remove before fast apply takes it as a rewrite: past

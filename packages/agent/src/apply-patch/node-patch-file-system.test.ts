@@ -3,10 +3,8 @@ import { mkdir, mkdtemp, readFile, realpath, rm, symlink, writeFile } from 'node
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { applyPatch } from './apply-patch.js';
+import { applyPatch, PatchError, undoPatch } from '@spark/protocol';
 import { NodePatchFileSystem } from './node-patch-file-system.js';
-import { PatchError } from './patch-error.js';
-import { undoPatch } from './undo-patch.js';
 
 const envelope = (lines: string[]): string => ['*** Begin Patch', ...lines, '*** End Patch'].join('\n');
 

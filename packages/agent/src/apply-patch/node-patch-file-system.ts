@@ -2,8 +2,7 @@ import { mkdir, readFile, unlink, writeFile } from 'node:fs/promises';
 import { dirname, isAbsolute, relative, resolve, sep } from 'node:path';
 import { resolveWorkspacePath } from '../tools/resolve-workspace-path.js';
 import { ToolError } from '../tools/tool-error.js';
-import { PatchError } from './patch-error.js';
-import type { PatchFileSystem } from './patch-file-system.js';
+import { PatchError, type PatchFileSystem } from '@spark/protocol';
 
 /**
  * `PatchFileSystem` on the local disk, rooted at a workspace directory. Refuses any path that

@@ -14,4 +14,15 @@ export interface ActiveTurn {
   loopWatch: LoopWatch | undefined;
   /** The loop that stopped the turn, once found. */
   loop: TurnLoop | undefined;
+  /** An apply_patch call stopped while it streamed (a hunk could not apply): the turn answers it and goes on. */
+  patchStop: StoppedPatchCall | undefined;
+}
+
+/** A call the agent stopped mid-stream, with the tool output that tells the model why. */
+export interface StoppedPatchCall {
+  readonly callId: string;
+  readonly name: string;
+  /** The input that had streamed when the response was stopped. */
+  readonly input: string;
+  readonly output: string;
 }

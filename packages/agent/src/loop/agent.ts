@@ -1,6 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import type { CreateParams, ResponsesConnection, ToolParam } from '@spark/client';
-import { AgentOpError, isTerminal, parseAgentOp, type AgentOp, type ThreadSnapshot } from '@spark/protocol';
+import { AgentOpError, isTerminal, parseAgentOp, type AgentOp, type ThreadSnapshot, PatchError, type BackgroundAgentInfo } from '@spark/protocol';
+import { NodePatchFileSystem } from '../apply-patch/node-patch-file-system.js';
+import { StreamingPatchCheck } from '../apply-patch/streaming-patch-check.js';
 import { ContextBudget, type ContextBudgetOptions } from '../context/context-budget.js';
 import { CHARS_PER_TOKEN } from '../context/estimate-tokens.js';
 import { FileTracker } from '../context/file-tracker.js';
@@ -10,8 +12,6 @@ import type { SandboxSetting, ShellConfinement } from '../sandbox/shell-confinem
 import type { Session, UndoEntry } from '../session/session-store.js';
 import { BackgroundAgents, type BackgroundSettings } from '../background/background-agents.js';
 import { DELEGATION_PROMPT, DELEGATION_TOOLS, delegationTools } from '../background/delegation-tools.js';
-import { PatchError } from '../apply-patch/patch-error.js';
-import type { BackgroundAgentInfo } from '@spark/protocol';
 import { AgentError } from './agent-error.js';
 import type { AgentEvent, AgentEventBody, ApprovalHandler } from './agent-events.js';
 import { runTurns, type AgentHandle } from './agent-handle.js';
@@ -94,6 +94,12 @@ export interface AgentOptions {
    * does not pay (see the README).
    */
   fastApply?: boolean | { minShare?: number };
+  /**
+   * Check each apply_patch hunk against the workspace as the call streams, and stop the response
+   * at the first one that cannot apply so the model retries at once (default on). Off: patches
+   * are checked only when the whole call has arrived, as they are applied.
+   */
+  checkPatchesWhileStreaming?: boolean;
 }
 
 /**
@@ -181,7 +187,10 @@ export class Agent implements AgentHandle {
     };
     this.turnLoop = new TurnLoop({
       connection: this.connection, conversation: this.conversation, inputs: this.inputs, context: this.context,
-      folder: new ResponseFolder(this.conversation, this.inputs, this.context, this.connection),
+      folder: new ResponseFolder(
+        this.conversation, this.inputs, this.context, this.connection,
+        options.checkPatchesWhileStreaming === false ? undefined : (callId) => new StreamingPatchCheck(callId, new NodePatchFileSystem(options.workspace)),
+      ),
       tools: this.tools, request: this.request, emit,
       maxStepsPerTurn: options.maxStepsPerTurn ?? DEFAULT_MAX_STEPS_PER_TURN,
       firstStepOverrides: options.firstStepOverrides,

@@ -7,7 +7,7 @@ import { connectResponses, type ResponsesConnection } from '@spark/client';
 import type { GenerateRequest, ScriptStep } from '@spark/engine';
 import { FAST_APPLY_INSTRUCTIONS } from '@spark/protocol';
 import { startTestServer, TEST_MODEL, type TestServer } from '@spark/server/testing';
-import { parsePatch } from '../apply-patch/parse-patch.js';
+import { parsePatch } from '@spark/protocol';
 import { fastApplyTarget } from '../apply-patch/fast-apply-target.js';
 import { WORKSPACE_TOOLS } from '../tools/tool-definitions.js';
 import { Agent } from './agent.js';

@@ -1,5 +1,6 @@
 import type { ClientEvent, ResponsesConnection } from '@spark/client';
 import type { ResponseObject } from '@spark/protocol';
+import { stoppedPatchOutput, type PatchHunkEvent, type StreamingPatchCheck } from '../apply-patch/streaming-patch-check.js';
 import { historyFromOutput, isToolCall, userMessage, type HistoryItem } from '../history/history-item.js';
 import type { ActiveTurn } from './active-turn.js';
 import { AgentError } from './agent-error.js';
@@ -30,6 +31,8 @@ export class ResponseFolder {
     private readonly inputs: TurnInputs,
     private readonly context: ContextFitter,
     private readonly connection: ResponsesConnection,
+    /** Starts the check of an apply_patch call as it streams; undefined: no check (`checkPatchesWhileStreaming` off). */
+    private readonly patchCheck?: (callId: string) => StreamingPatchCheck,
   ) {}
 
   /** Handles one client event; returns the final text when a response ends. */
@@ -49,6 +52,7 @@ export class ResponseFolder {
         emit({ type: 'response.started', response_id: event.response.id });
         return undefined;
       case 'response.output_text.delta': {
+        if (active.patchStop !== undefined) return undefined;
         state.delta(event.delta);
         emit({ type: 'text.delta', response_id: state.responseId ?? '', delta: event.delta });
         const loop = active.loop === undefined ? active.loopWatch?.textDelta(event.delta) : undefined;
@@ -61,13 +65,35 @@ export class ResponseFolder {
         return undefined;
       }
       case 'response.output_item.added':
-        if (event.item.type === 'function_call' || event.item.type === 'custom_tool_call') state.callIds.set(event.item.id, event.item.call_id);
+        if (event.item.type === 'function_call' || event.item.type === 'custom_tool_call') {
+          state.callIds.set(event.item.id, event.item.call_id);
+          state.callNames.set(event.item.id, event.item.name);
+        }
+        if (event.item.type === 'custom_tool_call' && event.item.name === 'apply_patch' && this.patchCheck !== undefined) {
+          state.patchChecks.set(event.item.id, this.patchCheck(event.item.call_id));
+        }
         return undefined;
       case 'response.function_call_arguments.delta':
-      case 'response.custom_tool_call_input.delta':
+      case 'response.custom_tool_call_input.delta': {
+        // Stopped for a bad hunk: what was already on its way is dropped, not shown.
+        if (active.patchStop !== undefined) return undefined;
         state.markOutput();
-        emit({ type: 'tool_input.delta', response_id: state.responseId ?? '', call_id: state.callIds.get(event.item_id) ?? event.item_id, delta: event.delta });
+        const name = state.callNames.get(event.item_id);
+        emit({
+          type: 'tool_input.delta', response_id: state.responseId ?? '', call_id: state.callIds.get(event.item_id) ?? event.item_id, delta: event.delta,
+          ...(name === undefined ? {} : { name }),
+        });
+        const check = event.type === 'response.custom_tool_call_input.delta' ? state.patchChecks.get(event.item_id) : undefined;
+        if (check !== undefined) this.checkPatch(check, await check.push(event.delta), active, emit);
         return undefined;
+      }
+      case 'response.custom_tool_call_input.done': {
+        // The call is whole: its last part is checked for the UI; the apply that follows decides.
+        const check = state.patchChecks.get(event.item_id);
+        state.patchChecks.delete(event.item_id);
+        if (check !== undefined) for (const verdict of await check.end()) emit(verdict);
+        return undefined;
+      }
       case 'response.steer.accepted':
         emit({ type: 'steer.sent', text: active.steerInFlight[0] ?? '', response_id: event.steer.previous_response_id });
         return undefined;
@@ -85,6 +111,20 @@ export class ResponseFolder {
         return this.finish(event.response, state, active, emit, request);
       default:
         return undefined;
+    }
+  }
+
+  // The first part that cannot apply stops the response (as an interrupt would) so the model
+  // retries at once; the turn answers the call with what did not match and goes on.
+  private checkPatch(check: StreamingPatchCheck, verdicts: readonly PatchHunkEvent[], active: ActiveTurn, emit: (event: AgentEventBody) => void): void {
+    for (const verdict of verdicts) {
+      if (verdict.ok || check.ended || active.patchStop !== undefined || active.request === undefined) {
+        emit(verdict);
+        continue;
+      }
+      emit({ ...verdict, stopped: true });
+      active.patchStop = { callId: check.callId, name: 'apply_patch', input: check.input, output: stoppedPatchOutput(verdict) };
+      active.request.abort(new AgentError('patch_stopped', verdict.message ?? 'A patch hunk cannot apply.'));
     }
   }
 

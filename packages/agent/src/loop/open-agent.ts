@@ -44,6 +44,8 @@ export interface OpenAgentOptions {
   firstStepOverrides?: Partial<CreateParams>;
   /** Stop a model that repeats itself (default on). */
   loopGuard?: boolean;
+  /** Check apply_patch hunks as they stream and stop at the first that cannot apply (default on; `AgentOptions.checkPatchesWhileStreaming`). */
+  checkPatchesWhileStreaming?: boolean;
   /**
    * Dual mode's `deep` role: the model background agents run (default: the foreground's). Setting
    * it offers the foreground model the delegation tools unless `background.delegate` says otherwise.
@@ -128,6 +130,7 @@ export async function openAgent(options: OpenAgentOptions): Promise<OpenedAgent>
       ...(options.requestOverrides === undefined ? {} : { requestOverrides: options.requestOverrides }),
       ...(options.firstStepOverrides === undefined ? {} : { firstStepOverrides: options.firstStepOverrides }),
       ...(options.loopGuard === undefined ? {} : { loopGuard: options.loopGuard }),
+      ...(options.checkPatchesWhileStreaming === undefined ? {} : { checkPatchesWhileStreaming: options.checkPatchesWhileStreaming }),
     });
     return { agent, connection, model, contextWindow, session, project, confinement };
   } catch (error) {

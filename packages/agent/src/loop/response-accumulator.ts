@@ -1,4 +1,5 @@
 import type { ResponseObject } from '@spark/protocol';
+import type { StreamingPatchCheck } from '../apply-patch/streaming-patch-check.js';
 import type { ResponseStats } from './agent-events.js';
 
 /**
@@ -15,6 +16,10 @@ export class ResponseAccumulator {
   responseId: string | undefined;
   text = '';
   readonly callIds = new Map<string, string>();
+  /** Each call's tool name, by output item id. */
+  readonly callNames = new Map<string, string>();
+  /** apply_patch calls checked while they stream, by output item id. */
+  readonly patchChecks = new Map<string, StreamingPatchCheck>();
   private firstDeltaAt: number | undefined;
   private lastDeltaAt: number | undefined;
 

@@ -1,11 +1,8 @@
 import { realpath } from 'node:fs/promises';
 import { z } from 'zod';
-import { applyPatch, normalizePatchPath } from '../apply-patch/apply-patch.js';
-import { NodePatchFileSystem } from '../apply-patch/node-patch-file-system.js';
-import { parsePatch } from '../apply-patch/parse-patch.js';
-import { PatchError } from '../apply-patch/patch-error.js';
-import { undoPatch } from '../apply-patch/undo-patch.js';
+import { applyPatch, normalizePatchPath, parsePatch, PatchError, undoPatch } from '@spark/protocol';
 import { fastApplyTarget } from '../apply-patch/fast-apply-target.js';
+import { NodePatchFileSystem } from '../apply-patch/node-patch-file-system.js';
 import type { FileTracker } from '../context/file-tracker.js';
 import type { ToolCallItem } from '../history/history-item.js';
 import { decideCommand, type ApprovalMode } from '../policy/decide-command.js';

@@ -63,7 +63,7 @@ export class TurnLoop {
     const controller = new AbortController();
     const active: ActiveTurn = {
       id: `turn-${turn}`, controller, request: undefined, responseId: undefined, steerInFlight: [],
-      loopWatch: this.options.loopGuard ? new LoopWatch() : undefined, loop: undefined,
+      loopWatch: this.options.loopGuard ? new LoopWatch() : undefined, loop: undefined, patchStop: undefined,
     };
     this.active = active;
     this.turnId = active.id;
@@ -87,6 +87,7 @@ export class TurnLoop {
         if (result.text !== '') finalMessage = result.text;
         if (controller.signal.aborted) { status = 'interrupted'; break; }
         if (active.loop !== undefined) { status = 'repetition'; break; }
+        if (await this.answerStoppedPatch(active)) continue;
         const calls = this.unansweredCalls();
         if (calls.length === 0) {
           if (inputs.awaitingSuccessor) { inputs.awaitingSuccessor = false; continue; }
@@ -196,6 +197,25 @@ export class TurnLoop {
         active.responseId = undefined;
       }
     }
+  }
+
+  /**
+   * Puts a call the agent stopped mid-stream in history with its answer (what did not match), so
+   * the next request lets the model retry at once. False when there is none, or when the call
+   * finished before the stop took effect (then it is in history and runs as usual).
+   */
+  private async answerStoppedPatch(active: ActiveTurn): Promise<boolean> {
+    const stop = active.patchStop;
+    active.patchStop = undefined;
+    if (stop === undefined) return false;
+    const { conversation, emit } = this.options;
+    if (conversation.history.some((item) => isToolCall(item) && item.call_id === stop.callId)) return false;
+    const call: ToolCallItem = { type: 'custom_tool_call', call_id: stop.callId, name: stop.name, input: stop.input };
+    await conversation.push(call);
+    await conversation.push(toolOutputFor(call, stop.output));
+    emit({ type: 'tool_call', call_id: stop.callId, name: stop.name, input: stop.input });
+    emit({ type: 'tool_result', call_id: stop.callId, name: stop.name, ok: false, output: stop.output, duration_ms: 0 });
+    return true;
   }
 
   /** Calls at the end of history that have no output yet. */

@@ -47,7 +47,8 @@ export const INTERACTIVE_USAGE = `Usage: spark [options]              the intera
                              hands a task over, and the agent may delegate by itself
   --offline                  never contact the model hub
 Config: ${'${XDG_CONFIG_HOME:-~/.config}'}/spark/config.json (or SPARK_CONFIG): {"model", "server", "apiKey",
-  "approval", "allowTests", "allowNetwork", "sandbox", "loopGuard", "transport", "ctx"}. Env (over the file): SPARK_MODEL,
+  "approval", "allowTests", "allowNetwork", "sandbox", "loopGuard",
+  "checkPatchesWhileStreaming", "transport", "ctx"}. Env (over the file): SPARK_MODEL,
   SPARK_SERVER_URL, SPARK_API_KEY, SPARK_APPROVAL; also SPARK_PORT, SPARK_DATA_DIR, SPARK_CACHE_DIR, NO_COLOR.`;
 
 const HELP = [
@@ -125,6 +126,7 @@ export async function interactiveCommand(argv: readonly string[], signal: AbortS
     testsAllowed: values['allow-tests'] ?? config.allowTests ?? false,
     networkAllowed: values['allow-network'] ?? config.allowNetwork ?? false, sandbox,
     ...(config.loopGuard === false ? { loopGuard: false } : {}),
+    ...(config.checkPatchesWhileStreaming === false ? { checkPatchesWhileStreaming: false } : {}),
     ...(deepModel === undefined ? {} : { deepModel }),
     // The app answers approval.requested events with the approval op.
     approve: 'op',

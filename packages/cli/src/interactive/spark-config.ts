@@ -25,6 +25,8 @@ const configSchema = z.object({
   sandbox: z.enum(['auto', 'off']).optional(),
   /** Stop a model that repeats itself (default true). */
   loopGuard: z.boolean().optional(),
+  /** Check apply_patch hunks as they stream and stop the first that cannot apply (default true). */
+  checkPatchesWhileStreaming: z.boolean().optional(),
   transport: z.enum(['auto', 'websocket', 'http']).optional(),
   /** Context size of the embedded engine. */
   ctx: z.number().int().min(512).optional(),

@@ -9,6 +9,7 @@ import { MarkdownRenderer } from '../tui/markdown-renderer.js';
 import { formatStatusLine } from '../tui/status-line.js';
 import { truncateAnsi } from '../tui/text-width.js';
 import { BackgroundView, isBackgroundEvent } from './background-view.js';
+import { LivePatchView } from './live-patch-view.js';
 
 /** Lines of a tool's output shown under its call (the model sees all of it). */
 export const TOOL_OUTPUT_PREVIEW_LINES = 4;
@@ -48,6 +49,8 @@ export class TuiApp {
   private readonly keys = new KeyParser();
   private readonly editor = new LineEditor();
   private markdown = new MarkdownRenderer();
+  /** apply_patch calls drawn as they stream. */
+  private readonly livePatch = new LivePatchView();
   /** The streaming answer's unfinished last line (raw markdown). */
   private partial = '';
   private running = false;
@@ -314,7 +317,16 @@ export class TuiApp {
         break;
       }
       case 'tool_input.delta':
-        this.activity = 'writing a tool call';
+        if (event.name === 'apply_patch') {
+          this.activity = 'writing a patch';
+          this.flushPartial();
+          this.print(this.livePatch.delta(event.call_id, event.delta));
+        } else {
+          this.activity = 'writing a tool call';
+        }
+        break;
+      case 'patch.hunk':
+        this.print(this.livePatch.mark(event));
         break;
       case 'approval.requested':
         this.approval = { requestId: event.request_id, request: event.request };
@@ -329,7 +341,8 @@ export class TuiApp {
       case 'tool_call':
         this.flushPartial();
         this.activity = `running ${event.name}`;
-        if (event.name === 'apply_patch') this.print(renderApplyPatch(event.input));
+        // A patch drawn as it streamed gets its last lines; one that arrived whole is drawn now.
+        if (event.name === 'apply_patch') this.print(this.livePatch.finish(event.call_id) ?? renderApplyPatch(event.input));
         else this.print([`${style.magenta('●')} ${style.bold(event.name)} ${style.dim(describeCall(event.input))}`]);
         break;
       case 'tool_result': {
@@ -354,6 +367,7 @@ export class TuiApp {
         this.print([style.dim(`  (context compacted by ${event.kind}: ~${event.tokens_before} → ~${event.tokens_after} tokens)`)]);
         break;
       case 'response.completed':
+        this.print(this.livePatch.settle());
         this.lastStats = { ttftMs: event.stats.ttft_ms, tokensPerSecond: event.stats.tokens_per_second };
         this.traceEvent('response', { ttft_ms: event.stats.ttft_ms, output_tokens: event.stats.output_tokens });
         break;
@@ -364,6 +378,7 @@ export class TuiApp {
         this.print([style.red(`error [${event.code}]: ${event.message}`)]);
         break;
       case 'turn.completed':
+        this.print(this.livePatch.finishAll());
         this.flushPartial();
         if (event.status === 'interrupted') this.print([style.yellow('■ interrupted')]);
         else if (event.status === 'max_steps') this.print([style.yellow(`■ stopped after ${event.steps} steps`)]);
@@ -542,6 +557,7 @@ export class TuiApp {
     const width = Math.max(20, columns);
     const rows: string[] = [];
     if (this.partial !== '') rows.push(this.markdown.previewLine(this.partial));
+    rows.push(...this.livePatch.liveRows().map((row) => truncateAnsi(row, width)));
     if (this.running && this.activity !== '') rows.push(style.dim(`… ${this.activity}  (Esc to stop, Enter to steer, Tab to queue)`));
     const agent = this.host.agent();
     agent.queuedMessages.forEach((text, index) => {

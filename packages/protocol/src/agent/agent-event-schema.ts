@@ -86,7 +86,8 @@ export const agentEventSchema = z.discriminatedUnion('type', [
   event('turn.started', { turn: z.number().int(), input: z.string() }),
   event('response.started', { response_id: z.string() }),
   event('text.delta', { response_id: z.string(), delta: z.string() }),
-  event('tool_input.delta', { response_id: z.string(), call_id: z.string(), delta: z.string() }),
+  // `name`: the tool the call is for (known from the call's start), so a UI can draw a patch as it forms.
+  event('tool_input.delta', { response_id: z.string(), call_id: z.string(), delta: z.string(), name: z.string().optional() }),
   event('message', { text: z.string(), partial: z.boolean() }),
   event('tool_call', { call_id: z.string(), name: z.string(), input: z.string() }),
   // `request_id` is what the `approval` op answers; `request` holds the full command or patch.
@@ -98,6 +99,14 @@ export const agentEventSchema = z.discriminatedUnion('type', [
   event('approval.decided', { request_id: z.string(), call_id: z.string(), decision: approvalDecisionSchema }),
   event('tool_result', {
     call_id: z.string(), name: z.string(), ok: z.boolean(), output: z.string(), exit_code: z.number().int().nullable().optional(), duration_ms: z.number(),
+  }),
+  // One piece of an apply_patch call checked against the workspace while the call streams (nothing is written):
+  // `hunk` is 1-based within its `*** Update File` section (0 for an add or a delete); on failure, `expected` holds the
+  // lines sought and `excerpt` the file's nearest text; `stopped`: the agent stopped the response to let the model retry.
+  event('patch.hunk', {
+    call_id: z.string(), path: z.string(), hunk: z.number().int().nonnegative(), ok: z.boolean(),
+    code: z.string().optional(), message: z.string().optional(), expected: z.array(z.string()).optional(), excerpt: z.string().optional(),
+    stopped: z.boolean().optional(),
   }),
   event('patch.applied', { call_id: z.string(), changes: z.array(z.object({ kind: z.enum(['A', 'M', 'D']), path: z.string() })) }),
   event('patch.undone', { call_id: z.string(), restored: z.array(z.string()) }),

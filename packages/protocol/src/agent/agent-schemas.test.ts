@@ -41,6 +41,7 @@ const EVENTS: AgentEvent[] = [
   { ...at, type: 'approval.decided', request_id: 'approval-1', call_id: 'call_1', decision: 'deny' },
   { ...at, type: 'tool_result', call_id: 'call_1', name: 'shell', ok: true, output: 'ok', exit_code: null, duration_ms: 3 },
   { ...at, type: 'tool_result', call_id: 'call_2', name: 'read_file', ok: true, output: 'text', duration_ms: 1 },
+  { ...at, type: 'patch.hunk', call_id: 'call_3', path: 'a.ts', hunk: 1, ok: false, code: 'context_not_found', message: 'm', expected: ['x'], excerpt: '1 | y', stopped: true },
   { ...at, type: 'patch.applied', call_id: 'call_3', changes: [{ kind: 'M', path: 'a.ts' }] },
   { ...at, turn_id: null, type: 'patch.undone', call_id: 'call_3', restored: ['a.ts'] },
   { ...at, type: 'file.reread', path: 'a.ts', deleted: false },

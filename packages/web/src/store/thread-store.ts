@@ -266,6 +266,9 @@ export class ThreadStore {
           ok: event.ok, output: event.output, exitCode: event.exit_code ?? null, durationMs: event.duration_ms,
         });
         return;
+      // The per-hunk checks of a streaming patch; the web shows the call's result, not each check.
+      case 'patch.hunk':
+        return;
       case 'patch.applied': {
         this.patchesStanding.push(event.call_id);
         const index = this.calls.get(event.call_id);

@@ -1,8 +1,8 @@
-import { bestCandidateExcerpt, type ExcerptLimits } from './best-candidate-excerpt.js';
-import { hunkOldLines, parsePatch, type HunkLine, type PatchOperation, type UpdateFileOperation } from './parse-patch.js';
+import type { ExcerptLimits } from './best-candidate-excerpt.js';
+import { locateHunk, type HunkPlacement } from './locate-hunk.js';
+import { parsePatch, type PatchOperation, type UpdateFileOperation } from './parse-patch.js';
 import { PatchError } from './patch-error.js';
 import type { PatchFileSystem } from './patch-file-system.js';
-import { seekSequence, type SeekResult } from './seek-sequence.js';
 
 /** Each touched path's content before the patch (undefined: it did not exist), for `undoPatch`. */
 export type Snapshot = ReadonlyMap<string, string | undefined>;
@@ -65,7 +65,7 @@ export async function applyPatch(
         if (text === undefined) {
           throw new PatchError('file_not_found', `Cannot update '${path}': the file does not exist`, { path, line: op.line });
         }
-        const updated = updateText(path, text, op, options);
+        const updated = applyHunks(path, text, op, options);
         const target = op.moveTo === undefined ? path : normalizePatchPath(op.moveTo);
         if (target !== path) {
           if ((await staged.read(target)) !== undefined) {
@@ -163,84 +163,28 @@ function joinText({ lines, eol, finalNewline }: SplitText): string {
   return lines.join(eol) + (finalNewline ? eol : '');
 }
 
-interface Replacement {
-  start: number;
-  deleteCount: number;
-  lines: readonly string[];
-}
-
-function updateText(path: string, text: string, op: UpdateFileOperation, options: ApplyPatchOptions): string {
+/** A file's text with an update's hunks applied (in memory); throws the first hunk's `PatchError`. */
+export function applyHunks(path: string, text: string, op: Pick<UpdateFileOperation, 'hunks'>, options: ApplyPatchOptions = {}): string {
   const file = splitText(text);
   // An empty file gets the conventional final newline once lines are added to it.
   if (text === '') file.finalNewline = true;
   const { lines } = file;
-  const replacements: Replacement[] = [];
+  const placements: HunkPlacement[] = [];
   let cursor = 0;
   op.hunks.forEach((hunk, index) => {
-    const where = { path, hunk: index + 1, line: hunk.line };
     const label = `'${path}', hunk ${index + 1} of ${op.hunks.length} (patch line ${hunk.line})`;
-    let start = cursor;
-    for (const anchor of hunk.anchors) {
-      // Anchors are headings met in file order: the first one after the cursor is meant.
-      const at = seekSequence(lines, [anchor], start)?.indices[0];
-      if (at === undefined) {
-        throw new PatchError(
-          'context_not_found',
-          `Failed to apply ${label}: the anchor '@@ ${anchor}' was not found${start > 0 ? ` after line ${start}` : ''}.\n${bestCandidateExcerpt(lines, [anchor], start, options.excerpt)}`,
-          where,
-        );
-      }
-      start = at + 1;
-    }
-    const body = hunk.lines;
-    if (!body.some((l) => l.kind !== '+')) {
-      // Pure insertion: after the innermost anchor, else at the end of the file.
-      const at = hunk.anchors.length > 0 ? start : lines.length;
-      replacements.push({ start: at, deleteCount: 0, lines: body.map((l) => l.text) });
-      cursor = at;
-      return;
-    }
-    const { used, found } = seekHunk(lines, body, hunk.isEndOfFile, start);
-    const at = found?.indices[0];
-    if (found === undefined || at === undefined) {
-      throw new PatchError(
-        'context_not_found',
-        `Failed to apply ${label}: its context and '-' lines were not found${start > 0 ? ` after line ${start}` : ''}. The file's real text is below; copy context from it exactly and retry.\n${bestCandidateExcerpt(lines, hunkOldLines(body), start, options.excerpt)}`,
-        where,
-      );
-    }
-    if (found.indices.length > 1 && hunk.anchors.length === 0) {
-      const shown = found.indices.slice(0, 10).map((i) => i + 1).join(', ');
-      throw new PatchError(
-        'ambiguous_match',
-        `Failed to apply ${label}: its context matches ${found.indices.length} places (starting at lines ${shown}). Add an '@@ <line>' anchor naming the enclosing function or class, or more context lines, so it matches once.`,
-        where,
-      );
-    }
-    // Context lines keep the file's real text (its whitespace and punctuation), not the patch's.
-    const replacement: string[] = [];
-    let offset = 0;
-    for (const line of used) {
-      if (line.kind === '+') replacement.push(line.text);
-      else if (line.kind === ' ') replacement.push(lines[at + offset++] ?? line.text);
-      else offset++;
-    }
-    replacements.push({ start: at, deleteCount: offset, lines: replacement });
-    cursor = at + offset;
+    const located = locateHunk(lines, hunk, cursor, { path, hunk: index + 1, label }, options.excerpt);
+    if (!located.ok) throw located.error;
+    placements.push(located.placement);
+    cursor = located.placement.next;
   });
-  for (const r of replacements.reverse()) lines.splice(r.start, r.deleteCount, ...r.lines);
+  for (const p of placements.reverse()) lines.splice(p.start, p.deleteCount, ...p.lines);
   return joinText(file);
 }
 
-// Codex's retry: trailing empty context lines often stand for the final newline, not a line.
-function seekHunk(lines: readonly string[], body: readonly HunkLine[], endOfFile: boolean, start: number): { used: readonly HunkLine[]; found: SeekResult | undefined } {
-  let used = body;
-  for (;;) {
-    const found = seekSequence(lines, hunkOldLines(used), start, { endOfFile });
-    const last = used.at(-1);
-    if (found !== undefined || used.length < 2 || last?.kind !== ' ' || last.text !== '') return { used, found };
-    used = used.slice(0, -1);
-  }
+/** A file's text as lines without terminators (what `locateHunk` searches). */
+export function fileLines(text: string): string[] {
+  return splitText(text).lines;
 }
 
 /** Lexically normalizes a patch path (`./a//b/../c` -> `a/c`) so one file has one key. */

@@ -45,17 +45,28 @@ export interface UpdateFileOperation {
 /** One file section of a patch. */
 export type PatchOperation = AddFileOperation | DeleteFileOperation | UpdateFileOperation;
 
-const BEGIN_PATCH = '*** Begin Patch';
-const END_PATCH = '*** End Patch';
-const ADD_FILE = '*** Add File: ';
-const DELETE_FILE = '*** Delete File: ';
-const UPDATE_FILE = '*** Update File: ';
-const MOVE_TO = '*** Move to: ';
-const END_OF_FILE = '*** End of File';
-const ANCHOR = '@@';
+/** The envelope's markers, shared with `PatchStreamParser` so both read one grammar. */
+export const PATCH_MARKERS = {
+  begin: '*** Begin Patch',
+  end: '*** End Patch',
+  addFile: '*** Add File: ',
+  deleteFile: '*** Delete File: ',
+  updateFile: '*** Update File: ',
+  moveTo: '*** Move to: ',
+  endOfFile: '*** End of File',
+  anchor: '@@',
+} as const;
+const BEGIN_PATCH = PATCH_MARKERS.begin;
+const END_PATCH = PATCH_MARKERS.end;
+const ADD_FILE = PATCH_MARKERS.addFile;
+const DELETE_FILE = PATCH_MARKERS.deleteFile;
+const UPDATE_FILE = PATCH_MARKERS.updateFile;
+const MOVE_TO = PATCH_MARKERS.moveTo;
+const END_OF_FILE = PATCH_MARKERS.endOfFile;
+const ANCHOR = PATCH_MARKERS.anchor;
 
-// `<<EOF`, `<<'EOF'`, `<<"EOF"`, optionally after `apply_patch ` (the shell form models copy).
-const HEREDOC_OPEN = /^(?:apply_patch\s+)?<<\s*(['"]?)([A-Za-z_][A-Za-z0-9_]*)\1$/;
+/** `<<EOF`, `<<'EOF'`, `<<"EOF"`, optionally after `apply_patch ` (the shell form models copy); group 2 is the terminator. */
+export const HEREDOC_OPEN = /^(?:apply_patch\s+)?<<\s*(['"]?)([A-Za-z_][A-Za-z0-9_]*)\1$/;
 
 interface Line {
   readonly text: string;
@@ -80,10 +91,10 @@ export function parsePatch(patch: string): PatchOperation[] {
   const begin = lines[0];
   const end = lines.at(-1);
   if (begin === undefined || begin.text.trim() !== BEGIN_PATCH) {
-    throw invalid(`The first line of the patch must be '${BEGIN_PATCH}'`, begin?.number ?? 1);
+    throw invalidPatchError(`The first line of the patch must be '${BEGIN_PATCH}'`, begin?.number ?? 1);
   }
   if (end === undefined || lines.length < 2 || end.text.trim() !== END_PATCH) {
-    throw invalid(`The last line of the patch must be '${END_PATCH}'`, end?.number ?? begin.number);
+    throw invalidPatchError(`The last line of the patch must be '${END_PATCH}'`, end?.number ?? begin.number);
   }
 
   const body = lines.slice(1, -1);
@@ -118,7 +129,7 @@ export function parsePatch(patch: string): PatchOperation[] {
       const parsed = parseHunks(body, i);
       i = parsed.next;
       if (parsed.hunks.length === 0) {
-        throw invalid(`Update file hunk for path '${path}' is empty`, line.number);
+        throw invalidPatchError(`Update file hunk for path '${path}' is empty`, line.number);
       }
       operations.push(
         moveTo === undefined
@@ -126,8 +137,8 @@ export function parsePatch(patch: string): PatchOperation[] {
           : { type: 'update', path, moveTo, hunks: parsed.hunks, line: line.number },
       );
     } else {
-      throw invalid(
-        `'${truncate(header)}' is not a valid file header; expected '*** Add File: <path>', '*** Delete File: <path>' or '*** Update File: <path>'`,
+      throw invalidPatchError(
+        `'${truncateQuoted(header)}' is not a valid file header; expected '*** Add File: <path>', '*** Delete File: <path>' or '*** Update File: <path>'`,
         line.number,
       );
     }
@@ -155,7 +166,7 @@ function parseHunks(body: readonly Line[], start: number): { hunks: Hunk[]; next
     }
     // Codex lets the first hunk omit its `@@` line; later hunks need one to start.
     if (i === hunkStart && hunks.length > 0) {
-      throw invalid(`Expected '@@' to start a new hunk, got '${truncate(line.text)}'`, line.number);
+      throw invalidPatchError(`Expected '@@' to start a new hunk, got '${truncateQuoted(line.text)}'`, line.number);
     }
 
     const hunkLines: HunkLine[] = [];
@@ -175,8 +186,8 @@ function parseHunks(body: readonly Line[], start: number): { hunks: Hunk[]; next
         hunkLines.push({ kind: prefix, text: text.slice(1) });
       } else {
         if (hunkLines.length === 0) {
-          throw invalid(
-            `Unexpected line in update hunk: '${truncate(text)}'. Every hunk line must start with ' ', '+' or '-'`,
+          throw invalidPatchError(
+            `Unexpected line in update hunk: '${truncateQuoted(text)}'. Every hunk line must start with ' ', '+' or '-'`,
             (body[i] as Line).number,
           );
         }
@@ -185,7 +196,7 @@ function parseHunks(body: readonly Line[], start: number): { hunks: Hunk[]; next
       i++;
     }
     if (hunkLines.length === 0) {
-      throw invalid('Update hunk does not contain any lines', line.number);
+      throw invalidPatchError('Update hunk does not contain any lines', line.number);
     }
     hunks.push({ anchors, lines: hunkLines, isEndOfFile, line: line.number });
   }
@@ -202,13 +213,14 @@ export function hunkNewLines(lines: readonly HunkLine[]): string[] {
   return lines.filter((l) => l.kind !== '-').map((l) => l.text);
 }
 
-function isAnchorLine(text: string): boolean {
+/** Whether a line is an `@@` hunk header (bare or with an anchor text). */
+export function isAnchorLine(text: string): boolean {
   return text.trimEnd() === ANCHOR || text.startsWith(ANCHOR + ' ');
 }
 
 function requirePath(raw: string, line: Line): string {
   const path = raw.trim();
-  if (path === '') throw invalid('Missing file path after the file header', line.number);
+  if (path === '') throw invalidPatchError('Missing file path after the file header', line.number);
   return path;
 }
 
@@ -222,10 +234,12 @@ function trimBlank(lines: Line[]): Line[] {
 
 const MAX_QUOTED_CHARS = 80;
 
-function truncate(text: string): string {
+/** A quoted line cut to a readable length for an error message. */
+export function truncateQuoted(text: string): string {
   return text.length > MAX_QUOTED_CHARS ? `${text.slice(0, MAX_QUOTED_CHARS)}...` : text;
 }
 
-function invalid(message: string, line: number): PatchError {
+/** The parse error both parsers throw or report. */
+export function invalidPatchError(message: string, line: number): PatchError {
   return new PatchError('invalid_patch', `Invalid patch (line ${line}): ${message}`, { line });
 }
