@@ -43,7 +43,7 @@ export async function benchLong(options: LongBenchOptions): Promise<void> {
   const results: Array<{ kv: string; rssMb: number; records: DepthRecord[] }> = [];
   for (const kv of options.kvTypes) {
     const server = await spawnServer([
-      '--model', options.modelPath, '--ctx', String(WINDOW), '--sequences', '1', '--kv-cache-type', kv,
+      '--model', 'gemma3-270m', '--offline', '--ctx', String(WINDOW), '--sequences', '1', '--kv-cache-type', kv,
       '--threads', String(options.threads), '--decode-threads', String(options.decodeThreads), '--no-speculation', '--no-app',
     ]);
     try {
