@@ -9,6 +9,7 @@ import { benchEdits } from './edits-bench.js';
 import { benchEditor } from './editor-bench.js';
 import { benchGateway } from './gateway-bench.js';
 import { benchLoad } from './load-bench.js';
+import { benchLong } from './long-bench.js';
 import { benchNetwork } from './network-bench.js';
 import { benchPeer } from './peer/peer-bench.js';
 import { benchTui } from './tui-bench.js';
@@ -17,7 +18,7 @@ import { benchServeVsDirect } from './serve-vs-direct.js';
 import { benchTurns } from './turns-bench.js';
 import { benchUpstream } from './upstream-bench.js';
 
-const WORKLOADS = ['peer', 'serve', 'turns', 'gateway', 'realtime', 'agent', 'tui', 'edits', 'load', 'upstream', 'app', 'editor', 'dual', 'agent-edits', 'network'] as const;
+const WORKLOADS = ['peer', 'serve', 'turns', 'gateway', 'realtime', 'agent', 'tui', 'edits', 'load', 'upstream', 'app', 'editor', 'dual', 'agent-edits', 'network', 'long'] as const;
 type Workload = (typeof WORKLOADS)[number];
 /** Views that run no local model: `--only` these and no model is resolved or pulled. */
 const MODEL_FREE: ReadonlySet<Workload> = new Set(['gateway', 'upstream', 'network']);
@@ -81,6 +82,15 @@ async function main(): Promise<void> {
     modelId: local.alias, modelPath: local.path, threads, decodeThreads, repeats, foregroundTokens: values.quick ? 48 : 96,
     ...(values['background-interval'] ? { backgroundStepInterval: Number(values['background-interval']) } : {}),
   });
+  if (only.has('long')) {
+    // Long context needs a model with a long trained window: Gemma 3 270M (32k), whatever --model says.
+    const gemma = await resolveModel('gemma3-270m', { pull: true });
+    await benchLong({
+      modelPath: gemma.path, threads, decodeThreads,
+      depths: values.quick ? [2048, 8192] : [2048, 8192, 16_384, 30_720],
+      kvTypes: ['f16', 'q8_0'],
+    });
+  }
   if (only.has('turns')) await benchTurns({ modelPath: local.path, serverArgs, maxOutputTokens: 40 });
   if (only.has('edits')) await benchEdits({
     modelId: local.alias,

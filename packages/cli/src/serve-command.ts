@@ -10,6 +10,7 @@ import {
 } from '@spark/server';
 import { CliError } from './cli-error.js';
 import { intOption, numberOption, parseApproval } from './cli-options.js';
+import { DEFAULT_MEMORY_BUDGET_SHARE, describeModelMemory, parseKvCacheFlags, parseMemoryBudget, parseRopeScaling } from './context-options.js';
 import { mountApp, type MountedApp } from './app/mount-app.js';
 import { openBrowser } from './app/open-browser.js';
 import { configPath, loadConfig } from './interactive/spark-config.js';
@@ -33,7 +34,16 @@ export const SERVE_USAGE = `Usage: spark serve [options]
                              needs --tls-key (default: plain HTTP; put a reverse proxy in front, or use these)
   --tls-key <file>           the certificate's PEM private key (unencrypted)
   --api-key <key>            require "Authorization: Bearer <key>"; repeatable (env SPARK_API_KEY, comma-separated)
-  --ctx <tokens>             context size per sequence (default: model's, at most 8192)
+  --ctx <tokens>             context size per sequence (default: the model's whole window where
+                             the memory budget holds it, else the most it holds); refused over the
+                             model's window or the budget
+  --memory-budget <size>     what each local model may take, weights plus KV cache: 8G, 512M, or a
+                             share of RAM such as 60% (default ${DEFAULT_MEMORY_BUDGET_SHARE * 100}% of RAM, split between models)
+  --kv-cache-type <t>        KV cache element type for K and V: f16 (default), q8_0 (half the
+                             memory), q4_0 (about a quarter); a quantized V needs flash attention
+  --kv-cache-type-k <t>, --kv-cache-type-v <t>   the same for K or V alone
+  --rope-scaling yarn --rope-scale <n> [--yarn-orig-ctx <n>]   stretch the trained window n times
+                             (Qwen2.5-Coder: --rope-scale 4 --yarn-orig-ctx 32768 for 131072 tokens)
   --sequences <n>            parallel sequences kept warm per model (default 4); requests beyond
                              them wait in the admission queue
   --max-queue <n>            requests that may wait for a sequence, per model, before 429 with
@@ -94,6 +104,13 @@ export async function serveCommand(argv: readonly string[], signal: AbortSignal,
       'tls-cert': { type: 'string' },
       'tls-key': { type: 'string' },
       ctx: { type: 'string' },
+      'memory-budget': { type: 'string' },
+      'kv-cache-type': { type: 'string' },
+      'kv-cache-type-k': { type: 'string' },
+      'kv-cache-type-v': { type: 'string' },
+      'rope-scaling': { type: 'string' },
+      'rope-scale': { type: 'string' },
+      'yarn-orig-ctx': { type: 'string' },
       sequences: { type: 'string' },
       'max-queue': { type: 'string' },
       'max-queue-wait': { type: 'string' },
@@ -137,6 +154,9 @@ export async function serveCommand(argv: readonly string[], signal: AbortSignal,
   const approval = values.approval === undefined ? undefined : parseApproval(values.approval);
   const contextSize = intOption('ctx', values.ctx, 0);
   const sequences = intOption('sequences', values.sequences, 0);
+  const memoryBudget = parseMemoryBudget(values['memory-budget']);
+  const kvCache = parseKvCacheFlags(values['kv-cache-type'], values['kv-cache-type-k'], values['kv-cache-type-v']);
+  const ropeScaling = parseRopeScaling(values['rope-scaling'], values['rope-scale'], values['yarn-orig-ctx']);
   const maxQueue = intOption('max-queue', values['max-queue'], 0);
   const maxQueueWait = intOption('max-queue-wait', values['max-queue-wait']);
   const threads = intOption('threads', values.threads, 0);
@@ -236,6 +256,10 @@ export async function serveCommand(argv: readonly string[], signal: AbortSignal,
       models,
       ...(contextSize === undefined ? {} : { contextSize }),
       ...(sequences === undefined ? {} : { sequences }),
+      // One budget for the server: each local model gets its share.
+      memoryBudgetBytes: Math.floor(memoryBudget.bytes / models.length),
+      ...kvCache,
+      ...ropeScaling,
       ...(threads === undefined ? {} : { threads }),
       ...(decodeThreads === undefined ? {} : { decodeThreads }),
       ...(values['no-prefix-reuse'] ? { prefixReuse: false } : {}),
@@ -256,10 +280,7 @@ export async function serveCommand(argv: readonly string[], signal: AbortSignal,
       }
     }
     const mb = (bytes: number): string => `${Math.round(bytes / 1e6)} MB`;
-    for (const held of local.memory()) {
-      process.stderr.write(`memory: ${held.id}: weights ${mb(held.weightsBytes)} (mapped), context ${mb(held.contextBytes)} `
-        + `(KV cache for ${held.sequences} x ${held.contextSize} tokens and compute buffers, estimated)\n`);
-    }
+    for (const held of local.memory()) process.stderr.write(`memory: ${describeModelMemory(held, memoryBudget)}\n`);
     const counts = local.threadCounts;
     process.stderr.write(`engine: ${local.buildType === 'localBuild' ? 'local build (OpenMP)' : 'prebuilt binaries'}, threads ${counts.prefill} prefill / ${counts.decode} decode / ${counts.verify} verify; `
       + `resident ${mb(process.memoryUsage.rss())}\n`);

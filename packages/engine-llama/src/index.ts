@@ -1,4 +1,9 @@
 export { LlamaEngine } from './llama-engine.js';
+export type { ModelMemory } from './llama-engine.js';
+export { chooseContextWindow, CONTEXT_SIZE_STEP, MIN_BUDGET_CONTEXT_SIZE } from './choose-context-window.js';
+export type { ContextCost, WindowChoice, WindowRequest } from './choose-context-window.js';
+export { DEFAULT_KV_CACHE_TYPE, KV_CACHE_TYPES, parseKvCacheType, validateKvCacheTypes } from './kv-cache-type.js';
+export type { KvCacheType, KvCacheTypes } from './kv-cache-type.js';
 export type { LlamaEngineEvent, LlamaFinishEvent, LlamaFinishMetadata, LlamaGenerationState, SpeculationTimings } from './llama-engine-event.js';
 export { buildEngine, EngineBuildError, engineBuildStatus, restoreEngineBuild } from './engine-build/engine-build.js';
 export { OPENMP_WAIT_POLICY, tuneOpenMpWait } from './openmp-wait.js';
@@ -8,9 +13,9 @@ export { nodeLlamaCppDirs, nodeLlamaCppVersions } from './engine-build/node-llam
 export type { NodeLlamaCppDirs } from './engine-build/node-llama-cpp-dirs.js';
 export type { EngineBuildErrorCode, EngineBuildOptions, EngineBuildResult, EngineBuildStatus } from './engine-build/engine-build.js';
 export {
-  DEFAULT_CONTEXT_SIZE, DEFAULT_SEQUENCES, MAX_SEQUENCES, DEFAULT_PREFILL_CHUNK_TOKENS, DEFAULT_MAX_QUEUED_REQUESTS, DEFAULT_MAX_DRAFT_TOKENS, MAX_VERIFY_BATCH_TOKENS, DEFAULT_SPECULATION_TOLERANCE,
+  DEFAULT_CONTEXT_SIZE, DEFAULT_SEQUENCES, DEFAULT_PREFILL_CHUNK_TOKENS, DEFAULT_MAX_QUEUED_REQUESTS, DEFAULT_MAX_DRAFT_TOKENS, MAX_VERIFY_BATCH_TOKENS, DEFAULT_SPECULATION_TOLERANCE,
 } from './llama-engine-options.js';
-export type { DryRepeatPenaltyOptions, LlamaEngineOptions, RepeatPenaltyOptions } from './llama-engine-options.js';
+export type { DryRepeatPenaltyOptions, LlamaEngineOptions, RepeatPenaltyOptions, RopeScalingOptions } from './llama-engine-options.js';
 export { speculationAdvice } from './speculation-advice.js';
 export type { SpeculationAdvice, SpeculationAdviceOptions } from './speculation-advice.js';
 export { MIN_KV_COPY_TOKENS } from './pick-sequence-slot.js';

@@ -1,14 +1,13 @@
 import { availableParallelism } from 'node:os';
 import type { KvCopy } from './copy-sequence-prefix.js';
+import { DEFAULT_KV_CACHE_TYPE, validateKvCacheTypes, type KvCacheType, type KvCacheTypes } from './kv-cache-type.js';
 import { MIN_KV_COPY_TOKENS } from './pick-sequence-slot.js';
 import { DEFAULT_BACKGROUND_STEP_INTERVAL } from './step-schedule.js';
 
-/** Tokens per sequence when neither the caller nor a smaller training context says otherwise. */
+/** Tokens per sequence without a memory budget, when neither the caller nor a smaller training context says otherwise. */
 export const DEFAULT_CONTEXT_SIZE = 8192;
-/** Parallel sequences (KV cache slots) per model when no memory budget is given. */
+/** Parallel sequences (KV cache slots) per model. */
 export const DEFAULT_SEQUENCES = 4;
-/** Upper bound on sequences derived from a memory budget. */
-export const MAX_SEQUENCES = 16;
 /** Prompt tokens evaluated between two abort checks during prefill. */
 export const DEFAULT_PREFILL_CHUNK_TOKENS = 256;
 /** Requests that may wait for a busy model before new ones are refused as overloaded. */
@@ -32,12 +31,30 @@ export const DEFAULT_MAX_DRAFT_TOKENS = MAX_VERIFY_BATCH_TOKENS - 1;
 export interface LlamaEngineOptions {
   /** Models to serve: the id clients use, and the GGUF file. Each is loaded once. */
   models: ReadonlyArray<{ id: string; path: string }>;
-  /** Tokens per sequence (one conversation). Default: min(model's training context, DEFAULT_CONTEXT_SIZE). */
+  /**
+   * Tokens per sequence (one conversation). Default: with `memoryBudgetBytes`, the largest window
+   * up to the model's (trained, or rope-scaled) one that fits the budget; without it,
+   * min(model's training context, DEFAULT_CONTEXT_SIZE). Refused when over the model's window
+   * or the budget.
+   */
   contextSize?: number;
-  /** Parallel sequences per model. Default: what fits kvMemoryBudgetBytes, else DEFAULT_SEQUENCES. */
+  /** Parallel sequences per model. Default DEFAULT_SEQUENCES. */
   sequences?: number;
-  /** Memory one model's context (KV cache and compute buffers) may take; used to derive `sequences`. */
-  kvMemoryBudgetBytes?: number;
+  /**
+   * Memory one model may take: weights plus its context (KV cache of every sequence and compute
+   * buffers), as node-llama-cpp estimates them. Picks the window (see `contextSize`). Default: none.
+   */
+  memoryBudgetBytes?: number;
+  /** KV cache element type of K. Default DEFAULT_KV_CACHE_TYPE (f16). */
+  kvCacheKeyType?: KvCacheType;
+  /** KV cache element type of V; quantized ones need flash attention. Default DEFAULT_KV_CACHE_TYPE (f16). */
+  kvCacheValueType?: KvCacheType;
+  /**
+   * Stretch the model's trained window with YaRN rope scaling (Qwen2.5: factor 4 over 32768 =
+   * 131072 tokens, as its model card describes). Applied as GGUF metadata overrides at load.
+   * Default: none (the trained window is the most a sequence holds).
+   */
+  ropeScaling?: RopeScalingOptions;
   /** CPU threads for prompt evaluation (prefill), and the cap for all evaluation. Default: all cores. */
   threads?: number;
   /**
@@ -124,6 +141,15 @@ export interface LlamaEngineOptions {
   backgroundStepInterval?: number;
 }
 
+/** YaRN rope scaling, as the `rope_scaling` block of a Hugging Face config spells it. */
+export interface RopeScalingOptions {
+  readonly type: 'yarn';
+  /** How many times the original window the model may hold (Qwen2.5: 4). */
+  readonly factor: number;
+  /** The window the model was trained on; default: the GGUF's `context_length`. */
+  readonly originalContextSize?: number;
+}
+
 /** Tokens the repetition penalty looks back over when none is given (llama.cpp's `repeat_last_n`). */
 export const DEFAULT_REPEAT_LAST_TOKENS = 64;
 
@@ -150,7 +176,9 @@ export interface DryRepeatPenaltyOptions {
 export interface ResolvedEngineOptions {
   readonly contextSize: number | undefined;
   readonly sequences: number | undefined;
-  readonly kvMemoryBudgetBytes: number | undefined;
+  readonly memoryBudgetBytes: number | undefined;
+  readonly kvCache: KvCacheTypes;
+  readonly ropeScaling: RopeScalingOptions | undefined;
   readonly threads: number;
   readonly decodeThreads: number;
   readonly verifyThreads: number;
@@ -184,7 +212,9 @@ export function resolveEngineOptions(options: LlamaEngineOptions, threadPool = f
   return {
     contextSize: positive('contextSize', options.contextSize),
     sequences: positive('sequences', options.sequences),
-    kvMemoryBudgetBytes: positive('kvMemoryBudgetBytes', options.kvMemoryBudgetBytes),
+    memoryBudgetBytes: positive('memoryBudgetBytes', options.memoryBudgetBytes),
+    kvCache: validateKvCacheTypes({ key: options.kvCacheKeyType ?? DEFAULT_KV_CACHE_TYPE, value: options.kvCacheValueType ?? DEFAULT_KV_CACHE_TYPE }, options.flashAttention ?? true),
+    ropeScaling: ropeScaling(options.ropeScaling),
     threads,
     decodeThreads,
     verifyThreads: Math.min(threads, positive('verifyThreads', options.verifyThreads) ?? threads),
@@ -206,6 +236,14 @@ export function resolveEngineOptions(options: LlamaEngineOptions, threadPool = f
     priorities: options.priorities ?? true,
     backgroundStepInterval: positive('backgroundStepInterval', options.backgroundStepInterval) ?? DEFAULT_BACKGROUND_STEP_INTERVAL,
   };
+}
+
+function ropeScaling(value: RopeScalingOptions | undefined): RopeScalingOptions | undefined {
+  if (value === undefined) return undefined;
+  if (value.type !== 'yarn') throw new RangeError(`LlamaEngine option ropeScaling.type must be 'yarn', got '${String(value.type)}'`);
+  if (!Number.isFinite(value.factor) || value.factor <= 1) throw new RangeError(`LlamaEngine option ropeScaling.factor must be a number above 1, got ${value.factor}`);
+  positive('ropeScaling.originalContextSize', value.originalContextSize);
+  return value;
 }
 
 function repeatPenalty(value: RepeatPenaltyOptions | undefined): RepeatPenaltyOptions | undefined {

@@ -4,6 +4,7 @@ import {
 } from '@spark/engine';
 import { BatchLimitCache, type BatchLimitSetup } from './batch-limit-cache.js';
 import { readContinuation } from './continuation-state.js';
+import type { WindowChoice } from './choose-context-window.js';
 import { copySequencePrefix } from './copy-sequence-prefix.js';
 import { decodeLoop, type PlanGrammars } from './decode-loop.js';
 import { functionNameGbnf } from './function-name-grammar.js';
@@ -17,6 +18,7 @@ import { MAX_VERIFY_BATCH_TOKENS, resolveEngineOptions, type LlamaEngineOptions,
 import { loadModelRuntime, type ModelRuntime, type PooledSequence } from './model-runtime.js';
 import { DEFAULT_CANDIDATES, probeNextTokenCandidates, type NextTokenCandidates, type NextTokenCandidatesOptions } from './next-token-candidates.js';
 import { tuneOpenMpWait } from './openmp-wait.js';
+import type { KvCacheTypes } from './kv-cache-type.js';
 import { OutputItems } from './output-items.js';
 import { PhaseThreads } from './phase-threads.js';
 import { commonPrefixLength, MIN_PREFIX_REUSE_TOKENS } from './pick-sequence-slot.js';
@@ -38,6 +40,20 @@ const NO_GRAMMARS: PlanGrammars = { text: undefined, callName: undefined, callAr
  * re-rendering or re-tokenizing the history. Reasoning items in a conversation are dropped: the
  * chat templates it renders have no place for them.
  */
+/** What one loaded model holds in memory and why its window has the size it has (for the start report). */
+export interface ModelMemory {
+  readonly id: string;
+  readonly weightsBytes: number;
+  readonly contextBytes: number;
+  readonly sequences: number;
+  readonly contextSize: number;
+  readonly trainContextSize: number;
+  readonly maxContextSize: number;
+  readonly windowReason: WindowChoice['reason'];
+  readonly kvCache: KvCacheTypes;
+  readonly memoryBudgetBytes: number | undefined;
+}
+
 export class LlamaEngine implements Engine {
   readonly name = 'llama';
   private readonly llama: Llama;
@@ -154,9 +170,11 @@ export class LlamaEngine implements Engine {
   }
 
   /** What each loaded model holds in memory: weights, and the context's KV cache and buffers (estimated). */
-  memory(): Array<{ readonly id: string; readonly weightsBytes: number; readonly contextBytes: number; readonly sequences: number; readonly contextSize: number }> {
+  memory(): ModelMemory[] {
     return [...this.runtimes.values()].map((runtime) => ({
       id: runtime.id, weightsBytes: runtime.weightsBytes, contextBytes: runtime.contextBytes, sequences: runtime.sequences, contextSize: runtime.contextSize,
+      trainContextSize: runtime.trainContextSize, maxContextSize: runtime.maxContextSize, windowReason: runtime.windowReason, kvCache: runtime.kvCache,
+      memoryBudgetBytes: this.options.memoryBudgetBytes,
     }));
   }
 

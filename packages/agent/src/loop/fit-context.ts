@@ -51,13 +51,35 @@ export class ContextFitter {
     if (!this.progressSinceCompaction) {
       throw new AgentError('context_exhausted', `The conversation needs ~${before} tokens of the model's ${this.budget.promptLimit}-token prompt budget even after compaction; start a new session or ask for less output.`);
     }
+    await this.compact(before, connection, model, signal, emit, false);
+  }
+
+  /**
+   * The server refused the prompt as longer than the model's window (`context_length_exceeded`,
+   * before any token): the estimate was low, so this compacts whatever it says, pruning and then
+   * summarising. The guard of `fit` holds: without a completed response since the last
+   * compaction, or with nothing left to compact, the turn ends with `context_exhausted`.
+   */
+  async overflowed(connection: ResponsesConnection, model: string, signal: AbortSignal, emit: (event: AgentEventBody) => void): Promise<void> {
+    const before = this.withUnsent();
+    if (!this.progressSinceCompaction) {
+      throw new AgentError('context_exhausted', `The server refused the conversation (~${before} tokens estimated) as longer than the model's window even after compaction; start a new session or ask for less output.`);
+    }
+    const compacted = await this.compact(before, connection, model, signal, emit, true);
+    if (!compacted) {
+      throw new AgentError('context_exhausted', `The server refused the conversation (~${before} tokens estimated) as longer than the model's window, and nothing older is left to compact; start a new session or send less.`);
+    }
+  }
+
+  /** Prunes old tool outputs, then summarises older turns (unless pruning reached the target and `force` is off). Whether anything changed. */
+  private async compact(before: number, connection: ResponsesConnection, model: string, signal: AbortSignal, emit: (event: AgentEventBody) => void, force: boolean): Promise<boolean> {
     this.progressSinceCompaction = false;
     const pruned = pruneToolOutputs(this.conversation.history);
     if (pruned.prunedChars > 0) {
       await this.replace(pruned.history);
       const after = this.withUnsent();
       emit({ type: 'compaction', kind: 'prune', tokens_before: before, tokens_after: after });
-      if (after <= this.budget.compactTarget) return;
+      if (!force && after <= this.budget.compactTarget) return true;
     }
     const event = await this.summarize(connection, model, signal);
     if (event !== undefined) emit(event);
@@ -65,6 +87,7 @@ export class ContextFitter {
     if (after > this.budget.promptLimit) {
       throw new AgentError('context_exhausted', `The current turn alone needs ~${after} tokens, more than the model's ${this.budget.promptLimit}-token prompt budget.`);
     }
+    return pruned.prunedChars > 0 || event !== undefined;
   }
 
   /** Summarises older turns into one message; undefined when there is nothing older to summarise. */

@@ -83,7 +83,7 @@ export class TurnLoop {
         steps += 1;
         await this.refreshStaleFiles();
         await this.options.context.fit(this.options.connection, this.options.request.model, controller.signal, emit);
-        const result = await this.streamStep(active, steps === 1);
+        const result = await this.streamFitted(active, steps === 1);
         if (result.text !== '') finalMessage = result.text;
         if (controller.signal.aborted) { status = 'interrupted'; break; }
         if (active.loop !== undefined) { status = 'repetition'; break; }
@@ -145,6 +145,22 @@ export class TurnLoop {
         type: 'tool_result', call_id: call.call_id, name: call.name, ok: outcome.ok, output: outcome.output,
         ...(outcome.exitCode === undefined ? {} : { exit_code: outcome.exitCode }), duration_ms: outcome.durationMs ?? Math.round(performance.now() - started),
       });
+    }
+  }
+
+  /**
+   * One step; when the server refuses it as longer than the model's window (before any token,
+   * so nothing streamed), the history is compacted and the step sent once more.
+   */
+  private async streamFitted(active: ActiveTurn, first: boolean): Promise<{ text: string }> {
+    try {
+      return await this.streamStep(active, first);
+    } catch (error) {
+      if (!(error instanceof ClientError && error.code === 'context_length_exceeded') || active.controller.signal.aborted) throw error;
+      const { connection, context, request, emit } = this.options;
+      emit({ type: 'warning', code: 'context_length_exceeded', message: "The server refused the conversation as longer than the model's window; compacting it and sending again." });
+      await context.overflowed(connection, request.model, active.controller.signal, emit);
+      return await this.streamStep(active, first);
     }
   }
 

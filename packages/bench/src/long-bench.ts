@@ -1,0 +1,151 @@
+import { readFile } from 'node:fs/promises';
+import { readGgufFileInfo } from 'node-llama-cpp';
+import { spawnServer } from './spawn-server.js';
+import { fmt } from './stats.js';
+import { WsTimingClient, type WsTurn } from './ws-timing-client.js';
+
+export interface LongBenchOptions {
+  /** The Gemma 3 270M GGUF (a 32k trained window). */
+  modelPath: string;
+  threads: number;
+  decodeThreads: number;
+  /** History depths in tokens; the first is the baseline the warm-turn goal compares against. */
+  depths: readonly number[];
+  /** KV cache types to serve with (one server each). */
+  kvTypes: readonly string[];
+}
+
+/** The window every server of this bench holds: Gemma 3 270M's whole trained one. */
+const WINDOW = 32_768;
+/** Output tokens the cold turn decodes (decode speed at depth). */
+const DECODE_TOKENS = 64;
+/** Goal: a warm turn at depth within this of the same turn at the first depth. */
+const WARM_TTFT_GOAL = 1.5;
+/** A first guess at Gemma 3 tokens per filler line; each cold turn's count corrects it. */
+const TOKENS_PER_LINE_GUESS = 24;
+
+interface DepthRecord {
+  depth: number;
+  inputTokens: number;
+  coldMs: number;
+  warmNewTokens: number;
+  warmMs: number;
+  decodeTokPerS: number;
+}
+
+/**
+ * Issue 18's long-context view: for each KV cache type, one `spark serve` holding 1 x 32768
+ * tokens; at each depth a cold turn (fresh history: prefill tok/s, then decode tok/s at that
+ * depth) and a warm WebSocket turn adding ~200 tokens (TTFT), plus the server's resident memory.
+ */
+export async function benchLong(options: LongBenchOptions): Promise<void> {
+  const kvPerToken = await kvBytesPerToken(options.modelPath);
+  const results: Array<{ kv: string; rssMb: number; records: DepthRecord[] }> = [];
+  for (const kv of options.kvTypes) {
+    const server = await spawnServer([
+      '--model', 'gemma3-270m', '--offline', '--ctx', String(WINDOW), '--sequences', '1', '--kv-cache-type', kv,
+      '--threads', String(options.threads), '--decode-threads', String(options.decodeThreads), '--no-speculation', '--no-app',
+    ]);
+    try {
+      const rssMb = await residentMb(server.pid);
+      const client = await WsTimingClient.connect(server.url);
+      try {
+        const model = 'gemma3-270m';
+        const records: DepthRecord[] = [];
+        let perLine = TOKENS_PER_LINE_GUESS;
+        for (const [index, depth] of options.depths.entries()) {
+          const lines = Math.floor(depth / perLine);
+          const record = await measureDepth(client, model, depth, lines, `${kv}-${index}`);
+          perLine = record.inputTokens / lines;
+          records.push(record);
+        }
+        results.push({ kv, rssMb, records });
+      } finally {
+        await client.close();
+      }
+    } finally {
+      await server.stop();
+    }
+  }
+
+  console.log(`\n== long: Gemma 3 270M, 1 x ${WINDOW} tokens, threads ${options.threads}/${options.decodeThreads} ==`);
+  console.log(['kv', 'depth', 'input tok', 'cold ms', 'prefill tok/s', 'warm +tok', 'warm TTFT ms', 'x first', 'decode tok/s', 'KV read/token'].map((h) => h.padEnd(14)).join(''));
+  for (const { kv, records } of results) {
+    const base = records[0]?.warmMs ?? NaN;
+    for (const r of records) {
+      const kvRead = r.inputTokens * kvPerToken * (kv === 'q8_0' ? 34 / 64 : kv === 'q4_0' ? 18 / 64 : 1);
+      console.log([kv, String(r.depth), String(r.inputTokens), fmt(r.coldMs, 0), fmt((r.inputTokens / r.coldMs) * 1000, 0), String(r.warmNewTokens), fmt(r.warmMs, 0), fmt(r.warmMs / base, 2), fmt(r.decodeTokPerS, 1), `${fmt(kvRead / 1e6, 0)} MB`]
+        .map((c) => c.padEnd(14)).join(''));
+    }
+  }
+  for (const { kv, rssMb } of results) console.log(`resident after load, ${kv}: ${fmt(rssMb, 0)} MB (1 sequence of ${WINDOW}; KV ${kv} estimated ${fmt((WINDOW * kvPerToken * (kv === 'q8_0' ? 34 / 64 : kv === 'q4_0' ? 18 / 64 : 1)) / 1e6, 0)} MB of it)`);
+  for (const { kv, records } of results) {
+    const base = records[0];
+    const deepest = records.at(-1);
+    if (base === undefined || deepest === undefined || base === deepest) continue;
+    const ratio = deepest.warmMs / base.warmMs;
+    console.log(`${kv}: warm TTFT at ${deepest.depth} / at ${base.depth}: ${fmt(ratio, 2)} (goal <= ${WARM_TTFT_GOAL}: ${ratio <= WARM_TTFT_GOAL ? 'met' : 'MISSED'}); `
+      + `decode ${fmt(deepest.decodeTokPerS, 1)} vs ${fmt(base.decodeTokPerS, 1)} tok/s; cold prefill ${fmt((deepest.inputTokens / deepest.coldMs) * 1000, 0)} vs ${fmt((base.inputTokens / base.coldMs) * 1000, 0)} tok/s`);
+  }
+  console.log(`KV f16 per token per sequence: ${fmt(kvPerToken / 1024, 1)} KiB (every decoded token reads the whole KV of its sequence: attention is linear in depth per token, quadratic per prefill)`);
+}
+
+async function measureDepth(client: WsTimingClient, model: string, depth: number, lines: number, nonce: string): Promise<DepthRecord> {
+  const history = fillerLines(lines, nonce);
+  const cold = await client.create({
+    model, store: false, temperature: 0, max_output_tokens: DECODE_TOKENS,
+    input: [{ role: 'user', content: `${history}\n\nList every function above that multiplies by 3, one name a line, with its body.` }],
+  });
+  expectOk(cold, depth);
+  const warm = await client.create({
+    model, store: false, temperature: 0, max_output_tokens: 8, previous_response_id: cold.id,
+    input: [{ role: 'user', content: `Here are more:\n${fillerLines(8, `${nonce}-more`)}\nWhich of these adds 5?` }],
+  });
+  expectOk(warm, depth);
+  return {
+    depth,
+    inputTokens: cold.usage.input_tokens,
+    coldMs: cold.ttftMs,
+    warmNewTokens: warm.usage.input_tokens - warm.usage.input_tokens_details.cached_tokens,
+    warmMs: warm.ttftMs,
+    decodeTokPerS: decodeRate(cold),
+  };
+}
+
+function expectOk(turn: WsTurn, depth: number): void {
+  if (turn.terminal === 'response.failed') throw new Error(`turn at depth ${depth} failed: ${JSON.stringify(turn.events.at(-1)?.event).slice(0, 400)}`);
+}
+
+/** Tokens per second between the first and last text delta (the first token is prefill's). */
+function decodeRate(turn: WsTurn): number {
+  const deltas = turn.events.filter((timed) => timed.event.type === 'response.output_text.delta');
+  const first = deltas[0];
+  const last = deltas.at(-1);
+  if (first === undefined || last === undefined || turn.usage.output_tokens < 8) return NaN;
+  return ((turn.usage.output_tokens - 1) / (last.at - first.at)) * 1000;
+}
+
+function fillerLines(lines: number, nonce: string): string {
+  const out = [`// session ${nonce}`];
+  for (let i = 0; i < lines; i++) out.push(`function f${i}(value: number): number { return value * ${i % 17} + ${(i * 7) % 31}; }`);
+  return out.join('\n');
+}
+
+/** f16 K+V bytes one token takes in one sequence, from the GGUF's attention shape. */
+async function kvBytesPerToken(modelPath: string): Promise<number> {
+  const info = await readGgufFileInfo(modelPath, { readTensorInfo: false });
+  const arch = info.metadata.general.architecture;
+  const fields = (info.metadata as unknown as Record<string, Record<string, unknown>>)[arch] ?? {};
+  const attention = (fields['attention'] ?? {}) as Record<string, unknown>;
+  const layers = Number(fields['block_count']);
+  const kvHeads = Number(attention['head_count_kv']);
+  const keyLength = Number(attention['key_length']);
+  const valueLength = Number(attention['value_length']);
+  return layers * kvHeads * (keyLength + valueLength) * 2;
+}
+
+async function residentMb(pid: number): Promise<number> {
+  const status = await readFile(`/proc/${pid}/status`, 'utf8').catch(() => '');
+  const kb = /VmRSS:\s+(\d+)/.exec(status)?.[1];
+  return kb === undefined ? NaN : Number(kb) / 1024;
+}
