@@ -31,7 +31,7 @@ describe('chat activity (the relayed host frames, read by the extension)', () =>
     activity.fromHost(JSON.stringify({ type: 'events', events: [
       at(3, { type: 'turn.started', turn: 1, input: 'hi' }),
       at(4, { type: 'text.delta', response_id: 'x', delta: 'ok' }),
-      at(5, { type: 'tool_call', call_id: 'p1', name: 'apply_patch', input: JSON.stringify({ input: PATCH }) }),
+      at(5, { type: 'tool_call', call_id: 'p1', name: 'apply_patch', input: PATCH }),
       at(6, { type: 'patch.applied', call_id: 'p1', changes: [{ kind: 'A', path: 'a.txt' }] }),
     ] }));
     assert.equal(status.state, 'working');

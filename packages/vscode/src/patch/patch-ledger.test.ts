@@ -18,7 +18,7 @@ function snapshot(history: ThreadSnapshot['history'], undoable?: ThreadSnapshot[
 describe('patch ledger', () => {
   it('pairs a patch.applied event with the patch text of its tool call, and tracks what undo restores', () => {
     const ledger = new PatchLedger();
-    assert.equal(ledger.apply(at({ type: 'tool_call', call_id: 'p1', name: 'apply_patch', input: JSON.stringify({ input: PATCH }) })), undefined);
+    assert.equal(ledger.apply(at({ type: 'tool_call', call_id: 'p1', name: 'apply_patch', input: PATCH })), undefined);
     const applied = ledger.apply(at({ type: 'patch.applied', call_id: 'p1', changes: [{ kind: 'A', path: 'a.txt' }] }));
     assert.deepEqual(applied, { threadId: 't1', callId: 'p1', patch: PATCH, changes: [{ kind: 'A', path: 'a.txt' }] });
     assert.ok(ledger.isUndoable('t1', 'p1'));

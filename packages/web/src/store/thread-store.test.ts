@@ -104,7 +104,7 @@ test('patches applied and undone, queue changes and an interrupt keep the partia
   s.load({ snapshot: snapshot(), events: [] });
   for (const event of events(1, [
     { type: 'turn.started', turn: 1, input: 'go' },
-    { type: 'tool_call', call_id: 'p1', name: 'apply_patch', input: JSON.stringify({ input: '*** Begin Patch\n*** Add File: a\n+1\n*** End Patch' }) },
+    { type: 'tool_call', call_id: 'p1', name: 'apply_patch', input: '*** Begin Patch\n*** Add File: a\n+1\n*** End Patch' },
     { type: 'tool_result', call_id: 'p1', name: 'apply_patch', ok: true, output: 'Done', duration_ms: 3 },
     { type: 'patch.applied', call_id: 'p1', changes: [{ kind: 'A', path: 'a' }] },
     { type: 'queue.changed', queued: ['next', 'later'] },
