@@ -2,6 +2,7 @@ import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Agent, APPLY_PATCH_INSTRUCTIONS, BASE_SYSTEM_PROMPT, WORKSPACE_TOOLS, type AgentEvent } from '@spark/agent';
+import type { HistoryItem } from '@spark/protocol';
 import { connectResponses } from '@spark/client';
 import { LlamaEngine } from '@spark/engine-llama';
 import { startServer, type RunningServer } from '@spark/server';
@@ -19,6 +20,9 @@ export interface AgentEditsBenchOptions {
   /** Rounds; each runs every mode once, in alternating order. */
   rounds: number;
 }
+
+/** Set to 1 to print each run's patch text and the agent's patch checks, tool results and warnings. */
+const VERBOSE_ENV = 'SPARK_BENCH_VERBOSE';
 
 /** The targeted edit: a rename in the first function (six of its lines, four hunks). */
 const TARGETED: RenameEdit = { from: 'refunded', to: 'refundTotal', firstLine: 1, lastLine: 110 };
@@ -44,7 +48,10 @@ interface EditRun {
   streamed: boolean;
   /** ms from the user's message to the file on disk being the expected one (NaN: it never was). */
   finalFileMs: number;
+  /** The file came out exactly as asked. */
   applied: boolean;
+  /** The agent applied the model's patch (which may differ from the one asked for where the tiny model miscopied). */
+  patched: boolean;
 }
 
 interface Task { path: string; before: string; after: string; patch: string }
@@ -53,8 +60,9 @@ type Mode = 'spec off' | 'spec on' | 'fast apply off' | 'fast apply on';
 
 /**
  * Issue 23's agent-edits view: the real agent, over the real server (WebSocket), edits a
- * 200-line file with a forced `apply_patch` whose exact text the user message gives, so the
- * patch's tokens are copies of the prompt (what prompt lookup drafts). Speculation on and off are
+ * 200-line file with a forced `apply_patch` whose exact text the conversation already holds (the
+ * user's message and one earlier call of it, see `seededHistory`), so the patch's tokens are
+ * copies of the prompt (what prompt lookup drafts). Speculation on and off are
  * two engines on two servers in this process, rounds alternating so load hits both; engines are
  * tapped for their draft counts, which the API does not carry. A second pair times the agent's
  * fast apply (a patch replacing most of a file turned into a rewrite with the file as
@@ -68,7 +76,7 @@ export async function benchAgentEdits(options: AgentEditsBenchOptions): Promise<
   const small = `${file.split('\n').slice(0, REWRITE_LINES).join('\n')}\n`;
   const smallAfter = renamed(small, REWRITE);
   const rewrite: Task = { path: REWRITE_PATH, before: small, after: smallAfter, patch: wholeFilePatch(REWRITE_PATH, smallAfter) };
-  const common = { models: [{ id: options.modelId, path: options.modelPath }], contextSize: 8192, sequences: 1, threads: options.threads, decodeThreads: options.decodeThreads };
+  const common = { models: [{ id: options.modelId, path: options.modelPath }], contextSize: 8192, sequences: 2, threads: options.threads, decodeThreads: options.decodeThreads };
   const on = new TappedEngine(await LlamaEngine.create({ ...common, speculation: true }));
   const off = new TappedEngine(await LlamaEngine.create({ ...common, speculation: false }));
   const servers: RunningServer[] = [];
@@ -114,13 +122,14 @@ export async function benchAgentEdits(options: AgentEditsBenchOptions): Promise<
     return drafted > 0 ? `${fmt((100 * list.reduce((sum, run) => sum + run.accepted, 0)) / drafted, 0)}% of ${drafted}` : 'no drafts';
   };
   const applied = (mode: Mode): string => `${(runs.get(mode) ?? []).filter((run) => run.applied).length}/${(runs.get(mode) ?? []).length}`;
+  const patched = (mode: Mode): string => `${(runs.get(mode) ?? []).filter((run) => run.patched).length}/${(runs.get(mode) ?? []).length}`;
   const streamed = (mode: Mode): string => ((runs.get(mode) ?? []).some((run) => run.streamed) ? 'yes' : 'no (whole at the end)');
 
   console.log(`\n== agent edits (${options.modelId}; the agent over WebSocket, forced apply_patch on a ${file.split('\n').length - 1}-line file; threads ${options.threads}, decode ${options.decodeThreads}; medians of ${options.rounds} round(s), alternating) ==`);
-  console.log(['mode', 'patch tok/s', 'out tokens', 'drafts accepted', 'first patch ms', 'first hunk ms', 'streamed', 'applied'].map((h) => h.padEnd(16)).join(''));
+  console.log(['mode', 'patch tok/s', 'out tokens', 'drafts accepted', 'first patch ms', 'first hunk ms', 'streamed', 'applied', 'file as asked'].map((h) => h.padEnd(16)).join(''));
   for (const mode of ['spec off', 'spec on'] as const) {
     console.log([mode, fmt(figure(mode, 'tokPerSec')), fmt(figure(mode, 'outputTokens'), 0), acceptance(mode), fmt(figure(mode, 'firstPatchMs'), 0),
-      fmt(figure(mode, 'firstHunkMs'), 0), streamed(mode), applied(mode)].map((c) => c.padEnd(16)).join(''));
+      fmt(figure(mode, 'firstHunkMs'), 0), streamed(mode), patched(mode), applied(mode)].map((c) => c.padEnd(16)).join(''));
   }
   const speedup = figure('spec on', 'tokPerSec') / figure('spec off', 'tokPerSec');
   console.log(`patch tokens with speculation: ${fmt(speedup, 2)}x (goal >= 2x: ${speedup >= 2 ? 'met' : 'MISSED'}); `
@@ -140,9 +149,26 @@ function changedShare(before: string, after: string): string {
   return fmt((100 * a.filter((line, index) => line !== b[index]).length) / Math.max(1, a.length - 1), 0);
 }
 
-/** The user's message: the edit and the exact patch to send, so a tiny model writes a real one. */
+/** The user's message: the edit and the exact patch to send. */
 function taskText(task: Task): string {
   return `Edit ${task.path}. Call apply_patch with exactly this patch, character for character:\n\n${task.patch}`;
+}
+
+/** The second request, after the seeded first one. */
+const AGAIN_TEXT = 'Call apply_patch with exactly the same patch again.';
+
+/**
+ * The conversation the agent resumes: the task, the model's own call with that patch, its
+ * output. Shown the patch only as a user's text, a 135M-270M model strays at once (Gemma 3 270M
+ * closes an empty Update; SmolLM2 adds a file of its own); shown one call of it, both copy it
+ * exactly, which is what this bench needs: a real patch that is mostly copied text.
+ */
+function seededHistory(task: Task): HistoryItem[] {
+  return [
+    { type: 'message', role: 'user', content: taskText(task) },
+    { type: 'custom_tool_call', call_id: 'call_seeded', name: 'apply_patch', input: task.patch },
+    { type: 'custom_tool_call_output', call_id: 'call_seeded', output: 'Done. The file was then restored to its previous text.' },
+  ];
 }
 
 /** A patch that replaces a whole file: Delete, then Add with the new text. */
@@ -167,17 +193,20 @@ async function editOnce(
   let deltas = 0;
   let input = '';
   let applied = false;
+  let patched = false;
   try {
     const agent = new Agent({
       connection, model, workspace, tools: WORKSPACE_TOOLS, contextWindow: 8192, approval: 'auto-in-workspace', loopGuard: false,
       instructions: `${BASE_SYSTEM_PROMPT}\n\n${APPLY_PATCH_INSTRUCTIONS}`, maxStepsPerTurn: 1,
       requestOverrides: { temperature: 0, max_output_tokens: patchTokens },
       firstStepOverrides: { tool_choice: { type: 'custom', name: 'apply_patch' } },
+      resume: { history: seededHistory(task), undo: [], turns: 1 },
       ...(step.fastApply ? { fastApply: true } : {}),
     });
     const started = performance.now();
-    for await (const event of agent.run(taskText(task))) {
+    for await (const event of agent.run(AGAIN_TEXT)) {
       const now = performance.now() - started;
+      if (process.env[VERBOSE_ENV] === '1' && (event.type === 'patch.hunk' || event.type === 'tool_result' || event.type === 'warning' || event.type === 'error')) process.stderr.write(`${JSON.stringify(event)}\n`);
       if (event.type === 'tool_input.delta') {
         deltas += 1;
         if (Number.isNaN(firstPatchAt)) firstPatchAt = now;
@@ -186,11 +215,14 @@ async function editOnce(
       }
       if (hunkVerified(event) && Number.isNaN(firstHunkAt)) firstHunkAt = now;
       if (event.type === 'patch.applied') {
+        patched = true;
         finalAt = now;
         applied = (await readFile(join(workspace, task.path), 'utf8')) === task.after;
       }
     }
     if (Number.isNaN(firstHunkAt) && completeHunks(`${input}\n***`) > 0) firstHunkAt = finalAt;
+    // What the model wrote, for a run whose file came out wrong.
+    if (process.env[VERBOSE_ENV] === '1') process.stderr.write(`--- patch input (${deltas} deltas):\n${input}\n---\n`);
   } finally {
     await connection.close();
   }
@@ -208,6 +240,7 @@ async function editOnce(
       streamed: deltas > 1,
       finalFileMs: applied ? finalAt : Number.NaN,
       applied,
+      patched,
     },
     inputTokens: generation?.usage?.inputTokens ?? Number.NaN,
   };
