@@ -6,7 +6,7 @@ import { after, before, describe, it } from 'node:test';
 import { EngineError, type ConversationItem, type GenerateRequest, type ToolSpec } from '@spark/engine';
 import type { LlamaEngineEvent } from './llama-engine-event.js';
 import { LlamaEngine } from './llama-engine.js';
-import { APPLY_PATCH_LARK } from './testing/apply-patch-lark.js';
+import { APPLY_PATCH_LARK_GRAMMAR as APPLY_PATCH_LARK } from '@spark/protocol';
 
 const MODEL_PATH = process.env['SPARK_TEST_MODEL_PATH'] ?? '/root/.cache/spark/models/smollm2-135m/SmolLM2-135M-Instruct.Q4_1.gguf';
 const MODEL = 'test-model';

@@ -3,7 +3,7 @@ import { describe, it } from 'node:test';
 import { EngineError } from '@spark/engine';
 import { customToolGbnf, larkToGbnf } from './lark-to-gbnf.js';
 import { regexToGbnf } from './regex-to-gbnf.js';
-import { APPLY_PATCH_LARK } from './testing/apply-patch-lark.js';
+import { APPLY_PATCH_LARK_GRAMMAR as APPLY_PATCH_LARK } from '@spark/protocol';
 
 const PARAM = 'tools[0].format.definition';
 

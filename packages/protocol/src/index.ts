@@ -46,6 +46,7 @@ export { fastApplyRequest, FAST_APPLY_INSTRUCTIONS } from './fast-apply-request.
 export type { FastApplyInput } from './fast-apply-request.js';
 // apply_patch (Codex's envelope): parse, seek, apply through a file-system interface, undo; runtime-neutral.
 export { parsePatch, hunkOldLines, hunkNewLines } from './patch/parse-patch.js';
+export { APPLY_PATCH_LARK_GRAMMAR } from './patch/apply-patch-grammar.js';
 export type { PatchOperation, AddFileOperation, DeleteFileOperation, UpdateFileOperation, Hunk, HunkLine } from './patch/parse-patch.js';
 export { seekSequence, foldPunctuation } from './patch/seek-sequence.js';
 export type { MatchRung, SeekResult, SeekOptions } from './patch/seek-sequence.js';

@@ -1,8 +1,10 @@
 /**
- * Codex CLI's apply_patch grammar, as `packages/agent` sends it (`APPLY_PATCH_LARK_GRAMMAR`,
- * from openai/codex `tool_apply_patch.lark`): a copy, since engine-llama cannot import the agent.
+ * Codex's apply_patch grammar, verbatim from openai/codex
+ * `codex-rs/core/src/tools/handlers/tool_apply_patch.lark` (commit 71163530a46d), minus a
+ * `# core/src/tools/handlers/tool_apply_patch.lark` comment line that revision carried between
+ * the rules; the same text other copies of the file hold.
  */
-export const APPLY_PATCH_LARK = `start: begin_patch hunk+ end_patch
+export const APPLY_PATCH_LARK_GRAMMAR = `start: begin_patch hunk+ end_patch
 begin_patch: "*** Begin Patch" LF
 end_patch: "*** End Patch" LF?
 
