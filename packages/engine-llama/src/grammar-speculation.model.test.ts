@@ -5,15 +5,17 @@
 // requests copy text from the prompt, so prompt lookup drafts and the drafts are accepted.
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { GenerateRequest, ToolSpec } from '@spark/engine';
 import type { LlamaFinishEvent } from './llama-engine-event.js';
 import { LlamaEngine } from './llama-engine.js';
+import { modelCacheDir } from './model-registry/model-cache-dir.js';
 import { longExactBatches } from './testing/long-exact-batches.js';
 
 const MODELS = [
-  { name: 'SmolLM2', path: process.env['SPARK_TEST_MODEL_PATH'] ?? '/root/.cache/spark/models/smollm2-135m/SmolLM2-135M-Instruct.Q4_1.gguf' },
-  { name: 'Gemma 3 270M', path: process.env['SPARK_TEST_GEMMA_PATH'] ?? '/root/.cache/spark/models/gemma3-270m/gemma-3-270m-q4_k_m.gguf' },
+  { name: 'SmolLM2', path: process.env['SPARK_TEST_MODEL_PATH'] ?? join(modelCacheDir(), 'smollm2-135m', 'SmolLM2-135M-Instruct.Q4_1.gguf') },
+  { name: 'Gemma 3 270M', path: process.env['SPARK_TEST_GEMMA_PATH'] ?? join(modelCacheDir(), 'gemma3-270m', 'gemma-3-270m-q4_k_m.gguf') },
 ];
 const MODEL = 'test-model';
 
