@@ -60,6 +60,8 @@ export interface CodexConfigOptions {
   model: string;
   catalogPath: string;
   supportsWebsockets: boolean;
+  /** Codex's sandbox; default `read-only` (a run that must write, e.g. apply a patch, in a container where Codex's own sandbox cannot start: `danger-full-access`). */
+  sandbox?: 'read-only' | 'workspace-write' | 'danger-full-access';
 }
 
 /**
@@ -73,7 +75,7 @@ export function codexConfigToml(options: CodexConfigOptions): string {
     `model_provider = ${tomlString(CODEX_PROVIDER_ID)}`,
     `model_catalog_json = ${tomlString(options.catalogPath)}`,
     'approval_policy = "never"',
-    'sandbox_mode = "read-only"',
+    `sandbox_mode = ${tomlString(options.sandbox ?? 'read-only')}`,
     'check_for_update_on_startup = false',
     '',
     '[analytics]',
@@ -174,7 +176,7 @@ export async function runCodexExec(workspace: CodexWorkspace, options: CodexExec
   await writeFile(join(workspace.codexHome, 'config.toml'), configToml);
   const args = [
     codexEntry(), 'exec', '--json', '--strict-config', '--skip-git-repo-check', '--ephemeral', '--ignore-rules',
-    '--sandbox', 'read-only', '--color', 'never', '-C', workspace.repo, options.prompt,
+    '--sandbox', options.sandbox ?? 'read-only', '--color', 'never', '-C', workspace.repo, options.prompt,
   ];
   // A minimal environment: no OPENAI_API_KEY, no proxy variables, nothing from the user's HOME.
   const env: NodeJS.ProcessEnv = {
