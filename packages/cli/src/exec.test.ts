@@ -21,7 +21,8 @@ function script(request: GenerateRequest): readonly ScriptStep[] {
   if (latest?.type === 'tool_result' && /^(Exit code|The user declined)/.test(latest.output)) return [{ type: 'text', text: `shell said: ${latest.output.split('\n')[0] ?? ''}` }];
   if (last?.type === 'user' && last.text.startsWith('shell: ')) return [{ type: 'tool_call', name: 'shell', arguments: JSON.stringify({ command: last.text.slice(7), timeout_ms: 0 }) }];
   if (last?.type === 'user' && last.text.startsWith('and')) return [{ type: 'text', text: 'Still here.' }];
-  if (last?.type === 'user' && last.text.startsWith('repeat')) return Array.from({ length: 60 }, (): ScriptStep[] => [{ type: 'delay', ms: 2 }, { type: 'text', text: 'The module exports add.\n' }]).flat();
+  // 10 ms a line: the guard's stop must land well before the end even on a loaded CI machine.
+  if (last?.type === 'user' && last.text.startsWith('repeat')) return Array.from({ length: 60 }, (): ScriptStep[] => [{ type: 'delay', ms: 10 }, { type: 'text', text: 'The module exports add.\n' }]).flat();
   if (last?.type === 'user' && last.text.startsWith('loop')) return [{ type: 'tool_call', name: 'list_dir', arguments: '{"path":"","depth":0}' }];
   if (results === 0) return [{ type: 'tool_call', name: 'read_file', arguments: '{"path":"calc.py","offset":0,"limit":0}' }];
   if (results === 1) return [{ type: 'tool_call', name: 'apply_patch', arguments: PATCH, kind: 'custom' }];
