@@ -1,15 +1,13 @@
 // The real `spark` TUI under tmux while an apply_patch call streams (scripted engine): the patch
 // is drawn as a diff line by line with a mark per checked hunk, before the call ends.
 import assert from 'node:assert/strict';
-import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { GenerateRequest, ScriptStep } from '@spark/engine';
-import { startTestServer, TEST_MODEL, type TestServer } from '@spark/server/testing';
-import { TmuxSession } from '../testing/tmux.js';
+import { startScriptedTui, type ScriptedTui } from '../testing/scripted-tui.js';
+import type { TmuxSession } from '../testing/tmux.js';
 
-const CLI = new URL('../main.js', import.meta.url).pathname;
 const FILE = Array.from({ length: 30 }, (_, i) => `line ${i + 1}`).join('\n') + '\n';
 
 /** A good patch, a line per delta; its second hunk is long, so the call streams for a while after the first is checked. */
@@ -38,29 +36,19 @@ function script(request: GenerateRequest): readonly ScriptStep[] {
 }
 
 void describe('spark TUI: a patch forming as it streams (tmux)', () => {
-  let t: TestServer;
+  let tui: ScriptedTui;
   let tmux: TmuxSession;
   let workspace: string;
 
   before(async () => {
-    t = await startTestServer({ engineOptions: { script, contextSize: 100_000 } });
-    workspace = await mkdtemp(join(tmpdir(), 'spark-tui-patch-'));
-    await writeFile(join(workspace, 'notes.txt'), FILE);
-    const data = await mkdtemp(join(tmpdir(), 'spark-tui-patch-data-'));
-    tmux = await TmuxSession.start([process.execPath, CLI, '--server', `${t.url}/v1`, '--model', TEST_MODEL, '--approval', 'auto-in-workspace'], {
-      cwd: workspace, env: { SPARK_DATA_DIR: data, SPARK_CONFIG: join(data, 'none.json') }, columns: 100, rows: 40,
-    });
-    await tmux.waitFor(/ready/);
+    tui = await startScriptedTui({ script, files: { 'notes.txt': FILE }, approval: 'auto-in-workspace', rows: 40, name: 'tui-patch' });
+    ({ tmux, workspace } = tui);
   });
   after(async () => {
-    await tmux.kill();
-    await t.server.close();
+    await tui.close();
   });
 
-  async function ask(text: string): Promise<void> {
-    await tmux.type(text);
-    await tmux.keys('Enter');
-  }
+  const ask = (text: string): Promise<void> => tui.ask(text);
 
   void it('draws the patch as a diff while it streams, with a mark on each checked hunk, before the call ends', async () => {
     await ask('stream good');

@@ -1,15 +1,13 @@
 // The real `spark` TUI under tmux, driven by keys and read from the screen, against a real server
 // (scripted engine so every flow is exact).
 import assert from 'node:assert/strict';
-import { mkdtemp, readFile, writeFile, stat } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { GenerateRequest, ScriptStep } from '@spark/engine';
-import { startTestServer, TEST_MODEL, type TestServer } from '@spark/server/testing';
-import { TmuxSession } from '../testing/tmux.js';
+import { startScriptedTui, type ScriptedTui } from '../testing/scripted-tui.js';
+import type { TmuxSession } from '../testing/tmux.js';
 
-const CLI = new URL('../main.js', import.meta.url).pathname;
 const BG_PATCH = '*** Begin Patch\n*** Add File: bg.txt\n+from the background\n*** End Patch\n';
 const PATCH = '*** Begin Patch\n*** Update File: notes.txt\n@@\n-draft\n+final\n*** End Patch\n';
 
@@ -37,29 +35,19 @@ function script(request: GenerateRequest): readonly ScriptStep[] {
 }
 
 void describe('spark TUI under tmux', () => {
-  let t: TestServer;
+  let tui: ScriptedTui;
   let tmux: TmuxSession;
   let workspace: string;
 
   before(async () => {
-    t = await startTestServer({ engineOptions: { script, contextSize: 100_000 } });
-    workspace = await mkdtemp(join(tmpdir(), 'spark-tui-'));
-    await writeFile(join(workspace, 'notes.txt'), 'draft\n');
-    const data = await mkdtemp(join(tmpdir(), 'spark-tui-data-'));
-    tmux = await TmuxSession.start([process.execPath, CLI, '--server', `${t.url}/v1`, '--model', TEST_MODEL, '--approval', 'ask'], {
-      cwd: workspace, env: { SPARK_DATA_DIR: data, SPARK_CONFIG: join(data, 'none.json') }, columns: 100, rows: 30,
-    });
-    await tmux.waitFor(/ready/);
+    tui = await startScriptedTui({ script, files: { 'notes.txt': 'draft\n' }, approval: 'ask', rows: 30, name: 'tui' });
+    ({ tmux, workspace } = tui);
   });
   after(async () => {
-    await tmux.kill();
-    await t.server.close();
+    await tui.close();
   });
 
-  async function ask(text: string): Promise<void> {
-    await tmux.type(text);
-    await tmux.keys('Enter');
-  }
+  const ask = (text: string): Promise<void> => tui.ask(text);
 
   void it('starts with a banner and a status line, answers with rendered markdown', async () => {
     const start = await tmux.capture();

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { hunkNewLines, hunkOldLines, parsePatch, type PatchOperation } from './parse-patch.js';
+import { EVERY_SECTION_PATCH } from './every-section-patch.fixture.js';
 import { PatchError } from './patch-error.js';
 
 function parseError(patch: string): PatchError {
@@ -15,27 +16,7 @@ function parseError(patch: string): PatchError {
 
 describe('parsePatch', () => {
   it('parses add, delete, update with move, anchors and end-of-file', () => {
-    const ops = parsePatch(
-      [
-        '*** Begin Patch',
-        '*** Add File: src/new.ts',
-        '+export const a = 1;',
-        '+',
-        '*** Delete File: old.txt',
-        '*** Update File: src/a.ts',
-        '*** Move to: src/b.ts',
-        '@@ class Foo',
-        '@@   method() {',
-        ' keep',
-        '-gone',
-        '+added',
-        '@@',
-        ' tail',
-        '+last',
-        '*** End of File',
-        '*** End Patch',
-      ].join('\n'),
-    );
+    const ops = parsePatch(EVERY_SECTION_PATCH);
     const expected: PatchOperation[] = [
       { type: 'add', path: 'src/new.ts', contents: 'export const a = 1;\n\n', line: 2 },
       { type: 'delete', path: 'old.txt', line: 5 },

@@ -1,28 +1,11 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { EVERY_SECTION_PATCH } from './every-section-patch.fixture.js';
 import { parsePatch, type PatchOperation } from './parse-patch.js';
 import { PatchStreamParser, type PatchStreamPart } from './patch-stream-parser.js';
 
 const PATCHES: readonly string[] = [
-  [
-    '*** Begin Patch',
-    '*** Add File: src/new.ts',
-    '+export const a = 1;',
-    '+',
-    '*** Delete File: old.txt',
-    '*** Update File: src/a.ts',
-    '*** Move to: src/b.ts',
-    '@@ class Foo',
-    '@@   method() {',
-    ' keep',
-    '-gone',
-    '+added',
-    '@@',
-    ' tail',
-    '+last',
-    '*** End of File',
-    '*** End Patch',
-  ].join('\n'),
+  EVERY_SECTION_PATCH,
   // The first hunk without `@@`, blank lines as context and between sections, CRLF, a heredoc.
   ["apply_patch <<'EOF'", '*** Begin Patch', '*** Update File: a.py', ' def f():', '-    return 1', '+    return 2', '', '@@ def g():', ' x', '', '*** Add File: b.py', '+b', '', '*** End Patch', 'EOF', ''].join('\r\n'),
   ['', '  *** Begin Patch  ', '*** Update File: only.txt', '@@', '-a', '+b', '  *** End Patch  ', '', ''].join('\n'),
