@@ -30,7 +30,8 @@ interface Figures { ttftMs: number; tokPerSec: number; backgroundTokPerSec: numb
  * and 2 background generations decoding beside it, with the background at `priority:
  * 'background'` and, side by side in the same run, at 'foreground' (what no scheduling gives);
  * plus the background's own speed meanwhile. Every figure is a ratio to the idle foreground
- * measured in the same run.
+ * measured in the same round, and the ratios' median is printed: this machine's speed drifts by
+ * 10-30% between minutes, and a ratio of two medians taken in different rounds carries that drift.
  */
 export async function benchDual(options: DualBenchOptions): Promise<void> {
   const engine = await LlamaEngine.create({
@@ -57,9 +58,12 @@ export async function benchDual(options: DualBenchOptions): Promise<void> {
   }
 
   const med = (key: string, field: keyof Figures): number => median((results.get(key) ?? []).map((f) => f[field]));
-  const idleTtft = med('0:background', 'ttftMs');
-  const idleSpeed = med('0:background', 'tokPerSec');
-  console.log(`\n== dual: foreground beside background generations (${options.modelId}, embedded engine, threads ${options.threads}/${options.decodeThreads}, speculation off, background joins 1 fg step in ${options.backgroundStepInterval ?? DEFAULT_BACKGROUND_STEP_INTERVAL}; medians of ${options.repeats}) ==`);
+  /** The median over rounds of `key`'s figure divided by the idle foreground's in the same round. */
+  const ratio = (key: string, field: keyof Figures): number => {
+    const idle = results.get('0:background') ?? [];
+    return median((results.get(key) ?? []).map((f, round) => f[field] / (idle[round]?.[field] ?? Number.NaN)));
+  };
+  console.log(`\n== dual: foreground beside background generations (${options.modelId}, embedded engine, threads ${options.threads}/${options.decodeThreads}, speculation off, background joins 1 fg step in ${options.backgroundStepInterval ?? DEFAULT_BACKGROUND_STEP_INTERVAL}; medians of ${options.repeats}, x idle = median of per-round ratios) ==`);
   console.log('background          fg TTFT ms  x idle   fg tok/s  x idle   bg tok/s (all bg streams)');
   for (const background of BACKGROUND_COUNTS) {
     for (const priority of background === 0 ? (['background'] as const) : (['background', 'foreground'] as const)) {
@@ -67,11 +71,11 @@ export async function benchDual(options: DualBenchOptions): Promise<void> {
       const label = background === 0 ? 'none (idle)' : `${background} x ${priority === 'background' ? 'background' : 'fg (no prio)'}`;
       const ttft = med(key, 'ttftMs');
       const speed = med(key, 'tokPerSec');
-      console.log(`${label.padEnd(19)} ${fmt(ttft).padStart(9)}  ${fmt(ttft / idleTtft, 2).padStart(6)}  ${fmt(speed).padStart(9)}  ${fmt(speed / idleSpeed, 2).padStart(6)}   ${background === 0 ? '-' : fmt(med(key, 'backgroundTokPerSec'))}`);
+      console.log(`${label.padEnd(19)} ${fmt(ttft).padStart(9)}  ${fmt(ratio(key, 'ttftMs'), 2).padStart(6)}  ${fmt(speed).padStart(9)}  ${fmt(ratio(key, 'tokPerSec'), 2).padStart(6)}   ${background === 0 ? '-' : fmt(med(key, 'backgroundTokPerSec'))}`);
     }
   }
-  const ttft2 = med('2:background', 'ttftMs') / idleTtft;
-  const speed2 = med('2:background', 'tokPerSec') / idleSpeed;
+  const ttft2 = ratio('2:background', 'ttftMs');
+  const speed2 = ratio('2:background', 'tokPerSec');
   console.log(`goal with 2 background: fg TTFT <= 1.3x idle (${fmt(ttft2, 2)}x: ${ttft2 <= 1.3 ? 'met' : 'MISSED'}), fg tok/s >= 0.7x idle (${fmt(speed2, 2)}x: ${speed2 >= 0.7 ? 'met' : 'MISSED'})`);
 }
 
