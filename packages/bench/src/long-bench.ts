@@ -11,8 +11,24 @@ export interface LongBenchOptions {
   decodeThreads: number;
   /** History depths in tokens; the first is the baseline the warm-turn goal compares against. */
   depths: readonly number[];
-  /** KV cache types to serve with (one server each). */
-  kvTypes: readonly string[];
+  /** KV caches to serve with (one server each): element type, and full or window-sized sliding-window layers. */
+  caches: readonly LongCache[];
+}
+
+export interface LongCache {
+  kv: string;
+  swa: 'full' | 'window';
+}
+
+/** `f16`, `q8_0/window`: a cache as the bench's option and its tables spell it. */
+export function parseLongCache(spec: string): LongCache {
+  const [kv = '', swa = 'full', ...rest] = spec.split('/');
+  if (kv === '' || rest.length > 0 || (swa !== 'full' && swa !== 'window')) throw new Error(`a long-context cache is <kv type>[/full|/window], got '${spec}'`);
+  return { kv, swa };
+}
+
+function cacheLabel(cache: LongCache): string {
+  return cache.swa === 'window' ? `${cache.kv}/window` : cache.kv;
 }
 
 /** The window every server of this bench holds: Gemma 3 270M's whole trained one. */
@@ -39,11 +55,13 @@ interface DepthRecord {
  * depth) and a warm WebSocket turn adding ~200 tokens (TTFT), plus the server's resident memory.
  */
 export async function benchLong(options: LongBenchOptions): Promise<void> {
-  const kvPerToken = await kvBytesPerToken(options.modelPath);
-  const results: Array<{ kv: string; rssMb: number; records: DepthRecord[] }> = [];
-  for (const kv of options.kvTypes) {
+  const shape = await readKvShape(options.modelPath);
+  const kvPerToken = kvBytesPerToken(shape);
+  const results: Array<{ kv: string; cache: LongCache; rssMb: number; records: DepthRecord[] }> = [];
+  for (const cache of options.caches) {
+    const kv = cacheLabel(cache);
     const server = await spawnServer([
-      '--model', 'gemma3-270m', '--offline', '--ctx', String(WINDOW), '--sequences', '1', '--kv-cache-type', kv,
+      '--model', 'gemma3-270m', '--offline', '--ctx', String(WINDOW), '--sequences', '1', '--kv-cache-type', cache.kv, '--swa-cache', cache.swa,
       '--threads', String(options.threads), '--decode-threads', String(options.decodeThreads), '--no-speculation', '--no-app',
     ]);
     try {
@@ -59,7 +77,7 @@ export async function benchLong(options: LongBenchOptions): Promise<void> {
           perLine = record.inputTokens / lines;
           records.push(record);
         }
-        results.push({ kv, rssMb, records });
+        results.push({ kv, cache, rssMb, records });
       } finally {
         await client.close();
       }
@@ -70,15 +88,18 @@ export async function benchLong(options: LongBenchOptions): Promise<void> {
 
   console.log(`\n== long: Gemma 3 270M, 1 x ${WINDOW} tokens, threads ${options.threads}/${options.decodeThreads} ==`);
   console.log(['kv', 'depth', 'input tok', 'cold ms', 'prefill tok/s', 'warm +tok', 'warm TTFT ms', 'x first', 'decode tok/s', 'KV read/token'].map((h) => h.padEnd(14)).join(''));
-  for (const { kv, records } of results) {
+  for (const { kv, cache, records } of results) {
     const base = records[0]?.warmMs ?? NaN;
     for (const r of records) {
-      const kvRead = r.inputTokens * kvPerToken * (kv === 'q8_0' ? 34 / 64 : kv === 'q4_0' ? 18 / 64 : 1);
+      const kvRead = kvReadBytes(shape, r.inputTokens, cache);
       console.log([kv, String(r.depth), String(r.inputTokens), fmt(r.coldMs, 0), fmt((r.inputTokens / r.coldMs) * 1000, 0), String(r.warmNewTokens), fmt(r.warmMs, 0), fmt(r.warmMs / base, 2), fmt(r.decodeTokPerS, 1), `${fmt(kvRead / 1e6, 0)} MB`]
         .map((c) => c.padEnd(14)).join(''));
     }
   }
-  for (const { kv, rssMb } of results) console.log(`resident after load, ${kv}: ${fmt(rssMb, 0)} MB (1 sequence of ${WINDOW}; KV ${kv} estimated ${fmt((WINDOW * kvPerToken * (kv === 'q8_0' ? 34 / 64 : kv === 'q4_0' ? 18 / 64 : 1)) / 1e6, 0)} MB of it)`);
+  for (const { kv, cache, rssMb } of results) {
+    const held = cache.swa === 'window' ? 'the local layers hold their window' : `KV ${kv} estimated ${fmt(kvReadBytes(shape, WINDOW, cache) / 1e6, 0)} MB of it`;
+    console.log(`resident after load, ${kv}: ${fmt(rssMb, 0)} MB (1 sequence of ${WINDOW}; ${held})`);
+  }
   for (const { kv, records } of results) {
     const base = records[0];
     const deepest = records.at(-1);
@@ -131,8 +152,21 @@ function fillerLines(lines: number, nonce: string): string {
   return out.join('\n');
 }
 
-/** f16 K+V bytes one token takes in one sequence, from the GGUF's attention shape. */
-async function kvBytesPerToken(modelPath: string): Promise<number> {
+/** The model's KV shape: f16 bytes per token per layer, layers, and how many of them attend only over a sliding window. */
+interface KvShape {
+  bytesPerLayerToken: number;
+  layers: number;
+  /** Sliding-window (local) layers; 0 for a model without one. */
+  localLayers: number;
+  /** The local layers' window in tokens (Infinity without one). */
+  window: number;
+}
+
+/** Gemma 3 puts one global-attention layer after every five sliding-window ones (llama.cpp's `set_swa_pattern(6)` for gemma3). */
+const GEMMA3_SWA_PATTERN = 6;
+
+/** The KV shape from the GGUF's attention fields. */
+async function readKvShape(modelPath: string): Promise<KvShape> {
   const info = await readGgufFileInfo(modelPath, { readTensorInfo: false });
   const arch = info.metadata.general.architecture;
   const fields = (info.metadata as unknown as Record<string, Record<string, unknown>>)[arch] ?? {};
@@ -141,7 +175,29 @@ async function kvBytesPerToken(modelPath: string): Promise<number> {
   const kvHeads = Number(attention['head_count_kv']);
   const keyLength = Number(attention['key_length']);
   const valueLength = Number(attention['value_length']);
-  return layers * kvHeads * (keyLength + valueLength) * 2;
+  const slidingWindow = Number(attention['sliding_window']);
+  const windowed = String(arch) === 'gemma3' && Number.isFinite(slidingWindow) && slidingWindow > 0;
+  return {
+    bytesPerLayerToken: kvHeads * (keyLength + valueLength) * 2,
+    layers,
+    localLayers: windowed ? layers - Math.floor(layers / GEMMA3_SWA_PATTERN) : 0,
+    window: windowed ? slidingWindow : Infinity,
+  };
+}
+
+/** f16 K+V bytes of all layers for one token. */
+function kvBytesPerToken(shape: KvShape): number {
+  return shape.layers * shape.bytesPerLayerToken;
+}
+
+/**
+ * KV bytes one decoded token reads at this depth: every layer's cells with a full cache; with
+ * window-sized caches the local layers read only their window.
+ */
+function kvReadBytes(shape: KvShape, depth: number, cache: LongCache): number {
+  const scale = cache.kv === 'q8_0' ? 34 / 64 : cache.kv === 'q4_0' ? 18 / 64 : 1;
+  const local = cache.swa === 'window' ? shape.localLayers : 0;
+  return ((shape.layers - local) * depth + local * Math.min(depth, shape.window)) * shape.bytesPerLayerToken * scale;
 }
 
 async function residentMb(pid: number): Promise<number> {

@@ -9,7 +9,7 @@ import { benchEdits } from './edits-bench.js';
 import { benchEditor } from './editor-bench.js';
 import { benchGateway } from './gateway-bench.js';
 import { benchLoad } from './load-bench.js';
-import { benchLong } from './long-bench.js';
+import { benchLong, parseLongCache } from './long-bench.js';
 import { benchNetwork } from './network-bench.js';
 import { benchPeer } from './peer/peer-bench.js';
 import { benchTui } from './tui-bench.js';
@@ -38,6 +38,7 @@ async function main(): Promise<void> {
       'edit-prompts': { type: 'string' },
       'edit-tokens': { type: 'string' },
       'background-interval': { type: 'string' },
+      'long-caches': { type: 'string' },
     },
   });
   const only = new Set<Workload>((values.only ?? [...WORKLOADS]).map((name) => {
@@ -88,7 +89,7 @@ async function main(): Promise<void> {
     await benchLong({
       modelPath: gemma.path, threads, decodeThreads,
       depths: values.quick ? [2048, 8192] : [2048, 8192, 16_384, 30_720],
-      kvTypes: ['f16', 'q8_0'],
+      caches: (values['long-caches'] ?? 'f16,f16/window,q8_0').split(',').map(parseLongCache),
     });
   }
   if (only.has('turns')) await benchTurns({ modelPath: local.path, serverArgs, maxOutputTokens: 40 });

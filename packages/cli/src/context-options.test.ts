@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { DEFAULT_MEMORY_BUDGET_SHARE, describeModelMemory, parseKvCacheFlags, parseMemoryBudget, parseRopeScaling } from './context-options.js';
+import { DEFAULT_MEMORY_BUDGET_SHARE, describeModelMemory, parseKvCacheFlags, parseMemoryBudget, parseRopeScaling, parseSwaCache } from './context-options.js';
 
 const GiB = 2 ** 30;
 
@@ -21,6 +21,13 @@ void test('--kv-cache-type sets K and V; the per-tensor flags win; bad names are
   assert.deepEqual(parseKvCacheFlags('q8_0', 'q4_0', undefined), { kvCacheKeyType: 'q4_0', kvCacheValueType: 'q8_0' });
   assert.deepEqual(parseKvCacheFlags(undefined, undefined, 'q4_0'), { kvCacheValueType: 'q4_0' });
   assert.throws(() => parseKvCacheFlags('q3_k', undefined, undefined), /--kv-cache-type must be one of f16, q8_0, q4_0, got 'q3_k'/);
+});
+
+void test('--swa-cache picks window-sized or full sliding-window caches; anything else is refused', () => {
+  assert.deepEqual(parseSwaCache(undefined), {});
+  assert.deepEqual(parseSwaCache('window'), { swaFullCache: false });
+  assert.deepEqual(parseSwaCache('full'), { swaFullCache: true });
+  assert.throws(() => parseSwaCache('half'), /--swa-cache must be full or window, got 'half'/);
 });
 
 void test('--rope-scaling yarn needs a factor; the factor alone is refused', () => {

@@ -53,6 +53,14 @@ export function parseKvCacheFlags(both: string | undefined, key: string | undefi
   return { ...(keyType === undefined ? {} : { kvCacheKeyType: keyType }), ...(valueType === undefined ? {} : { kvCacheValueType: valueType }) };
 }
 
+/** `--swa-cache full|window`: how sliding-window layers keep their KV cells (unset: the engine's default). */
+export function parseSwaCache(raw: string | undefined): Pick<LlamaEngineOptions, 'swaFullCache'> {
+  if (raw === undefined) return {};
+  if (raw === 'full') return { swaFullCache: true };
+  if (raw === 'window') return { swaFullCache: false };
+  throw new CliError(`--swa-cache must be full or window, got '${raw}'`);
+}
+
 /** `--rope-scaling yarn --rope-scale <n> [--yarn-orig-ctx <n>]`, as llama-server spells them. */
 export function parseRopeScaling(type: string | undefined, scale: string | undefined, originalContext: string | undefined): Pick<LlamaEngineOptions, 'ropeScaling'> {
   if (type === undefined) {

@@ -10,7 +10,7 @@ import {
 } from '@spark/server';
 import { CliError } from './cli-error.js';
 import { intOption, numberOption, parseApproval } from './cli-options.js';
-import { DEFAULT_MEMORY_BUDGET_SHARE, describeModelMemory, parseKvCacheFlags, parseMemoryBudget, parseRopeScaling } from './context-options.js';
+import { DEFAULT_MEMORY_BUDGET_SHARE, describeModelMemory, parseKvCacheFlags, parseMemoryBudget, parseRopeScaling, parseSwaCache } from './context-options.js';
 import { mountApp, type MountedApp } from './app/mount-app.js';
 import { openBrowser } from './app/open-browser.js';
 import { configPath, loadConfig } from './interactive/spark-config.js';
@@ -42,6 +42,9 @@ export const SERVE_USAGE = `Usage: spark serve [options]
   --kv-cache-type <t>        KV cache element type for K and V: f16 (default), q8_0 (half the
                              memory), q4_0 (about a quarter); a quantized V needs flash attention
   --kv-cache-type-k <t>, --kv-cache-type-v <t>   the same for K or V alone
+  --swa-cache <window|full>  sliding-window models (Gemma 3): window (default) keeps only the
+                             window's cells for the local-attention layers (0.6x the memory at 32k);
+                             a cut deeper than the window holds re-reads the prompt. full keeps them all
   --rope-scaling yarn --rope-scale <n> [--yarn-orig-ctx <n>]   stretch the trained window n times
                              (Qwen2.5-Coder: --rope-scale 4 --yarn-orig-ctx 32768 for 131072 tokens)
   --sequences <n>            parallel sequences kept warm per model (default 4); requests beyond
@@ -108,6 +111,7 @@ export async function serveCommand(argv: readonly string[], signal: AbortSignal,
       'kv-cache-type': { type: 'string' },
       'kv-cache-type-k': { type: 'string' },
       'kv-cache-type-v': { type: 'string' },
+      'swa-cache': { type: 'string' },
       'rope-scaling': { type: 'string' },
       'rope-scale': { type: 'string' },
       'yarn-orig-ctx': { type: 'string' },
@@ -156,6 +160,7 @@ export async function serveCommand(argv: readonly string[], signal: AbortSignal,
   const sequences = intOption('sequences', values.sequences, 0);
   const memoryBudget = parseMemoryBudget(values['memory-budget']);
   const kvCache = parseKvCacheFlags(values['kv-cache-type'], values['kv-cache-type-k'], values['kv-cache-type-v']);
+  const swaCache = parseSwaCache(values['swa-cache']);
   const ropeScaling = parseRopeScaling(values['rope-scaling'], values['rope-scale'], values['yarn-orig-ctx']);
   const maxQueue = intOption('max-queue', values['max-queue'], 0);
   const maxQueueWait = intOption('max-queue-wait', values['max-queue-wait']);
@@ -259,6 +264,7 @@ export async function serveCommand(argv: readonly string[], signal: AbortSignal,
       // One budget for the server: each local model gets its share.
       memoryBudgetBytes: Math.floor(memoryBudget.bytes / models.length),
       ...kvCache,
+      ...swaCache,
       ...ropeScaling,
       ...(threads === undefined ? {} : { threads }),
       ...(decodeThreads === undefined ? {} : { decodeThreads }),

@@ -14,6 +14,7 @@ import type { SequenceGate } from './sequence-gate.js';
 import type { Draft, Speculator } from './speculator.js';
 import type { StepBatcher } from './step-batcher.js';
 import { fitDraftToGrammar, stopWith, verifyStep, type DecodeProgress, type VerifyStepContext } from './verify-step.js';
+import { windowSafePrefix } from './window-safe-prefix.js';
 
 /** Prompt tokens given to the detokenizer as context for the first output tokens. */
 const PROMPT_TAIL_TOKENS = 8;
@@ -86,7 +87,7 @@ export async function* decodeLoop(options: DecodeLoopOptions): AsyncGenerator<Ll
   let prompted = false;
   let cached = 0;
   try {
-    await gate.run(() => sequence.adaptStateToTokens(prompt.slice(0, reuse), false));
+    await gate.run(() => sequence.adaptStateToTokens(windowSafePrefix(sequence, prompt.slice(0, reuse)), false));
     cached = sequence.nextTokenIndex;
     options.onPrompt?.(cached);
     yield { type: 'prompt', inputTokens: prompt.length, cachedInputTokens: cached };

@@ -135,7 +135,7 @@ export class LlamaEngine implements Engine {
       if (!lease) throw new Error('no idle sequence at load');
       try {
         // A cache that cannot drop a rejected tail never speculates (see speculatorFor), nor can the probe run on it.
-        if (lease.sequence.sequence.needsCheckpoints) {
+        if (cannotCutTail(lease.sequence.sequence)) {
           this.batchLimits.set(runtime.id, 1);
           continue;
         }
@@ -355,13 +355,14 @@ export class LlamaEngine implements Engine {
    * Speculative decoding for a generation that can use it: greedy sampling (a draft is accepted
    * only where it equals the argmax, of the grammar-constrained distribution under a grammar:
    * structured output, tool calls, custom tools' grammars); a cache that cannot drop a rejected tail
-   * cheaply (recurrent or sliding-window state) does not speculate, nor does one with a
-   * repetition penalty (drafts are checked against the unpenalized argmax).
+   * (recurrent state) does not speculate, nor does one with a repetition penalty (drafts are
+   * checked against the unpenalized argmax). Window-sized sliding-window caches do: a rejected
+   * tail lies in the batch just decoded, and cutting there is exact (`windowSafePrefix`).
    */
   private speculatorFor(runtime: ModelRuntime, plan: GenerationPlan, request: GenerateRequest, sequence: LlamaContextSequence): Speculator | undefined {
     const { speculation, promptLookup, maxDraftTokens } = this.options;
     const penalized = this.options.repeatPenalty !== undefined || this.options.dryRepeatPenalty !== undefined;
-    if (!speculation || penalized || (this.batchLimits.get(runtime.id) ?? 0) < 2 || plan.prefillOnly || request.sampling.temperature !== 0 || sequence.needsCheckpoints) return undefined;
+    if (!speculation || penalized || (this.batchLimits.get(runtime.id) ?? 0) < 2 || plan.prefillOnly || request.sampling.temperature !== 0 || cannotCutTail(sequence)) return undefined;
     const prediction = plan.predictionTokens;
     if (!promptLookup && !prediction?.length) return undefined;
     let memory = this.speculationMemory.get(runtime.id);
@@ -427,4 +428,10 @@ async function disposeRuntime(runtime: ModelRuntime): Promise<void> {
 /** Whether ggml runs on OpenMP's persistent threads (a local build), not a pool made per evaluation. */
 function hasThreadPool(llama: Llama): boolean {
   return /\bOPENMP = 1\b/.test(llama.systemInfo);
+}
+
+/** Recurrent and hybrid state cannot drop a rejected draft's tokens (it is one state, not cells per position). */
+function cannotCutTail(sequence: LlamaContextSequence): boolean {
+  const insights = sequence.model.fileInsights;
+  return insights.isRecurrent || insights.isHybrid;
 }

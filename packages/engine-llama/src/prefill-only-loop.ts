@@ -4,6 +4,7 @@ import type { GenerationPlan } from './generation-plan.js';
 import type { LlamaEngineEvent } from './llama-engine-event.js';
 import type { SequenceGate } from './sequence-gate.js';
 import type { StepBatcher } from './step-batcher.js';
+import { windowSafePrefix } from './window-safe-prefix.js';
 
 export interface PrefillOnlyLoopOptions {
   readonly sequence: LlamaContextSequence;
@@ -31,7 +32,7 @@ export async function* prefillOnlyLoop(options: PrefillOnlyLoopOptions): AsyncGe
   const prompt = plan.promptTokens;
   // Nothing is sampled, so unlike a generation the whole prompt may come from the cache.
   const reuse = Math.max(0, Math.min(options.reusablePrefix, prompt.length));
-  await gate.run(() => sequence.adaptStateToTokens(prompt.slice(0, reuse), false));
+  await gate.run(() => sequence.adaptStateToTokens(windowSafePrefix(sequence, prompt.slice(0, reuse)), false));
   const cached = sequence.nextTokenIndex;
   options.onPrompt?.(cached);
   yield { type: 'prompt', inputTokens: prompt.length, cachedInputTokens: cached };
