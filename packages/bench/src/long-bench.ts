@@ -87,17 +87,17 @@ export async function benchLong(options: LongBenchOptions): Promise<void> {
   }
 
   console.log(`\n== long: Gemma 3 270M, 1 x ${WINDOW} tokens, threads ${options.threads}/${options.decodeThreads} ==`);
-  console.log(['kv', 'depth', 'input tok', 'cold ms', 'prefill tok/s', 'warm +tok', 'warm TTFT ms', 'x first', 'decode tok/s', 'KV read/token'].map((h) => h.padEnd(14)).join(''));
+  console.log(['kv', 'depth', 'input tok', 'cold ms', 'prefill tok/s', 'warm +tok', 'warm TTFT ms', 'x first', 'decode tok/s', 'KV held'].map((h) => h.padEnd(14)).join(''));
   for (const { kv, cache, records } of results) {
     const base = records[0]?.warmMs ?? NaN;
     for (const r of records) {
-      const kvRead = kvReadBytes(shape, r.inputTokens, cache);
-      console.log([kv, String(r.depth), String(r.inputTokens), fmt(r.coldMs, 0), fmt((r.inputTokens / r.coldMs) * 1000, 0), String(r.warmNewTokens), fmt(r.warmMs, 0), fmt(r.warmMs / base, 2), fmt(r.decodeTokPerS, 1), `${fmt(kvRead / 1e6, 0)} MB`]
+      const kvHeld = kvHeldBytes(shape, r.inputTokens, cache);
+      console.log([kv, String(r.depth), String(r.inputTokens), fmt(r.coldMs, 0), fmt((r.inputTokens / r.coldMs) * 1000, 0), String(r.warmNewTokens), fmt(r.warmMs, 0), fmt(r.warmMs / base, 2), fmt(r.decodeTokPerS, 1), `${fmt(kvHeld / 1e6, 0)} MB`]
         .map((c) => c.padEnd(14)).join(''));
     }
   }
   for (const { kv, cache, rssMb } of results) {
-    const held = cache.swa === 'window' ? 'the local layers hold their window' : `KV ${kv} estimated ${fmt(kvReadBytes(shape, WINDOW, cache) / 1e6, 0)} MB of it`;
+    const held = cache.swa === 'window' ? 'the local layers hold their window' : `KV ${kv} estimated ${fmt(kvHeldBytes(shape, WINDOW, cache) / 1e6, 0)} MB of it`;
     console.log(`resident after load, ${kv}: ${fmt(rssMb, 0)} MB (1 sequence of ${WINDOW}; ${held})`);
   }
   for (const { kv, records } of results) {
@@ -108,7 +108,7 @@ export async function benchLong(options: LongBenchOptions): Promise<void> {
     console.log(`${kv}: warm TTFT at ${deepest.depth} / at ${base.depth}: ${fmt(ratio, 2)} (goal <= ${WARM_TTFT_GOAL}: ${ratio <= WARM_TTFT_GOAL ? 'met' : 'MISSED'}); `
       + `decode ${fmt(deepest.decodeTokPerS, 1)} vs ${fmt(base.decodeTokPerS, 1)} tok/s; cold prefill ${fmt((deepest.inputTokens / deepest.coldMs) * 1000, 0)} vs ${fmt((base.inputTokens / base.coldMs) * 1000, 0)} tok/s`);
   }
-  console.log(`KV f16 per token per sequence: ${fmt(kvPerToken / 1024, 1)} KiB (every decoded token reads the whole KV of its sequence: attention is linear in depth per token, quadratic per prefill)`);
+  console.log(`KV f16 per token per sequence: ${fmt(kvPerToken / 1024, 1)} KiB (each token attends over its sequence's history in the global layers, over the window in the local ones: linear in depth per token, quadratic per prefill)`);
 }
 
 async function measureDepth(client: WsTimingClient, model: string, depth: number, lines: number, nonce: string): Promise<DepthRecord> {
@@ -191,10 +191,11 @@ function kvBytesPerToken(shape: KvShape): number {
 }
 
 /**
- * KV bytes one decoded token reads at this depth: every layer's cells with a full cache; with
- * window-sized caches the local layers read only their window.
+ * KV bytes a sequence holds at this depth: every layer's cells with a full cache; with
+ * window-sized caches the local layers hold only their window. (A full cache's decode does not
+ * read all of it: llama.cpp's CPU flash attention skips masked cells.)
  */
-function kvReadBytes(shape: KvShape, depth: number, cache: LongCache): number {
+function kvHeldBytes(shape: KvShape, depth: number, cache: LongCache): number {
   const scale = cache.kv === 'q8_0' ? 34 / 64 : cache.kv === 'q4_0' ? 18 / 64 : 1;
   const local = cache.swa === 'window' ? shape.localLayers : 0;
   return ((shape.layers - local) * depth + local * Math.min(depth, shape.window)) * shape.bytesPerLayerToken * scale;
