@@ -84,8 +84,8 @@ export interface LlamaEngineOptions {
    * Keep the full KV cache on sliding-window-attention models (Gemma 3...) instead of window-sized
    * caches for their local layers. Default false, as llama-server: a window-sized cache takes
    * 0.6x the memory at Gemma 3 270M's 32k window and decodes as fast. What it gives up: a cut
-   * deeper than what the window still holds re-reads the prompt (from node-llama-cpp's last
-   * checkpoint, `windowSafePrefix`), and a fork cannot copy part of another sequence's cache.
+   * deeper than what the cache still holds re-reads the prompt from its start (`windowSafePrefix`),
+   * and a fork cannot copy part of another sequence's cache.
    */
   swaFullCache?: boolean;
   /**
