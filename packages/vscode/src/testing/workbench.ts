@@ -37,13 +37,27 @@ export async function widenSideBar(vscode: VsCodeSession, left: number): Promise
   await page.mouse.move(left - 200, y);
 }
 
+/** How long Quick Open's box may stay hidden before it is opened once more. */
+const QUICK_OPEN_SHOWN_MS = 10_000;
+
 /** Opens a workspace file with Quick Open and waits for its editor. */
 export async function openFile(vscode: VsCodeSession, path: string): Promise<void> {
   const { page } = vscode;
-  await page.keyboard.press('Control+P');
   const box = page.locator('.quick-input-widget .quick-input-box input');
-  await box.waitFor({ timeout: VSCODE_WAIT_MS });
-  await box.fill(path);
+  // Quick Open can close again as soon as it opened, when the workbench moves focus (a webview
+  // or a notification taking it: seen once in CI, the box then "not visible" for 30 s); it is
+  // opened once more, as a user would.
+  for (let attempt = 0; ; attempt += 1) {
+    await page.keyboard.press('Control+P');
+    try {
+      await box.waitFor({ state: 'visible', timeout: QUICK_OPEN_SHOWN_MS });
+      await box.fill(path, { timeout: QUICK_OPEN_SHOWN_MS });
+      break;
+    } catch (error) {
+      if (attempt >= 2) throw error;
+      await page.keyboard.press('Escape');
+    }
+  }
   const name = path.split('/').at(-1) ?? path;
   await page.locator('.quick-input-list .monaco-list-row', { hasText: name }).first().waitFor({ timeout: VSCODE_WAIT_MS });
   await box.press('Enter');
