@@ -15,8 +15,9 @@ export type WindowedSequence = Pick<LlamaContextSequence, 'compareContextTokens'
  * This applies llama-server's rule instead (the oldest cell held must be at most `k - window`):
  * when it fails, the prefix is shortened to at most that oldest cell, which sends
  * node-llama-cpp down its exact path (a checkpoint at or before the cut, or a fresh prefill).
- * A cut inside the batch decoded last (a rejected speculative draft) always passes: the cells
- * recycled for that batch were outside the window of its first token already.
+ * Prefix reuse is where such deep cuts happen, so that is where this runs. A rejected
+ * speculative draft's cut (`truncate` in decode-loop) needs no check: it lies inside the batch
+ * decoded last, and the cells recycled for that batch were outside its first token's window.
  */
 export function windowSafePrefix(sequence: WindowedSequence, tokens: Token[]): Token[] {
   const insights = sequence.model.fileInsights;
