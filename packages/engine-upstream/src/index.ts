@@ -4,12 +4,7 @@ export const ENGINE_UPSTREAM = 'upstream';
 // Chat Completions upstream (vLLM, SGLang, Cerebras, Ollama, llama-server, LM Studio, OpenRouter).
 export { ChatUpstreamEngine } from './chat/chat-upstream-engine.js';
 export type { ChatUpstreamEngineOptions, ChatUpstreamModel } from './chat/chat-upstream-engine.js';
-export {
-  DEFAULT_CHAT_CONNECT_TIMEOUT_MS, DEFAULT_CHAT_FIRST_BYTE_TIMEOUT_MS, DEFAULT_CHAT_IDLE_TIMEOUT_MS, DEFAULT_CHAT_MAX_RETRIES,
-  DEFAULT_CHAT_RETRY_BASE_MS, DEFAULT_CHAT_RETRY_MAX_MS, DEFAULT_CHAT_MAX_RETRY_AFTER_MS, DEFAULT_CHAT_MAX_LINE_BYTES,
-  DEFAULT_CHAT_MAX_ERROR_BODY_BYTES, DEFAULT_CHAT_UPSTREAM_LIMITS,
-} from './chat/chat-upstream-limits.js';
-export type { ChatUpstreamLimits } from './chat/chat-upstream-limits.js';
+export { DEFAULT_CHAT_MAX_ERROR_BODY_BYTES } from './chat/chat-upstream-limits.js';
 export { renderChatMessages, renderChatTools } from './chat/render-chat-messages.js';
 export type { ChatReasoningInput } from './chat/render-chat-messages.js';
 export type { ChatMaxTokensField } from './chat/chat-request-body.js';
@@ -18,8 +13,10 @@ export type { ChatMaxTokensField } from './chat/chat-request-body.js';
 export { ResponsesUpstreamEngine } from './responses/responses-upstream-engine.js';
 export type { ResponsesUpstreamOptions, UpstreamModel } from './responses/responses-upstream-engine.js';
 export {
-  DEFAULT_UPSTREAM_CONNECT_TIMEOUT_MS, DEFAULT_UPSTREAM_FIRST_BYTE_TIMEOUT_MS, DEFAULT_UPSTREAM_MAX_ATTEMPTS, DEFAULT_UPSTREAM_RETRY_BASE_MS,
-  DEFAULT_UPSTREAM_MAX_RETRY_DELAY_MS, DEFAULT_UPSTREAM_MAX_IDLE_SOCKETS, DEFAULT_UPSTREAM_SOCKET_IDLE_MS, DEFAULT_UPSTREAM_CONTEXT_WINDOW, DEFAULT_UPSTREAM_LIMITS, resolveUpstreamLimits,
+  DEFAULT_UPSTREAM_CONNECT_TIMEOUT_MS, DEFAULT_UPSTREAM_FIRST_BYTE_TIMEOUT_MS, DEFAULT_UPSTREAM_IDLE_TIMEOUT_MS, DEFAULT_UPSTREAM_MAX_ATTEMPTS,
+  DEFAULT_UPSTREAM_RETRY_BASE_MS, DEFAULT_UPSTREAM_MAX_RETRY_DELAY_MS, DEFAULT_UPSTREAM_MAX_RETRY_AFTER_MS, DEFAULT_UPSTREAM_MAX_IDLE_SOCKETS,
+  DEFAULT_UPSTREAM_SOCKET_IDLE_MS, DEFAULT_UPSTREAM_MAX_LINE_BYTES, DEFAULT_UPSTREAM_CONTEXT_WINDOW, DEFAULT_UPSTREAM_LIMITS, UPSTREAM_LIMIT_NAMES,
+  resolveUpstreamLimits,
 } from './upstream-limits.js';
 export type { UpstreamLimits } from './upstream-limits.js';
 export { toUpstreamEngineError, redactSecret, parseRetryAfterMs } from './upstream-error.js';

@@ -35,6 +35,8 @@ export class SseWriter {
   private peerGone = false;
   /** The next event's `sequence_number`. */
   private sequence = 0;
+  /** The response is corked until the end of this tick. */
+  private corked = false;
 
   constructor(private readonly res: ServerResponse, options: SseWriterOptions) {
     this.timer = setInterval(() => this.tick(), options.keepAliveMs);
@@ -75,6 +77,7 @@ export class SseWriter {
   /** Ends the stream after the terminal event; the Responses stream never sends `[DONE]`. */
   end(): void {
     clearInterval(this.timer);
+    this.flush();
     if (this.closed) return;
     this.ended = true;
     this.res.end();
@@ -90,9 +93,30 @@ export class SseWriter {
   private async write(chunk: string): Promise<void> {
     if (this.closed) return;
     this.wroteSinceTick = true;
+    this.coalesce();
     if (this.res.write(chunk)) return;
+    this.flush();
     await waitForDrain(this.res);
   }
+
+  /**
+   * Events written within one tick leave in one syscall, as on the WebSocket: a response's
+   * lifecycle events come in bursts (created, in_progress, item and part added, first delta),
+   * and a loaded server reads several tokens of one upstream stream at once; on loopback each
+   * write costs more than building the event. A lone token still leaves at the end of its tick.
+   */
+  private coalesce(): void {
+    if (this.corked) return;
+    this.corked = true;
+    this.res.cork();
+    process.nextTick(this.flush);
+  }
+
+  private readonly flush = (): void => {
+    if (!this.corked) return;
+    this.corked = false;
+    this.res.uncork();
+  };
 }
 
 function waitForDrain(res: ServerResponse): Promise<void> {

@@ -1,60 +1,85 @@
 import { EngineError } from '@spark/engine';
 
 /**
- * The `data` payloads of an SSE byte stream, one per event (multi-line `data:` fields joined by
- * `\n`, as the SSE spec says). Comments (`: keep-alive`), `event:`/`id:`/`retry:` fields and
- * blank events are skipped; LF, CRLF and CR line ends all count, split anywhere across reads.
- * A line longer than `maxLineBytes` fails the stream rather than growing a buffer without end.
- * Whatever is left after the last line end is dropped: an event is only complete at its blank line.
+ * Splits an SSE byte stream into the `data` payloads of its events, one per event (multi-line
+ * `data:` fields joined by `\n`, as the SSE spec says). Comments (`: keep-alive`),
+ * `event:`/`id:`/`retry:` fields and blank events are skipped; LF, CRLF and CR line ends all
+ * count, split anywhere across reads. A line longer than `maxLineBytes` fails the stream rather
+ * than growing a buffer without end. Whatever is left after the last line end is never
+ * returned: an event is only complete at its blank line.
+ *
+ * Synchronous on purpose: the engine reads a socket's bytes and folds every event they hold in
+ * one step, where a generator per layer would cost a promise per event on the per-token path.
  */
-export async function* chatSseData(body: AsyncIterable<Uint8Array>, maxLineBytes: number): AsyncGenerator<string> {
-  const decoder = new TextDecoder();
-  let pending = '';
-  let data: string[] = [];
-  let skipLf = false;
-  /** One complete line: the event's data when it ends the event, else undefined. */
-  const take = (line: string): string | undefined => {
-    if (line === '') {
-      const event = data.length > 0 ? data.join('\n') : undefined;
-      data = [];
-      return event;
-    }
-    if (line.startsWith('data:')) data.push(line.charCodeAt(5) === 32 ? line.slice(6) : line.slice(5));
-    return undefined;
-  };
-  for await (const bytes of body) {
-    const text = decoder.decode(bytes, { stream: true });
+export class SseDataReader {
+  private readonly decoder = new TextDecoder();
+  private pending = '';
+  private data: string[] = [];
+  private skipLf = false;
+
+  constructor(private readonly maxLineBytes: number) {}
+
+  /** Appends to `out` the data of every event that `bytes` completes. */
+  push(bytes: Uint8Array, out: string[]): void {
+    const text = this.decoder.decode(bytes, { stream: true });
     let start = 0;
     if (!text.includes('\r')) {
       // The common case (every server here ends lines with LF): jump from line end to line end.
-      if (skipLf && pending === '' && text.charCodeAt(0) === 10) start = 1;
-      skipLf = false;
+      if (this.skipLf && this.pending === '' && text.charCodeAt(0) === 10) start = 1;
+      this.skipLf = false;
       for (let end = text.indexOf('\n', start); end !== -1; end = text.indexOf('\n', start)) {
-        const event = take(pending + text.slice(start, end));
-        pending = '';
+        this.take(this.pending + text.slice(start, end), out);
+        this.pending = '';
         start = end + 1;
-        if (event !== undefined) yield event;
       }
     } else {
       for (let index = 0; index < text.length; index += 1) {
         const char = text.charCodeAt(index);
         if (char !== 10 && char !== 13) continue;
-        if (char === 10 && skipLf && index === start && pending === '') {
-          skipLf = false;
+        if (char === 10 && this.skipLf && index === start && this.pending === '') {
+          this.skipLf = false;
           start = index + 1;
           continue;
         }
-        const event = take(pending + text.slice(start, index));
-        pending = '';
+        this.take(this.pending + text.slice(start, index), out);
+        this.pending = '';
         start = index + 1;
-        skipLf = char === 13;
-        if (event !== undefined) yield event;
+        this.skipLf = char === 13;
       }
     }
     if (start < text.length) {
-      if (skipLf && text.charCodeAt(start) !== 10) skipLf = false;
-      pending += text.slice(start);
-      if (pending.length > maxLineBytes) throw new EngineError('upstream_error', `Upstream sent an SSE line over ${maxLineBytes} bytes`);
+      if (this.skipLf && text.charCodeAt(start) !== 10) this.skipLf = false;
+      this.pending += text.slice(start);
+      if (this.pending.length > this.maxLineBytes) throw new EngineError('upstream_error', `Upstream sent an SSE line over ${this.maxLineBytes} bytes`);
     }
+  }
+
+  /** One complete line: a blank one ends the event (its data goes to `out`), a `data:` one adds to it. */
+  private take(line: string, out: string[]): void {
+    if (line === '') {
+      if (this.data.length === 0) return;
+      out.push(this.data.length === 1 ? this.data[0] as string : this.data.join('\n'));
+      this.data = [];
+      return;
+    }
+    if (line.startsWith('data:')) this.data.push(line.charCodeAt(5) === 32 ? line.slice(6) : line.slice(5));
+  }
+}
+
+/** The `data` payloads of an SSE byte stream, one per event, as `SseDataReader` splits them. */
+export async function* chatSseData(body: AsyncIterable<Uint8Array>, maxLineBytes: number): AsyncGenerator<string> {
+  const reader = new SseDataReader(maxLineBytes);
+  const out: string[] = [];
+  for await (const bytes of body) {
+    let failure: Error | undefined;
+    try {
+      reader.push(bytes, out);
+    } catch (error) {
+      failure = error instanceof Error ? error : new Error(String(error));
+    }
+    // The events before an over-long line still count.
+    for (const data of out) yield data;
+    out.length = 0;
+    if (failure !== undefined) throw failure;
   }
 }

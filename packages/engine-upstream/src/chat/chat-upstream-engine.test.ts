@@ -25,7 +25,7 @@ function request(overrides: Partial<GenerateRequest> = {}): GenerateRequest {
 }
 
 function engineFor(baseUrl: string, options: Partial<ChatUpstreamEngineOptions> = {}): ChatUpstreamEngine {
-  return new ChatUpstreamEngine({ name: 'up', baseUrl, apiKey: 'sk-test-SECRET-key-123456', models: ['m'], limits: { retryBaseMs: 1, retryMaxMs: 5 }, ...options });
+  return new ChatUpstreamEngine({ name: 'up', baseUrl, apiKey: 'sk-test-SECRET-key-123456', models: ['m'], limits: { retryBaseMs: 1, maxRetryDelayMs: 5 }, ...options });
 }
 
 async function collect(events: AsyncIterable<EngineEvent>): Promise<EngineEvent[]> {
@@ -285,7 +285,7 @@ void describe('what the engine sends and how it behaves', () => {
   });
 
   void it('a refused connection is retried, then fails with an EngineError', async () => {
-    const engine = engineFor('http://127.0.0.1:1/v1', { limits: { maxRetries: 1, retryBaseMs: 1, retryMaxMs: 1 } });
+    const engine = engineFor('http://127.0.0.1:1/v1', { limits: { maxAttempts: 2, retryBaseMs: 1, maxRetryDelayMs: 1 } });
     const error = await rejection(collect(engine.generate(request())));
     assert.equal(error.code, 'upstream_error');
     assert.match(error.message, /unreachable \(ECONNREFUSED\)/);

@@ -4,11 +4,11 @@ import { randomBytes } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import { EngineError, type Engine, type EngineEvent, type EngineStats, type GenerateRequest, type ModelInfo } from '@spark/engine';
 import { chatRequestBody, type ChatMaxTokensField } from './chat-request-body.js';
-import { chatSseData } from './chat-sse-data.js';
+import { SseDataReader } from './chat-sse-data.js';
+import { ReadableChunks } from './readable-chunks.js';
 import { ChatStreamState } from './chat-stream-state.js';
 import { readUpstreamChunk, type UpstreamChunk } from './chat-upstream-chunk.js';
-import { DEFAULT_UPSTREAM_CONTEXT_WINDOW } from '../upstream-limits.js';
-import { DEFAULT_CHAT_UPSTREAM_LIMITS, type ChatUpstreamLimits } from './chat-upstream-limits.js';
+import { DEFAULT_UPSTREAM_CONTEXT_WINDOW, resolveUpstreamLimits, type UpstreamLimits } from '../upstream-limits.js';
 import { openChatStream } from './open-chat-stream.js';
 import type { ChatReasoningInput } from './render-chat-messages.js';
 
@@ -26,7 +26,7 @@ export interface ChatUpstreamEngineOptions {
   /** Sent as `Authorization: Bearer`; never logged, never in an error message. */
   apiKey?: string;
   models: readonly (string | ChatUpstreamModel)[];
-  limits?: Partial<ChatUpstreamLimits>;
+  limits?: Partial<UpstreamLimits>;
   /** Default `max_tokens` (every server takes it; OpenAI's reasoning models want `max_completion_tokens`). */
   maxTokensField?: ChatMaxTokensField;
   /** Default `drop`: most servers' templates strip earlier reasoning anyway, and DeepSeek refuses it. */
@@ -58,7 +58,7 @@ export class ChatUpstreamEngine implements Engine {
   private readonly url: URL;
   private readonly apiKey: string | undefined;
   private readonly models: ReadonlyMap<string, ModelInfo & { upstreamId: string }>;
-  private readonly limits: ChatUpstreamLimits;
+  private readonly limits: UpstreamLimits;
   private readonly maxTokensField: ChatMaxTokensField;
   private readonly reasoningInput: ChatReasoningInput;
   private readonly thinkTags: boolean;
@@ -70,7 +70,7 @@ export class ChatUpstreamEngine implements Engine {
     this.name = options.name;
     this.url = new URL(`${options.baseUrl.replace(/\/+$/, '')}/chat/completions`);
     this.apiKey = options.apiKey;
-    this.limits = { ...DEFAULT_CHAT_UPSTREAM_LIMITS, ...options.limits };
+    this.limits = resolveUpstreamLimits(options.limits);
     this.maxTokensField = options.maxTokensField ?? 'max_tokens';
     this.reasoningInput = options.reasoningInput ?? 'drop';
     this.thinkTags = options.thinkTags ?? true;
@@ -144,20 +144,33 @@ export class ChatUpstreamEngine implements Engine {
       stream.setTimeout(this.limits.idleTimeoutMs, () => stream.destroy(new EngineError('upstream_error', `Upstream stream idle for ${this.limits.idleTimeoutMs} ms`)));
       yield { type: 'prompt', inputTokens: 0, cachedInputTokens: 0 };
       let done = false;
+      let chunks: ReadableChunks | undefined;
       try {
+        // Each read is split and folded in one synchronous step, and its events yielded from plain
+        // loops: this is the per-token path, where each generator or `yield*` layer costs a promise.
+        const reader = new SseDataReader(this.limits.maxLineBytes);
+        chunks = new ReadableChunks(stream);
+        const payloads: string[] = [];
         // Leaving the loop at [DONE] must not destroy the response: its socket goes back to the agent.
-        for await (const data of chatSseData(stream.iterator({ destroyOnReturn: false }), this.limits.maxLineBytes)) {
-          if (data.trim() === '[DONE]') {
-            done = true;
-            break;
+        reads: for (let taken = await chunks.take(); taken.length > 0; taken = await chunks.take()) {
+          payloads.length = 0;
+          for (const bytes of taken) reader.push(bytes, payloads);
+          for (let index = 0; index < payloads.length; index += 1) {
+            const data = payloads[index] as string;
+            if (data.trim() === '[DONE]') {
+              done = true;
+              break reads;
+            }
+            const events = state.accept(parseChunk(data));
+            if (request.prefillOnly) continue;
+            for (let at = 0; at < events.length; at += 1) yield events[at] as EngineEvent;
           }
-          const events = state.accept(parseChunk(data));
-          if (!request.prefillOnly) yield* events;
         }
       } catch (error) {
         if (!signal.aborted) throw EngineError.is(error) ? error : new EngineError('upstream_error', 'The upstream stream broke off', { cause: error });
       } finally {
         signal.removeEventListener('abort', cut);
+        chunks?.detach();
       }
       if (signal.aborted) {
         if (!request.prefillOnly) yield* state.abort();

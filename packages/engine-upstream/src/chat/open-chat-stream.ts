@@ -3,9 +3,9 @@ import http from 'node:http';
 import https from 'node:https';
 import { EngineError } from '@spark/engine';
 import { parseRetryAfterMs } from '../upstream-error.js';
-import { backoffDelayMs } from '../upstream-limits.js';
+import { backoffDelayMs, type UpstreamLimits } from '../upstream-limits.js';
 import { chatUpstreamHttpError } from './chat-upstream-error.js';
-import { DEFAULT_CHAT_MAX_ERROR_BODY_BYTES, type ChatUpstreamLimits } from './chat-upstream-limits.js';
+import { DEFAULT_CHAT_MAX_ERROR_BODY_BYTES } from './chat-upstream-limits.js';
 
 /** One POST to an upstream: where, what, and the key to keep out of error messages. */
 export interface ChatHttpRequest {
@@ -35,21 +35,21 @@ class AttemptFailure extends Error {
  * Anything else is an `EngineError` carrying the upstream's message. The signal aborts the
  * attempt at once, and the wait between attempts; the abort reason is then thrown.
  */
-export async function openChatStream(request: ChatHttpRequest, limits: ChatUpstreamLimits, signal: AbortSignal): Promise<http.IncomingMessage> {
+export async function openChatStream(request: ChatHttpRequest, limits: UpstreamLimits, signal: AbortSignal): Promise<http.IncomingMessage> {
   for (let attempt = 0; ; attempt += 1) {
     try {
       return await attemptOnce(request, limits, signal);
     } catch (error) {
       if (!(error instanceof AttemptFailure)) throw error;
-      if (!error.retryable || attempt >= limits.maxRetries) throw error.error;
+      if (!error.retryable || attempt + 1 >= limits.maxAttempts) throw error.error;
       // An abort ends the wait and throws its reason, as an abort during an attempt does.
-      await delay(error.waitMs ?? backoffDelayMs(attempt + 1, limits.retryBaseMs, limits.retryMaxMs), undefined, { signal })
+      await delay(error.waitMs ?? backoffDelayMs(attempt + 1, limits.retryBaseMs, limits.maxRetryDelayMs), undefined, { signal })
         .catch(() => signal.throwIfAborted());
     }
   }
 }
 
-function attemptOnce(request: ChatHttpRequest, limits: ChatUpstreamLimits, signal: AbortSignal): Promise<http.IncomingMessage> {
+function attemptOnce(request: ChatHttpRequest, limits: UpstreamLimits, signal: AbortSignal): Promise<http.IncomingMessage> {
   signal.throwIfAborted();
   return new Promise((resolve, reject) => {
     const transport = request.url.protocol === 'https:' ? https : http;

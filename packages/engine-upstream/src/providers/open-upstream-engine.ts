@@ -17,13 +17,17 @@ export async function openUpstreamEngine(provider: UpstreamProvider, options: Di
   const api = await detectWireApi(provider, options);
   const models = await discoverModels(provider, options);
   const key = provider.apiKey === undefined ? {} : { apiKey: provider.apiKey };
+  const tuning = {
+    ...(provider.limits === undefined ? {} : { limits: provider.limits }),
+    ...(provider.sendPrediction === undefined ? {} : { sendPrediction: provider.sendPrediction }),
+  };
   const engine: Engine = api === 'responses'
     ? new ResponsesUpstreamEngine({
-      name: provider.name, baseUrl: provider.baseUrl, ...key,
+      name: provider.name, baseUrl: provider.baseUrl, ...key, ...tuning,
       models: models.map((model) => ({ id: model.id, contextSize: model.contextWindow ?? DEFAULT_UPSTREAM_CONTEXT_WINDOW })),
     })
     : new ChatUpstreamEngine({
-      name: provider.name, baseUrl: provider.baseUrl, ...key,
+      name: provider.name, baseUrl: provider.baseUrl, ...key, ...tuning,
       models: models.map((model) => ({ id: model.id, contextWindow: model.contextWindow ?? DEFAULT_UPSTREAM_CONTEXT_WINDOW })),
     });
   return { engine, api, models };

@@ -3,9 +3,11 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { startTestServer, TEST_MODEL, type TestServer } from '@spark/server/testing';
+import { EngineError, type EngineEvent } from '@spark/engine';
 import { detectWireApi, discoverModels } from './discover-models.js';
+import { openUpstreamEngine } from './open-upstream-engine.js';
 import { UpstreamConfigError } from './upstream-config-error.js';
-import { resolveUpstreams, type UpstreamProvider } from './upstream-provider.js';
+import { resolveUpstreams, upstreamsConfigSchema, type UpstreamProvider } from './upstream-provider.js';
 
 const SECRET = 'sk-test-0123456789abcdef';
 
@@ -45,6 +47,72 @@ void describe('upstream providers from flags and config', () => {
     assert.equal(codeOf(() => resolveUpstreams([`lab=http://user:${SECRET}@x/v1`], [], {}, {})), 'invalid_upstream');
     assert.equal(codeOf(() => resolveUpstreams(['lab=http://x/v1'], [`lab=${SECRET}`], {}, {})), 'invalid_upstream');
     assert.equal(codeOf(() => resolveUpstreams([], ['ghost=env:X'], {}, {})), 'invalid_upstream');
+  });
+
+  void it('take timeouts, retries and prediction passing per provider from the config file, and refuse nonsense there', () => {
+    const config = upstreamsConfigSchema.parse({ lab: { baseUrl: 'http://gpu-box:8000/v1', sendPrediction: true, limits: { maxAttempts: 1, idleTimeoutMs: 5000 } } });
+    const [lab] = resolveUpstreams(['lab'], [], config, {});
+    assert.deepEqual(lab?.limits, { maxAttempts: 1, idleTimeoutMs: 5000 });
+    assert.equal(lab?.sendPrediction, true);
+    assert.equal(upstreamsConfigSchema.safeParse({ lab: { limits: { maxAttempts: 0 } } }).success, false);
+    assert.equal(upstreamsConfigSchema.safeParse({ lab: { limits: { connectTimeoutMs: -1 } } }).success, false);
+    assert.equal(upstreamsConfigSchema.safeParse({ lab: { limits: { retries: 2 } } }).success, false, 'an unknown limit is a typo, not ignored');
+  });
+});
+
+void describe('a provider\'s own limits reach its engine', () => {
+  let server: Server;
+  let url: string;
+  let posts = 0;
+  before(async () => {
+    // Answers 503 to the first post of each pair, then streams one chunk (llama-server's shape) and falls silent.
+    server = createServer((req, res) => {
+      req.resume();
+      posts += 1;
+      if (posts % 2 === 1) {
+        res.writeHead(503, { 'content-type': 'application/json' }).end('{"error":{"message":"loading model","type":"unavailable_error","code":503}}');
+        return;
+      }
+      res.writeHead(200, { 'content-type': 'text/event-stream' });
+      res.write('data: {"choices":[{"index":0,"delta":{"content":"Hi"},"finish_reason":null}],"object":"chat.completion.chunk"}\n\n');
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/v1`;
+  });
+  after(async () => {
+    server.closeAllConnections();
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+  });
+
+  async function run(provider: UpstreamProvider): Promise<{ events: EngineEvent[]; error: unknown }> {
+    const { engine } = await openUpstreamEngine(provider);
+    const events: EngineEvent[] = [];
+    try {
+      for await (const event of engine.generate({
+        model: 'lab/m', conversation: [{ type: 'user', text: 'hi' }], tools: [], toolChoice: { type: 'auto' }, parallelToolCalls: false,
+        outputFormat: { type: 'text' }, sampling: { temperature: 0 }, signal: new AbortController().signal,
+      })) events.push(event);
+      return { events, error: undefined };
+    } catch (error) {
+      return { events, error };
+    } finally {
+      await engine.dispose();
+    }
+  }
+
+  void it('one attempt means a 503 is not retried; a short idle timeout cuts a silent stream', async () => {
+    const base = { name: 'lab', baseUrl: url, api: 'chat' as const, models: [{ id: 'm' }] };
+    posts = 0;
+    const once = await run({ ...base, limits: { maxAttempts: 1 } });
+    assert.ok(EngineError.is(once.error), 'the 503 reaches the caller');
+    assert.equal(posts, 1, 'no second attempt');
+    posts = 0;
+    const started = performance.now();
+    const silent = await run({ ...base, limits: { retryBaseMs: 1, idleTimeoutMs: 200 } });
+    assert.equal(posts, 2, 'the default retries the 503 once it is allowed more attempts');
+    assert.ok(silent.events.some((event) => event.type === 'text-delta'), 'the chunk before the silence arrives');
+    assert.ok(EngineError.is(silent.error) && /idle for 200 ms/.test(silent.error.message), String(silent.error));
+    assert.ok(performance.now() - started < 60_000, 'cut by the provider\'s limit, not the default two minutes');
   });
 });
 

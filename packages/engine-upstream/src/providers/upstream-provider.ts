@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import type { UpstreamLimits } from '../upstream-limits.js';
 import { PROVIDER_PRESETS, type WireApi } from './provider-presets.js';
 import { UpstreamConfigError } from './upstream-config-error.js';
 
@@ -14,6 +15,21 @@ export const upstreamConfigSchema = z.object({
   apiKeyEnv: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/).optional(),
   /** Models to offer, instead of the provider's own `/models` list. */
   models: z.array(z.union([z.string().min(1), z.object({ id: z.string().min(1), contextWindow: z.number().int().min(1).optional() }).strict()])).optional(),
+  /** Pass requests' `prediction` (Predicted Outputs) on; default: see each engine's `sendPrediction`. */
+  sendPrediction: z.boolean().optional(),
+  /** Timeouts and retries for this provider, each over its default (`DEFAULT_UPSTREAM_LIMITS`). */
+  limits: z.object({
+    connectTimeoutMs: z.number().int().min(0).optional(),
+    firstByteTimeoutMs: z.number().int().min(0).optional(),
+    idleTimeoutMs: z.number().int().min(0).optional(),
+    maxAttempts: z.number().int().min(1).max(10).optional(),
+    retryBaseMs: z.number().int().min(0).optional(),
+    maxRetryDelayMs: z.number().int().min(0).optional(),
+    maxRetryAfterMs: z.number().int().min(0).optional(),
+    maxIdleSockets: z.number().int().min(0).optional(),
+    socketIdleMs: z.number().int().min(0).optional(),
+    maxLineBytes: z.number().int().min(1).optional(),
+  }).strict().optional(),
 }).strict();
 export type UpstreamConfig = z.infer<typeof upstreamConfigSchema>;
 
@@ -35,6 +51,8 @@ export interface UpstreamProvider {
   /** Where the key came from, for messages. */
   apiKeyEnv?: string;
   models?: ProviderModel[];
+  sendPrediction?: boolean;
+  limits?: Partial<UpstreamLimits>;
 }
 
 /**
@@ -94,7 +112,14 @@ function resolveOne(name: string, entry: UpstreamConfig, env: Readonly<Record<st
     ...(apiKey === undefined ? {} : { apiKey }),
     ...(apiKeyEnv === undefined ? {} : { apiKeyEnv }),
     ...(entry.models === undefined ? {} : { models: entry.models.map((model) => (typeof model === 'string' ? { id: model } : model)) }),
+    ...(entry.sendPrediction === undefined ? {} : { sendPrediction: entry.sendPrediction }),
+    ...(entry.limits === undefined ? {} : { limits: withoutUndefined(entry.limits) }),
   };
+}
+
+/** Optional fields as zod reads them may hold `undefined`; a `Partial` under exactOptionalPropertyTypes may not. */
+function withoutUndefined(limits: NonNullable<UpstreamConfig['limits']>): Partial<UpstreamLimits> {
+  return Object.fromEntries(Object.entries(limits).filter(([, value]) => value !== undefined));
 }
 
 function checkName(name: string, given: string): void {

@@ -184,6 +184,25 @@ void describe('Responses upstream: recovery', () => {
     }
   });
 
+  for (const transport of ['websocket', 'http'] as const) {
+    void it(`cuts a stream that falls silent for longer than the provider's idle timeout (${transport})`, async () => {
+      const pair = await startPair({ transport, limits: { retryBaseMs: 1, idleTimeoutMs: 300 } });
+      try {
+        const events: EngineEvent[] = [];
+        const started = performance.now();
+        await assert.rejects((async () => {
+          const silent = [{ type: 'text', text: 'Hello' }, { type: 'delay', ms: 20_000 }, { type: 'text', text: 'late' }] as const;
+          for await (const event of pair.engine.generate(engineRequest([{ type: 'user', text: steps(...silent) }]))) events.push(event);
+        })(), /idle for 300 ms/);
+        assert.ok(events.some((event) => event.type === 'text-delta'), 'what came before the silence was passed on');
+        assert.ok(performance.now() - started < 10_000, 'cut by the idle timeout, not by the upstream finishing');
+        await waitFor(() => pair.upstreamFinishes.length === 1);
+      } finally {
+        await pair.close();
+      }
+    });
+  }
+
   void it('retries a 429 before the first event after its Retry-After, then answers', async () => {
     let calls = 0;
     const script = (request: GenerateRequest): readonly ScriptStep[] => {

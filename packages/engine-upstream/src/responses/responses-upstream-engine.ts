@@ -66,7 +66,11 @@ interface OpenedStream {
   chained: boolean;
   resent: boolean;
   transport: 'websocket' | 'http';
-  /** Unlinks the attempt's signal from the caller's. */
+  /** An event arrived: the silence timeout starts over. */
+  heard(): void;
+  /** The idle timeout when silence cut the stream, else undefined. */
+  silentFor(): number | undefined;
+  /** Unlinks the attempt's signal from the caller's, and stops the silence timer. */
   detach(): void;
 }
 
@@ -175,8 +179,12 @@ export class ResponsesUpstreamEngine implements Engine {
           break;
         }
         if (next.done) break;
+        opened.heard();
         yield* reader.push(next.value);
       }
+      // A silence cut fails the generation even where the upstream then confirmed the cancel (WebSocket).
+      const silentFor = opened.silentFor();
+      if (silentFor !== undefined) throw toUpstreamEngineError(this.name, { message: `Upstream stream idle for ${silentFor} ms` }, this.options.apiKey);
       yield* reader.closeOpenCalls();
       const terminal = reader.terminal;
       if (terminal?.type === 'response.failed') {
@@ -229,7 +237,7 @@ export class ResponsesUpstreamEngine implements Engine {
       const { failure } = outcome;
       const retryAfterMs = parseRetryAfterMs(failure.retryAfter);
       const retryable = isRetryableFailure(failure) && attempt < this.limits.maxAttempts
-        && (retryAfterMs === undefined || retryAfterMs <= this.limits.maxRetryDelayMs);
+        && (retryAfterMs === undefined || retryAfterMs <= this.limits.maxRetryAfterMs);
       if (!retryable) throw toUpstreamEngineError(this.name, failure, this.options.apiKey);
       // An abort ends the wait early; the loop then sees the aborted signal.
       await delay(Math.max(retryAfterMs ?? 0, backoffDelayMs(attempt, this.limits.retryBaseMs, this.limits.maxRetryDelayMs)), undefined, { signal: request.signal }).catch(() => undefined);
@@ -267,10 +275,17 @@ export class ResponsesUpstreamEngine implements Engine {
       const first = await iterator.next();
       if (first.done) throw new ClientError('connection_closed', 'The upstream stream ended before its first event.');
       clearTimeout(timer);
-      // From here the caller's abort alone ends the stream (the timer no longer can).
+      // From here the caller's abort ends the stream, or a silence longer than the idle timeout.
+      let silent = false;
+      const silence = setTimeout(() => { silent = true; attempt.abort(); }, this.limits.idleTimeoutMs);
       return {
         iterator, first: first.value, lease, connection, chained: chainable, transport: connection.kind,
-        detach: () => request.signal.removeEventListener('abort', onAbort),
+        heard: () => { silence.refresh(); },
+        silentFor: () => (silent ? this.limits.idleTimeoutMs : undefined),
+        detach: () => {
+          clearTimeout(silence);
+          request.signal.removeEventListener('abort', onAbort);
+        },
       };
     } catch (error) {
       clearTimeout(timer);
