@@ -411,6 +411,8 @@ export class Agent implements AgentHandle {
     if (this.driving) throw new AgentError('busy', 'The model cannot change while a turn runs.');
     this.request.model = model;
     this.conversation.chain = undefined;
+    // A resumed session goes on where it was switched to, not on its first model.
+    this.conversation.session?.append({ type: 'model', model }).catch(() => undefined);
     // Another model, another tokenizer: the server's earlier counts no longer apply.
     if (contextWindow !== undefined) this.context.budget.resize(contextWindow);
     else this.context.budget.forgetUsage();

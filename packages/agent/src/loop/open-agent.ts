@@ -81,7 +81,16 @@ export async function openAgent(options: OpenAgentOptions): Promise<OpenedAgent>
   });
   try {
     const models = await connection.listModels(options.signal === undefined ? {} : { signal: options.signal });
-    const model = options.model ?? models[0]?.id;
+    let session: Session | undefined;
+    let resume: SessionState | undefined;
+    const dir = options.sessionDir === false ? undefined : options.sessionDir ?? defaultSessionDir();
+    if (dir !== undefined) {
+      if (options.fork !== undefined) ({ session, state: resume } = await Session.fork(dir, options.fork.id, options.fork.turn));
+      else if (options.resume !== undefined) ({ session, state: resume } = await Session.open(dir, options.resume, options.resume === 'last' ? workspace : undefined));
+    }
+    // A resumed or forked session goes on on the model it last used, while the server still serves it.
+    const resumedModel = resume !== undefined && models.some((entry) => entry.id === resume?.model) ? resume.model : undefined;
+    const model = options.model ?? resumedModel ?? models[0]?.id;
     if (model === undefined) throw new AgentError('model_not_found', `${options.baseUrl} lists no models; pass --model.`);
     const listed = models.find((entry) => entry.id === model);
     if (listed === undefined && models.length > 0 && options.model !== undefined && !isRemote(options.baseUrl)) {
@@ -110,14 +119,7 @@ export async function openAgent(options: OpenAgentOptions): Promise<OpenedAgent>
       basePrompt: BASE_SYSTEM_PROMPT, patchInstructions: APPLY_PATCH_INSTRUCTIONS, workspace: dir,
       approval: options.approval, testsAllowed, projectInstructions: project.text, sandbox: describeShellConfinement(confinement),
     })}\n\n${BACKGROUND_AGENT_NOTE}`;
-    let session: Session | undefined;
-    let resume: SessionState | undefined;
-    if (options.sessionDir !== false) {
-      const dir = options.sessionDir ?? defaultSessionDir();
-      if (options.fork !== undefined) ({ session, state: resume } = await Session.fork(dir, options.fork.id, options.fork.turn));
-      else if (options.resume !== undefined) ({ session, state: resume } = await Session.open(dir, options.resume, options.resume === 'last' ? workspace : undefined));
-      else session = await Session.create(dir, { workspace, model });
-    }
+    if (dir !== undefined && session === undefined) session = await Session.create(dir, { workspace, model });
     const agent = new Agent({
       connection, model, workspace, instructions, tools: WORKSPACE_TOOLS, contextWindow,
       approval: options.approval, testsAllowed, confinement,
@@ -132,6 +134,7 @@ export async function openAgent(options: OpenAgentOptions): Promise<OpenedAgent>
       ...(options.loopGuard === undefined ? {} : { loopGuard: options.loopGuard }),
       ...(options.checkPatchesWhileStreaming === undefined ? {} : { checkPatchesWhileStreaming: options.checkPatchesWhileStreaming }),
     });
+    if (resume !== undefined && model !== resume.model) await session?.append({ type: 'model', model });
     return { agent, connection, model, contextWindow, session, project, confinement };
   } catch (error) {
     await connection.close();

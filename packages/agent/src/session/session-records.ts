@@ -29,6 +29,8 @@ const sessionRecordSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('history'), reason: z.enum(['compaction', 'fork']), items: z.array(historyItemSchema), turns: z.number().int().optional() }),
   z.object({ type: z.literal('patch'), call_id: z.string(), files: z.array(snapshotFileSchema) }),
   z.object({ type: z.literal('undo'), call_id: z.string() }),
+  // `/model` (the set_model op): the session goes on on this model (the last record wins).
+  z.object({ type: z.literal('model'), model: z.string() }),
   // Dual mode: a background agent's state as of its last change (the last record per id wins).
   z.object({ type: z.literal('background'), info: backgroundAgentInfoSchema }),
 ]);

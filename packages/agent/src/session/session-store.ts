@@ -21,6 +21,8 @@ export interface UndoEntry {
 /** A session rebuilt from its records. */
 export interface SessionState {
   meta: SessionMeta;
+  /** The model the session last ran on: the header's, or the last `/model` switch's. */
+  model: string;
   history: HistoryItem[];
   undo: UndoEntry[];
   turns: number;
@@ -76,7 +78,7 @@ export class Session {
     }
     const state = await replaySessionFile(file, turn);
     const session = await Session.create(dir, {
-      workspace: state.meta.workspace, model: state.meta.model, forked_from: { id: sourceId, turn },
+      workspace: state.meta.workspace, model: state.model, forked_from: { id: sourceId, turn },
     });
     await session.append({ type: 'history', reason: 'fork', items: state.history, turns: state.turns });
     for (const entry of state.undo) await session.append({ type: 'patch', call_id: entry.call_id, files: entry.files });
@@ -137,6 +139,7 @@ export async function replaySessionFile(file: string, untilTurn?: number): Promi
   let history: HistoryItem[] = [];
   let undo: UndoEntry[] = [];
   let turns = 0;
+  let model: string | undefined;
   const background = new Map<string, BackgroundAgentInfo>();
   for (const [index, line] of lines.entries()) {
     if (line.trim() === '') continue;
@@ -152,7 +155,7 @@ export async function replaySessionFile(file: string, untilTurn?: number): Promi
       throw new SessionError('session_corrupt', `${file}: line ${index + 1} is not a session record.`);
     }
     switch (record.type) {
-      case 'session': meta = record; break;
+      case 'session': meta = record; model = record.model; break;
       case 'turn':
         if (untilTurn !== undefined && record.turn > untilTurn) return finish();
         turns = record.turn;
@@ -162,13 +165,14 @@ export async function replaySessionFile(file: string, untilTurn?: number): Promi
       case 'patch': undo.push({ call_id: record.call_id, files: record.files }); break;
       case 'undo': undo = undo.filter((entry) => entry.call_id !== record.call_id); break;
       case 'background': background.set(record.info.agent_id, record.info); break;
+      case 'model': model = record.model; break;
     }
   }
   return finish();
 
   function finish(): SessionState {
     if (meta === undefined) throw new SessionError('session_corrupt', `${file} has no session header.`);
-    return { meta, history, undo, turns, background: [...background.values()] };
+    return { meta, model: model ?? meta.model, history, undo, turns, background: [...background.values()] };
   }
 }
 
