@@ -24,9 +24,9 @@ export interface SseWriterOptions {
 
 /**
  * Writes one response's stream events to its HTTP response, numbering them from 0 as it
- * serializes them (the only place an SSE event gets its `sequence_number`). `send` resolves once the bytes are
- * accepted (waiting for 'drain' when the socket buffer is full), so a slow client slows only
- * its own stream; after the peer is gone it resolves at once and writes nothing.
+ * serializes them (the only place an SSE event gets its `sequence_number`). `send` returns a
+ * promise to wait on when the socket buffer is full (it resolves at 'drain'), so a slow client
+ * slows only its own stream; after the peer is gone it writes nothing and returns nothing.
  */
 export class SseWriter {
   private wroteSinceTick = false;
@@ -61,17 +61,21 @@ export class SseWriter {
     return this.ended || this.peerGone || this.res.destroyed || this.res.writableEnded;
   }
 
-  async send(event: StreamEventBody): Promise<void> {
-    await this.write(formatSseEvent(event.type, serializeStreamEvent(event, this.sequence++)));
+  /**
+   * Returns a promise only when the caller must wait (the socket buffer is full): the token path
+   * then awaits nothing, not even a resolved promise, while the reader keeps up.
+   */
+  send(event: StreamEventBody): Promise<void> | undefined {
+    return this.write(formatSseEvent(event.type, serializeStreamEvent(event, this.sequence++)));
   }
 
   /**
    * Writes one `data:`-only frame (Chat Completions chunks and its `[DONE]`), with the same
    * backpressure and keep-alive as `send`. `data` must be a single line.
    */
-  async sendData(data: string): Promise<void> {
+  sendData(data: string): Promise<void> | undefined {
     if (/[\r\n]/.test(data)) throw new Error('SSE data must be a single line.');
-    await this.write(`data: ${data}\n\n`);
+    return this.write(`data: ${data}\n\n`);
   }
 
   /** Ends the stream after the terminal event; the Responses stream never sends `[DONE]`. */
@@ -90,13 +94,13 @@ export class SseWriter {
     this.wroteSinceTick = false;
   }
 
-  private async write(chunk: string): Promise<void> {
-    if (this.closed) return;
+  private write(chunk: string): Promise<void> | undefined {
+    if (this.closed) return undefined;
     this.wroteSinceTick = true;
     this.coalesce();
-    if (this.res.write(chunk)) return;
+    if (this.res.write(chunk)) return undefined;
     this.flush();
-    await waitForDrain(this.res);
+    return waitForDrain(this.res);
   }
 
   /**

@@ -57,7 +57,10 @@ async function streamChunks(
     try {
       for await (const event of run.events) {
         output.push(event);
-        for (let index = 0; index < batch.length; index += 1) await writer.sendData(batch[index] as string);
+        for (let index = 0; index < batch.length; index += 1) {
+          const full = writer.sendData(batch[index] as string);
+          if (full) await full;
+        }
         batch.length = 0;
         // Leaving the loop stops the engine and hands its slot back.
         if (writer.closed) return;

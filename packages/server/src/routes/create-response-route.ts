@@ -31,7 +31,8 @@ async function streamSse(run: ResponseRun, res: ServerResponse, keepAliveMs: num
     for await (const event of run.events) {
       // Leaving the loop interrupts the generation; the run still stores the partial response.
       if (writer.closed) break;
-      await writer.send(event);
+      const full = writer.send(event);
+      if (full) await full;
     }
   } finally {
     writer.end();
