@@ -200,11 +200,18 @@ void describe('Predicted Outputs over upstreams', () => {
     });
   }
 
-  void it('the engine reports the drop on its finish (dropped: [prediction]); the client\'s metadata is left as sent', async () => {
+  void it('the engine reports the drop on its finish (dropped: [prediction]); the response notes it in its metadata, next to the client\'s own pairs, where there is room', async () => {
     const pair = await startPair('chat');
     try {
       const response = await pair.front.client.responses.create({ model: MODEL, input: 'p3', metadata: { mine: 'yes' }, prediction: PREDICTION } as never);
-      assert.deepEqual((response as { metadata: unknown }).metadata, { mine: 'yes' });
+      assert.deepEqual((response as { metadata: unknown }).metadata, { mine: 'yes', spark_dropped: 'prediction' });
+      const stored = await pair.front.client.responses.retrieve((response as { id: string }).id);
+      assert.deepEqual(stored.metadata, { mine: 'yes', spark_dropped: 'prediction' }, 'the stored response says so too');
+      const plain = await pair.front.client.responses.create({ model: MODEL, input: 'p3b', metadata: { mine: 'yes' } });
+      assert.deepEqual(plain.metadata, { mine: 'yes' }, 'nothing dropped, nothing added');
+      const full = Object.fromEntries(Array.from({ length: 16 }, (_, index) => [`k${index}`, 'v']));
+      const crowded = await pair.front.client.responses.create({ model: MODEL, input: 'p3c', metadata: full, prediction: PREDICTION } as never);
+      assert.deepEqual((crowded as { metadata: unknown }).metadata, full, 'sixteen pairs are the limit: the client\'s stay as sent');
       const request: GenerateRequest = {
         model: MODEL, conversation: [user('p4')], tools: [], toolChoice: { type: 'auto' }, parallelToolCalls: true, outputFormat: { type: 'text' },
         sampling: { temperature: 0 }, signal: new AbortController().signal, prediction: 'x',

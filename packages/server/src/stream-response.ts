@@ -58,6 +58,8 @@ export class StreamResponse {
   private readonly seen: EngineUsage = { inputTokens: 0, cachedInputTokens: 0, outputTokens: 0 };
   private open: OpenItem | undefined;
   private finish: { reason: FinishReason; usage: EngineUsage } | undefined;
+  /** Request fields the engine left out (a prediction its upstream does not take). */
+  private dropped: readonly string[] = [];
   private failure: ResponseError | undefined;
 
   constructor(private readonly options: StreamResponseOptions) {
@@ -97,7 +99,7 @@ export class StreamResponse {
     const finish = this.failure ? undefined : this.finish;
     const clean = finish !== undefined && (finish.reason === 'stop' || finish.reason === 'tool_calls');
     this.closeOpen(clean ? 'completed' : 'incomplete', out);
-    const final: ResponseObject = { ...this.options.response, output: this.output };
+    const final: ResponseObject = { ...this.options.response, output: this.output, metadata: noteDropped(this.options.response.metadata, this.dropped) };
     if (!finish) {
       const error = this.failure ?? { code: 'server_error', message: 'The model stopped without finishing the response.' };
       return { type: 'response.failed', response: { ...final, status: 'failed', error } };
@@ -206,6 +208,7 @@ export class StreamResponse {
       }
       case 'finish':
         this.finish = { reason: event.reason, usage: event.usage };
+        if (event.dropped) this.dropped = event.dropped;
         return true;
       default: {
         const unreachable: never = event;
@@ -266,6 +269,22 @@ function openCall(open: OpenItem | undefined, callId: string): Extract<OpenItem,
     throw new Error('The engine streamed a tool-call part for a call that is not open.');
   }
   return open;
+}
+
+/** The metadata key under which a response names the request fields its engine left out. */
+export const DROPPED_METADATA_KEY = 'spark_dropped';
+/** The spec's cap on metadata pairs: a client that used them all gets no note. */
+const MAX_METADATA_PAIRS = 16;
+
+/**
+ * The final response's metadata, with a note of the request fields the engine left out
+ * (`spark_dropped: "prediction"`): the output is the same, only not sped up, and the client should
+ * be able to see why. The client's own pairs are kept as they are; the note is added only where
+ * it fits (fewer than 16 pairs, its key unused), so a request's metadata never becomes invalid.
+ */
+function noteDropped(metadata: Record<string, string>, dropped: readonly string[]): Record<string, string> {
+  if (dropped.length === 0 || DROPPED_METADATA_KEY in metadata || Object.keys(metadata).length >= MAX_METADATA_PAIRS) return metadata;
+  return { ...metadata, [DROPPED_METADATA_KEY]: dropped.join(',') };
 }
 
 function toUsage(usage: EngineUsage): Usage {
