@@ -1,5 +1,5 @@
 import {
-  isTerminal, type ResponseStreamEvent, type SteerAcceptedFrame, type SteerFailedFrame, type SteerPendingFrame, type TerminalEventType,
+  isTerminal, type ReasoningSummaryTextDeltaEvent, type ResponseStreamEvent, type SteerAcceptedFrame, type SteerFailedFrame, type SteerPendingFrame, type TerminalEventType,
 } from '@spark/protocol';
 
 // The steering events are the server's steer frames (@spark/protocol's ws-frame-schema.ts).
@@ -19,8 +19,11 @@ export type SteerFailedEvent = SteerFailedFrame;
 
 export type SteerEvent = SteerAcceptedEvent | SteerPendingEvent | SteerFailedEvent;
 
-/** What `ResponsesConnection.stream()` yields: the Responses stream events plus Spark's steering events. */
-export type ClientEvent = ResponseStreamEvent | SteerEvent;
+/**
+ * What `ResponsesConnection.stream()` yields: the Responses stream events plus Spark's steering
+ * events, and reasoning summaries as OpenAI streams them (Spark itself never sends those).
+ */
+export type ClientEvent = ResponseStreamEvent | SteerEvent | ReasoningSummaryTextDeltaEvent;
 
 export type ClientEventType = ClientEvent['type'];
 

@@ -17,9 +17,16 @@ void describe('parseServerMessage', () => {
     });
   });
 
-  void it('skips event types it does not know (hosted tools, reasoning summaries, keep-alives)', () => {
-    assert.deepEqual(parseServerMessage('{"type":"response.reasoning_summary_text.delta","delta":"x"}'), { kind: 'ignored', type: 'response.reasoning_summary_text.delta', streamId: undefined });
+  void it('skips event types it does not know (hosted tools, summary part markers, keep-alives)', () => {
+    assert.deepEqual(parseServerMessage('{"type":"response.reasoning_summary_part.added","summary_index":0}'), { kind: 'ignored', type: 'response.reasoning_summary_part.added', streamId: undefined });
+    assert.equal(parseServerMessage('{"type":"web_search_call.in_progress","sequence_number":1}').kind, 'ignored');
     assert.equal(parseServerMessage('{"type":"keepalive","sequence_number":1}').kind, 'ignored');
+  });
+
+  void it('reads a reasoning summary as it streams (OpenAI\'s reasoning models), and checks its fields', () => {
+    const message = parseServerMessage('{"type":"response.reasoning_summary_text.delta","sequence_number":4,"item_id":"rs_1","output_index":0,"summary_index":1,"delta":"x","obfuscation":"q"}');
+    assert.equal(message.kind === 'event' && message.event.type === 'response.reasoning_summary_text.delta' ? message.event.summary_index : undefined, 1);
+    assert.throws(() => parseServerMessage('{"type":"response.reasoning_summary_text.delta","delta":"x"}'), (error: unknown) => error instanceof Error && /item_id|summary_index|sequence_number/.test(error.message));
   });
 
   void it('lets unknown output item types through but checks the known ones', () => {

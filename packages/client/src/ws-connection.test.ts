@@ -295,7 +295,7 @@ void describe('WebSocket connection against other servers', () => {
       // Unknown event types are skipped, not fatal.
       answer = (ws) => {
         ws.send(created('resp_ok'));
-        ws.send(JSON.stringify({ type: 'response.reasoning_summary_text.delta', sequence_number: 1, delta: 'x' }));
+        ws.send(JSON.stringify({ type: 'response.reasoning_summary_part.added', sequence_number: 1, summary_index: 0 }));
         ws.send(completed('resp_ok'));
       };
       assert.deepEqual(typesOf(await collect(connection.stream({ model: 'm', input: 'hi' }))), ['response.created', 'response.completed']);

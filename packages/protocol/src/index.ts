@@ -23,7 +23,7 @@ export type {
   CustomToolCallOutputItem, ReasoningOutputItem, ReasoningTextPart, Usage, ItemStatus, ResponseError,
 } from './wire/response-object-schema.js';
 export { isTerminal, responseStreamEventSchema } from './wire/stream-event-schema.js';
-export type { ResponseStreamEvent, ResponseStreamEventType, TerminalEventType } from './wire/stream-event-schema.js';
+export type { ReasoningSummaryTextDeltaEvent, ResponseStreamEvent, ResponseStreamEventType, TerminalEventType } from './wire/stream-event-schema.js';
 export {
   STREAM_ID, INVALID_STREAM_ID_MESSAGE, CLIENT_EVENT_TYPES, STEER_ERROR_CODES, streamIdSchema, responseCreateFrameSchema, steerInputSchema,
   responseSteerFrameSchema, responseCancelFrameSchema, errorFrameSchema, steerRefSchema, requiredInputStubSchema, steerAcceptedFrameSchema,
@@ -36,7 +36,7 @@ export type {
 export { parseClientFrame } from './wire/parse-client-frame.js';
 export type { ClientFrame } from './wire/parse-client-frame.js';
 export { readServerMessage } from './wire/read-server-message.js';
-export type { ServerMessageReading, ServerErrorFields } from './wire/read-server-message.js';
+export type { ReadableServerEvent, ServerMessageReading, ServerErrorFields } from './wire/read-server-message.js';
 export { parseCreateResponse, issueToApiError } from './parse-create-response.js';
 export { findExcessNesting, nestsDeeperThan } from './json-nesting.js';
 export { findTrailingLoop, LOOP_CHECK_EVERY_CHARS, LOOP_MIN_CHARS, LOOP_MIN_COPIES, LOOP_WINDOW_CHARS, LoopGuard } from './loop-guard.js';

@@ -25,6 +25,8 @@ interface OpenCall {
 /** Reasoning streamed so far for one upstream reasoning item. */
 interface OpenReasoning {
   streamed: string;
+  /** The summary part streaming now (OpenAI's `summary_index`). */
+  summaryIndex?: number;
 }
 
 /**
@@ -68,6 +70,16 @@ export class ResponsesEventReader {
         open.streamed += event.delta;
         this.appendReasoning(event.delta, undefined);
         return [{ type: 'reasoning-delta', delta: event.delta }];
+      }
+      case 'response.reasoning_summary_text.delta': {
+        // OpenAI's reasoning models stream summaries, not raw text; parts of one item are joined by a newline, as `reasoningText` joins them.
+        if (event.delta === '') return [];
+        const open = this.reasoningOf(event.item_id);
+        const delta = open.streamed !== '' && open.summaryIndex !== event.summary_index ? `\n${event.delta}` : event.delta;
+        open.summaryIndex = event.summary_index;
+        open.streamed += delta;
+        this.appendReasoning(delta, undefined);
+        return [{ type: 'reasoning-delta', delta }];
       }
       case 'response.output_item.added':
         return this.itemAdded(event.item);
@@ -152,7 +164,7 @@ export class ResponsesEventReader {
       const open = this.reasoningOf(String(item.id));
       this.reasoning.delete(String(item.id));
       const encrypted = typeof item['encrypted_content'] === 'string' ? item['encrypted_content'] : undefined;
-      // OpenAI streams summaries under event types the client skips: the done item carries them whole.
+      // What streamed (raw text or summary deltas) is not sent again; an item that streamed nothing carries its text whole.
       const text = reasoningText(item);
       const rest = open.streamed === '' ? text : '';
       if (rest === '' && encrypted === undefined) return [];

@@ -3,7 +3,8 @@ import { OUTPUT_ITEM_TYPES, outputCustomToolCallSchema, outputFunctionCallSchema
 import {
   contentPartEventSchema, customToolCallInputDeltaEventSchema, customToolCallInputDoneEventSchema, functionCallArgumentsDeltaEventSchema,
   functionCallArgumentsDoneEventSchema, lifecycleEventSchema, outputItemEventSchema, outputTextDeltaEventSchema, outputTextDoneEventSchema,
-  reasoningTextDeltaEventSchema, reasoningTextDoneEventSchema, terminalEventSchema, type ResponseStreamEvent,
+  reasoningSummaryTextDeltaEventSchema, reasoningTextDeltaEventSchema, reasoningTextDoneEventSchema, terminalEventSchema,
+  type ReasoningSummaryTextDeltaEvent, type ResponseStreamEvent,
 } from './stream-event-schema.js';
 import { requiredInputStubSchema, steerAcceptedFrameSchema, steerFailedFrameSchema, steerPendingFrameSchema, type SteerFrame } from './ws-frame-schema.js';
 
@@ -42,7 +43,7 @@ const lane = { stream_id: z.string().optional() };
 const logprobs = { logprobs: z.array(z.unknown()).default([]) };
 
 /** Every event type a client yields, by type, with what it checks of it. */
-const EVENT_READERS: Record<ResponseStreamEvent['type'] | SteerFrame['type'], z.ZodType> = {
+const EVENT_READERS: Record<ReadableServerEvent['type'], z.ZodType> = {
   ...each(lifecycleEventSchema.extend({ ...lane, response: readResponse }).loose(), ['response.created', 'response.queued', 'response.in_progress']),
   ...each(terminalEventSchema.extend({ ...lane, response: readResponse }).loose(), ['response.completed', 'response.incomplete', 'response.failed']),
   ...each(outputItemEventSchema.extend({ ...lane, item: readOutputItem }).loose(), ['response.output_item.added', 'response.output_item.done']),
@@ -51,6 +52,7 @@ const EVENT_READERS: Record<ResponseStreamEvent['type'] | SteerFrame['type'], z.
   'response.output_text.done': outputTextDoneEventSchema.extend({ ...lane, ...logprobs }).loose(),
   'response.reasoning_text.delta': reasoningTextDeltaEventSchema.extend(lane).loose(),
   'response.reasoning_text.done': reasoningTextDoneEventSchema.extend(lane).loose(),
+  'response.reasoning_summary_text.delta': reasoningSummaryTextDeltaEventSchema.extend(lane).loose(),
   'response.function_call_arguments.delta': functionCallArgumentsDeltaEventSchema.extend(lane).loose(),
   // Older servers omit `name` on this event; the item itself always carries it.
   'response.function_call_arguments.done': functionCallArgumentsDoneEventSchema.extend({ ...lane, name: z.string().default('') }).loose(),
@@ -95,9 +97,12 @@ export interface ServerErrorFields {
   headers?: Record<string, string>;
 }
 
+/** Every event a client reads: what Spark writes, a steer frame, or a summary an upstream streams. */
+export type ReadableServerEvent = ResponseStreamEvent | SteerFrame | ReasoningSummaryTextDeltaEvent;
+
 /** What one server message (an SSE event's data or a WebSocket frame) says, read; `streamId` is its lane. */
 export type ServerMessageReading =
-  | { kind: 'event'; event: ResponseStreamEvent | SteerFrame; streamId: string | undefined }
+  | { kind: 'event'; event: ReadableServerEvent; streamId: string | undefined }
   | { kind: 'error'; error: ServerErrorFields; streamId: string | undefined }
   /** A type this reader does not know (hosted tools, reasoning summaries, keep-alives): skipped as the SDK does. */
   | { kind: 'ignored'; type: string; streamId: string | undefined }
@@ -124,7 +129,7 @@ export function readServerMessage(message: unknown): ServerMessageReading {
   const result = schema.safeParse(record);
   if (!result.success) return { kind: 'malformed', type, path: result.error.issues[0]?.path.map(String).join('.') ?? '' };
   // The reader checked every field the event type declares; the cast only names that shape.
-  return { kind: 'event', event: result.data as ResponseStreamEvent | SteerFrame, streamId };
+  return { kind: 'event', event: result.data as ReadableServerEvent, streamId };
 }
 
 function readError(record: Record<string, unknown>, streamId: string | undefined): ServerMessageReading {

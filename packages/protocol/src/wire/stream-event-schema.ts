@@ -62,6 +62,16 @@ export const responseStreamEventSchema = z.discriminatedUnion('type', [
 ]);
 export type ResponseStreamEvent = z.infer<typeof responseStreamEventSchema>;
 
+/**
+ * A reasoning summary streaming (spec §2.5: OpenAI's reasoning models send their summaries this
+ * way, not as `response.reasoning_text.delta`). Spark never writes it (its engines reason in raw
+ * text); clients read it, so a summary from an upstream shows as it is written.
+ */
+export const reasoningSummaryTextDeltaEventSchema = z.object({
+  ...base, type: z.literal('response.reasoning_summary_text.delta'), item_id: z.string(), output_index: index, summary_index: index, delta: z.string(),
+});
+export type ReasoningSummaryTextDeltaEvent = z.infer<typeof reasoningSummaryTextDeltaEventSchema>;
+
 export type ResponseStreamEventType = ResponseStreamEvent['type'];
 
 /** The events that end a response's stream: exactly one of them comes last. */
