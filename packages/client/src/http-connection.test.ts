@@ -99,25 +99,68 @@ void describe('HTTP connection against Spark', () => {
     assert.throws(() => connection.steer('resp_1', 'more'), hasCode('steering_not_supported'));
   });
 
-  void it('abort throws `aborted` and stops the generation on the server', async () => {
+  void it('abort cancels the response on the server (POST /responses/{id}/cancel): the stream yields the cancelled response with its usage, then ends', async () => {
     const controller = new AbortController();
     const seen: ClientEvent[] = [];
     let deltas = 0;
-    const stream = connection.stream({ model: TEST_MODEL, input: 'slow 500', store: false }, { signal: controller.signal });
-    const failure = errorOf((async function* abortAfterDeltas() {
-      for await (const event of stream) {
-        yield event;
-        if (event.type === 'response.output_text.delta' && ++deltas === 3) controller.abort();
-      }
-    })(), seen);
-    const error = await failure;
-    assert.ok(hasCode('aborted')(error));
-    assert.equal((error as Error).name, 'AbortError');
+    for await (const event of connection.stream({ model: TEST_MODEL, input: 'slow 500', store: false }, { signal: controller.signal })) {
+      seen.push(event);
+      if (event.type === 'response.output_text.delta' && ++deltas === 3) controller.abort();
+    }
+    const last = seen.at(-1);
+    assert.ok(last?.type === 'response.incomplete', `the terminal event still arrives, got ${last?.type}`);
+    assert.equal(last.response.status, 'cancelled');
+    assert.ok((last.response.usage?.output_tokens ?? 0) >= 3, 'with the usage of what was generated');
+    assert.ok(seen.filter((event) => event.type === 'response.output_text.delta').length < 500, 'the generation stopped early');
     await waitUntil(() => t.engine.stats().activeSequences === 0);
     // An already aborted signal never sends the request.
     const requests = t.engine.requests.length;
-    assert.ok(hasCode('aborted')(await errorOf(connection.stream({ model: TEST_MODEL, input: 'hi' }, { signal: AbortSignal.abort() }))));
+    const error = await errorOf(connection.stream({ model: TEST_MODEL, input: 'hi' }, { signal: AbortSignal.abort() }));
+    assert.ok(hasCode('aborted')(error));
+    assert.equal((error as Error).name, 'AbortError');
     assert.equal(t.engine.requests.length, requests);
+  });
+
+  void it('abort against a server that refuses the cancel: the request is aborted and the stream throws `aborted` at once', async () => {
+    // A Responses server without in-flight cancel (OpenAI cancels only background responses): 400 on the cancel route.
+    let cancels = 0;
+    let streamClosed = false;
+    const server = createServer((req, res) => {
+      req.resume();
+      if (req.url?.endsWith('/cancel')) {
+        cancels += 1;
+        res.writeHead(400, { 'content-type': 'application/json' }).end('{"error":{"message":"Only background responses can be cancelled.","type":"invalid_request_error","param":null,"code":null}}');
+        return;
+      }
+      res.writeHead(200, { 'content-type': 'text/event-stream' });
+      res.write(`event: response.created\ndata: ${JSON.stringify({ type: 'response.created', sequence_number: 0, response: { id: 'resp_x', object: 'response', status: 'in_progress', output: [] } })}\n\n`);
+      let n = 0;
+      const timer = setInterval(() => {
+        res.write(`event: response.output_text.delta\ndata: ${JSON.stringify({ type: 'response.output_text.delta', sequence_number: ++n, item_id: 'msg_x', output_index: 0, content_index: 0, delta: 'w ', logprobs: [] })}\n\n`);
+      }, 5);
+      res.on('close', () => { clearInterval(timer); streamClosed = true; });
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const other = await connectResponses({ baseUrl: `http://127.0.0.1:${(server.address() as AddressInfo).port}/v1`, transport: 'http', cancelGraceMs: 60_000 });
+    try {
+      const controller = new AbortController();
+      let deltas = 0;
+      const started = Date.now();
+      const error = await errorOf((async function* abortAfterDeltas() {
+        for await (const event of other.stream({ model: 'm', input: 'hi' }, { signal: controller.signal })) {
+          yield event;
+          if (event.type === 'response.output_text.delta' && ++deltas === 2) controller.abort();
+        }
+      })());
+      assert.ok(hasCode('aborted')(error));
+      assert.ok(Date.now() - started < 10_000, 'not the 60 s grace: the refusal ends it');
+      assert.equal(cancels, 1);
+      await waitUntil(() => streamClosed);
+    } finally {
+      await other.close();
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    }
   });
 
   void it('leaving the loop early cancels the request', async () => {

@@ -36,7 +36,32 @@ export class HttpResponsesConnection implements ResponsesConnection {
       cause ??= why;
       controller.abort();
     };
-    const onAbort = (): void => abort('caller');
+    // A caller's abort once the stream is open asks the server to cancel the response and follows
+    // it to its terminal event (a `cancelled` response with its usage), as `response.cancel`
+    // does over a WebSocket; a server that refuses the cancel, or does not end the stream within
+    // `cancelGraceMs`, gets the request aborted instead.
+    let streaming = false;
+    let responseId: string | undefined;
+    let cancelling = false;
+    let cancelSent = false;
+    let grace: ReturnType<typeof setTimeout> | undefined;
+    const sendCancel = (): void => {
+      if (cancelSent || responseId === undefined) return;
+      cancelSent = true;
+      fetch(`${this.options.baseUrl}/responses/${encodeURIComponent(responseId)}/cancel`, {
+        method: 'POST', headers: this.options.headers, signal: AbortSignal.timeout(this.options.cancelGraceMs),
+      }).then(async (answer) => {
+        await answer.body?.cancel().catch(() => undefined);
+        if (!answer.ok) abort('caller');
+      }, () => abort('caller'));
+    };
+    const onAbort = (): void => {
+      if (!streaming) { abort('caller'); return; }
+      if (cancelling) return;
+      cancelling = true;
+      grace = setTimeout(() => abort('caller'), this.options.cancelGraceMs);
+      sendCancel();
+    };
     const onClose = (): void => abort('closed');
     signal?.addEventListener('abort', onAbort, { once: true });
     this.inFlight.add(onClose);
@@ -79,6 +104,7 @@ export class HttpResponsesConnection implements ResponsesConnection {
         throw new ClientError('invalid_response', 'The server answered a streaming request without a text/event-stream body.', { status: response.status });
       }
       reader = response.body.getReader();
+      streaming = true;
       const parser = new SseParser(this.options.maxEventBytes);
       for (;;) {
         let chunk: Awaited<ReturnType<typeof reader.read>>;
@@ -87,19 +113,24 @@ export class HttpResponsesConnection implements ResponsesConnection {
         } catch (error) {
           throw fail(error, 'read');
         }
-        if (chunk.done) throw endedEarly();
+        if (chunk.done) throw cancelling ? abortedError(undefined) : endedEarly();
         for (const message of parser.push(chunk.value)) {
           // Not part of the Responses API, but OpenAI-compatible servers that copy Chat Completions send it.
-          if (message.data === '[DONE]') throw endedEarly();
+          if (message.data === '[DONE]') throw cancelling ? abortedError(undefined) : endedEarly();
           const parsed = parseServerMessage(message.data);
-          if (parsed.kind === 'error') throw parsed.error;
+          if (parsed.kind === 'error') throw cancelling ? abortedError(parsed.error) : parsed.error;
           if (parsed.kind === 'ignored') continue;
+          if (parsed.event.type === 'response.created' && responseId === undefined) {
+            responseId = parsed.event.response.id;
+            if (cancelling) sendCancel();
+          }
           yield parsed.event;
           if (isTerminalEvent(parsed.event)) { ended = true; return; }
         }
       }
     } finally {
       clearTimeout(timer);
+      clearTimeout(grace);
       signal?.removeEventListener('abort', onAbort);
       this.inFlight.delete(onClose);
       // A caller that left early, or a failure, must not leave the server generating for nobody.

@@ -170,23 +170,25 @@ void describe('Agent harness rules (scripted engine)', () => {
     assert.deepEqual(t.engine.requests.at(-1)?.conversation.map((item) => item.type), ['user', 'tool_result'], 'sent once, in front of the result');
     assert.deepEqual(agent.items.map((item) => item.type === 'message' ? item.role : item.type), ['user', 'function_call', 'user', 'function_call_output', 'assistant']);
   });
-  void it('stops a model that repeats a sentence: the turn ends as repetition, the partial answer kept', async () => {
-    const agent = await agentFor();
-    const events = await collect(agent.run('loop in text'));
-    const done = events.find((event) => event.type === 'turn.completed');
-    assert.equal(done?.type === 'turn.completed' && done.status, 'repetition');
-    const warning = events.find((event) => event.type === 'warning');
-    assert.ok(warning?.type === 'warning' && warning.code === 'repetition' && /repeated itself/.test(warning.message), JSON.stringify(warning));
-    const streamed = events.flatMap((event) => event.type === 'text.delta' ? [event.delta] : []).join('');
-    assert.ok(streamed.startsWith(LOOPED_SENTENCE.repeat(4)), 'the partial answer streamed');
-    assert.ok(streamed.length < LOOPED_SENTENCE.length * 20, `stopped early: ${streamed.length} of ${LOOPED_SENTENCE.length * 80} characters`);
-    const kept = agent.items.at(-1);
-    assert.ok(kept?.type === 'message' && kept.role === 'assistant' && kept.content.startsWith(LOOPED_SENTENCE), 'the partial answer is in history');
-    // The stopped response still reports what it measured, as a user's stop does (cancelled, or
-    // incomplete when the scripted answer had ended before the cancel arrived).
-    const stats = events.find((event) => event.type === 'response.completed');
-    assert.ok(stats?.type === 'response.completed' && ['cancelled', 'incomplete'].includes(stats.status) && stats.stats.ttft_ms !== null && stats.stats.output_tokens > 0, JSON.stringify(stats));
-  });
+  for (const transport of ['websocket', 'http'] as const) {
+    void it(`stops a model that repeats a sentence: the turn ends as repetition, the partial answer kept, its stats reported (${transport})`, async () => {
+      const agent = await openTestAgent(t.url, TEST_MODEL, workspace, connections, {}, transport);
+      const events = await collect(agent.run('loop in text'));
+      const done = events.find((event) => event.type === 'turn.completed');
+      assert.equal(done?.type === 'turn.completed' && done.status, 'repetition');
+      const warning = events.find((event) => event.type === 'warning');
+      assert.ok(warning?.type === 'warning' && warning.code === 'repetition' && /repeated itself/.test(warning.message), JSON.stringify(warning));
+      const streamed = events.flatMap((event) => event.type === 'text.delta' ? [event.delta] : []).join('');
+      assert.ok(streamed.startsWith(LOOPED_SENTENCE.repeat(4)), 'the partial answer streamed');
+      assert.ok(streamed.length < LOOPED_SENTENCE.length * 20, `stopped early: ${streamed.length} of ${LOOPED_SENTENCE.length * 80} characters`);
+      const kept = agent.items.at(-1);
+      assert.ok(kept?.type === 'message' && kept.role === 'assistant' && kept.content.startsWith(LOOPED_SENTENCE), 'the partial answer is in history');
+      // The stopped response still reports what it measured, as a user's stop does (cancelled, or
+      // incomplete when the scripted answer had ended before the cancel arrived), over HTTP too.
+      const stats = events.find((event) => event.type === 'response.completed');
+      assert.ok(stats?.type === 'response.completed' && ['cancelled', 'incomplete'].includes(stats.status) && stats.stats.ttft_ms !== null && stats.stats.output_tokens > 0, JSON.stringify(stats));
+    });
+  }
 
   void it('stops a model that makes the same call again and again, before the third run', async () => {
     const agent = await agentFor();
