@@ -34,6 +34,14 @@ async function untilIdle(events: AsyncIterable<AgentEvent>, onEvent?: (event: Ag
   return out;
 }
 
+/** Submits an op with a subscription already open, and reads the thread until it is idle again. */
+async function opUntilIdle(agent: Agent, op: AgentOp): Promise<AgentEvent[]> {
+  const events = agent.events();
+  const read = untilIdle(events);
+  await agent.submit(op);
+  return read;
+}
+
 function assertContiguous(events: readonly AgentEvent[], from: number): void {
   assert.deepEqual(events.map((event) => event.seq), events.map((_, index) => from + index), 'seq rises by one per event, with no gap');
 }
@@ -189,6 +197,19 @@ void describe('Agent as a queue pair (scripted engine)', () => {
     const finals = events.flatMap((event) => (event.type === 'turn.completed' ? [event.final_message] : []));
     assert.deepEqual(finals, ['Echo: first', 'Echo: queued, edited']);
     assert.ok(events.some((event) => event.type === 'queue.changed' && event.turn_id === null), 'between turns, events belong to no turn');
+  });
+
+  void it('a steer or a "send now" with no turn running starts a turn with that text (no message left stranded in the queue)', async () => {
+    const agent = await agentFor();
+    const steered = await opUntilIdle(agent, { type: 'steer', text: 'late steer' });
+    assert.deepEqual(steered.flatMap((event) => (event.type === 'turn.completed' ? [event.final_message] : [])), ['Echo: late steer']);
+    assert.deepEqual(agent.queuedMessages, []);
+    await submitAndCollect(agent, { type: 'queue', text: 'held one' });
+    await submitAndCollect(agent, { type: 'queue', text: 'held two' });
+    const promoted = await opUntilIdle(agent, { type: 'promote_queued', index: 1 });
+    assert.deepEqual(promoted.flatMap((event) => (event.type === 'turn.completed' ? [event.final_message] : [])), ['Echo: held two', 'Echo: held one'],
+      'the promoted message runs now, and the rest of the queue after it, as after any completed turn');
+    assert.deepEqual(agent.queuedMessages, []);
   });
 
   void it('set_model takes the window the server lists for the new model, keeps the history, and answers on the new chain', async () => {

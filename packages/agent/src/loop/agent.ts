@@ -210,10 +210,23 @@ export class Agent implements AgentHandle {
     }
     switch (parsed.type) {
       case 'user_message': this.start(parsed.text); return;
-      case 'steer': this.steer(parsed.text); return;
+      // Steering means "now": with no turn to steer (a client that saw one still running as it
+      // ended), the text starts the next turn instead of waiting in the queue for another message.
+      case 'steer':
+        if (this.driving) this.steer(parsed.text);
+        else this.start(parsed.text);
+        return;
       case 'queue': this.queue(parsed.text); return;
       case 'edit_queued': this.editQueued(parsed.index, parsed.text ?? undefined); return;
-      case 'promote_queued': this.promoteQueued(parsed.index); return;
+      case 'promote_queued':
+        if (this.driving) {
+          this.promoteQueued(parsed.index);
+        } else {
+          const text = this.inputs.takeQueued(parsed.index);
+          this.queueChanged();
+          this.start(text);
+        }
+        return;
       case 'interrupt': this.interrupt(); return;
       case 'approval': this.approvals.decide(parsed.request_id, parsed.decision); return;
       case 'undo': await this.undo(); return;

@@ -41,6 +41,9 @@ void describe('the extension in code-server: status bar, mentions and patch diff
 
   /** Asks the scripted agent for its patch and approves it in the chat's card. */
   async function approvedPatch(): Promise<void> {
+    // The turn before may show its answer a moment before it ends, and Enter during a turn
+    // steers it instead of starting one: wait until the chat is idle (no Stop button).
+    await chat.getByTestId('stop').waitFor({ state: 'detached', timeout: VSCODE_WAIT_MS });
     await chat.getByTestId('composer').fill('patch');
     await chat.getByTestId('composer').press('Enter');
     const card = chat.locator('[data-testid="approval"][data-state="pending"]');
