@@ -53,6 +53,8 @@ export async function streamRewrite(options: RewriteStreamOptions): Promise<Rewr
         case 'response.completed':
           return { text, outputTokens: event.response.usage?.output_tokens ?? null, firstTextAt };
         case 'response.incomplete':
+          // An abort cancels the response on the server, whose stream then ends with it cancelled.
+          if (options.signal?.aborted === true) throw new ClientError('aborted', 'The rewrite was cancelled.', { cause: options.signal.reason });
           throw new ClientError('response_incomplete', 'The response stopped before the rewrite was complete (incomplete).');
         case 'response.failed':
           throw new ClientError('response_failed', event.response.error?.message ?? 'The response failed.');
