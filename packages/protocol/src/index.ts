@@ -88,6 +88,7 @@ export {
 export type {
   ChatTextPart, ChatToolCall, ChatMessage, ChatFunctionTool, ChatToolChoice, ChatResponseFormat, ChatCompletionRequest, ChatCompletionBody,
 } from './chat/chat-request-schema.js';
+export { parseSimpleChatRequest } from './chat/simple-chat-request.js';
 export {
   CHAT_FINISH_REASONS, chatFinishReasonSchema, chatUsageSchema, chatCompletionMessageSchema, chatCompletionSchema, chatToolCallDeltaSchema,
   chatCompletionChunkSchema, chatErrorBodySchema, chatErrorMessage,

@@ -1,6 +1,6 @@
 import {
   ApiError, apiErrors, chatCompletionRequestSchema, issueToApiError, MAX_SCHEMA_DEPTH, MAX_TOOLS, MAX_TOTAL_SCHEMA_CHARS, nestsDeeperThan,
-  type ChatCompletionBody,
+  parseSimpleChatRequest, type ChatCompletionBody,
 } from '@spark/protocol';
 
 /**
@@ -15,9 +15,14 @@ export function parseChatRequest(body: unknown): ChatCompletionBody {
   const record = body as Record<string, unknown>;
   if (record['model'] === undefined || record['model'] === null) throw apiErrors.missing('model');
   if (record['messages'] === undefined || record['messages'] === null) throw apiErrors.missing('messages');
-  const parsed = chatCompletionRequestSchema.safeParse(body);
-  if (!parsed.success) throw issueToApiError(parsed.error.issues, body);
-  const request = parsed.data;
+  // A simple body (string messages, scalar settings) skips zod, which costs more than the rest of
+  // the request's way to the engine; anything else, and every refusal, is the schema's.
+  let request = parseSimpleChatRequest(record);
+  if (request === undefined) {
+    const parsed = chatCompletionRequestSchema.safeParse(body);
+    if (!parsed.success) throw issueToApiError(parsed.error.issues, body);
+    request = parsed.data;
+  }
   if (typeof request.n === 'number' && request.n !== 1) {
     throw new ApiError(400, 'invalid_request_error', 'unsupported_value', "Unsupported value: 'n' must be 1 on this server (one choice per request).", 'n');
   }
