@@ -1,16 +1,5 @@
 import { createResponseSchema, type CreateResponseBody } from './create-response-schema.js';
-
-/** A field's check: true when `createResponseSchema` accepts the (present, non-undefined) value unchanged. */
-type FieldCheck = (value: unknown) => boolean;
-
-const isString = (value: unknown): value is string => typeof value === 'string';
-const nullable = (check: FieldCheck): FieldCheck => (value) => value === null || check(value);
-const stringOfLength = (min: number, max: number): FieldCheck => (value) => isString(value) && value.length >= min && value.length <= max;
-const boolean: FieldCheck = (value) => typeof value === 'boolean';
-const numberIn = (min: number, max: number): FieldCheck => (value) => typeof value === 'number' && Number.isFinite(value) && value >= min && value <= max;
-const intIn = (min: number, max: number): FieldCheck => (value) => Number.isSafeInteger(value) && (value as number) >= min && (value as number) <= max;
-const oneOf = (...values: readonly string[]): FieldCheck => (value) => isString(value) && values.includes(value);
-const strings: FieldCheck = (value) => Array.isArray(value) && value.every(isString);
+import { boolean, intIn, isString, nullable, numberIn, oneOf, strings, stringOfLength, type FieldCheck } from './field-checks.js';
 
 /**
  * The fields of `createResponseSchema` whose values the fast path can judge on its own, each

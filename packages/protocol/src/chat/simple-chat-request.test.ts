@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { chatCompletionRequestSchema } from './chat-request-schema.js';
+import { assertFastPathAgrees, pick } from '../testing/fast-path-kit.js';
 import { parseSimpleChatRequest, SIMPLE_CHAT_FIELDS } from './simple-chat-request.js';
 
 /** Values of every JSON kind around each simple field's limits, valid and not. */
@@ -19,21 +20,6 @@ const MESSAGES: readonly unknown[] = [
 const OTHER_KEYS = ['tools', 'tool_choice', 'response_format', 'prediction', 'metadata', 'logit_bias', 'frequency_penalty', '__proto__'];
 const KEYS = [...SIMPLE_CHAT_FIELDS.keys(), ...OTHER_KEYS];
 
-/** A small deterministic PRNG (mulberry32), so a failure names a reproducible seed. */
-function random(seed: number): () => number {
-  let state = seed;
-  return () => {
-    state = (state + 0x6d2b79f5) | 0;
-    let t = Math.imul(state ^ (state >>> 15), 1 | state);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-function pick<T>(next: () => number, list: readonly T[]): T {
-  return list[Math.floor(next() * list.length)] as T;
-}
-
 /** A body as JSON would give it: usually a model and a few messages, then a few random fields. */
 function randomBody(next: () => number): Record<string, unknown> {
   const body: Record<string, unknown> = {};
@@ -44,7 +30,7 @@ function randomBody(next: () => number): Record<string, unknown> {
   }
   const fields = Math.floor(next() * 5);
   for (let i = 0; i < fields; i++) body[pick(next, KEYS)] = pick(next, VALUES);
-  return JSON.parse(JSON.stringify(body)) as Record<string, unknown>;
+  return body;
 }
 
 test('every simple chat field is a field of the Chat Completions schema', () => {
@@ -52,19 +38,7 @@ test('every simple chat field is a field of the Chat Completions schema', () => 
 });
 
 test('the simple chat parse accepts only what the schema accepts, and returns what it returns', () => {
-  const next = random(14);
-  let accepted = 0;
-  for (let i = 0; i < 20_000; i++) {
-    const body = randomBody(next);
-    const simple = parseSimpleChatRequest(body);
-    if (simple === undefined) continue;
-    accepted += 1;
-    const schema = chatCompletionRequestSchema.safeParse(body);
-    assert.ok(schema.success, `the schema refuses a body the simple parse accepted: ${JSON.stringify(body)}`);
-    assert.deepStrictEqual(simple, schema.data, JSON.stringify(body));
-  }
-  // The generator must reach the fast path often, or the comparison above proves nothing.
-  assert.ok(accepted > 2_000, `only ${accepted} bodies took the simple path`);
+  assertFastPathAgrees({ seed: 14, count: 20_000, minAccepted: 2_000, body: randomBody, fast: parseSimpleChatRequest, schema: chatCompletionRequestSchema });
 });
 
 test('a body a client would send for a plain chat takes the simple path; one with tools does not', () => {

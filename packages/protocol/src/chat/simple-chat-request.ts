@@ -1,15 +1,8 @@
+import { boolean, intIn, isRecord, isString, nullable, numberIn, type FieldCheck } from '../field-checks.js';
 import { chatCompletionRequestSchema, type ChatCompletionBody } from './chat-request-schema.js';
 
-/** A field's check: true when `chatCompletionRequestSchema` accepts the (present, non-undefined) value unchanged. */
-type FieldCheck = (value: unknown) => boolean;
-
-const isString = (value: unknown): value is string => typeof value === 'string';
-const isRecord = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
-const nullable = (check: FieldCheck): FieldCheck => (value) => value === null || check(value);
-const boolean: FieldCheck = (value) => typeof value === 'boolean';
-const numberIn = (min: number, max: number): FieldCheck => (value) => typeof value === 'number' && Number.isFinite(value) && value >= min && value <= max;
-const intFrom = (min: number): FieldCheck => (value) => Number.isSafeInteger(value) && (value as number) >= min;
-const anyInt: FieldCheck = (value) => Number.isSafeInteger(value);
+const intFrom = (min: number): FieldCheck => intIn(min, Number.MAX_SAFE_INTEGER);
+const anyInt: FieldCheck = intIn(Number.MIN_SAFE_INTEGER, Number.MAX_SAFE_INTEGER);
 
 /** The roles whose message is simple as `{role, content: string, name?}` (a tool message needs its call id, so it goes to the schema). */
 const SIMPLE_ROLES: ReadonlySet<string> = new Set(['system', 'developer', 'user', 'assistant']);
