@@ -1,14 +1,13 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { chatSseData } from './chat-sse-data.js';
+import { SseDataReader } from './chat-sse-data.js';
 
+/** The data of the events that `reads`, pushed one by one, complete. */
 async function events(reads: readonly string[]): Promise<string[]> {
-  async function* body(): AsyncGenerator<Uint8Array> {
-    for (const read of reads) yield new TextEncoder().encode(read);
-  }
+  const reader = new SseDataReader(1024);
   const out: string[] = [];
-  for await (const data of chatSseData(body(), 1024)) out.push(data);
-  return out;
+  for (const read of reads) reader.push(new TextEncoder().encode(read), out);
+  return Promise.resolve(out);
 }
 
 /** Every way to cut `text` into two reads. */
@@ -16,7 +15,7 @@ function splits(text: string): string[][] {
   return Array.from({ length: text.length + 1 }, (_, at) => [text.slice(0, at), text.slice(at)]);
 }
 
-void describe('chatSseData', () => {
+void describe('SseDataReader', () => {
   const stream = ': keep-alive\n\ndata: {"a":1}\n\nevent: x\ndata: first\ndata: second\n\ndata:[DONE]\n\ntrailing';
   const expected = ['{"a":1}', 'first\nsecond', '[DONE]'];
 

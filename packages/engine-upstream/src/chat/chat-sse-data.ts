@@ -65,21 +65,3 @@ export class SseDataReader {
     if (line.startsWith('data:')) this.data.push(line.charCodeAt(5) === 32 ? line.slice(6) : line.slice(5));
   }
 }
-
-/** The `data` payloads of an SSE byte stream, one per event, as `SseDataReader` splits them. */
-export async function* chatSseData(body: AsyncIterable<Uint8Array>, maxLineBytes: number): AsyncGenerator<string> {
-  const reader = new SseDataReader(maxLineBytes);
-  const out: string[] = [];
-  for await (const bytes of body) {
-    let failure: Error | undefined;
-    try {
-      reader.push(bytes, out);
-    } catch (error) {
-      failure = error instanceof Error ? error : new Error(String(error));
-    }
-    // The events before an over-long line still count.
-    for (const data of out) yield data;
-    out.length = 0;
-    if (failure !== undefined) throw failure;
-  }
-}
