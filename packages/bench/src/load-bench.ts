@@ -2,7 +2,7 @@ import { request as httpRequest } from 'node:http';
 import { spawnServer, type SpawnedServer } from './spawn-server.js';
 import { rssMb, servedModelId } from './served-process.js';
 import { sseData } from './sse-data.js';
-import { fmt } from './stats.js';
+import { fmt, percentile } from './stats.js';
 import { WsTimingClient } from './ws-timing-client.js';
 
 export interface LoadBenchOptions {
@@ -184,10 +184,5 @@ function upload(url: string, body: Buffer): Promise<Upload> {
     req.once('error', reject);
     req.end(body, () => { lastByteAt = performance.now(); });
   });
-}
-
-function percentile(sorted: readonly number[], q: number): number {
-  if (sorted.length === 0) return Number.NaN;
-  return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? Number.NaN;
 }
 

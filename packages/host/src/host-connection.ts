@@ -20,9 +20,11 @@ export interface HostConnectionOptions {
  *
  * Events are batched: those forwarded within one tick leave as one `events` frame (a lone one as
  * an `event` frame) when the tick's I/O is done, or as soon as `maxEventsPerFrame` are waiting.
- * Every other frame first flushes the waiting events, so the frames keep the exact order of the
- * calls: an attach answer still precedes the events of the thread it subscribed to, and follows
- * the events of other threads forwarded before it.
+ * Any other frame sent while events wait is queued behind them and leaves with them, so the
+ * frames keep the exact order of the calls (an attach answer still precedes the events of the
+ * thread it subscribed to, and follows the events of other threads forwarded before it), and a
+ * turn's first events and the op's answer are written after the agent has sent its request:
+ * their serialisation and the client's redraw stay out of the model's time to first token.
  */
 export class HostConnection implements HostPeer {
   private isClosed = false;
@@ -30,6 +32,8 @@ export class HostConnection implements HostPeer {
   private readonly maxPending: number;
   private readonly maxBatch: number;
   private batch: AgentEvent[] = [];
+  /** Frames waiting for the scheduled flush, in order; the open `batch` goes after them. */
+  private queued: HostMessage[] = [];
   private flushScheduled = false;
 
   constructor(private readonly host: AgentHost, private readonly options: HostConnectionOptions) {
@@ -67,17 +71,18 @@ export class HostConnection implements HostPeer {
     if (this.isClosed) return;
     this.isClosed = true;
     this.batch = [];
+    this.queued = [];
     this.host.disconnect(this);
   }
 
   event(event: AgentEvent): void {
     if (this.isClosed) return;
     this.batch.push(event);
-    if (this.batch.length >= this.maxBatch) { this.flushEvents(); return; }
+    if (this.batch.length >= this.maxBatch) { this.flush(); return; }
     if (this.flushScheduled) return;
     this.flushScheduled = true;
     // setImmediate runs after the I/O callbacks of this loop turn: a burst read from one packet goes as one frame.
-    setImmediate(() => { this.flushScheduled = false; this.flushEvents(); });
+    setImmediate(() => { this.flushScheduled = false; this.flush(); });
   }
 
   threadChanged(thread: ThreadInfo): void {
@@ -105,16 +110,30 @@ export class HostConnection implements HostPeer {
 
   private send(message: HostMessage): void {
     if (this.isClosed) return;
-    this.flushEvents();
+    if (this.flushScheduled) {
+      this.closeBatch();
+      this.queued.push(message);
+      return;
+    }
+    this.flush();
     this.options.send(message);
   }
 
-  /** Writes the waiting events, as one frame. */
-  private flushEvents(): void {
+  /** Writes the waiting frames, then the waiting events as one frame. */
+  private flush(): void {
+    if (this.isClosed) return;
+    this.closeBatch();
+    const frames = this.queued;
+    this.queued = [];
+    for (const frame of frames) this.options.send(frame);
+  }
+
+  /** The waiting events become one frame in the queue. */
+  private closeBatch(): void {
     const events = this.batch;
-    if (events.length === 0 || this.isClosed) return;
+    if (events.length === 0) return;
     this.batch = [];
     const [only] = events;
-    this.options.send(events.length === 1 && only !== undefined ? { type: 'event', event: only } : { type: 'events', events });
+    this.queued.push(events.length === 1 && only !== undefined ? { type: 'event', event: only } : { type: 'events', events });
   }
 }
