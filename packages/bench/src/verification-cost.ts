@@ -31,7 +31,10 @@ export async function measureVerificationCosts(options: {
   threadCounts: readonly number[];
   decodeThreads: number;
   repeats: number;
+  /** Batch sizes measured besides VERIFY_BATCH_SIZES (an engine's measured batch limit). */
+  extraSizes?: readonly number[];
 }): Promise<VerificationCosts> {
+  const sizes = [...new Set([...VERIFY_BATCH_SIZES, ...(options.extraSizes ?? [])])].filter((k) => k >= 1 && k <= MAX_VERIFY_BATCH_TOKENS).sort((a, b) => a - b);
   const llama = await getLlama({ gpu: false, build: 'never', skipDownload: true, progressLogs: false, maxThreads: Math.max(...options.threadCounts) });
   try {
     const model = await llama.loadModel({ modelPath: options.modelPath });
@@ -66,7 +69,7 @@ export async function measureVerificationCosts(options: {
     for (const threads of options.threadCounts) {
       llama.maxThreads = threads;
       const row = new Map<number, number>();
-      for (const k of VERIFY_BATCH_SIZES) {
+      for (const k of sizes) {
         const times: number[] = [];
         for (let repeat = 0; repeat < options.repeats; repeat += 1) {
           const items = probe.slice(0, k).map((token): ControlledEvaluateInputItem => [token, next]);
@@ -90,11 +93,15 @@ export function costRow(costs: VerificationCosts, threads: number): ReadonlyMap<
   return costs.batches.get(threads) ?? costs.batches.values().next().value ?? new Map<number, number>();
 }
 
-/** The best speedup a verification batch of k tokens can give at full acceptance: max over k of k * plain / batch(k). */
-export function bestCeiling(costs: VerificationCosts, threads: number): { k: number; speedup: number } {
+/**
+ * The best speedup a verification batch of k tokens can give at full acceptance: max over k of
+ * k * plain / batch(k), over the batch sizes measured up to `maxK` (an engine's batch limit).
+ */
+export function bestCeiling(costs: VerificationCosts, threads: number, maxK = Number.POSITIVE_INFINITY): { k: number; speedup: number } {
   const row = costRow(costs, threads);
   let best = { k: 1, speedup: 1 };
   for (const [k, ms] of row) {
+    if (k > maxK) continue;
     const speedup = (k * costs.plainMs) / ms;
     if (speedup > best.speedup) best = { k, speedup };
   }
