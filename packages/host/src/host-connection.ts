@@ -110,12 +110,12 @@ export class HostConnection implements HostPeer {
 
   private send(message: HostMessage): void {
     if (this.isClosed) return;
+    // Nothing waits unless a flush is scheduled: then the frame goes behind what waits.
     if (this.flushScheduled) {
       this.closeBatch();
       this.queued.push(message);
       return;
     }
-    this.flush();
     this.options.send(message);
   }
 
